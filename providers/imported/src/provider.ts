@@ -1,0 +1,55 @@
+import {
+  isProviderError,
+  maskConnectionUrl,
+  ProviderError,
+  redactSecrets,
+  secretPartsOfUrl,
+  type ConnectionDescription,
+  type Provider,
+  type ProviderManifest,
+} from "@berth/provider-sdk";
+import { IMPORTABLE_KINDS, KIND_SPECS, type ImportableKind } from "./kinds/index.js";
+import { probeTcp } from "./probe.js";
+import { parseConnectionUrl, passwordCandidates, type KindSpec, type ParsedConnectionUrl } from "./url.js";
+
+/** Imported connections belong to someone else: Berth only validates and probes them. */
+const manifest: ProviderManifest = {
+  name: "@berth/provider-imported",
+  version: "0.1.0",
+  sdkVersion: "^1.0.0",
+  kinds: [...IMPORTABLE_KINDS],
+  capabilities: { realize: false, release: false, probe: true, backup: false, restore: false, rotate: false },
+};
+
+function specFor(kind: string): KindSpec {
+  if (!(IMPORTABLE_KINDS as readonly string[]).includes(kind)) {
+    throw new ProviderError("unsupported", `kind "${kind}" cannot be imported; importable kinds: ${IMPORTABLE_KINDS.join(", ")}`);
+  }
+  return KIND_SPECS[kind as ImportableKind];
+}
+
+/**
+ * Validates with the kind's rules. Messages are written never to quote the URL;
+ * redacting its likely secrets once more guards against a future message that does.
+ */
+function inspect(kind: string, url: string): { parsed: ParsedConnectionUrl; description: ConnectionDescription } {
+  const spec = specFor(kind);
+  try {
+    const parsed = parseConnectionUrl(url, spec);
+    return { parsed, description: { metadata: spec.metadata(parsed), maskedUrl: maskConnectionUrl(url) } };
+  } catch (error) {
+    if (!isProviderError(error)) throw error;
+    const secrets = [...passwordCandidates(url), ...secretPartsOfUrl(url)];
+    throw new ProviderError(error.code, redactSecrets(error.message, secrets), { field: error.field });
+  }
+}
+
+export const importedProvider: Provider = {
+  manifest,
+  describeConnection: (kind, connectionUrl) => inspect(kind, connectionUrl).description,
+  async probe({ kind, connectionUrl, signal }) {
+    // Full validation first, so a probe never connects somewhere describeConnection would refuse.
+    const { parsed } = inspect(kind, connectionUrl);
+    await probeTcp(parsed.host, parsed.port, signal);
+  },
+};

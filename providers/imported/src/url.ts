@@ -1,0 +1,131 @@
+import { ProviderError } from "@berth/provider-sdk";
+
+/** What every kind needs from a connection URL, already validated and decoded. */
+export interface ParsedConnectionUrl {
+  /** Lower-case scheme without "://". */
+  scheme: string;
+  /** Host name or IP; IPv6 without brackets. */
+  host: string;
+  port: number;
+  /** Decoded user name; undefined when the URL has none. */
+  user?: string;
+  /** Decoded path segments, without the leading and one trailing slash. */
+  segments: string[];
+  query: URLSearchParams;
+}
+
+/** How one kind's URLs look; kinds/*.ts each export one. */
+export interface KindSpec {
+  kind: string;
+  schemes: readonly string[];
+  /** Shown in error messages so the user sees the expected shape. */
+  example: string;
+  defaultPort(scheme: string): number;
+  /** Validates the kind-specific parts and returns safe metadata. */
+  metadata(url: ParsedConnectionUrl): Record<string, string>;
+}
+
+/** Every validation failure goes through here so the field is always set. */
+export function invalid(message: string): ProviderError {
+  return new ProviderError("invalid_input", message, { field: "connection_url" });
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+// Checked before the URL parser, which accepts some control characters silently.
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
+
+/**
+ * Parses and checks the parts common to all kinds. We read the authority
+ * ourselves first because Node's URL parser rejects bad ports and empty hosts
+ * with one opaque error, and drops ports equal to the scheme default.
+ * Messages never quote the input: a mistyped URL can put the password anywhere.
+ */
+export function parseConnectionUrl(url: string, spec: KindSpec): ParsedConnectionUrl {
+  const schemeMatch = SCHEME.exec(url.trim());
+  if (!schemeMatch) throw invalid(`not a valid URL; expected ${spec.example}`);
+  if (WHITESPACE_OR_CONTROL.test(url)) throw invalid("connection URL must not contain whitespace or control characters");
+  const scheme = schemeMatch[1].toLowerCase();
+  if (!spec.schemes.includes(scheme)) {
+    const accepted = spec.schemes.map((s) => `${s}://`).join(", ");
+    throw invalid(`scheme "${scheme}" is not accepted for ${spec.kind}; use one of ${accepted}`);
+  }
+
+  const { hostPart, portPart } = splitAuthority(url.slice(schemeMatch[0].length));
+  if (hostPart === "") throw invalid(`host is required; expected ${spec.example}`);
+  const port = portPart === undefined ? spec.defaultPort(scheme) : parsePort(portPart);
+
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid(`not a valid URL (check the host name and percent-encoding); expected ${spec.example}`);
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
+  if (host === "") throw invalid(`host is required; expected ${spec.example}`);
+
+  return {
+    scheme,
+    host,
+    port,
+    user: parsed.username === "" ? undefined : decode(parsed.username, "user name"),
+    segments: pathSegments(parsed.pathname),
+    query: parsed.searchParams,
+  };
+}
+
+/** Host and raw port text of "userinfo@host:port/..."; the port is undefined when absent. */
+function splitAuthority(rest: string): { hostPart: string; portPart?: string } {
+  // Backslash ends the authority too, as it does for http(s) in the WHATWG parser.
+  const authority = rest.split(/[/?#\\]/, 1)[0];
+  // The last "@" wins, like the WHATWG parser: passwords may contain a raw "@".
+  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  if (hostPort.startsWith("[")) {
+    const ipv6 = /^\[([^\]]*)\](?::(.*))?$/.exec(hostPort);
+    if (!ipv6) throw invalid("host is not a valid bracketed IPv6 address");
+    return { hostPart: ipv6[1], portPart: ipv6[2] };
+  }
+  const colon = hostPort.indexOf(":");
+  if (colon < 0) return { hostPart: hostPort };
+  return { hostPart: hostPort.slice(0, colon), portPart: hostPort.slice(colon + 1) };
+}
+
+function parsePort(text: string): number {
+  // The bad value is not echoed: with an unencoded "/" in a password, the
+  // password's tail lands where the port should be.
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 1 && port <= 65535)) throw invalid("port must be an integer from 1 to 65535");
+  return port;
+}
+
+function pathSegments(pathname: string): string[] {
+  const trimmed = pathname.replace(/^\//, "").replace(/\/$/, "");
+  return trimmed === "" ? [] : trimmed.split("/").map((s) => decode(s, "path"));
+}
+
+function decode(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalid(`${what} has invalid percent-encoding`);
+  }
+}
+
+/**
+ * Likely secrets of a possibly malformed URL, for a last redaction pass over
+ * messages: the userinfo after the first ":" (raw and decoded).
+ */
+export function passwordCandidates(url: string): string[] {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:(.*)@/i.exec(url.trim());
+  if (!match) return [];
+  const raw = match[1];
+  try {
+    return [raw, decodeURIComponent(raw)];
+  } catch {
+    return [raw];
+  }
+}
+
+/** "host:port", bracketing IPv6 so the port stays readable. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,2 @@
+export { postgresProvider } from "./provider.js";
+export { objectNameFor } from "./names.js";

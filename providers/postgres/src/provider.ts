@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import {
+  maskConnectionUrl,
+  PROVIDER_SDK_VERSION,
+  ProviderError,
+  redactSecrets,
+  secretPartsOfUrl,
+  type ConnectionDescription,
+  type ProbeRequest,
+  type Provider,
+  type RealizeRequest,
+  type RealizeResult,
+  type ReleaseRequest,
+} from "@berth/provider-sdk";
+import { PgAdmin } from "./admin.js";
+import { objectNameFor } from "./names.js";
+
+const DUPLICATE_DATABASE = "42P04";
+const DUPLICATE_OBJECT = "42710";
+
+function describe(kind: string, connectionUrl: string): ConnectionDescription {
+  let url: URL;
+  try {
+    url = new URL(connectionUrl);
+  } catch {
+    throw new ProviderError("invalid_input", "not a valid URL", { field: "connection_url" });
+  }
+  if (!["postgres:", "postgresql:"].includes(url.protocol)) {
+    throw new ProviderError("invalid_input", "scheme must be postgres or postgresql", { field: "connection_url" });
+  }
+  return {
+    metadata: { host: url.hostname, port: url.port || "5432", database: decodeURIComponent(url.pathname.slice(1)), user: decodeURIComponent(url.username) },
+    maskedUrl: maskConnectionUrl(connectionUrl),
+  };
+}
+
+async function realize(request: RealizeRequest): Promise<RealizeResult> {
+  const name = objectNameFor(request.dependencyId);
+  const password = randomBytes(24).toString("base64url");
+  const secrets = [...secretPartsOfUrl(request.target.adminUrl), password];
+  const admin = await PgAdmin.connect(request.target.adminUrl, secrets, request.signal);
+  try {
+    request.progress?.("creating role");
+    const quoted = pg.escapeIdentifier(name);
+    const literal = pg.escapeLiteral(password);
+    // Idempotent: a re-run (redelivered job) sets a fresh password on the existing role.
+    await admin.exec(`CREATE ROLE ${quoted} LOGIN PASSWORD ${literal} NOSUPERUSER NOCREATEDB NOCREATEROLE`, [DUPLICATE_OBJECT]);
+    await admin.exec(`ALTER ROLE ${quoted} LOGIN PASSWORD ${literal}`);
+    request.progress?.("creating database");
+    await admin.exec(`CREATE DATABASE ${quoted} OWNER ${quoted}`, [DUPLICATE_DATABASE]);
+    await admin.exec(`REVOKE ALL ON DATABASE ${quoted} FROM PUBLIC`);
+    await admin.exec(`GRANT CONNECT, TEMPORARY ON DATABASE ${quoted} TO ${quoted}`);
+  } finally {
+    await admin.close();
+  }
+  const adminUrl = new URL(request.target.adminUrl);
+  const url = new URL(`postgres://placeholder@${request.target.publicHost ?? adminUrl.hostname}:${adminUrl.port || "5432"}/${name}`);
+  url.username = name;
+  url.password = password;
+  return {
+    connectionUrl: url.toString(),
+    metadata: { host: url.hostname, port: url.port || "5432", database: name, user: name },
+  };
+}
+
+async function release(request: ReleaseRequest): Promise<void> {
+  const name = objectNameFor(request.dependencyId);
+  const admin = await PgAdmin.connect(request.target.adminUrl, secretPartsOfUrl(request.target.adminUrl), request.signal);
+  try {
+    const quoted = pg.escapeIdentifier(name);
+    request.progress?.("dropping database");
+    await admin.exec(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+    request.progress?.("dropping role");
+    await admin.exec(`DROP ROLE IF EXISTS ${quoted}`);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function probe(request: ProbeRequest): Promise<void> {
+  const client = new pg.Client({ connectionString: request.connectionUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } catch (error) {
+    const message = redactSecrets(error instanceof Error ? error.message : String(error), secretPartsOfUrl(request.connectionUrl));
+    throw new ProviderError("target_unavailable", `postgres did not answer: ${message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Managed Postgres: a database and a login role per dependency on a server Berth administers. */
+export const postgresProvider: Provider = {
+  manifest: {
+    name: "@berth/provider-postgres",
+    version: "0.1.0",
+    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
+    kinds: ["postgres"],
+    capabilities: { realize: true, release: true, probe: true, backup: false, restore: false, rotate: false },
+  },
+  describeConnection: describe,
+  realize,
+  release,
+  probe,
+};

@@ -1,0 +1,33 @@
+export { createBerthClient } from "./berth-client.js";
+export type { BerthClient } from "./berth-client.js";
+export { createPromiseClient, createChannel } from "./typed-client.js";
+export type { PromiseClient, ConnectionOptions, CallOverrides, ResponseStream } from "./typed-client.js";
+export { BerthApiError, isBerthApiError, decodeServiceError, encodeErrorDetails, STATUS_DETAILS_KEY } from "./errors.js";
+export type { BerthErrorDetails, FieldViolation } from "./errors.js";
+export { ERROR_DOMAIN, reasonCode, ErrorReason } from "./reasons.js";
+export { descriptorSetPath } from "./descriptors.js";
+
+export {
+  Dependency,
+  DependencySource,
+  DependencyStatus,
+  dependencySourceToJSON,
+  dependencySourceFromJSON,
+  dependencyStatusToJSON,
+  dependencyStatusFromJSON,
+} from "./gen/berth/dependency/v1/dependency.js";
+export { ProviderServiceService } from "./gen/berth/provider/v1/provider.js";
+export {
+  DependencyServiceService,
+  type DependencyServiceServer,
+  type ProvisionDependencyRequest,
+  type ImportDependencyRequest,
+  type ListDependenciesRequest,
+  type WatchDependencyResponse,
+} from "./gen/berth/dependency/v1/dependency_service.js";
+export {
+  DependencyInternalServiceService,
+  type DependencyInternalServiceServer,
+} from "./gen/berth/dependency/v1/dependency_internal_service.js";
+export { Provenance, ProvenanceSource, provenanceSourceToJSON, provenanceSourceFromJSON } from "./gen/berth/common/v1/provenance.js";
+export { DependencyReference } from "./gen/berth/common/v1/scope.js";

@@ -1,0 +1,21 @@
+export { PROVIDER_SDK_VERSION, PROVIDER_SDK_MAJOR, isSdkVersionCompatible } from "./version.js";
+export { ProviderError, isProviderError } from "./errors.js";
+export type { ProviderErrorCode, ProviderErrorOptions } from "./errors.js";
+export { maskConnectionUrl, redactSecrets, secretPartsOfUrl } from "./masking.js";
+export { validateProviderModule } from "./plugin.js";
+export type {
+  Provider,
+  ProviderManifest,
+  ProviderCapabilities,
+  RealizationTarget,
+  SafeMetadata,
+  OperationContext,
+  RealizeRequest,
+  RealizeResult,
+  ReleaseRequest,
+  ProbeRequest,
+  BackupRequest,
+  BackupResult,
+  RestoreRequest,
+  ConnectionDescription,
+} from "./provider.js";

@@ -1,0 +1,135 @@
+import type { Readable, Writable } from "node:stream";
+
+/** What a provider can do, declared as data so Berth and the conformance kit can plan around it. */
+export interface ProviderCapabilities {
+  /** Creates databases/users/buckets on a realization target. */
+  realize: boolean;
+  /** Removes what realize created. */
+  release: boolean;
+  /** Checks a connection answers. */
+  probe: boolean;
+  /** Streams a native logical backup. */
+  backup: boolean;
+  /** Streams a backup back in place. */
+  restore: boolean;
+  /** Issues a new password for a realized dependency. */
+  rotate: boolean;
+  /** Name of the native backup format, e.g. "pg_dump-custom". */
+  backupFormat?: string;
+}
+
+/**
+ * Identifies a provider package. Third-party plugins export it as `manifest`.
+ *
+ * @example
+ * export const manifest: ProviderManifest = {
+ *   name: "@acme/berth-provider-mongodb", version: "1.2.0", sdkVersion: "^1.0.0",
+ *   kinds: ["mongodb"], capabilities: { realize: true, release: true, probe: true, backup: false, restore: false, rotate: false },
+ * };
+ */
+export interface ProviderManifest {
+  name: string;
+  version: string;
+  /** Range of the provider SDK contract this provider was built for ("^1.0.0"). */
+  sdkVersion: string;
+  /** Dependency kinds this provider handles ("postgres", "object-storage", …). */
+  kinds: string[];
+  capabilities: ProviderCapabilities;
+}
+
+/**
+ * A server Berth administers, from operator configuration (never repository config).
+ * `adminUrl` is a secret: providers must never put it in metadata, messages or logs.
+ */
+export interface RealizationTarget {
+  name: string;
+  kind: string;
+  adminUrl: string;
+  /** Host name to put in delivered connection URLs when it differs from the admin URL's. */
+  publicHost?: string;
+}
+
+/** Safe facts about a connection: host, port, database, user… never a password. */
+export type SafeMetadata = Record<string, string>;
+
+export interface OperationContext {
+  /** Aborted when the job is cancelled or the process shuts down. */
+  signal: AbortSignal;
+  /** Safe progress lines ("creating role"). */
+  progress?: (message: string) => void;
+}
+
+export interface RealizeRequest extends OperationContext {
+  /** Berth's dependency id (dep_…); providers derive stable, unique names from it. */
+  dependencyId: string;
+  /** The user-facing dependency name, for labels only. */
+  name: string;
+  kind: string;
+  target: RealizationTarget;
+}
+
+export interface RealizeResult {
+  metadata: SafeMetadata;
+  /** The delivered connection. Stored encrypted by Berth; never logged. */
+  connectionUrl: string;
+}
+
+export interface ReleaseRequest extends OperationContext {
+  dependencyId: string;
+  kind: string;
+  target: RealizationTarget;
+  metadata: SafeMetadata;
+}
+
+export interface ProbeRequest extends OperationContext {
+  kind: string;
+  connectionUrl: string;
+}
+
+export interface BackupRequest extends OperationContext {
+  kind: string;
+  connectionUrl: string;
+  /** Where the artifact bytes go; the provider ends it when done. */
+  sink: Writable;
+}
+
+export interface BackupResult {
+  format: string;
+}
+
+export interface RestoreRequest extends OperationContext {
+  kind: string;
+  connectionUrl: string;
+  source: Readable;
+  format: string;
+}
+
+/** What a provider says about a connection URL without touching the network. */
+export interface ConnectionDescription {
+  metadata: SafeMetadata;
+  maskedUrl: string;
+}
+
+/**
+ * The provider contract (SDK v1). Every method is idempotent: realizing what exists
+ * returns it, releasing what is gone succeeds. Methods not declared in
+ * `manifest.capabilities` may be left out.
+ *
+ * @example
+ * export const provider: Provider = {
+ *   manifest,
+ *   describeConnection: (kind, url) => ({ metadata: { host: new URL(url).hostname }, maskedUrl: maskConnectionUrl(url) }),
+ *   async realize(req) { ...; return { metadata, connectionUrl }; },
+ *   async release(req) { ... },
+ * };
+ */
+export interface Provider {
+  manifest: ProviderManifest;
+  /** Validates a connection URL of `kind` and returns safe metadata. Throws ProviderError("invalid_input", …, { field }). */
+  describeConnection(kind: string, connectionUrl: string): ConnectionDescription;
+  realize?(request: RealizeRequest): Promise<RealizeResult>;
+  release?(request: ReleaseRequest): Promise<void>;
+  probe?(request: ProbeRequest): Promise<void>;
+  backup?(request: BackupRequest): Promise<BackupResult>;
+  restore?(request: RestoreRequest): Promise<void>;
+}

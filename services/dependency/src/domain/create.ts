@@ -1,0 +1,173 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import { secretPartsOfUrl } from "@berth/provider-sdk";
+import { assertNoViolations, BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
+import { dependencyStore, type NewDependency } from "../store/dependency-store.js";
+import type { DependencyRecord } from "../store/records.js";
+import { CONNECTION_SECRET } from "../store/secret-store.js";
+import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
+import { fromProviderError } from "./provider-errors.js";
+import { fingerprint, scopeViolations } from "./validation.js";
+
+export interface CreateInput {
+  requestId: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  kind: string;
+  provenance: Record<string, string | number>;
+  deletionProtection: boolean;
+}
+
+export interface ProvisionInput extends CreateInput {
+  realizationTarget: string;
+}
+
+export interface ImportInput extends CreateInput {
+  connectionUrl: string;
+  probe: boolean;
+}
+
+/** Creates a managed dependency in `provisioning` and records its realization job in the same transaction. */
+export async function provisionDependency(ctx: DependencyContext, input: ProvisionInput): Promise<DependencyRecord> {
+  assertNoViolations(scopeViolations(input));
+  ctx.providers.managedFor(input.kind);
+  const target = ctx.providers.targetFor(input.kind, input.realizationTarget);
+  const print = fingerprint(["provision", input.projectId, input.environmentId, input.name, input.kind, target.name]);
+  const replay = await findReplay(ctx, input.requestId, print);
+  if (replay) return replay;
+
+  const id = newId("dep");
+  const record = await ctx.db.transaction(async (trx) => {
+    const created = await insertOrConflict(trx, {
+      ...baseRecord(id, input, print),
+      source: "managed",
+      status: "provisioning",
+      metadata: {},
+      maskedUrl: "",
+      secretVersion: null,
+      realizationTarget: target.name,
+    });
+    await recordEvent(trx, "dependency.dependency.created", eventData(created));
+    await recordJob(trx, REALIZE_QUEUE, `realize:${id}:1`, { dependencyId: id });
+    return created;
+  }).catch((error: unknown) => replayOnRace(ctx, error, input.requestId, print));
+  ctx.relay.kick();
+  ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency provisioning");
+  return record;
+}
+
+/** Records an external dependency: validates its URL, optionally probes it, stores the URL as secret version 1. */
+export async function importDependency(ctx: DependencyContext, input: ImportInput): Promise<DependencyRecord> {
+  const violations = scopeViolations(input);
+  if (!input.connectionUrl) violations.push({ field: "connection_url", description: "is required" });
+  assertNoViolations(violations);
+  const secrets = secretPartsOfUrl(input.connectionUrl);
+  const importer = ctx.providers.importerFor(input.kind);
+  let description;
+  try {
+    description = importer.describeConnection(input.kind, input.connectionUrl);
+  } catch (error) {
+    throw fromProviderError(error, secrets);
+  }
+  const print = fingerprint(["import", input.projectId, input.environmentId, input.name, input.kind, description.maskedUrl]);
+  const replay = await findReplay(ctx, input.requestId, print);
+  if (replay) return replay;
+
+  if (input.probe) {
+    if (!importer.probe) {
+      throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${input.kind} provider cannot probe connections`, {
+        fieldViolations: [{ field: "probe", description: "not supported for this kind" }],
+      });
+    }
+    try {
+      await importer.probe({ kind: input.kind, connectionUrl: input.connectionUrl, signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw fromProviderError(error, secrets);
+    }
+  }
+
+  const id = newId("dep");
+  const record = await ctx.db.transaction(async (trx) => {
+    const created = await insertOrConflict(trx, {
+      ...baseRecord(id, input, print),
+      source: "imported",
+      status: "ready",
+      metadata: description.metadata,
+      maskedUrl: description.maskedUrl,
+      secretVersion: 1,
+      realizationTarget: "",
+    });
+    await ctx.secrets.put(trx, id, CONNECTION_SECRET, input.connectionUrl);
+    await recordEvent(trx, "dependency.dependency.created", eventData(created));
+    return created;
+  }).catch((error: unknown) => replayOnRace(ctx, error, input.requestId, print));
+  ctx.relay.kick();
+  ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency imported");
+  return record;
+}
+
+function baseRecord(id: string, input: CreateInput, print: string): Omit<NewDependency, "source" | "status" | "metadata" | "maskedUrl" | "secretVersion" | "realizationTarget"> {
+  return {
+    id,
+    projectId: input.projectId,
+    environmentId: input.environmentId,
+    name: input.name,
+    kind: input.kind,
+    provenance: input.provenance,
+    deletionProtection: input.deletionProtection,
+    requestId: input.requestId || id,
+    requestFingerprint: print,
+  };
+}
+
+export function eventData(record: DependencyRecord): Record<string, unknown> {
+  return {
+    dependencyId: record.id,
+    projectId: record.projectId,
+    environmentId: record.environmentId,
+    name: record.name,
+    kind: record.kind,
+    source: record.source,
+    status: record.status,
+  };
+}
+
+async function insertOrConflict(trx: Parameters<typeof dependencyStore.insert>[0], record: NewDependency): Promise<DependencyRecord> {
+  const created = await dependencyStore.insert(trx, record);
+  if (created === "name_taken") {
+    throw new BerthError(
+      GrpcStatus.ALREADY_EXISTS,
+      ErrorReason.ERROR_REASON_DEPENDENCY_ALREADY_EXISTS,
+      `a dependency named ${record.name} already exists in ${record.projectId}/${record.environmentId}`,
+      { metadata: { name: record.name, project_id: record.projectId, environment_id: record.environmentId } },
+    );
+  }
+  return created;
+}
+
+/** A retry with a known request id returns the original record (or refuses if the parameters differ). */
+async function findReplay(ctx: DependencyContext, requestId: string, print: string): Promise<DependencyRecord | undefined> {
+  if (!requestId) return undefined;
+  const existing = await dependencyStore.getByRequestId(ctx.db, requestId);
+  if (!existing) return undefined;
+  if (existing.requestFingerprint !== print) {
+    throw new BerthError(
+      GrpcStatus.INVALID_ARGUMENT,
+      ErrorReason.ERROR_REASON_REQUEST_ID_REUSED,
+      `request id ${requestId} was already used for a different request (${existing.id})`,
+      { fieldViolations: [{ field: "request_id", description: "already used with other parameters" }] },
+    );
+  }
+  return existing;
+}
+
+/** Two concurrent calls with one request id: the loser of the unique race returns the winner's record. */
+async function replayOnRace(ctx: DependencyContext, error: unknown, requestId: string, print: string): Promise<DependencyRecord> {
+  const pgError = error as { code?: string; constraint?: string };
+  if (requestId && pgError.code === "23505" && pgError.constraint === "dependencies_request_id_unique") {
+    const replay = await findReplay(ctx, requestId, print);
+    if (replay) return replay;
+  }
+  throw error;
+}

@@ -1,0 +1,80 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason, type DependencyReference } from "@berth/client";
+import { secretPartsOfUrl } from "@berth/provider-sdk";
+import { BerthError, recordEvent } from "@berth/runtime";
+import { dependencyStore } from "../store/dependency-store.js";
+import type { DependencyRecord } from "../store/records.js";
+import type { DependencyContext, ReferenceCheck } from "./context.js";
+import { eventData } from "./create.js";
+import { fromProviderError } from "./provider-errors.js";
+import { getDependency } from "./queries.js";
+
+/** The check this service makes itself: deletion protection set on the record. */
+export const deletionProtectionCheck: ReferenceCheck = {
+  name: "deletion-protection",
+  async find(dependency) {
+    return dependency.deletionProtection
+      ? [{ kind: "provider", id: "deletion_protection", description: "deletion protection is on; turn it off with `berth dependency update --deletion-protection off`" }]
+      : [];
+  },
+};
+
+/** Asks every reference check; any reference blocks the delete. */
+export async function findBlockingReferences(ctx: DependencyContext, dependency: DependencyRecord, signal: AbortSignal): Promise<DependencyReference[]> {
+  const found = await Promise.all(ctx.referenceChecks.map((check) => check.find(dependency, signal)));
+  return found.flat();
+}
+
+/**
+ * Deletes a dependency: refuses with dependency_delete_blocked while anything
+ * references it; managed → provider release, then the record; imported → the
+ * record only (the external system is never touched). Deleting a deleted
+ * dependency returns it unchanged, so retries are safe.
+ */
+export async function deleteDependency(ctx: DependencyContext, id: string, signal: AbortSignal): Promise<DependencyRecord> {
+  const dependency = await getDependency(ctx, id);
+  if (dependency.status === "deleted") return dependency;
+  if (dependency.status !== "deleting") {
+    const references = await findBlockingReferences(ctx, dependency, signal);
+    if (references.length > 0) {
+      throw new BerthError(
+        GrpcStatus.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
+        `dependency ${id} is still referenced: ${references.map((r) => r.description || `${r.kind} ${r.id}`).join("; ")}`,
+        { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
+      );
+    }
+    await ctx.db.transaction(async (trx) => {
+      const current = await dependencyStore.get(trx, id, { forUpdate: true });
+      if (current?.deletionProtection) {
+        throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED, `dependency ${id} has deletion protection on`);
+      }
+      await dependencyStore.update(trx, id, { status: "deleting", progressMessage: "releasing" });
+    });
+  }
+  return finishDelete(ctx, (await dependencyStore.get(ctx.db, id))!, signal);
+}
+
+/** Releases what the provider realized (managed only) and marks the record deleted. Idempotent. */
+export async function finishDelete(ctx: DependencyContext, dependency: DependencyRecord, signal: AbortSignal): Promise<DependencyRecord> {
+  if (dependency.source === "managed") {
+    const provider = ctx.providers.managedFor(dependency.kind);
+    const target = ctx.providers.targetFor(dependency.kind, dependency.realizationTarget);
+    try {
+      await provider.release?.({ dependencyId: dependency.id, kind: dependency.kind, target, metadata: dependency.metadata, signal });
+    } catch (error) {
+      await dependencyStore.update(ctx.db, dependency.id, { progressMessage: "release failed; retry the delete" });
+      throw fromProviderError(error, secretPartsOfUrl(target.adminUrl));
+    }
+  }
+  const deleted = await ctx.db.transaction(async (trx) => {
+    const current = await dependencyStore.get(trx, dependency.id, { forUpdate: true });
+    if (!current || current.status === "deleted") return current!;
+    const updated = await dependencyStore.update(trx, dependency.id, { status: "deleted", progressMessage: "", deletedAt: new Date() });
+    await recordEvent(trx, "dependency.dependency.deleted", eventData(updated));
+    return updated;
+  });
+  ctx.relay.kick();
+  ctx.log.info({ dependencyId: dependency.id }, "dependency deleted");
+  return deleted;
+}

@@ -1,0 +1,33 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import { isProviderError, redactSecrets } from "@berth/provider-sdk";
+import { BerthError } from "@berth/runtime";
+
+/** Maps a provider's typed error to a Berth error with a stable reason; others pass through. */
+export function fromProviderError(error: unknown, secrets: string[] = []): unknown {
+  if (!isProviderError(error)) return error;
+  const message = redactSecrets(error.message, secrets);
+  const violations = error.field ? [{ field: error.field, description: message }] : [];
+  switch (error.code) {
+    case "invalid_input":
+      return new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_CONNECTION_URL_INVALID, message, { fieldViolations: violations });
+    case "unsupported":
+      return new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED, message, { fieldViolations: violations });
+    case "target_unavailable":
+      return new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_CONNECTION_UNREACHABLE, message);
+    default:
+      return new BerthError(GrpcStatus.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, message);
+  }
+}
+
+/** True when retrying the same operation later might succeed. */
+export function isRetryable(error: unknown): boolean {
+  if (!isProviderError(error)) return true;
+  return error.code === "target_unavailable" || error.code === "internal";
+}
+
+/** A message safe to store as status_reason. */
+export function safeReason(error: unknown, secrets: string[] = []): string {
+  if (isProviderError(error)) return redactSecrets(error.message, secrets);
+  return "the provider failed unexpectedly; see the server log";
+}

@@ -1,0 +1,57 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import { secretPartsOfUrl } from "@berth/provider-sdk";
+import { BerthError, recordEvent } from "@berth/runtime";
+import { dependencyStore } from "../store/dependency-store.js";
+import type { DependencyRecord } from "../store/records.js";
+import { CONNECTION_SECRET } from "../store/secret-store.js";
+import type { DependencyContext } from "./context.js";
+import { eventData } from "./create.js";
+import { fromProviderError } from "./provider-errors.js";
+import { getDependency } from "./queries.js";
+
+/** Turns deletion protection on or off. Setting it to its current value changes nothing. */
+export async function setDeletionProtection(ctx: DependencyContext, id: string, enabled: boolean | undefined): Promise<DependencyRecord> {
+  const dependency = await getDependency(ctx, id);
+  if (enabled === undefined || dependency.deletionProtection === enabled) return dependency;
+  const updated = await ctx.db.transaction(async (trx) => {
+    const record = await dependencyStore.update(trx, id, { deletionProtection: enabled });
+    await recordEvent(trx, "dependency.dependency.updated", { ...eventData(record), deletionProtection: enabled });
+    return record;
+  });
+  ctx.relay.kick();
+  return updated;
+}
+
+/**
+ * Stores a new connection secret version for an imported dependency (the
+ * external password changed). Existing references keep naming their version.
+ */
+export async function updateImportedConnection(ctx: DependencyContext, id: string, connectionUrl: string, probe: boolean): Promise<DependencyRecord> {
+  const dependency = await getDependency(ctx, id);
+  if (dependency.source !== "imported" || dependency.status === "deleted") {
+    throw new BerthError(
+      GrpcStatus.FAILED_PRECONDITION,
+      ErrorReason.ERROR_REASON_DEPENDENCY_SOURCE_MISMATCH,
+      `dependency ${id} is ${dependency.status === "deleted" ? "deleted" : "managed"}; only a live imported dependency takes a new connection URL`,
+    );
+  }
+  const secrets = secretPartsOfUrl(connectionUrl);
+  const importer = ctx.providers.importerFor(dependency.kind);
+  let description;
+  try {
+    description = importer.describeConnection(dependency.kind, connectionUrl);
+    if (probe) await importer.probe?.({ kind: dependency.kind, connectionUrl, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw fromProviderError(error, secrets);
+  }
+  const updated = await ctx.db.transaction(async (trx) => {
+    await dependencyStore.get(trx, id, { forUpdate: true });
+    const version = await ctx.secrets.put(trx, id, CONNECTION_SECRET, connectionUrl);
+    const record = await dependencyStore.update(trx, id, { secretVersion: version, metadata: description.metadata, maskedUrl: description.maskedUrl });
+    await recordEvent(trx, "dependency.connection.updated", { ...eventData(record), secretVersion: version });
+    return record;
+  });
+  ctx.relay.kick();
+  return updated;
+}

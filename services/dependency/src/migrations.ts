@@ -1,0 +1,51 @@
+import { createOutboxTable, type Knex, type Migration } from "@berth/runtime";
+
+/** Schema of the dependency service. Only this package reads or writes it. */
+export const SCHEMA = "berth_dependency";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_dependencies_secrets_outbox",
+    async up(knex: Knex) {
+      await knex.schema.createTable("dependencies", (t) => {
+        t.text("id").primary();
+        t.text("project_id").notNullable();
+        t.text("environment_id").notNullable();
+        t.text("name").notNullable();
+        t.text("kind").notNullable();
+        t.text("source").notNullable(); // managed | imported
+        t.text("status").notNullable(); // provisioning | ready | failed | deleting | deleted
+        t.text("status_reason").notNullable().defaultTo("");
+        t.text("progress_message").notNullable().defaultTo("");
+        t.jsonb("metadata").notNullable().defaultTo("{}");
+        t.integer("secret_version"); // current connection secret version, null until realized
+        t.text("masked_url").notNullable().defaultTo("");
+        t.jsonb("provenance").notNullable().defaultTo("{}");
+        t.text("realization_target").notNullable().defaultTo("");
+        t.boolean("deletion_protection").notNullable().defaultTo(false);
+        t.text("request_id").unique();
+        t.text("request_fingerprint").notNullable().defaultTo("");
+        t.integer("realize_attempts").notNullable().defaultTo(0);
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("deleted_at", { useTz: true });
+        t.index(["project_id", "environment_id", "created_at", "id"]);
+        t.index(["status", "updated_at"]);
+      });
+      await knex.raw(
+        "CREATE UNIQUE INDEX dependencies_live_name ON dependencies (project_id, environment_id, name) WHERE deleted_at IS NULL",
+      );
+      await knex.schema.createTable("secrets", (t) => {
+        t.text("owner_id").notNullable();
+        t.text("name").notNullable();
+        t.integer("version").notNullable();
+        t.text("key_id").notNullable();
+        t.binary("wrapped_key").notNullable();
+        t.binary("ciphertext").notNullable();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.primary(["owner_id", "name", "version"]);
+      });
+      await createOutboxTable(knex);
+    },
+  },
+];

@@ -1,0 +1,83 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import type { Provider, ProviderManifest, RealizationTarget } from "@berth/provider-sdk";
+import { BerthError } from "@berth/runtime";
+
+/**
+ * Which provider realizes each kind, which validates imported connections of
+ * each kind, and the realization targets (operator config) per kind.
+ */
+export class ProviderRegistry {
+  private readonly managed = new Map<string, Provider>();
+  private readonly importers = new Map<string, Provider>();
+
+  constructor(
+    providers: Provider[],
+    private readonly targets: RealizationTarget[],
+    importer?: Provider,
+  ) {
+    for (const provider of providers) {
+      for (const kind of provider.manifest.kinds) {
+        if (provider.realize && !this.managed.has(kind)) this.managed.set(kind, provider);
+        if (!this.importers.has(kind)) this.importers.set(kind, provider);
+      }
+    }
+    // The imported provider knows every built-in kind's URL rules; it wins for those.
+    if (importer) for (const kind of importer.manifest.kinds) this.importers.set(kind, importer);
+    for (const target of targets) {
+      if (!this.managed.has(target.kind)) {
+        throw new Error(`realization target ${target.name} is for kind ${target.kind}, but no loaded provider realizes ${target.kind}`);
+      }
+    }
+  }
+
+  manifests(): ProviderManifest[] {
+    const seen = new Set<Provider>([...this.managed.values(), ...this.importers.values()]);
+    return [...seen].map((p) => p.manifest);
+  }
+
+  knownKinds(): string[] {
+    return [...new Set([...this.managed.keys(), ...this.importers.keys()])].sort();
+  }
+
+  /** The provider that validates `kind` connection URLs. */
+  importerFor(kind: string): Provider {
+    const provider = this.importers.get(kind);
+    if (!provider) throw unsupportedKind(kind, this.knownKinds());
+    return provider;
+  }
+
+  /** The provider that realizes `kind`, or throws dependency_kind_unsupported. */
+  managedFor(kind: string): Provider {
+    const provider = this.managed.get(kind);
+    if (!provider) throw unsupportedKind(kind, [...this.managed.keys()], "managed");
+    return provider;
+  }
+
+  /** The named target, or the first one configured for the kind. */
+  targetFor(kind: string, name: string): RealizationTarget {
+    const candidates = this.targets.filter((t) => t.kind === kind);
+    const target = name ? candidates.find((t) => t.name === name) : candidates[0];
+    if (!target) {
+      const known = candidates.map((t) => t.name).join(", ") || "none";
+      throw new BerthError(
+        GrpcStatus.FAILED_PRECONDITION,
+        ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
+        name
+          ? `no realization target named ${name} for kind ${kind} (configured: ${known})`
+          : `no realization target is configured for kind ${kind}; an operator must add one (see README "Realization targets")`,
+        { metadata: { kind } },
+      );
+    }
+    return target;
+  }
+}
+
+function unsupportedKind(kind: string, known: string[], mode = "any"): BerthError {
+  return new BerthError(
+    GrpcStatus.INVALID_ARGUMENT,
+    ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED,
+    `kind ${JSON.stringify(kind)} is not supported${mode === "managed" ? " for managed provisioning" : ""}; supported: ${known.join(", ") || "none"}`,
+    { fieldViolations: [{ field: "kind", description: `must be one of: ${known.join(", ")}` }], metadata: { kind } },
+  );
+}

@@ -1,0 +1,126 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import {
+  ErrorReason,
+  type DependencyInternalServiceService,
+  type DependencyServiceService,
+  type ProviderServiceService,
+} from "@berth/client";
+import { BerthError, type Handlers } from "@berth/runtime";
+import type { DependencyContext } from "../domain/context.js";
+import { importDependency, provisionDependency } from "../domain/create.js";
+import { deleteDependency } from "../domain/delete.js";
+import { getDependency, listDependencies, watchDependency } from "../domain/queries.js";
+import { resolveConnectionSecret } from "../domain/resolve.js";
+import { setDeletionProtection, updateImportedConnection } from "../domain/update.js";
+import { presentDependency, stateFromStatus, storedProvenance } from "./present.js";
+
+/** Public RPCs: decode, call one domain function, encode. */
+export function publicHandlers(ctx: DependencyContext): Handlers<typeof DependencyServiceService> {
+  return {
+    async provisionDependency(request) {
+      const record = await provisionDependency(ctx, {
+        requestId: request.requestId,
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        name: request.name,
+        kind: request.kind,
+        realizationTarget: request.realizationTarget,
+        provenance: storedProvenance(request.provenance),
+        deletionProtection: request.deletionProtection,
+      });
+      return { dependency: presentDependency(record) };
+    },
+    async importDependency(request) {
+      const record = await importDependency(ctx, {
+        requestId: request.requestId,
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        name: request.name,
+        kind: request.kind,
+        connectionUrl: request.connectionUrl,
+        probe: request.probe,
+        provenance: storedProvenance(request.provenance),
+        deletionProtection: request.deletionProtection,
+      });
+      return { dependency: presentDependency(record) };
+    },
+    async getDependency(request) {
+      return { dependency: presentDependency(await getDependency(ctx, request.id)) };
+    },
+    async listDependencies(request) {
+      const page = await listDependencies(ctx, {
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        kind: request.kind,
+        status: stateFromStatus(request.status),
+        pageSize: request.pageSize,
+        pageToken: request.pageToken,
+        showDeleted: request.showDeleted,
+      });
+      return { dependencies: page.items.map(presentDependency), nextPageToken: page.nextPageToken };
+    },
+    async deleteDependency(request, context) {
+      return { dependency: presentDependency(await deleteDependency(ctx, request.id, context.signal)) };
+    },
+    async updateDependency(request) {
+      return { dependency: presentDependency(await setDeletionProtection(ctx, request.id, request.deletionProtection)) };
+    },
+    async updateDependencyConnection(request) {
+      return { dependency: presentDependency(await updateImportedConnection(ctx, request.id, request.connectionUrl, request.probe)) };
+    },
+    async rotateConnectionSecret() {
+      throw new BerthError(
+        GrpcStatus.UNIMPLEMENTED,
+        ErrorReason.ERROR_REASON_NOT_IMPLEMENTED,
+        "rotating a managed dependency's password is not implemented yet; providers do not declare the rotate capability",
+      );
+    },
+    async *watchDependency(request, context) {
+      for await (const record of watchDependency(ctx, request.id, request.untilSettled, context.signal)) {
+        yield { dependency: presentDependency(record), progressMessage: record.progressMessage };
+      }
+    },
+  };
+}
+
+/** Internal RPCs: the one place a connection secret leaves this service. */
+export function internalHandlers(ctx: DependencyContext): Handlers<typeof DependencyInternalServiceService> {
+  return {
+    async resolveConnectionSecret(request) {
+      return { secretRef: request.secretRef, connectionUrl: await resolveConnectionSecret(ctx, request.secretRef, request.purpose) };
+    },
+    async batchResolveConnectionSecrets(request) {
+      const secrets = [];
+      for (const secretRef of request.secretRefs) {
+        secrets.push({ secretRef, connectionUrl: await resolveConnectionSecret(ctx, secretRef, request.purpose) });
+      }
+      return { secrets };
+    },
+  };
+}
+
+export function providerHandlers(ctx: DependencyContext): Handlers<typeof ProviderServiceService> {
+  return {
+    async listProviders(request) {
+      const manifests = ctx.providers.manifests().filter((m) => !request.kind || m.kinds.includes(request.kind));
+      return {
+        providers: manifests.map((m) => ({
+          name: m.name,
+          version: m.version,
+          sdkVersion: m.sdkVersion,
+          kinds: m.kinds,
+          capabilities: {
+            realize: m.capabilities.realize,
+            release: m.capabilities.release,
+            probe: m.capabilities.probe,
+            nativeBackup: m.capabilities.backup,
+            restore: m.capabilities.restore,
+            rotate: m.capabilities.rotate,
+          },
+          backupFormat: m.capabilities.backupFormat ?? "",
+        })),
+        nextPageToken: "",
+      };
+    },
+  };
+}

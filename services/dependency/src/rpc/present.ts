@@ -1,0 +1,69 @@
+import {
+  DependencySource,
+  DependencyStatus,
+  dependencyStatusFromJSON,
+  ProvenanceSource,
+  type Dependency,
+  type Provenance,
+} from "@berth/client";
+import { formatSecretReference } from "@berth/runtime";
+import type { DependencyRecord, DependencyState } from "../store/records.js";
+import { CONNECTION_SECRET } from "../store/secret-store.js";
+
+const STATUS: Record<DependencyState, DependencyStatus> = {
+  provisioning: DependencyStatus.DEPENDENCY_STATUS_PROVISIONING,
+  ready: DependencyStatus.DEPENDENCY_STATUS_READY,
+  failed: DependencyStatus.DEPENDENCY_STATUS_FAILED,
+  deleting: DependencyStatus.DEPENDENCY_STATUS_DELETING,
+  deleted: DependencyStatus.DEPENDENCY_STATUS_DELETED,
+};
+
+/** Wire status → stored state; undefined for UNSPECIFIED (no filter). */
+export function stateFromStatus(status: DependencyStatus): DependencyState | undefined {
+  const entry = Object.entries(STATUS).find(([, value]) => value === dependencyStatusFromJSON(status));
+  return entry?.[0] as DependencyState | undefined;
+}
+
+/** The public, always-masked view of a dependency. */
+export function presentDependency(record: DependencyRecord): Dependency {
+  return {
+    id: record.id,
+    projectId: record.projectId,
+    environmentId: record.environmentId,
+    name: record.name,
+    kind: record.kind,
+    source: record.source === "managed" ? DependencySource.DEPENDENCY_SOURCE_MANAGED : DependencySource.DEPENDENCY_SOURCE_IMPORTED,
+    status: STATUS[record.status],
+    statusReason: record.statusReason,
+    metadata: record.metadata,
+    connectionSecretRef: record.secretVersion ? formatSecretReference({ ownerId: record.id, name: CONNECTION_SECRET, version: record.secretVersion }) : "",
+    maskedConnectionUrl: record.maskedUrl,
+    provenance: presentProvenance(record.provenance),
+    realizationTarget: record.realizationTarget,
+    deletionProtection: record.deletionProtection,
+    createTime: record.createdAt.toISOString(),
+    updateTime: record.updatedAt.toISOString(),
+    deleteTime: record.deletedAt?.toISOString(),
+  };
+}
+
+function presentProvenance(stored: Record<string, string | number>): Provenance {
+  return {
+    source: typeof stored.source === "number" ? stored.source : ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
+    repository: String(stored.repository ?? ""),
+    environment: String(stored.environment ?? ""),
+    previewId: String(stored.previewId ?? ""),
+    actor: String(stored.actor ?? ""),
+  };
+}
+
+/** Request provenance → stored JSON (safe labels only). */
+export function storedProvenance(provenance: Provenance | undefined): Record<string, string | number> {
+  return {
+    source: provenance?.source || ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
+    repository: provenance?.repository ?? "",
+    environment: provenance?.environment ?? "",
+    previewId: provenance?.previewId ?? "",
+    actor: provenance?.actor ?? "",
+  };
+}

@@ -1,0 +1,117 @@
+import {
+  DependencyInternalServiceService,
+  DependencyServiceService,
+  ProviderServiceService,
+} from "@berth/client";
+import type { Provider, RealizationTarget } from "@berth/provider-sdk";
+import {
+  bindHandlers,
+  migrateSchema,
+  OutboxRelay,
+  type JobConsumer,
+  type Keyring,
+  type Knex,
+  type Logger,
+  type Messaging,
+  type RegisteredService,
+  type Tokens,
+} from "@berth/runtime";
+import { REALIZE_QUEUE, type DependencyContext, type ReferenceCheck } from "./domain/context.js";
+import { deletionProtectionCheck, finishDelete } from "./domain/delete.js";
+import { reconcileStuckDependencies, runRealization } from "./domain/realize.js";
+import { migrations, SCHEMA } from "./migrations.js";
+import { ProviderRegistry } from "./provider-registry.js";
+import { publicHandlers, internalHandlers, providerHandlers } from "./rpc/handlers.js";
+import { SecretStore } from "./store/secret-store.js";
+
+export interface DependencyServiceOptions {
+  /** Postgres URL of Berth's own database (for the migration lock). */
+  databaseUrl: string;
+  /** Knex pool whose search path starts with the berth_dependency schema. */
+  db: Knex;
+  messaging: Messaging;
+  keyring: Keyring;
+  /** Managed providers plus plugins; each realizes or describes the kinds in its manifest. */
+  providers: Provider[];
+  /** Validates imported connections of the built-in kinds. */
+  importer?: Provider;
+  targets: RealizationTarget[];
+  tokens: Tokens;
+  log: Logger;
+  /** Extra delete-safety checks (binding, deployment, backup references). */
+  referenceChecks?: ReferenceCheck[];
+  jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
+  reconciler?: { intervalMs?: number; staleAfterMs?: number; maxAttempts?: number };
+}
+
+export interface DependencyService {
+  schema: string;
+  grpcServices: RegisteredService[];
+  /** Migrates, starts the outbox relay, the realization worker and the reconciler. */
+  start(): Promise<void>;
+  /** Stops taking jobs, lets in-flight ones finish (or releases them), stops the relay. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The dependency service: dependencies, their connection secrets, the provider
+ * registry and realization jobs. Built from explicit parts, so tests build one
+ * against real Postgres and NATS in a few lines.
+ */
+export function createDependencyService(options: DependencyServiceOptions): DependencyService {
+  const log = options.log.child({ service: "dependency" });
+  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const ctx: DependencyContext = {
+    db: options.db,
+    secrets: new SecretStore(options.keyring),
+    providers: new ProviderRegistry(options.providers, options.targets, options.importer),
+    relay,
+    referenceChecks: [deletionProtectionCheck, ...(options.referenceChecks ?? [])],
+    log,
+  };
+  const reconcile = { intervalMs: 30_000, staleAfterMs: 120_000, maxAttempts: 10, ...options.reconciler };
+  let consumer: JobConsumer | undefined;
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  const shutdown = new AbortController();
+
+  const runReconciler = () =>
+    reconcileStuckDependencies(ctx, reconcile, (dependency) => finishDelete(ctx, dependency, shutdown.signal).then(() => undefined)).catch(
+      (error: unknown) => log.warn({ error: error instanceof Error ? error.name : "error" }, "reconciler pass failed"),
+    );
+
+  const edge = { tokens: options.tokens, log };
+  return {
+    schema: SCHEMA,
+    grpcServices: [
+      {
+        name: "berth.dependency.v1.DependencyService",
+        definition: DependencyServiceService,
+        implementation: bindHandlers(DependencyServiceService, publicHandlers(ctx), { ...edge, access: "public" }),
+      },
+      {
+        name: "berth.dependency.v1.DependencyInternalService",
+        definition: DependencyInternalServiceService,
+        implementation: bindHandlers(DependencyInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
+      },
+      {
+        name: "berth.provider.v1.ProviderService",
+        definition: ProviderServiceService,
+        implementation: bindHandlers(ProviderServiceService, providerHandlers(ctx), { ...edge, access: "public" }),
+      },
+    ],
+    async start() {
+      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
+      relay.start();
+      consumer = await options.messaging.consumeJobs(REALIZE_QUEUE, (job) => runRealization(ctx, job), options.jobs);
+      void runReconciler();
+      reconcileTimer = setInterval(() => void runReconciler(), reconcile.intervalMs);
+    },
+    async stop(graceMs = 10_000) {
+      clearInterval(reconcileTimer);
+      await consumer?.stop(graceMs);
+      shutdown.abort();
+      await relay.stop();
+      await relay.drain();
+    },
+  };
+}

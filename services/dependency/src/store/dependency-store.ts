@@ -1,0 +1,180 @@
+import type { Knex } from "@berth/runtime";
+import type { DependencyRecord, DependencyState } from "./records.js";
+
+type Db = Knex | Knex.Transaction;
+
+interface Row {
+  id: string;
+  project_id: string;
+  environment_id: string;
+  name: string;
+  kind: string;
+  source: DependencyRecord["source"];
+  status: DependencyState;
+  status_reason: string;
+  progress_message: string;
+  metadata: Record<string, string>;
+  secret_version: number | null;
+  masked_url: string;
+  provenance: Record<string, string | number>;
+  realization_target: string;
+  deletion_protection: boolean;
+  request_id: string | null;
+  request_fingerprint: string;
+  realize_attempts: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+}
+
+function fromRow(row: Row): DependencyRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    environmentId: row.environment_id,
+    name: row.name,
+    kind: row.kind,
+    source: row.source,
+    status: row.status,
+    statusReason: row.status_reason,
+    progressMessage: row.progress_message,
+    metadata: row.metadata,
+    secretVersion: row.secret_version,
+    maskedUrl: row.masked_url,
+    provenance: row.provenance,
+    realizationTarget: row.realization_target,
+    deletionProtection: row.deletion_protection,
+    requestId: row.request_id,
+    requestFingerprint: row.request_fingerprint,
+    realizeAttempts: row.realize_attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+export interface NewDependency {
+  id: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  kind: string;
+  source: DependencyRecord["source"];
+  status: DependencyState;
+  metadata: Record<string, string>;
+  maskedUrl: string;
+  secretVersion: number | null;
+  provenance: Record<string, string | number>;
+  realizationTarget: string;
+  deletionProtection: boolean;
+  requestId: string;
+  requestFingerprint: string;
+}
+
+export interface DependencyChanges {
+  status?: DependencyState;
+  statusReason?: string;
+  progressMessage?: string;
+  metadata?: Record<string, string>;
+  secretVersion?: number | null;
+  maskedUrl?: string;
+  deletionProtection?: boolean;
+  realizeAttempts?: number;
+  deletedAt?: Date;
+}
+
+export interface ListFilter {
+  projectId?: string;
+  environmentId?: string;
+  kind?: string;
+  status?: DependencyState;
+  showDeleted: boolean;
+  limit: number;
+  after?: { createdAt: string; id: string };
+}
+
+const UNIQUE_VIOLATION = "23505";
+
+/** SQL for berth_dependency.dependencies. The only code that knows its columns. */
+export const dependencyStore = {
+  async insert(db: Db, record: NewDependency): Promise<DependencyRecord | "name_taken"> {
+    try {
+      const [row] = await db<Row>("dependencies")
+        .insert({
+          id: record.id,
+          project_id: record.projectId,
+          environment_id: record.environmentId,
+          name: record.name,
+          kind: record.kind,
+          source: record.source,
+          status: record.status,
+          metadata: JSON.stringify(record.metadata) as unknown as Record<string, string>,
+          masked_url: record.maskedUrl,
+          secret_version: record.secretVersion,
+          provenance: JSON.stringify(record.provenance) as unknown as Record<string, string>,
+          realization_target: record.realizationTarget,
+          deletion_protection: record.deletionProtection,
+          request_id: record.requestId,
+          request_fingerprint: record.requestFingerprint,
+        })
+        .returning("*");
+      return fromRow(row as Row);
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string };
+      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "dependencies_live_name") return "name_taken";
+      throw error;
+    }
+  },
+
+  async get(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<DependencyRecord | undefined> {
+    let query = db<Row>("dependencies").where({ id }).first();
+    if (options.forUpdate) query = query.forUpdate();
+    const row = await query;
+    return row ? fromRow(row as Row) : undefined;
+  },
+
+  async getByRequestId(db: Db, requestId: string): Promise<DependencyRecord | undefined> {
+    const row = await db<Row>("dependencies").where({ request_id: requestId }).first();
+    return row ? fromRow(row as Row) : undefined;
+  },
+
+  async update(db: Db, id: string, changes: DependencyChanges): Promise<DependencyRecord> {
+    const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+    if (changes.status !== undefined) patch.status = changes.status;
+    if (changes.statusReason !== undefined) patch.status_reason = changes.statusReason;
+    if (changes.progressMessage !== undefined) patch.progress_message = changes.progressMessage;
+    if (changes.metadata !== undefined) patch.metadata = JSON.stringify(changes.metadata);
+    if (changes.secretVersion !== undefined) patch.secret_version = changes.secretVersion;
+    if (changes.maskedUrl !== undefined) patch.masked_url = changes.maskedUrl;
+    if (changes.deletionProtection !== undefined) patch.deletion_protection = changes.deletionProtection;
+    if (changes.realizeAttempts !== undefined) patch.realize_attempts = changes.realizeAttempts;
+    if (changes.deletedAt !== undefined) patch.deleted_at = changes.deletedAt;
+    const [row] = await db<Row>("dependencies").where({ id }).update(patch).returning("*");
+    return fromRow(row as Row);
+  },
+
+  async list(db: Db, filter: ListFilter): Promise<DependencyRecord[]> {
+    const query = db<Row>("dependencies").select("*");
+    if (filter.projectId) query.where("project_id", filter.projectId);
+    if (filter.environmentId) query.where("environment_id", filter.environmentId);
+    if (filter.kind) query.where("kind", filter.kind);
+    if (filter.status) query.where("status", filter.status);
+    if (!filter.showDeleted) query.whereNull("deleted_at");
+    if (filter.after) {
+      const { createdAt, id } = filter.after;
+      query.whereRaw("(created_at, id) > (?::timestamptz, ?)", [createdAt, id]);
+    }
+    const rows = await query.orderBy([{ column: "created_at" }, { column: "id" }]).limit(filter.limit);
+    return (rows as Row[]).map(fromRow);
+  },
+
+  /** Dependencies left in a working state longer than `olderThanMs` (for the reconciler). */
+  async listStale(db: Db, states: DependencyState[], olderThanMs: number, limit = 100): Promise<DependencyRecord[]> {
+    const rows = await db<Row>("dependencies")
+      .whereIn("status", states)
+      .where("updated_at", "<", new Date(Date.now() - olderThanMs))
+      .orderBy("updated_at")
+      .limit(limit);
+    return (rows as Row[]).map(fromRow);
+  },
+};

@@ -1,0 +1,30 @@
+/** The states a dependency moves through (DESIGN §1). */
+export type DependencyState = "provisioning" | "ready" | "failed" | "deleting" | "deleted";
+export type DependencySourceName = "managed" | "imported";
+
+/** One row of berth_dependency.dependencies, as domain code sees it. */
+export interface DependencyRecord {
+  id: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  kind: string;
+  source: DependencySourceName;
+  status: DependencyState;
+  statusReason: string;
+  progressMessage: string;
+  metadata: Record<string, string>;
+  secretVersion: number | null;
+  maskedUrl: string;
+  provenance: Record<string, string | number>;
+  realizationTarget: string;
+  deletionProtection: boolean;
+  requestId: string | null;
+  requestFingerprint: string;
+  realizeAttempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+export const SETTLED_STATES: ReadonlySet<DependencyState> = new Set(["ready", "failed", "deleted"]);

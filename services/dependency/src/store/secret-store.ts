@@ -1,0 +1,40 @@
+import { formatSecretReference, type Keyring, type Knex } from "@berth/runtime";
+
+type Db = Knex | Knex.Transaction;
+
+/** The one secret name a dependency owns today. */
+export const CONNECTION_SECRET = "connection";
+
+/**
+ * Versioned, envelope-encrypted secrets. Values are bound to their reference as
+ * associated data, so a ciphertext moved to another row does not decrypt.
+ */
+export class SecretStore {
+  constructor(private readonly keyring: Keyring) {}
+
+  /** Stores `value` as the next version of owner/name and returns that version. */
+  async put(db: Db, ownerId: string, name: string, value: string): Promise<number> {
+    const current = await db("secrets").where({ owner_id: ownerId, name }).max<{ max: number | null }>("version as max").first();
+    const version = (current?.max ?? 0) + 1;
+    const sealed = this.keyring.encrypt(value, formatSecretReference({ ownerId, name, version }));
+    await db("secrets").insert({
+      owner_id: ownerId,
+      name,
+      version,
+      key_id: sealed.keyId,
+      wrapped_key: sealed.wrappedKey,
+      ciphertext: sealed.ciphertext,
+    });
+    return version;
+  }
+
+  /** The plaintext of one version, or undefined when it does not exist. */
+  async get(db: Db, ownerId: string, name: string, version: number): Promise<string | undefined> {
+    const row = await db("secrets").where({ owner_id: ownerId, name, version }).first();
+    if (!row) return undefined;
+    return this.keyring.decrypt(
+      { keyId: row.key_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext },
+      formatSecretReference({ ownerId, name, version }),
+    );
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import { BerthError } from "../errors.js";
+
+/** Which callers a gRPC service admits. */
+export type Access = "public" | "internal";
+/** Who made a call. The internal token is also accepted on public services (services call each other). */
+export type Caller = "admin" | "internal";
+
+export interface Tokens {
+  admin: string;
+  internal: string;
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+function sameToken(a: string, b: string): boolean {
+  return b.length > 0 && timingSafeEqual(digest(a), digest(b));
+}
+
+/**
+ * Checks the bearer token of a call. Missing or unknown token: UNAUTHENTICATED.
+ * The admin token on an internal service: PERMISSION_DENIED.
+ */
+export function authenticate(metadata: Metadata, access: Access, tokens: Tokens): Caller {
+  const header = metadata.get("authorization")[0];
+  const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) {
+    throw new BerthError(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
+  }
+  const token = match[1];
+  if (sameToken(token, tokens.internal)) return "internal";
+  if (sameToken(token, tokens.admin)) {
+    if (access === "internal") {
+      throw new BerthError(
+        GrpcStatus.PERMISSION_DENIED,
+        ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+        "this internal RPC accepts only the internal service token",
+      );
+    }
+    return "admin";
+  }
+  throw new BerthError(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "invalid bearer token");
+}

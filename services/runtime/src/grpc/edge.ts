@@ -1,0 +1,130 @@
+import {
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, reasonCode } from "@berth/client";
+import { redactSecrets } from "@berth/provider-sdk";
+import { isBerthError } from "../errors.js";
+import { newId } from "../ids.js";
+import type { Logger } from "../logger.js";
+import { authenticate, type Access, type Caller, type Tokens } from "./auth.js";
+
+interface MethodDefinition {
+  path: string;
+  responseStream: boolean;
+  requestSerialize: (value: never) => Buffer;
+  responseDeserialize: (value: Buffer) => unknown;
+}
+type ServiceDefinition = Record<string, MethodDefinition>;
+type RequestOf<M extends MethodDefinition> = Parameters<M["requestSerialize"]>[0];
+type ResponseOf<M extends MethodDefinition> = ReturnType<M["responseDeserialize"]>;
+
+/** What a handler knows about its call besides the request. */
+export interface CallContext {
+  caller: Caller;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * Plain handlers: unary RPCs are async functions, server streams async generators.
+ * They never see grpc-js callbacks, metadata or status codes.
+ */
+export type Handlers<D extends ServiceDefinition> = {
+  [K in keyof D]: D[K]["responseStream"] extends true
+    ? (request: RequestOf<D[K]>, context: CallContext) => AsyncIterable<ResponseOf<D[K]>>
+    : (request: RequestOf<D[K]>, context: CallContext) => Promise<ResponseOf<D[K]>>;
+};
+
+export interface EdgeOptions {
+  access: Access;
+  tokens: Tokens;
+  log: Logger;
+}
+
+/**
+ * The RPC edge: authenticates, runs the handler, maps errors to gRPC status with
+ * ErrorInfo/BadRequest details, and logs each call (ids and outcome only).
+ */
+export function bindHandlers<D extends ServiceDefinition>(
+  definition: D,
+  handlers: Handlers<D>,
+  options: EdgeOptions,
+): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const handler = handlers[name as keyof D] as unknown as (request: unknown, context: CallContext) => unknown;
+    const rpc = method.path;
+    if (method.responseStream) {
+      implementation[name] = (call: ServerWritableStream<unknown, unknown>) => {
+        const started = Date.now();
+        const controller = new AbortController();
+        call.on("cancelled", () => controller.abort());
+        void (async () => {
+          try {
+            const caller = authenticate(call.metadata, options.access, options.tokens);
+            const stream = handler(call.request, { caller, signal: controller.signal, log: options.log }) as AsyncIterable<unknown>;
+            for await (const message of stream) {
+              if (controller.signal.aborted) break;
+              if (!call.write(message)) await new Promise((resolve) => call.once("drain", resolve));
+            }
+            if (!controller.signal.aborted) call.end();
+            options.log.debug({ rpc, ms: Date.now() - started }, "stream ended");
+          } catch (error) {
+            if (!controller.signal.aborted) call.emit("error", toServiceError(error, rpc, options.log));
+          }
+        })();
+      };
+    } else {
+      implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        const started = Date.now();
+        const controller = new AbortController();
+        call.on("cancelled", () => controller.abort());
+        void (async () => {
+          try {
+            const caller = authenticate(call.metadata, options.access, options.tokens);
+            const response = await (handler(call.request, { caller, signal: controller.signal, log: options.log }) as Promise<unknown>);
+            callback(null, response);
+            options.log.debug({ rpc, ms: Date.now() - started }, "rpc ok");
+          } catch (error) {
+            callback(toServiceError(error, rpc, options.log));
+          }
+        })();
+      };
+    }
+  }
+  return implementation;
+}
+
+/** Maps any thrown value to a safe ServiceError. Unknown errors are logged (redacted) and hidden. */
+export function toServiceError(error: unknown, rpc: string, log: Logger): Partial<ServiceError> {
+  if (isBerthError(error)) {
+    const reason = reasonCode(error.reason);
+    log.info({ rpc, code: GrpcStatus[error.code], reason }, "rpc refused");
+    return {
+      code: error.code,
+      details: error.message,
+      metadata: encodeErrorDetails(
+        { code: error.code, message: error.message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations },
+        ERROR_DOMAIN,
+      ),
+    };
+  }
+  const errorId = newId("err");
+  const message = error instanceof Error ? error.message : String(error);
+  log.error({ rpc, errorId, error: redactSecrets(message) }, "rpc failed");
+  const safe = `internal error (${errorId}); the server log has details`;
+  return {
+    code: GrpcStatus.INTERNAL,
+    details: safe,
+    metadata: encodeErrorDetails(
+      { code: GrpcStatus.INTERNAL, message: safe, reason: reasonCode(ErrorReason.ERROR_REASON_INTERNAL), metadata: { error_id: errorId }, fieldViolations: [] },
+      ERROR_DOMAIN,
+    ),
+  };
+}
