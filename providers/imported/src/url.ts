@@ -112,17 +112,20 @@ function decode(text: string, what: string): string {
 
 /**
  * Likely secrets of a possibly malformed URL, for a last redaction pass over
- * messages: the userinfo after the first ":" (raw and decoded).
+ * messages: the userinfo after the first ":" (raw and decoded), and its head
+ * before any unencoded "/", "?" or "#", which parsers take for the port.
  */
 export function passwordCandidates(url: string): string[] {
   const match = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:(.*)@/i.exec(url.trim());
   if (!match) return [];
   const raw = match[1];
+  const candidates = [raw, raw.split(/[/?#]/, 1)[0]];
   try {
-    return [raw, decodeURIComponent(raw)];
+    candidates.push(decodeURIComponent(raw));
   } catch {
-    return [raw];
+    // Not valid percent-encoding: the raw form is all there is.
   }
+  return candidates;
 }
 
 /** "host:port", bracketing IPv6 so the port stays readable. */

@@ -1,0 +1,226 @@
+import { randomUUID } from "node:crypto";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DependencyStatus, dependencyStatusFromJSON, ProvenanceSource, type BerthClient } from "@berth/client";
+import { connect, type ConnectionFlags } from "../connection.js";
+import { EXIT } from "../exit-codes.js";
+import { printDependency, printDependencyList } from "../present.js";
+import { type OutputFormat } from "../output.js";
+import { waitForDependency } from "../wait.js";
+
+interface GlobalFlags extends ConnectionFlags {
+  output: OutputFormat;
+}
+
+/** Runs an action with a connected client and the global flags; returns its exit code. */
+type Action<T> = (client: BerthClient, flags: T & GlobalFlags, ...args: string[]) => Promise<number>;
+function withClient<T>(action: Action<T>) {
+  return async function (this: Command, ...args: unknown[]) {
+    const flags = this.optsWithGlobals() as T & GlobalFlags;
+    const client = connect(flags);
+    try {
+      process.exitCode = await action(client, flags, ...(args.filter((a) => typeof a === "string") as string[]));
+    } finally {
+      client.close();
+    }
+  };
+}
+
+const provenance = { source: ProvenanceSource.PROVENANCE_SOURCE_CLI, repository: "", environment: "", previewId: "", actor: process.env.USER ?? "" };
+
+function requestIdOption(): Option {
+  return new Option("--request-id <id>", "idempotency key: retrying with the same id returns the same record (default: a new random id)");
+}
+
+function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  return seconds * 1000;
+}
+
+const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
+
+export function dependencyCommand(): Command {
+  const dependency = new Command("dependency")
+    .alias("dependencies")
+    .alias("dep")
+    .description("provision, import, list, show and delete the databases and services apps depend on");
+
+  dependency
+    .command("provision")
+    .description("create a managed dependency on a realization target (asynchronous: returns in `provisioning`)")
+    .requiredOption("--kind <kind>", "postgres (more kinds as providers are added; see `berth provider list`)")
+    .requiredOption("--project <id>", "project id, e.g. prj_prod")
+    .requiredOption("--environment <id>", "environment id, e.g. env_prod")
+    .requiredOption("--name <name>", "unique name in the project and environment, e.g. app-db")
+    .option("--target <name>", "realization target from the server's config (default: the first for the kind)", "")
+    .option("--deletion-protection", "refuse deletes until turned off", false)
+    .option("--wait", "wait until it is ready (or failed), showing progress", false)
+    .option("--timeout <seconds>", "give up waiting after this long", parseTimeout, 600_000)
+    .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --wait\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --output json",
+    )
+    .action(
+      withClient<{ kind: string; project: string; environment: string; name: string; target: string; deletionProtection: boolean; wait: boolean; timeout: number; requestId?: string }>(
+        async (client, flags) => {
+          const { dependency } = await client.dependency.provisionDependency({
+            requestId: flags.requestId ?? `cli-${randomUUID()}`,
+            projectId: flags.project,
+            environmentId: flags.environment,
+            name: flags.name,
+            kind: flags.kind,
+            realizationTarget: flags.target,
+            provenance,
+            deletionProtection: flags.deletionProtection,
+          });
+          if (!flags.wait) {
+            printDependency(dependency!, flags.output);
+            return EXIT.ok;
+          }
+          const settled = await waitForDependency(client, dependency!.id, `provisioning ${dependency!.name} (${dependency!.id})`, flags.timeout);
+          printDependency(settled.dependency, flags.output);
+          return settled.exitCode;
+        },
+      ),
+    );
+
+  dependency
+    .command("import")
+    .description("record an existing database or service from its connection URL (stored encrypted, never shown again)")
+    .requiredOption("--kind <kind>", "postgres | redis | mysql | clickhouse | object-storage | opensearch")
+    .requiredOption("--project <id>", "project id, e.g. prj_prod")
+    .requiredOption("--environment <id>", "environment id, e.g. env_prod")
+    .requiredOption("--name <name>", "unique name in the project and environment")
+    .option("--connection-url <url>", "connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin so it stays out of shell history")
+    .option("--connection-url-stdin", "read the connection URL from standard input", false)
+    .option("--probe", "check the host answers before recording it", false)
+    .option("--deletion-protection", "refuse deletes until turned off", false)
+    .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe",
+    )
+    .action(
+      withClient<{ kind: string; project: string; environment: string; name: string; connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; deletionProtection: boolean; requestId?: string }>(
+        async (client, flags) => {
+          const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
+          const { dependency } = await client.dependency.importDependency({
+            requestId: flags.requestId ?? `cli-${randomUUID()}`,
+            projectId: flags.project,
+            environmentId: flags.environment,
+            name: flags.name,
+            kind: flags.kind,
+            connectionUrl,
+            probe: flags.probe,
+            provenance,
+            deletionProtection: flags.deletionProtection,
+          });
+          printDependency(dependency!, flags.output);
+          return EXIT.ok;
+        },
+      ),
+    );
+
+  dependency
+    .command("list")
+    .alias("ls")
+    .description("list dependencies (connections always masked)")
+    .option("--project <id>", "only this project")
+    .option("--environment <id>", "only this environment")
+    .option("--kind <kind>", "only this kind")
+    .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
+    .option("--show-deleted", "include deleted dependencies", false)
+    .option("--page-size <n>", "results per page (1-500)", (v) => Number.parseInt(v, 10), 50)
+    .option("--page-token <token>", "continue from a previous page")
+    .option("--all", "fetch every page", false)
+    .action(
+      withClient<{ project?: string; environment?: string; kind?: string; status?: string; showDeleted: boolean; pageSize: number; pageToken?: string; all: boolean }>(
+        async (client, flags) => {
+          const items = [];
+          let pageToken = flags.pageToken ?? "";
+          do {
+            const page = await client.dependency.listDependencies({
+              projectId: flags.project ?? "",
+              environmentId: flags.environment ?? "",
+              kind: flags.kind ?? "",
+              status: flags.status ? dependencyStatusFromJSON(`DEPENDENCY_STATUS_${flags.status.toUpperCase()}`) : DependencyStatus.DEPENDENCY_STATUS_UNSPECIFIED,
+              pageSize: flags.pageSize,
+              pageToken,
+              showDeleted: flags.showDeleted,
+            });
+            items.push(...page.dependencies);
+            pageToken = page.nextPageToken;
+          } while (flags.all && pageToken);
+          printDependencyList(items, flags.output, pageToken);
+          return EXIT.ok;
+        },
+      ),
+    );
+
+  dependency
+    .command("show")
+    .alias("get")
+    .description("show one dependency")
+    .argument("<id>", "dependency id (dep_…)")
+    .action(
+      withClient(async (client, flags, id) => {
+        const { dependency: found } = await client.dependency.getDependency({ id });
+        printDependency(found!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  dependency
+    .command("delete")
+    .alias("rm")
+    .description("delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten")
+    .argument("<id>", "dependency id (dep_…)")
+    .addOption(requestIdOption())
+    .action(
+      withClient<{ requestId?: string }>(async (client, flags, id) => {
+        const { dependency: deleted } = await client.dependency.deleteDependency({ id, requestId: flags.requestId ?? `cli-${randomUUID()}` });
+        printDependency(deleted!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  dependency
+    .command("update")
+    .description("change a dependency's settings")
+    .argument("<id>", "dependency id (dep_…)")
+    .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]).makeOptionMandatory())
+    .addOption(requestIdOption())
+    .action(
+      withClient<{ deletionProtection: "on" | "off"; requestId?: string }>(async (client, flags, id) => {
+        const { dependency: updated } = await client.dependency.updateDependency({
+          id,
+          requestId: flags.requestId ?? `cli-${randomUUID()}`,
+          deletionProtection: flags.deletionProtection === "on",
+        });
+        printDependency(updated!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  dependency
+    .command("watch")
+    .description("follow a dependency's status until it settles")
+    .argument("<id>", "dependency id (dep_…)")
+    .option("--timeout <seconds>", "give up after this long", parseTimeout, 600_000)
+    .action(
+      withClient<{ timeout: number }>(async (client, flags, id) => {
+        const settled = await waitForDependency(client, id, id, flags.timeout);
+        printDependency(settled.dependency, flags.output);
+        return settled.exitCode;
+      }),
+    );
+
+  return dependency;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,144 @@
+import { Command, Option } from "commander";
+import {
+  berthHome,
+  clearDevServerInfo,
+  configFromEnv,
+  IMPLEMENTED_SERVICES,
+  loadOrCreateDevCredentials,
+  parseListen,
+  parseServices,
+  readConfigFile,
+  resolveConfig,
+  SERVICE_NAMES,
+  startEmbeddedPostgres,
+  startHost,
+  writeDevServerInfo,
+  type HostConfigInput,
+  type RunningHost,
+} from "@berth/host";
+import { createLogger } from "@berth/runtime";
+
+interface ServeFlags {
+  config?: string;
+  services?: string;
+  listen?: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  natsPrefix?: string;
+  logLevel?: string;
+}
+
+function flagLayer(flags: ServeFlags): HostConfigInput {
+  return {
+    services: flags.services ? parseServices(flags.services) : undefined,
+    listen: flags.listen ? parseListen(flags.listen) : undefined,
+    databaseUrl: flags.databaseUrl,
+    natsUrl: flags.natsUrl,
+    natsPrefix: flags.natsPrefix,
+    logLevel: flags.logLevel as HostConfigInput["logLevel"],
+  };
+}
+
+/** Stops gracefully on SIGINT/SIGTERM; a second signal exits at once. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    void stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+function commonOptions(command: Command): Command {
+  return command
+    .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
+    .option("--listen <host:port>", "gRPC listen address (env BERTH_LISTEN)")
+    .option("--nats-url <url>", "NATS JetStream URL; without it `dev` serves messaging in-process (env BERTH_NATS_URL)")
+    .option("--nats-prefix <prefix>", "subject and stream prefix (env BERTH_NATS_PREFIX)")
+    .addOption(new Option("--log-level <level>", "log level (env BERTH_LOG_LEVEL)").choices(["trace", "debug", "info", "warn", "error", "silent"]));
+}
+
+export function serveCommand(): Command {
+  return commonOptions(
+    new Command("serve")
+      .description("run Berth services in production: any subset, against your Postgres and NATS")
+      .option("--services <list>", `comma-separated: ${SERVICE_NAMES.join(",")} (implemented now: ${[...IMPLEMENTED_SERVICES].join(",")}) (env BERTH_SERVICES)`)
+      .option("--database-url <url>", "Postgres URL of Berth's own database (env BERTH_DATABASE_URL)"),
+  )
+    .addHelpText(
+      "after",
+      `
+Configuration comes from (lowest first) the config file, environment variables, then flags.
+Secrets (tokens, master keys, target admin URLs) belong in the file or env, not flags.
+Environment: BERTH_DATABASE_URL BERTH_NATS_URL BERTH_NATS_PREFIX BERTH_ADMIN_TOKEN BERTH_INTERNAL_TOKEN
+             BERTH_MASTER_KEYS (comma-separated "id:base64") BERTH_LISTEN BERTH_SERVICES BERTH_LOG_LEVEL
+
+Example:
+  $ BERTH_CONFIG=/etc/berth/berth.yaml berth serve --services dependency --listen 0.0.0.0:7070`,
+    )
+    .action(async (flags: ServeFlags) => {
+      const configPath = flags.config ?? process.env.BERTH_CONFIG;
+      const config = resolveConfig([configPath ? readConfigFile(configPath) : {}, configFromEnv(), flagLayer(flags)]);
+      const log = createLogger({ level: config.logLevel });
+      const host = await startHost(config, log);
+      stopOnSignals(() => host.stop());
+    });
+}
+
+export function devCommand(): Command {
+  return commonOptions(
+    new Command("dev")
+      .description("run all services in one process with embedded defaults (Postgres in-process binaries, in-process messaging)")
+      .option("--port <port>", "gRPC port", "7070"),
+  )
+    .addHelpText(
+      "after",
+      `
+State lives in $BERTH_HOME (default ~/.berth): generated tokens and master key (0600), the embedded
+Postgres, and server.json while running, which is how the CLI finds this server without flags.
+
+Example:
+  $ pnpm berth dev &
+  $ pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait`,
+    )
+    .action(async (flags: ServeFlags & { port: string }) => {
+      const home = berthHome();
+      const configPath = flags.config ?? process.env.BERTH_CONFIG;
+      const fileLayer = configPath ? readConfigFile(configPath) : {};
+      const log = createLogger({ level: flags.logLevel ?? "info" });
+      const credentials = loadOrCreateDevCredentials(home);
+      const postgres = await startEmbeddedPostgres(home, log);
+      let host: RunningHost | undefined;
+      try {
+        const config = resolveConfig([
+          {
+            services: [...IMPLEMENTED_SERVICES],
+            listen: { host: "127.0.0.1", port: Number(flags.port) },
+            databaseUrl: postgres.databaseUrl,
+            adminToken: credentials.adminToken,
+            internalToken: credentials.internalToken,
+            masterKeys: [credentials.masterKey],
+            targets: [{ name: "embedded", kind: "postgres", adminUrl: postgres.adminUrl }],
+          },
+          fileLayer,
+          configFromEnv(),
+          flagLayer(flags),
+        ]);
+        host = await startHost(config, log);
+      } catch (error) {
+        await postgres.stop();
+        throw error;
+      }
+      writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
+      process.stderr.write(
+        `\nBerth dev server on ${host.address} (state in ${home}).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
+      );
+      stopOnSignals(async () => {
+        clearDevServerInfo(home);
+        await host!.stop();
+        await postgres.stop();
+      });
+    });
+}

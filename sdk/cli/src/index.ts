@@ -1,0 +1,2 @@
+export { buildProgram } from "./program.js";
+export { EXIT, exitCodeFor } from "./exit-codes.js";

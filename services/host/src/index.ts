@@ -1,0 +1,27 @@
+export { startHost } from "./host.js";
+export type { RunningHost } from "./host.js";
+export {
+  hostConfigSchema,
+  resolveConfig,
+  readConfigFile,
+  configFromEnv,
+  parseListen,
+  parseServices,
+  ConfigError,
+  SERVICE_NAMES,
+  IMPLEMENTED_SERVICES,
+  ENV_KEYS,
+} from "./config.js";
+export type { HostConfig, HostConfigInput, ServiceName } from "./config.js";
+export {
+  berthHome,
+  loadOrCreateDevCredentials,
+  readDevCredentials,
+  readDevServerInfo,
+  writeDevServerInfo,
+  clearDevServerInfo,
+} from "./dev-home.js";
+export type { DevCredentials, DevServerInfo } from "./dev-home.js";
+export { startEmbeddedPostgres } from "./embedded-postgres.js";
+export type { EmbeddedPostgresHandle } from "./embedded-postgres.js";
+export { loadProviderPlugins } from "./plugins.js";
