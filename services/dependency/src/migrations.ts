@@ -9,6 +9,8 @@ export const migrations: Migration[] = [
     async up(knex: Knex) {
       await knex.schema.createTable("dependencies", (t) => {
         t.text("id").primary();
+        // Insertion order, for stable keyset pagination (timestamps tie and lose precision in JS).
+        t.bigIncrements("seq", { primaryKey: false });
         t.text("project_id").notNullable();
         t.text("environment_id").notNullable();
         t.text("name").notNullable();
@@ -29,7 +31,7 @@ export const migrations: Migration[] = [
         t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
         t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
         t.timestamp("deleted_at", { useTz: true });
-        t.index(["project_id", "environment_id", "created_at", "id"]);
+        t.index(["project_id", "environment_id", "seq"]);
         t.index(["status", "updated_at"]);
       });
       await knex.raw(

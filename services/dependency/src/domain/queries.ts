@@ -26,13 +26,13 @@ export interface ListInput {
   showDeleted: boolean;
 }
 
-/** Keyset pagination over (created_at, id): stable while records are added. */
+/** Keyset pagination over insertion order: stable while records are added. */
 export async function listDependencies(ctx: DependencyContext, input: ListInput): Promise<{ items: DependencyRecord[]; nextPageToken: string }> {
   if (input.pageSize < 0 || input.pageSize > 500) {
     throw invalidArgument("page_size must be between 1 and 500", [{ field: "page_size", description: "must be between 1 and 500 (0 means 50)" }]);
   }
   const limit = input.pageSize || 50;
-  const after = input.pageToken ? decodePageToken(input.pageToken) : undefined;
+  const afterSeq = input.pageToken ? decodePageToken(input.pageToken) : undefined;
   const rows = await dependencyStore.list(ctx.db, {
     projectId: input.projectId || undefined,
     environmentId: input.environmentId || undefined,
@@ -40,7 +40,7 @@ export async function listDependencies(ctx: DependencyContext, input: ListInput)
     status: input.status,
     showDeleted: input.showDeleted,
     limit: limit + 1,
-    after,
+    afterSeq,
   });
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
@@ -49,13 +49,13 @@ export async function listDependencies(ctx: DependencyContext, input: ListInput)
 }
 
 function encodePageToken(record: DependencyRecord): string {
-  return Buffer.from(JSON.stringify({ c: record.createdAt.toISOString(), i: record.id })).toString("base64url");
+  return Buffer.from(JSON.stringify({ s: record.seq })).toString("base64url");
 }
 
-function decodePageToken(token: string): { createdAt: string; id: string } {
+function decodePageToken(token: string): string {
   try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { c?: unknown; i?: unknown };
-    if (typeof parsed.c === "string" && typeof parsed.i === "string" && !Number.isNaN(Date.parse(parsed.c))) return { createdAt: parsed.c, id: parsed.i };
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { s?: unknown };
+    if (typeof parsed.s === "string" && /^[0-9]{1,19}$/.test(parsed.s)) return parsed.s;
   } catch {
     // fall through
   }

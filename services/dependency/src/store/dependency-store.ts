@@ -5,6 +5,7 @@ type Db = Knex | Knex.Transaction;
 
 interface Row {
   id: string;
+  seq: string;
   project_id: string;
   environment_id: string;
   name: string;
@@ -30,6 +31,7 @@ interface Row {
 function fromRow(row: Row): DependencyRecord {
   return {
     id: row.id,
+    seq: String(row.seq),
     projectId: row.project_id,
     environmentId: row.environment_id,
     name: row.name,
@@ -90,7 +92,8 @@ export interface ListFilter {
   status?: DependencyState;
   showDeleted: boolean;
   limit: number;
-  after?: { createdAt: string; id: string };
+  /** Only rows inserted after this seq. */
+  afterSeq?: string;
 }
 
 const UNIQUE_VIOLATION = "23505";
@@ -160,11 +163,8 @@ export const dependencyStore = {
     if (filter.kind) query.where("kind", filter.kind);
     if (filter.status) query.where("status", filter.status);
     if (!filter.showDeleted) query.whereNull("deleted_at");
-    if (filter.after) {
-      const { createdAt, id } = filter.after;
-      query.whereRaw("(created_at, id) > (?::timestamptz, ?)", [createdAt, id]);
-    }
-    const rows = await query.orderBy([{ column: "created_at" }, { column: "id" }]).limit(filter.limit);
+    if (filter.afterSeq) query.where("seq", ">", filter.afterSeq);
+    const rows = await query.orderBy("seq").limit(filter.limit);
     return (rows as Row[]).map(fromRow);
   },
 

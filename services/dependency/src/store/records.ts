@@ -5,6 +5,8 @@ export type DependencySourceName = "managed" | "imported";
 /** One row of berth_dependency.dependencies, as domain code sees it. */
 export interface DependencyRecord {
   id: string;
+  /** Insertion order (pagination cursor). */
+  seq: string;
   projectId: string;
   environmentId: string;
   name: string;
