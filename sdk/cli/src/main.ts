@@ -5,7 +5,7 @@ import { EXIT } from "./exit-codes.js";
 import { reportError, type OutputFormat } from "./output.js";
 import { buildProgram } from "./program.js";
 
-const program = buildProgram().exitOverride();
+const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

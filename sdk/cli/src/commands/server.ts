@@ -5,6 +5,7 @@ import {
   configFromEnv,
   IMPLEMENTED_SERVICES,
   loadOrCreateDevCredentials,
+  readDevServerInfo,
   parseListen,
   parseServices,
   readConfigFile,
@@ -17,6 +18,8 @@ import {
   type RunningHost,
 } from "@berth/host";
 import { createLogger } from "@berth/runtime";
+import { EXIT } from "../exit-codes.js";
+import { CliError } from "../output.js";
 
 interface ServeFlags {
   config?: string;
@@ -105,6 +108,10 @@ Example:
     )
     .action(async (flags: ServeFlags & { port: string }) => {
       const home = berthHome();
+      const running = readDevServerInfo(home);
+      if (running) {
+        throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running", EXIT.conflict);
+      }
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
       const fileLayer = configPath ? readConfigFile(configPath) : {};
       const log = createLogger({ level: flags.logLevel ?? "info" });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
-import { loadFileDescriptorSetFromBuffer } from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { descriptorSetPath } from "@berth/client";
@@ -30,7 +31,7 @@ export async function startGrpcServer(options: { host: string; port: number; ser
     health.setStatus(service.name, "SERVING");
   }
   health.addToServer(server);
-  const reflection = new ReflectionService(loadFileDescriptorSetFromBuffer(readFileSync(descriptorSetPath())));
+  const reflection = new ReflectionService(reflectionPackage());
   reflection.addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -59,4 +60,21 @@ export async function startGrpcServer(options: { host: string; port: number; ser
       });
     },
   };
+}
+
+/**
+ * Server reflection over the exact files `buf build` wrote (Berth's protos and
+ * grpc.health.v1). Going through proto-loader instead re-synthesises files per
+ * package and loses all but one file of a multi-file package, which breaks
+ * grpcurl/buf curl for those services.
+ */
+function reflectionPackage(): PackageDefinition {
+  const reader = new BinaryReader(readFileSync(descriptorSetPath()));
+  const files: Uint8Array[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1) files.push(reader.bytes()); // FileDescriptorSet.file
+    else reader.skip(wireType);
+  }
+  return { berth: { format: "Protocol Buffer 3 FileDescriptorProto", fileDescriptorProtos: files } } as unknown as PackageDefinition;
 }
