@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "@berth/runtime";
 
 export interface EmbeddedPostgresHandle {
@@ -15,6 +15,12 @@ export interface EmbeddedPostgresHandle {
 interface EmbeddedState {
   port: number;
   password: string;
+}
+
+/** Where the embedded Postgres of a BERTH_HOME keeps its data (see startEmbeddedPostgres for why root differs). */
+export function embeddedPostgresDir(home: string): string {
+  const isRoot = process.getuid?.() === 0;
+  return isRoot ? join("/var/tmp", `berth-dev-${createHash("sha256").update(home).digest("hex").slice(0, 12)}`, "postgres") : join(home, "postgres");
 }
 
 async function freePort(): Promise<number> {
@@ -45,10 +51,10 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
   writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
 
   const isRoot = process.getuid?.() === 0;
-  const parent = isRoot ? join("/var/tmp", `berth-dev-${createHash("sha256").update(home).digest("hex").slice(0, 12)}`) : home;
+  const databaseDir = embeddedPostgresDir(home);
+  const parent = dirname(databaseDir);
   mkdirSync(parent, { recursive: true });
   if (isRoot) chmodSync(parent, 0o777);
-  const databaseDir = join(parent, "postgres");
   const server = new EmbeddedPostgres({
     databaseDir,
     user: "postgres",

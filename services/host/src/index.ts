@@ -22,6 +22,6 @@ export {
   clearDevServerInfo,
 } from "./dev-home.js";
 export type { DevCredentials, DevServerInfo } from "./dev-home.js";
-export { startEmbeddedPostgres } from "./embedded-postgres.js";
+export { startEmbeddedPostgres, embeddedPostgresDir } from "./embedded-postgres.js";
 export type { EmbeddedPostgresHandle } from "./embedded-postgres.js";
 export { loadProviderPlugins } from "./plugins.js";

@@ -42,16 +42,25 @@ function flagLayer(flags: ServeFlags): HostConfigInput {
   };
 }
 
-/** Stops gracefully on SIGINT/SIGTERM; a second signal exits at once. */
-function stopOnSignals(stop: () => Promise<void>): void {
-  let stopping = false;
+/**
+ * Installs SIGINT/SIGTERM handlers before anything starts (a signal during start-up
+ * must not kill the process half-way) and returns a setter for the stop routine.
+ * The first signal stops gracefully; a second exits at once.
+ */
+function stopOnSignals(): (stop: () => Promise<void>) => void {
+  let stop: (() => Promise<void>) | undefined;
+  let signalled = false;
   const onSignal = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    void stop().then(() => process.exit(0), () => process.exit(1));
+    if (signalled) process.exit(130);
+    signalled = true;
+    if (stop) void stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return (routine) => {
+    stop = routine;
+    if (signalled) void routine().then(() => process.exit(0), () => process.exit(1));
+  };
 }
 
 function commonOptions(command: Command): Command {
@@ -84,9 +93,10 @@ Example:
     .action(async (flags: ServeFlags) => {
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
       const config = resolveConfig([configPath ? readConfigFile(configPath) : {}, configFromEnv(), flagLayer(flags)]);
+      const setStop = stopOnSignals();
       const log = createLogger({ level: config.logLevel });
       const host = await startHost(config, log);
-      stopOnSignals(() => host.stop());
+      setStop(() => host.stop());
     });
 }
 
@@ -114,6 +124,7 @@ Example:
       }
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
       const fileLayer = configPath ? readConfigFile(configPath) : {};
+      const setStop = stopOnSignals();
       const log = createLogger({ level: flags.logLevel ?? "info" });
       const credentials = loadOrCreateDevCredentials(home);
       const postgres = await startEmbeddedPostgres(home, log);
@@ -142,7 +153,7 @@ Example:
       process.stderr.write(
         `\nBerth dev server on ${host.address} (state in ${home}).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
       );
-      stopOnSignals(async () => {
+      setStop(async () => {
         clearDevServerInfo(home);
         await host!.stop();
         await postgres.stop();

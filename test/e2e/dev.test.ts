@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { embeddedPostgresDir } from "@berth/host";
+import { createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { CLI, runCli } from "../support/server-process.js";
+
+const home = mkdtempSync(join(tmpdir(), "berth-home-"));
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(dirname(embeddedPostgresDir(home)), { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("berth dev (the README's first command)", () => {
+  it("starts with embedded defaults, and the CLI finds it to provision and list a postgres", async () => {
+    const port = await freePort();
+    const env = { BERTH_HOME: home };
+    const dev = spawn(process.execPath, [CLI, "dev", "--port", String(port)], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    dev.stdout.on("data", (c) => (output += c));
+    dev.stderr.on("data", (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => dev.once("exit", resolve));
+    try {
+      for (let i = 0; i < 600 && !output.includes("Berth dev server on"); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toContain(`Berth dev server on 127.0.0.1:${port}`);
+      expect(statSync(join(home, "credentials.json")).mode & 0o777).toBe(0o600);
+
+      const provision = await runCli(["dependency", "provision", "--kind", "postgres", "--project", "prj_demo", "--environment", "env_dev", "--name", "app-db", "--wait"], env);
+      expect(provision.code, provision.stderr).toBe(0);
+      expect(provision.stdout).toMatch(/status:\s+ready/);
+      const list = await runCli(["dependency", "list", "-o", "json"], env);
+      const items = JSON.parse(list.stdout).items as Array<{ name: string; status: string }>;
+      expect(items).toEqual([expect.objectContaining({ name: "app-db", status: "DEPENDENCY_STATUS_READY" })]);
+    } finally {
+      dev.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+    // The CLI no longer finds a server once dev stopped.
+    const after = await runCli(["dependency", "list"], { BERTH_HOME: home });
+    expect(after.code).toBe(7);
+    expect(after.stderr).toContain("[server_not_configured]");
+  }, 120_000);
+});
