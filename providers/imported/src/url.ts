@@ -32,6 +32,7 @@ export function invalid(message: string): ProviderError {
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 // Checked before the URL parser, which accepts some control characters silently.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
 
 /**

@@ -1,0 +1,17 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "sdk/client/src/gen/**", "**/*.config.ts", "test/bench/results/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: "readonly", Buffer: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly", AbortController: "readonly", AbortSignal: "readonly", NodeJS: "readonly" } },
+    rules: {
+      // Packages talk through their index.ts only (explicit public surface).
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@berth/*/src/*", "@berth/*/dist/*"], message: "import the package's public entry (@berth/x), not its files" }] }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-explicit-any": "error",
+    },
+  },
+);
