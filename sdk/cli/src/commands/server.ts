@@ -104,7 +104,8 @@ export function devCommand(): Command {
   return commonOptions(
     new Command("dev")
       .description("run all services in one process with embedded defaults (Postgres in-process binaries, in-process messaging)")
-      .option("--port <port>", "gRPC port", "7070"),
+      .option("--port <port>", "gRPC port", "7070")
+      .option("--stop", "stop the dev server running for this BERTH_HOME", false),
   )
     .addHelpText(
       "after",
@@ -116,9 +117,10 @@ Example:
   $ pnpm berth dev &
   $ pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait`,
     )
-    .action(async (flags: ServeFlags & { port: string }) => {
+    .action(async (flags: ServeFlags & { port: string; stop: boolean }) => {
       const home = berthHome();
       const running = readDevServerInfo(home);
+      if (flags.stop) return stopDevServer(home, running);
       if (running) {
         throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running", EXIT.conflict);
       }
@@ -159,4 +161,22 @@ Example:
         await postgres.stop();
       });
     });
+}
+
+async function stopDevServer(home: string, running: ReturnType<typeof readDevServerInfo>): Promise<void> {
+  if (!running) {
+    process.stderr.write(`no dev server is running for ${home}\n`);
+    return;
+  }
+  process.kill(running.pid, "SIGTERM");
+  for (let i = 0; i < 300; i++) {
+    try {
+      process.kill(running.pid, 0);
+    } catch {
+      process.stderr.write(`stopped the dev server on ${running.address}\n`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new CliError(`the dev server (pid ${running.pid}) did not stop within 30 s`, "dev_server_stop_timeout", EXIT.failed);
 }
