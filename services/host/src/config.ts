@@ -50,6 +50,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where each required key can be set, for "is required" messages. */
+const WHERE: Record<string, string> = {
+  databaseUrl: "BERTH_DATABASE_URL, --database-url or databaseUrl in the config file",
+  adminToken: "BERTH_ADMIN_TOKEN or adminToken in the config file (generate: openssl rand -base64 32)",
+  internalToken: "BERTH_INTERNAL_TOKEN or internalToken in the config file (generate: openssl rand -base64 32)",
+  masterKeys: 'BERTH_MASTER_KEYS or masterKeys in the config file (generate: echo "k1:$(openssl rand -base64 32)")',
+};
+
 /** Environment variables a Berth process reads, and the config key each sets. */
 export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_DATABASE_URL: (v) => ({ databaseUrl: v }),
@@ -94,7 +102,13 @@ export function resolveConfig(layers: HostConfigInput[]): HostConfig {
   const merged = Object.assign({}, ...layers.map((layer) => Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined))));
   const result = hostConfigSchema.safeParse(merged);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const key = issue.path.join(".") || "(root)";
+        const missing = issue.code === "invalid_type" && (merged as Record<string, unknown>)[String(issue.path[0])] === undefined;
+        return missing ? `${key}: is required; set ${WHERE[key] ?? `${key} in the config file`}` : `${key}: ${issue.message}`;
+      }),
+    );
   }
   const config = result.data;
   const problems: string[] = [];
