@@ -33,8 +33,8 @@ describe("berth dev (the README's first command)", () => {
     dev.stderr.on("data", (c) => (output += c));
     const exited = new Promise<number | null>((resolve) => dev.once("exit", resolve));
     try {
-      for (let i = 0; i < 600 && !output.includes("Berth dev server on"); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(output).toContain(`Berth dev server on 127.0.0.1:${port}`);
+      for (let i = 0; i < 600 && dev.exitCode === null && !output.includes("Berth dev server on"); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(output, output).toContain(`Berth dev server on 127.0.0.1:${port}`);
       expect(statSync(join(home, "credentials.json")).mode & 0o777).toBe(0o600);
 
       const provision = await runCli(["dependency", "provision", "--kind", "postgres", "--project", "prj_demo", "--environment", "env_dev", "--name", "app-db", "--wait"], env);
@@ -45,8 +45,8 @@ describe("berth dev (the README's first command)", () => {
       expect(items).toEqual([expect.objectContaining({ name: "app-db", status: "DEPENDENCY_STATUS_READY" })]);
     } finally {
       dev.kill("SIGTERM");
-      expect(await exited).toBe(0);
     }
+    expect(await exited, output).toBe(0);
     // The CLI no longer finds a server once dev stopped.
     const after = await runCli(["dependency", "list"], { BERTH_HOME: home });
     expect(after.code).toBe(7);
