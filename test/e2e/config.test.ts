@@ -18,13 +18,13 @@ describe("berth serve configuration", () => {
   });
 
   it("names services that have a contract but no implementation yet", async () => {
-    const result = await runCli(["serve", "--services", "binding"], {
+    const result = await runCli(["serve", "--services", "backup"], {
       BERTH_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/unused",
       BERTH_ADMIN_TOKEN: "a".repeat(32),
       BERTH_INTERNAL_TOKEN: "b".repeat(32),
       BERTH_MASTER_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`,
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/services: "binding" has a contract but no implementation/);
+    expect(result.stderr).toMatch(/services: "backup" has a contract but no implementation/);
   });
 });

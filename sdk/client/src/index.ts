@@ -31,3 +31,24 @@ export {
 } from "./gen/berth/dependency/v1/dependency_internal_service.js";
 export { Provenance, ProvenanceSource, provenanceSourceToJSON, provenanceSourceFromJSON } from "./gen/berth/common/v1/provenance.js";
 export { DependencyReference } from "./gen/berth/common/v1/scope.js";
+export { Binding, BindingStatus, bindingStatusToJSON } from "./gen/berth/binding/v1/binding.js";
+export { BindingServiceService } from "./gen/berth/binding/v1/binding_service.js";
+export { BindingInternalServiceService } from "./gen/berth/binding/v1/binding_internal_service.js";
+export {
+  Deployment,
+  DeploymentEvent,
+  DeploymentEventType,
+  DeploymentStatus,
+  InjectionBlockedReason,
+  Resource,
+  RuntimeInjectionReadiness,
+  RuntimeInjectionState,
+  RuntimeTarget,
+  SnapshotBinding,
+  deploymentStatusToJSON,
+  deploymentEventTypeToJSON,
+  injectionBlockedReasonToJSON,
+  runtimeInjectionStateToJSON,
+} from "./gen/berth/deployment/v1/deployment.js";
+export { DeploymentServiceService } from "./gen/berth/deployment/v1/deployment_service.js";
+export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";

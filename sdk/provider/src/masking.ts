@@ -9,6 +9,9 @@ const SECRET_QUERY_KEYS = /^(password|pass|pwd|secret|token|key|access_?key|secr
  * maskConnectionUrl("postgres://app:s3cret@db.internal:5432/app") // "postgres://app:****@db.internal:5432/app"
  */
 export function maskConnectionUrl(url: string): string {
+  // "app:secret@db" parses as scheme "app:" with no password: treat anything
+  // that is not scheme://… as unparseable.
+  if (!HIERARCHICAL.test(url)) return MASK;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -23,6 +26,7 @@ export function maskConnectionUrl(url: string): string {
   return parsed.toString().replaceAll("%2A%2A%2A%2A", MASK);
 }
 
+const HIERARCHICAL = /^[a-z][a-z0-9+.-]*:\/\//i;
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@\s/]*)@/gi;
 
 /**
@@ -46,6 +50,7 @@ export function redactSecrets(text: string, secrets: ReadonlyArray<string | unde
 
 /** The secret parts of a connection URL (password, secret query values), for redaction lists. */
 export function secretPartsOfUrl(url: string): string[] {
+  if (!HIERARCHICAL.test(url)) return [url];
   try {
     const parsed = new URL(url);
     const parts = [decodeURIComponent(parsed.password)];

@@ -17,7 +17,7 @@ import {
   type Tokens,
 } from "@berth/runtime";
 import { REALIZE_QUEUE, type DependencyContext, type ReferenceCheck } from "./domain/context.js";
-import { deletionProtectionCheck, finishDelete } from "./domain/delete.js";
+import { deletionProtectionCheck, resumeDelete } from "./domain/delete.js";
 import { reconcileStuckDependencies, runRealization } from "./domain/realize.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { ProviderRegistry } from "./provider-registry.js";
@@ -75,7 +75,7 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
   const shutdown = new AbortController();
 
   const runReconciler = () =>
-    reconcileStuckDependencies(ctx, reconcile, (dependency) => finishDelete(ctx, dependency, shutdown.signal).then(() => undefined)).catch(
+    reconcileStuckDependencies(ctx, reconcile, (dependency) => resumeDelete(ctx, dependency, shutdown.signal)).catch(
       (error: unknown) => log.warn({ error: error instanceof Error ? error.name : "error" }, "reconciler pass failed"),
     );
 

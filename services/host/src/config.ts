@@ -5,7 +5,7 @@ import { z } from "zod";
 export const SERVICE_NAMES = ["dependency", "binding", "deployment", "backup"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Services this build can run; the others have contracts but no implementation yet. */
-export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency"]);
+export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency", "binding", "deployment"]);
 
 const token = z.string().min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)");
 const masterKey = z
@@ -31,6 +31,11 @@ export const hostConfigSchema = z
       .array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), kind: z.string().min(1), adminUrl: z.string().min(1), publicHost: z.string().optional() }))
       .default([]),
     providers: z.array(z.string().min(1)).default([]),
+    /** Where services this process does not run are served (host:port); local ones are called through this process's own address. */
+    peers: z
+      .object({ dependency: z.string().min(1).optional(), binding: z.string().min(1).optional(), deployment: z.string().min(1).optional(), backup: z.string().min(1).optional() })
+      .strict()
+      .default({}),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
     jobs: z.object({ concurrency: z.number().int().min(1).optional(), maxDeliver: z.number().int().min(1).optional(), ackWaitMs: z.number().int().min(1000).optional() }).default({}),
@@ -122,6 +127,16 @@ export function resolveConfig(layers: HostConfigInput[]): HostConfig {
     problems.push(`activeMasterKeyId: "${config.activeMasterKeyId}" is not among masterKeys (${keyIds.join(", ")})`);
   }
   if (config.adminToken === config.internalToken) problems.push("internalToken: must differ from adminToken");
+  const needs: Array<[ServiceName, ServiceName]> = [
+    ["binding", "dependency"],
+    ["deployment", "dependency"],
+    ["deployment", "binding"],
+  ];
+  for (const [service, needed] of needs) {
+    if (config.services.includes(service) && !config.services.includes(needed) && !config.peers[needed]) {
+      problems.push(`peers.${needed}: the ${service} service calls the ${needed} service; run it here (services) or give its address in peers.${needed}`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

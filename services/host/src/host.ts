@@ -1,6 +1,9 @@
 import { importedProvider } from "@berth/provider-imported";
 import { postgresProvider } from "@berth/provider-postgres";
-import { createDependencyService, DEPENDENCY_SCHEMA, type DependencyService } from "@berth/dependency-service";
+import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
+import { createBerthClient, type BerthClient } from "@berth/client";
+import { createDependencyService, DEPENDENCY_SCHEMA, type ReferenceCheck } from "@berth/dependency-service";
+import { createDeploymentService, DEPLOYMENT_SCHEMA } from "@berth/deployment-service";
 import {
   connectJetStream,
   createKnex,
@@ -12,8 +15,9 @@ import {
   type Knex,
   type Logger,
   type Messaging,
+  type RegisteredService,
 } from "@berth/runtime";
-import type { HostConfig } from "./config.js";
+import type { HostConfig, ServiceName } from "./config.js";
 import { loadProviderPlugins } from "./plugins.js";
 
 export interface RunningHost {
@@ -36,14 +40,40 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   const plugins = await loadProviderPlugins(config.providers);
 
   const pools: Knex[] = [];
-  const services: DependencyService[] = [];
-  if (config.services.includes("dependency")) {
-    const db = createKnex(config.databaseUrl, { schema: DEPENDENCY_SCHEMA });
+  const pool = (schema: string) => {
+    const db = createKnex(config.databaseUrl, { schema });
     pools.push(db);
+    return db;
+  };
+  // Services call each other through gRPC with the internal token, also within one
+  // process: the same path as a split deployment. Clients exist once the server listens.
+  const peerClients = new Map<string, BerthClient>();
+  let selfAddress = "";
+  const peerAddress = (service: ServiceName) => (config.services.includes(service) ? selfAddress : config.peers[service]);
+  const peersFor = (service: ServiceName) => () => {
+    const address = peerAddress(service);
+    if (!address) throw new Error(`no address for the ${service} service`);
+    let client = peerClients.get(address);
+    if (!client) {
+      client = createBerthClient({ address, token: config.internalToken });
+      peerClients.set(address, client);
+    }
+    return client;
+  };
+  const runs = (service: ServiceName) => config.services.includes(service);
+  const knows = (service: ServiceName) => runs(service) || Boolean(config.peers[service]);
+
+  const services: Array<{ grpcServices: RegisteredService[]; start(): Promise<void>; stop(graceMs?: number): Promise<void> }> = [];
+  if (runs("dependency")) {
+    const referenceChecks: ReferenceCheck[] = [];
+    if (knows("binding")) referenceChecks.push({ name: "bindings", find: async (d) => (await peersFor("binding")().bindingInternal.listDependencyReferences({ dependencyId: d.id })).references });
+    if (knows("deployment")) {
+      referenceChecks.push({ name: "deployments", find: async (d) => (await peersFor("deployment")().deploymentInternal.listDependencyReferences({ dependencyId: d.id })).references });
+    }
     services.push(
       createDependencyService({
         databaseUrl: config.databaseUrl,
-        db,
+        db: pool(DEPENDENCY_SCHEMA),
         messaging,
         keyring,
         providers: [postgresProvider, ...plugins],
@@ -51,10 +81,19 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         targets: config.targets,
         tokens,
         log,
+        referenceChecks,
         jobs: config.jobs,
         reconciler: config.reconciler,
       }),
     );
+  }
+  if (runs("binding")) {
+    services.push(createBindingService({ databaseUrl: config.databaseUrl, db: pool(BINDING_SCHEMA), messaging, peers: peersFor("dependency"), tokens, log }));
+  }
+  if (runs("deployment")) {
+    // Plan calls dependency and binding; one client per address serves both.
+    const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
+    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, tokens, log }));
   }
   for (const service of services) await service.start();
   const server = await startGrpcServer({
@@ -63,6 +102,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     services: services.flatMap((s) => s.grpcServices),
     log,
   });
+  selfAddress = server.address;
   log.info({ services: config.services, messaging: messaging.kind }, "berth started");
 
   let stopping: Promise<void> | undefined;
@@ -74,6 +114,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         log.info("berth stopping");
         await server.shutdown(config.shutdownGraceMs);
         for (const service of services) await service.stop(config.shutdownGraceMs);
+        for (const client of peerClients.values()) client.close();
         await messaging.close();
         for (const pool of pools) await pool.destroy();
         log.info("berth stopped");

@@ -20,3 +20,4 @@ export { Keyring, parseMasterKey, generateMasterKeySpec } from "./secrets/envelo
 export type { MasterKey, SealedSecret } from "./secrets/envelope.js";
 export { formatSecretReference, parseSecretReference } from "./secrets/reference.js";
 export type { SecretReference } from "./secrets/reference.js";
+export { encodeSeqToken, decodeSeqToken, pageLimit, toPage } from "./pagination.js";

@@ -30,13 +30,30 @@ export async function findBlockingReferences(ctx: DependencyContext, dependency:
  * references it; managed → provider release, then the record; imported → the
  * record only (the external system is never touched). Deleting a deleted
  * dependency returns it unchanged, so retries are safe.
+ *
+ * Race-free against a concurrent bind: the status turns `deleting` (committed)
+ * before references are gathered, and bind re-reads the status after its own
+ * insert committed. Whichever order they interleave in, either delete sees the
+ * binding and refuses, or bind sees `deleting` and withdraws its binding.
  */
 export async function deleteDependency(ctx: DependencyContext, id: string, signal: AbortSignal): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
   if (dependency.status === "deleted") return dependency;
+  if (dependency.status === "provisioning") {
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${id} is still provisioning; delete it once it is ready or failed`);
+  }
   if (dependency.status !== "deleting") {
-    const references = await findBlockingReferences(ctx, dependency, signal);
+    const previous = dependency.status;
+    await ctx.db.transaction(async (trx) => {
+      const current = await dependencyStore.get(trx, id, { forUpdate: true });
+      if (current?.status === previous) await dependencyStore.update(trx, id, { status: "deleting", progressMessage: "checking references" });
+    });
+    const references = await findBlockingReferences(ctx, dependency, signal).catch(async (error: unknown) => {
+      await restoreStatus(ctx, id, previous);
+      throw error;
+    });
     if (references.length > 0) {
+      await restoreStatus(ctx, id, previous);
       throw new BerthError(
         GrpcStatus.FAILED_PRECONDITION,
         ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
@@ -44,15 +61,30 @@ export async function deleteDependency(ctx: DependencyContext, id: string, signa
         { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
       );
     }
-    await ctx.db.transaction(async (trx) => {
-      const current = await dependencyStore.get(trx, id, { forUpdate: true });
-      if (current?.deletionProtection) {
-        throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED, `dependency ${id} has deletion protection on`);
-      }
-      await dependencyStore.update(trx, id, { status: "deleting", progressMessage: "releasing" });
-    });
+    await dependencyStore.update(ctx.db, id, { progressMessage: "releasing" });
   }
   return finishDelete(ctx, (await dependencyStore.get(ctx.db, id))!, signal);
+}
+
+/**
+ * Finishes a delete that a dead process left in `deleting` (the reconciler calls
+ * this): the references are checked again, since the process may have died
+ * before it checked them.
+ */
+export async function resumeDelete(ctx: DependencyContext, dependency: DependencyRecord, signal: AbortSignal): Promise<void> {
+  const references = await findBlockingReferences(ctx, dependency, signal);
+  if (references.length > 0) {
+    await restoreStatus(ctx, dependency.id, dependency.secretVersion ? "ready" : "failed");
+    return;
+  }
+  await finishDelete(ctx, dependency, signal);
+}
+
+async function restoreStatus(ctx: DependencyContext, id: string, previous: DependencyRecord["status"]): Promise<void> {
+  await ctx.db.transaction(async (trx) => {
+    const current = await dependencyStore.get(trx, id, { forUpdate: true });
+    if (current?.status === "deleting") await dependencyStore.update(trx, id, { status: previous, progressMessage: "" });
+  });
 }
 
 /** Releases what the provider realized (managed only) and marks the record deleted. Idempotent. */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
-import { BerthError, invalidArgument } from "@berth/runtime";
+import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import { SETTLED_STATES, type DependencyRecord, type DependencyState } from "../store/records.js";
 import type { DependencyContext } from "./context.js";
@@ -16,6 +16,15 @@ export async function getDependency(ctx: DependencyContext, id: string): Promise
   return dependency;
 }
 
+/** Several dependencies in one query; unknown ids come back in `missing`. */
+export async function batchGetDependencies(ctx: DependencyContext, ids: string[]): Promise<{ found: DependencyRecord[]; missing: string[] }> {
+  if (ids.length > 1000) throw invalidArgument("at most 1000 ids per call", [{ field: "ids", description: "at most 1000" }]);
+  const unique = [...new Set(ids)];
+  const found = await dependencyStore.getMany(ctx.db, unique.filter((id) => /^dep_[A-Za-z0-9]+$/.test(id)));
+  const foundIds = new Set(found.map((d) => d.id));
+  return { found, missing: unique.filter((id) => !foundIds.has(id)) };
+}
+
 export interface ListInput {
   projectId: string;
   environmentId: string;
@@ -28,11 +37,7 @@ export interface ListInput {
 
 /** Keyset pagination over insertion order: stable while records are added. */
 export async function listDependencies(ctx: DependencyContext, input: ListInput): Promise<{ items: DependencyRecord[]; nextPageToken: string }> {
-  if (input.pageSize < 0 || input.pageSize > 500) {
-    throw invalidArgument("page_size must be between 1 and 500", [{ field: "page_size", description: "must be between 1 and 500 (0 means 50)" }]);
-  }
-  const limit = input.pageSize || 50;
-  const afterSeq = input.pageToken ? decodePageToken(input.pageToken) : undefined;
+  const limit = pageLimit(input.pageSize);
   const rows = await dependencyStore.list(ctx.db, {
     projectId: input.projectId || undefined,
     environmentId: input.environmentId || undefined,
@@ -40,26 +45,9 @@ export async function listDependencies(ctx: DependencyContext, input: ListInput)
     status: input.status,
     showDeleted: input.showDeleted,
     limit: limit + 1,
-    afterSeq,
+    afterSeq: input.pageToken ? decodeSeqToken(input.pageToken) : undefined,
   });
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  const nextPageToken = rows.length > limit && last ? encodePageToken(last) : "";
-  return { items, nextPageToken };
-}
-
-function encodePageToken(record: DependencyRecord): string {
-  return Buffer.from(JSON.stringify({ s: record.seq })).toString("base64url");
-}
-
-function decodePageToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { s?: unknown };
-    if (typeof parsed.s === "string" && /^[0-9]{1,19}$/.test(parsed.s)) return parsed.s;
-  } catch {
-    // fall through
-  }
-  throw invalidArgument("page_token is not a token this server issued", [{ field: "page_token", description: "pass next_page_token from a previous response" }], ErrorReason.ERROR_REASON_INVALID_PAGE_TOKEN);
+  return toPage(rows, limit);
 }
 
 /**

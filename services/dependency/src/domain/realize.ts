@@ -43,6 +43,8 @@ export async function runRealization(ctx: DependencyContext, job: JobDelivery): 
       failure = { error, reason: safeReason(error, secretPartsOfUrl(target.adminUrl)) };
       return undefined;
     }
+    const still = await dependencyStore.get(trx, dependencyId, { forUpdate: true });
+    if (still?.status !== "provisioning") return undefined;
     const version = await ctx.secrets.put(trx, dependencyId, CONNECTION_SECRET, result.connectionUrl);
     const updated = await dependencyStore.update(trx, dependencyId, {
       status: "ready",

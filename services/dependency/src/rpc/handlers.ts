@@ -9,7 +9,7 @@ import { BerthError, type Handlers } from "@berth/runtime";
 import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
 import { deleteDependency } from "../domain/delete.js";
-import { getDependency, listDependencies, watchDependency } from "../domain/queries.js";
+import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
 import { resolveConnectionSecret } from "../domain/resolve.js";
 import { setDeletionProtection, updateImportedConnection } from "../domain/update.js";
 import { presentDependency, stateFromStatus, storedProvenance } from "./present.js";
@@ -46,6 +46,10 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
     },
     async getDependency(request) {
       return { dependency: presentDependency(await getDependency(ctx, request.id)) };
+    },
+    async batchGetDependencies(request) {
+      const { found, missing } = await batchGetDependencies(ctx, request.ids);
+      return { dependencies: found.map(presentDependency), missingIds: missing };
     },
     async listDependencies(request) {
       const page = await listDependencies(ctx, {

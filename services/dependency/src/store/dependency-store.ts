@@ -136,6 +136,11 @@ export const dependencyStore = {
     return row ? fromRow(row as Row) : undefined;
   },
 
+  async getMany(db: Db, ids: string[]): Promise<DependencyRecord[]> {
+    if (ids.length === 0) return [];
+    return ((await db<Row>("dependencies").whereIn("id", ids)) as Row[]).map(fromRow);
+  },
+
   async getByRequestId(db: Db, requestId: string): Promise<DependencyRecord | undefined> {
     const row = await db<Row>("dependencies").where({ request_id: requestId }).first();
     return row ? fromRow(row as Row) : undefined;

@@ -70,6 +70,16 @@ export interface GetDependencyResponse {
   dependency?: Dependency | undefined;
 }
 
+export interface BatchGetDependenciesRequest {
+  /** At most 1000 ids. */
+  ids: string[];
+}
+
+export interface BatchGetDependenciesResponse {
+  dependencies: Dependency[];
+  missingIds: string[];
+}
+
 export interface ListDependenciesRequest {
   projectId: string;
   environmentId: string;
@@ -855,6 +865,164 @@ export const GetDependencyResponse: MessageFns<GetDependencyResponse> = {
     message.dependency = (object.dependency !== undefined && object.dependency !== null)
       ? Dependency.fromPartial(object.dependency)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseBatchGetDependenciesRequest(): BatchGetDependenciesRequest {
+  return { ids: [] };
+}
+
+export const BatchGetDependenciesRequest: MessageFns<BatchGetDependenciesRequest> = {
+  encode(message: BatchGetDependenciesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ids) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetDependenciesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetDependenciesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ids.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetDependenciesRequest {
+    return { ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: BatchGetDependenciesRequest): unknown {
+    const obj: any = {};
+    if (message.ids?.length) {
+      obj.ids = message.ids;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetDependenciesRequest>, I>>(base?: I): BatchGetDependenciesRequest {
+    return BatchGetDependenciesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetDependenciesRequest>, I>>(object: I): BatchGetDependenciesRequest {
+    const message = createBaseBatchGetDependenciesRequest();
+    message.ids = object.ids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetDependenciesResponse(): BatchGetDependenciesResponse {
+  return { dependencies: [], missingIds: [] };
+}
+
+export const BatchGetDependenciesResponse: MessageFns<BatchGetDependenciesResponse> = {
+  encode(message: BatchGetDependenciesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.dependencies) {
+      Dependency.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.missingIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetDependenciesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetDependenciesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dependencies.push(Dependency.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.missingIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetDependenciesResponse {
+    return {
+      dependencies: globalThis.Array.isArray(object?.dependencies)
+        ? object.dependencies.map((e: any) => Dependency.fromJSON(e))
+        : [],
+      missingIds: globalThis.Array.isArray(object?.missingIds)
+        ? object.missingIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.missing_ids)
+        ? object.missing_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BatchGetDependenciesResponse): unknown {
+    const obj: any = {};
+    if (message.dependencies?.length) {
+      obj.dependencies = message.dependencies.map((e) => Dependency.toJSON(e));
+    }
+    if (message.missingIds?.length) {
+      obj.missingIds = message.missingIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetDependenciesResponse>, I>>(base?: I): BatchGetDependenciesResponse {
+    return BatchGetDependenciesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetDependenciesResponse>, I>>(object: I): BatchGetDependenciesResponse {
+    const message = createBaseBatchGetDependenciesResponse();
+    message.dependencies = object.dependencies?.map((e) => Dependency.fromPartial(e)) || [];
+    message.missingIds = object.missingIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -2061,6 +2229,21 @@ export const DependencyServiceService = {
       Buffer.from(GetDependencyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDependencyResponse => GetDependencyResponse.decode(value),
   },
+  /**
+   * Gets several dependencies in one call (deployment plans with many bindings).
+   * Unknown ids are listed in missing_ids, not an error.
+   */
+  batchGetDependencies: {
+    path: "/berth.dependency.v1.DependencyService/BatchGetDependencies" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetDependenciesRequest): Buffer =>
+      Buffer.from(BatchGetDependenciesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetDependenciesRequest => BatchGetDependenciesRequest.decode(value),
+    responseSerialize: (value: BatchGetDependenciesResponse): Buffer =>
+      Buffer.from(BatchGetDependenciesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetDependenciesResponse => BatchGetDependenciesResponse.decode(value),
+  },
   listDependencies: {
     path: "/berth.dependency.v1.DependencyService/ListDependencies" as const,
     requestStream: false as const,
@@ -2162,6 +2345,11 @@ export interface DependencyServiceServer extends UntypedServiceImplementation {
    */
   importDependency: handleUnaryCall<ImportDependencyRequest, ImportDependencyResponse>;
   getDependency: handleUnaryCall<GetDependencyRequest, GetDependencyResponse>;
+  /**
+   * Gets several dependencies in one call (deployment plans with many bindings).
+   * Unknown ids are listed in missing_ids, not an error.
+   */
+  batchGetDependencies: handleUnaryCall<BatchGetDependenciesRequest, BatchGetDependenciesResponse>;
   listDependencies: handleUnaryCall<ListDependenciesRequest, ListDependenciesResponse>;
   /**
    * Managed: provider release, then the record. Imported: the record only.
@@ -2241,6 +2429,25 @@ export interface DependencyServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDependencyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Gets several dependencies in one call (deployment plans with many bindings).
+   * Unknown ids are listed in missing_ids, not an error.
+   */
+  batchGetDependencies(
+    request: BatchGetDependenciesRequest,
+    callback: (error: ServiceError | null, response: BatchGetDependenciesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetDependencies(
+    request: BatchGetDependenciesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetDependenciesResponse) => void,
+  ): ClientUnaryCall;
+  batchGetDependencies(
+    request: BatchGetDependenciesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetDependenciesResponse) => void,
   ): ClientUnaryCall;
   listDependencies(
     request: ListDependenciesRequest,

@@ -1,0 +1,63 @@
+import type { BindingInternalServiceService, BindingServiceService } from "@berth/client";
+import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { bindDependency, getBinding, unbindDependency } from "../domain/bind.js";
+import type { BindingContext } from "../domain/context.js";
+import { rotateBindingSecret } from "../domain/rotate.js";
+import { bindingStore } from "../store/binding-store.js";
+import { presentBinding } from "./present.js";
+
+export function publicHandlers(ctx: BindingContext): Handlers<typeof BindingServiceService> {
+  return {
+    async bindDependency(request) {
+      const binding = await bindDependency(ctx, {
+        requestId: request.requestId,
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        resourceId: request.resourceId,
+        dependencyId: request.dependencyId,
+        targetEnvVar: request.targetEnvVar,
+        provenance: { source: request.provenance?.source ?? 0, repository: request.provenance?.repository ?? "", environment: request.provenance?.environment ?? "", previewId: request.provenance?.previewId ?? "", actor: request.provenance?.actor ?? "" },
+      });
+      return { binding: presentBinding(binding) };
+    },
+    async unbindDependency(request) {
+      return { binding: presentBinding(await unbindDependency(ctx, request.id)) };
+    },
+    async getBinding(request) {
+      return { binding: presentBinding(await getBinding(ctx, request.id)) };
+    },
+    async listBindings(request) {
+      const limit = pageLimit(request.pageSize);
+      const rows = await bindingStore.list(ctx.db, {
+        projectId: request.projectId || undefined,
+        environmentId: request.environmentId || undefined,
+        resourceId: request.resourceId || undefined,
+        dependencyId: request.dependencyId || undefined,
+        includeUnbound: request.includeUnbound,
+        limit: limit + 1,
+        afterSeq: request.pageToken ? decodeSeqToken(request.pageToken) : undefined,
+      });
+      const page = toPage(rows, limit);
+      return { bindings: page.items.map(presentBinding), nextPageToken: page.nextPageToken };
+    },
+    async rotateBindingSecret(request) {
+      const { binding, previous } = await rotateBindingSecret(ctx, request.id, request.latest ? { latest: true } : { version: request.version });
+      return { binding: presentBinding(binding), previousSecretRef: previous };
+    },
+  };
+}
+
+export function internalHandlers(ctx: BindingContext): Handlers<typeof BindingInternalServiceService> {
+  return {
+    async listDependencyReferences(request) {
+      const bindings = await bindingStore.list(ctx.db, { dependencyId: request.dependencyId, includeUnbound: false, limit: 1000 });
+      return {
+        references: bindings.map((b) => ({ kind: "binding", id: b.id, description: `active binding ${b.id} of ${b.resourceId} as ${b.targetEnvVar}` })),
+      };
+    },
+    async listActiveBindings(request) {
+      const bindings = await bindingStore.list(ctx.db, { resourceId: request.resourceId, includeUnbound: false, limit: 10_000 });
+      return { bindings: bindings.map(presentBinding) };
+    },
+  };
+}

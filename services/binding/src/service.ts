@@ -1,0 +1,64 @@
+import { BindingInternalServiceService, BindingServiceService, isBerthApiError, type BerthClient } from "@berth/client";
+import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import type { BindingContext, DependencyLookup } from "./domain/context.js";
+import { migrations, SCHEMA } from "./migrations.js";
+import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
+
+export interface BindingServiceOptions {
+  databaseUrl: string;
+  /** Knex pool whose search path starts with the berth_binding schema. */
+  db: Knex;
+  messaging: Messaging;
+  /** Clients to the other services, with the internal token. */
+  peers: () => BerthClient;
+  tokens: Tokens;
+  log: Logger;
+}
+
+export interface BindingService {
+  schema: string;
+  grpcServices: RegisteredService[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Dependencies as the binding service may see them: through the dependency service's RPCs. */
+function dependencyLookup(peers: () => BerthClient): DependencyLookup {
+  return {
+    async get(id) {
+      try {
+        return (await peers().dependency.getDependency({ id })).dependency;
+      } catch (error) {
+        if (isBerthApiError(error) && error.reason === "dependency_not_found") return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/** The binding service: resource ↔ dependency associations and the secret reference each delivers. */
+export function createBindingService(options: BindingServiceOptions): BindingService {
+  const log = options.log.child({ service: "binding" });
+  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), relay, log };
+  const edge = { tokens: options.tokens, log };
+  return {
+    schema: SCHEMA,
+    grpcServices: [
+      { name: "berth.binding.v1.BindingService", definition: BindingServiceService, implementation: bindHandlers(BindingServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
+      {
+        name: "berth.binding.v1.BindingInternalService",
+        definition: BindingInternalServiceService,
+        implementation: bindHandlers(BindingInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
+      },
+    ],
+    async start() {
+      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
+      relay.start();
+    },
+    async stop() {
+      await relay.stop();
+      await relay.drain();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import type { Knex } from "@berth/runtime";
+
+type Db = Knex | Knex.Transaction;
+export type BindingState = "active" | "unbound";
+
+export interface BindingRecord {
+  id: string;
+  seq: string;
+  projectId: string;
+  environmentId: string;
+  resourceId: string;
+  dependencyId: string;
+  targetEnvVar: string;
+  secretRef: string;
+  status: BindingState;
+  provenance: Record<string, string | number>;
+  requestId: string | null;
+  requestFingerprint: string;
+  createdAt: Date;
+  updatedAt: Date;
+  unboundAt: Date | null;
+}
+
+interface Row {
+  id: string;
+  seq: string;
+  project_id: string;
+  environment_id: string;
+  resource_id: string;
+  dependency_id: string;
+  target_env_var: string;
+  secret_ref: string;
+  status: BindingState;
+  provenance: Record<string, string | number>;
+  request_id: string | null;
+  request_fingerprint: string;
+  created_at: Date;
+  updated_at: Date;
+  unbound_at: Date | null;
+}
+
+function fromRow(row: Row): BindingRecord {
+  return {
+    id: row.id,
+    seq: String(row.seq),
+    projectId: row.project_id,
+    environmentId: row.environment_id,
+    resourceId: row.resource_id,
+    dependencyId: row.dependency_id,
+    targetEnvVar: row.target_env_var,
+    secretRef: row.secret_ref,
+    status: row.status,
+    provenance: row.provenance,
+    requestId: row.request_id,
+    requestFingerprint: row.request_fingerprint,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    unboundAt: row.unbound_at,
+  };
+}
+
+export type NewBinding = Omit<BindingRecord, "seq" | "status" | "createdAt" | "updatedAt" | "unboundAt">;
+
+export interface BindingFilter {
+  projectId?: string;
+  environmentId?: string;
+  resourceId?: string;
+  dependencyId?: string;
+  includeUnbound: boolean;
+  limit: number;
+  afterSeq?: string;
+}
+
+/** SQL for berth_binding.bindings. The only code that knows its columns. */
+export const bindingStore = {
+  /** Inserts an active binding, or reports which unique rule it broke. */
+  async insert(db: Db, binding: NewBinding): Promise<BindingRecord | "target_taken" | "request_id_taken"> {
+    try {
+      const [row] = await db<Row>("bindings")
+        .insert({
+          id: binding.id,
+          project_id: binding.projectId,
+          environment_id: binding.environmentId,
+          resource_id: binding.resourceId,
+          dependency_id: binding.dependencyId,
+          target_env_var: binding.targetEnvVar,
+          secret_ref: binding.secretRef,
+          status: "active",
+          provenance: JSON.stringify(binding.provenance) as unknown as Record<string, string>,
+          request_id: binding.requestId,
+          request_fingerprint: binding.requestFingerprint,
+        })
+        .returning("*");
+      return fromRow(row as Row);
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string };
+      if (pgError.code === "23505" && pgError.constraint === "bindings_active_target") return "target_taken";
+      if (pgError.code === "23505" && pgError.constraint === "bindings_request_id_unique") return "request_id_taken";
+      throw error;
+    }
+  },
+
+  async get(db: Db, id: string): Promise<BindingRecord | undefined> {
+    const row = await db<Row>("bindings").where({ id }).first();
+    return row ? fromRow(row as Row) : undefined;
+  },
+
+  async getByRequestId(db: Db, requestId: string): Promise<BindingRecord | undefined> {
+    const row = await db<Row>("bindings").where({ request_id: requestId }).first();
+    return row ? fromRow(row as Row) : undefined;
+  },
+
+  async activeByTarget(db: Db, resourceId: string, targetEnvVar: string): Promise<BindingRecord | undefined> {
+    const row = await db<Row>("bindings").where({ resource_id: resourceId, target_env_var: targetEnvVar, status: "active" }).first();
+    return row ? fromRow(row as Row) : undefined;
+  },
+
+  async unbind(db: Db, id: string): Promise<BindingRecord> {
+    const [row] = await db<Row>("bindings").where({ id }).update({ status: "unbound", unbound_at: db.fn.now(), updated_at: db.fn.now() }).returning("*");
+    return fromRow(row as Row);
+  },
+
+  async setSecretRef(db: Db, id: string, secretRef: string): Promise<BindingRecord> {
+    const [row] = await db<Row>("bindings").where({ id }).update({ secret_ref: secretRef, updated_at: db.fn.now() }).returning("*");
+    return fromRow(row as Row);
+  },
+
+  async list(db: Db, filter: BindingFilter): Promise<BindingRecord[]> {
+    const query = db<Row>("bindings").select("*");
+    if (filter.projectId) query.where("project_id", filter.projectId);
+    if (filter.environmentId) query.where("environment_id", filter.environmentId);
+    if (filter.resourceId) query.where("resource_id", filter.resourceId);
+    if (filter.dependencyId) query.where("dependency_id", filter.dependencyId);
+    if (!filter.includeUnbound) query.where("status", "active");
+    if (filter.afterSeq) query.where("seq", ">", filter.afterSeq);
+    return ((await query.orderBy("seq").limit(filter.limit)) as Row[]).map(fromRow);
+  },
+};

@@ -1,0 +1,99 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason, type FieldViolation } from "@berth/client";
+import { assertNoViolations, BerthError, newId } from "@berth/runtime";
+import { RUNTIME_DRIVERS } from "../runtime/drivers.js";
+import type { RuntimeDriver } from "../runtime/runtime-target.js";
+import type { ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
+import { store } from "../store/store.js";
+import type { DeploymentContext } from "./context.js";
+
+const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface ResourceInput {
+  requestId: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  healthUrl: string;
+  provenance: Record<string, string | number>;
+}
+
+/** Resources are records: what to run, where, with which plain (non-secret) env. */
+export async function createResource(ctx: DeploymentContext, input: ResourceInput): Promise<ResourceRecord> {
+  const violations: FieldViolation[] = [];
+  if (!/^prj_[A-Za-z0-9_-]+$/.test(input.projectId)) violations.push({ field: "project_id", description: 'must look like "prj_prod"' });
+  if (!/^env_[A-Za-z0-9_-]+$/.test(input.environmentId)) violations.push({ field: "environment_id", description: 'must look like "env_prod"' });
+  if (!NAME.test(input.name)) violations.push({ field: "name", description: "must be 1-63 lowercase letters, digits or -, starting with a letter" });
+  if (!input.command.trim()) violations.push({ field: "command", description: "is required" });
+  for (const key of Object.keys(input.env)) if (!ENV_KEY.test(key)) violations.push({ field: `env[${key}]`, description: "is not a valid environment variable name" });
+  if (input.healthUrl && !/^https?:\/\/[^\s]+$/.test(input.healthUrl)) violations.push({ field: "health_url", description: "must be an http(s) URL" });
+  assertNoViolations(violations);
+  if (input.requestId) {
+    const replay = await store.resourceByRequestId(ctx.db, input.requestId);
+    if (replay) return replay;
+  }
+  const created = await store.insertResource(ctx.db, { id: newId("res"), ...input, requestId: input.requestId || null });
+  if (created === "name_taken") {
+    throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
+  }
+  return created;
+}
+
+export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
+  const resource = /^res_[A-Za-z0-9]+$/.test(id) ? await store.getResource(ctx.db, id) : undefined;
+  if (!resource) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${id || '""'} not found`, { metadata: { resource_id: id } });
+  return resource;
+}
+
+export async function deleteResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
+  const resource = await getResource(ctx, id);
+  if ((await store.countLive(ctx.db, "resource_id", id)) > 0) {
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
+  }
+  await store.deleteResource(ctx.db, id);
+  return resource;
+}
+
+export function driverFor(kind: string): RuntimeDriver {
+  const driver = RUNTIME_DRIVERS.get(kind);
+  if (!driver) {
+    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `runtime target kind ${JSON.stringify(kind)} is not supported`, {
+      fieldViolations: [{ field: "kind", description: `must be one of: ${[...RUNTIME_DRIVERS.keys()].join(", ")}` }],
+    });
+  }
+  return driver;
+}
+
+/** Runtime targets ("servers"): where resources run. The kind decides what they can deliver. */
+export async function createRuntimeTarget(ctx: DeploymentContext, input: { requestId: string; name: string; kind: string }): Promise<RuntimeTargetRecord> {
+  if (!NAME.test(input.name)) assertNoViolations([{ field: "name", description: "must be 1-63 lowercase letters, digits or -, starting with a letter" }]);
+  driverFor(input.kind);
+  if (input.requestId) {
+    const replay = await store.targetByRequestId(ctx.db, input.requestId);
+    if (replay) return replay;
+  }
+  const created = await store.insertTarget(ctx.db, { id: newId("srv"), name: input.name, kind: input.kind, requestId: input.requestId || null });
+  if (created === "name_taken") {
+    throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
+  }
+  return created;
+}
+
+export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
+  const target = /^srv_[A-Za-z0-9]+$/.test(id) ? await store.getTarget(ctx.db, id) : undefined;
+  if (!target) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, `runtime target ${id || '""'} not found`, { metadata: { runtime_target_id: id } });
+  return target;
+}
+
+export async function deleteRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
+  const target = await getRuntimeTarget(ctx, id);
+  if ((await store.countLive(ctx.db, "runtime_target_id", id)) > 0) {
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED, `runtime target ${id} has running deployments; stop them first`);
+  }
+  await store.deleteTarget(ctx.db, id);
+  return target;
+}

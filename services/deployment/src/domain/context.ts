@@ -1,0 +1,22 @@
+import type { Binding, Dependency } from "@berth/client";
+import type { Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { Workload } from "../runtime/runtime-target.js";
+
+/** What the deployment service needs from the other services, through their RPCs. */
+export interface Peers {
+  /** Active bindings of a resource, in one call. */
+  activeBindings(resourceId: string): Promise<Binding[]>;
+  /** Dependencies by id, in one call. */
+  dependencies(ids: string[]): Promise<Map<string, Dependency>>;
+  /** Secret values for delivery, in one call. Only ever used at workload start. */
+  resolveSecrets(secretRefs: string[], purpose: string): Promise<Map<string, string>>;
+}
+
+export interface DeploymentContext {
+  db: Knex;
+  peers: Peers;
+  relay: OutboxRelay;
+  log: Logger;
+  /** Workloads this replica started (local processes live on this host). */
+  workloads: Map<string, Workload>;
+}

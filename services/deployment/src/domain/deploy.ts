@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason } from "@berth/client";
+import { redactSecrets } from "@berth/provider-sdk";
+import { BerthError, newId, recordEvent, type Knex } from "@berth/runtime";
+import type { DeploymentEventType, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
+import { store } from "../store/store.js";
+import { driverFor, getResource, getRuntimeTarget } from "./catalog.js";
+import type { DeploymentContext } from "./context.js";
+import { computeReadiness, snapshotOf } from "./readiness.js";
+
+export interface Plan {
+  resource: ResourceRecord;
+  target: RuntimeTargetRecord;
+  readiness: Readiness;
+}
+
+/**
+ * Gathers what readiness needs in two calls (one to bindings, one batch to
+ * dependencies, however many bindings there are) and computes it. Creates nothing.
+ */
+export async function planDeployment(ctx: DeploymentContext, resourceId: string, runtimeTargetId: string): Promise<Plan> {
+  const [resource, target] = await Promise.all([getResource(ctx, resourceId), getRuntimeTarget(ctx, runtimeTargetId)]);
+  const bindings = await ctx.peers.activeBindings(resource.id);
+  const dependencies = await ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]);
+  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies) };
+}
+
+async function recordActivity(trx: Knex.Transaction, deployment: DeploymentRecord, type: DeploymentEventType, message: string): Promise<void> {
+  await store.insertEvent(trx, { id: newId("dpe"), deploymentId: deployment.id, resourceId: deployment.resourceId, type, message });
+  await recordEvent(trx, `deployment.deployment.${type}`, {
+    deploymentId: deployment.id,
+    resourceId: deployment.resourceId,
+    runtimeTargetId: deployment.runtimeTargetId,
+    status: deployment.status,
+    message,
+  });
+}
+
+/**
+ * Creates a deployment only when injection is ready (or not applicable): a
+ * blocked plan is refused with dependency_runtime_injection_blocked and leaves
+ * no record at all. The snapshot freezes each binding's secret reference; the
+ * workload is then started on the runtime target, which resolves the references
+ * at that moment.
+ */
+export async function createDeployment(
+  ctx: DeploymentContext,
+  input: { requestId: string; resourceId: string; runtimeTargetId: string; provenance: Record<string, string | number> },
+): Promise<DeploymentRecord> {
+  if (input.requestId) {
+    const replay = await store.deploymentByRequestId(ctx.db, input.requestId);
+    if (replay) return replay;
+  }
+  const plan = await planDeployment(ctx, input.resourceId, input.runtimeTargetId);
+  if (plan.readiness.state === "blocked") {
+    const blocked = plan.readiness.bindings.filter((b) => !b.ready);
+    throw new BerthError(
+      GrpcStatus.FAILED_PRECONDITION,
+      ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED,
+      `dependency secrets cannot reach this runtime: ${blocked.map((b) => `${b.targetEnvVar} (${b.bindingId}): ${b.blockedReason}`).join("; ")}`,
+      { metadata: Object.fromEntries(blocked.map((b) => [b.bindingId, b.blockedReason ?? "blocked"])) },
+    );
+  }
+  const deployment = await ctx.db.transaction(async (trx) => {
+    const created = await store.insertDeployment(trx, {
+      id: newId("dpl"),
+      projectId: plan.resource.projectId,
+      environmentId: plan.resource.environmentId,
+      resourceId: plan.resource.id,
+      runtimeTargetId: plan.target.id,
+      status: "pending",
+      snapshot: snapshotOf(plan.readiness),
+      injection: plan.readiness,
+      provenance: input.provenance,
+      requestId: input.requestId || null,
+    });
+    await recordActivity(trx, created, "created", `deployment of ${plan.resource.name} onto ${plan.target.name} created`);
+    return created;
+  });
+  ctx.relay.kick();
+  void startWorkload(ctx, deployment, plan).catch((error: unknown) => ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "start bookkeeping failed"));
+  return deployment;
+}
+
+async function transition(ctx: DeploymentContext, id: string, status: DeploymentState, reason: string, event?: DeploymentEventType): Promise<DeploymentRecord | undefined> {
+  const updated = await ctx.db.transaction(async (trx) => {
+    const current = await store.getDeployment(trx, id, true);
+    if (!current || current.status === "stopped" || current.status === "failed") return undefined;
+    const record = await store.setDeploymentStatus(trx, id, status, reason);
+    if (event) await recordActivity(trx, record, event, reason);
+    return record;
+  });
+  ctx.relay.kick();
+  return updated;
+}
+
+/** Resolves the snapshot's references (the last step a secret takes) and starts the workload. */
+async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecord, plan: Plan): Promise<void> {
+  await transition(ctx, deployment.id, "starting", "starting");
+  let secrets: string[] = [];
+  try {
+    const values = deployment.snapshot.length > 0 ? await ctx.peers.resolveSecrets(deployment.snapshot.map((s) => s.secretRef), `deployment ${deployment.id}`) : new Map<string, string>();
+    secrets = [...values.values()];
+    const env: Record<string, string> = { ...plan.resource.env };
+    for (const entry of deployment.snapshot) env[entry.targetEnvVar] = values.get(entry.secretRef)!;
+    const workload = await driverFor(plan.target.kind).start(
+      { deploymentId: deployment.id, command: plan.resource.command, cwd: plan.resource.cwd, env, healthUrl: plan.resource.healthUrl, secrets },
+      {
+        onExit: ({ failed, reason }) => {
+          ctx.workloads.delete(deployment.id);
+          void transition(ctx, deployment.id, failed ? "failed" : "stopped", reason, failed ? "failed" : "stopped");
+        },
+      },
+    );
+    ctx.workloads.set(deployment.id, workload);
+    await transition(ctx, deployment.id, "running", plan.resource.healthUrl ? "healthy" : "running", "started");
+    ctx.log.info({ deploymentId: deployment.id }, "deployment running");
+  } catch (error) {
+    const reason = redactSecrets(error instanceof Error ? error.message : "the workload did not start", secrets);
+    await transition(ctx, deployment.id, "failed", reason, "failed");
+    ctx.log.warn({ deploymentId: deployment.id, reason }, "deployment failed");
+  }
+}
+
+/** Stops the workload (if this replica runs it) and marks the deployment stopped. */
+export async function stopDeployment(ctx: DeploymentContext, id: string): Promise<DeploymentRecord> {
+  const deployment = await getDeployment(ctx, id);
+  if (deployment.status === "stopped" || deployment.status === "failed") return deployment;
+  const workload = ctx.workloads.get(id);
+  ctx.workloads.delete(id);
+  await workload?.stop();
+  return (await transition(ctx, id, "stopped", "stopped on request", "stopped")) ?? (await getDeployment(ctx, id));
+}
+
+/** Stops every workload this replica runs (process shutdown). */
+export async function stopAllWorkloads(ctx: DeploymentContext): Promise<void> {
+  await Promise.all([...ctx.workloads.keys()].map((id) => stopDeployment(ctx, id).catch(() => undefined)));
+}
+
+export async function getDeployment(ctx: DeploymentContext, id: string): Promise<DeploymentRecord> {
+  const deployment = /^dpl_[A-Za-z0-9]+$/.test(id) ? await store.getDeployment(ctx.db, id) : undefined;
+  if (!deployment) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, `deployment ${id || '""'} not found`, { metadata: { deployment_id: id } });
+  return deployment;
+}
+
+/** Yields the deployment now and on every change; ends once it settles when asked. */
+export async function* watchDeployment(ctx: DeploymentContext, id: string, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<DeploymentRecord> {
+  let previous = "";
+  for (;;) {
+    const deployment = await getDeployment(ctx, id);
+    const print = `${deployment.status}|${deployment.updatedAt.toISOString()}`;
+    if (print !== previous) {
+      previous = print;
+      yield deployment;
+    }
+    if (untilSettled && ["running", "failed", "stopped"].includes(deployment.status)) return;
+    try {
+      await sleep(200, undefined, { signal });
+    } catch {
+      return;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { createDeploymentService } from "./service.js";
+export type { DeploymentService, DeploymentServiceOptions } from "./service.js";
+export { SCHEMA as DEPLOYMENT_SCHEMA } from "./migrations.js";

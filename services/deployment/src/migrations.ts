@@ -1,0 +1,71 @@
+import { createOutboxTable, type Knex, type Migration } from "@berth/runtime";
+
+/** Schema of the deployment service. Only this package reads or writes it. */
+export const SCHEMA = "berth_deployment";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_resources_targets_deployments",
+    async up(knex: Knex) {
+      await knex.schema.createTable("resources", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("project_id").notNullable();
+        t.text("environment_id").notNullable();
+        t.text("name").notNullable();
+        t.text("command").notNullable();
+        t.text("cwd").notNullable().defaultTo("");
+        t.jsonb("env").notNullable().defaultTo("{}");
+        t.text("health_url").notNullable().defaultTo("");
+        t.jsonb("provenance").notNullable().defaultTo("{}");
+        t.text("request_id").unique();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("deleted_at", { useTz: true });
+      });
+      await knex.raw("CREATE UNIQUE INDEX resources_live_name ON resources (project_id, environment_id, name) WHERE deleted_at IS NULL");
+      await knex.schema.createTable("runtime_targets", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("name").notNullable();
+        t.text("kind").notNullable();
+        t.text("request_id").unique();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("deleted_at", { useTz: true });
+      });
+      await knex.raw("CREATE UNIQUE INDEX runtime_targets_live_name ON runtime_targets (name) WHERE deleted_at IS NULL");
+      await knex.schema.createTable("deployments", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("project_id").notNullable();
+        t.text("environment_id").notNullable();
+        t.text("resource_id").notNullable();
+        t.text("runtime_target_id").notNullable();
+        t.text("status").notNullable(); // pending | starting | running | failed | stopped
+        t.text("status_reason").notNullable().defaultTo("");
+        t.jsonb("snapshot").notNullable(); // [{bindingId, dependencyId, targetEnvVar, secretRef}] — never rewritten
+        t.jsonb("injection").notNullable();
+        t.jsonb("provenance").notNullable().defaultTo("{}");
+        t.text("request_id").unique();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("started_at", { useTz: true });
+        t.timestamp("ended_at", { useTz: true });
+        t.index(["resource_id", "seq"]);
+        t.index(["status"]);
+      });
+      await knex.schema.createTable("deployment_events", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("deployment_id").notNullable();
+        t.text("resource_id").notNullable();
+        t.text("type").notNullable(); // created | started | failed | stopped
+        t.text("message").notNullable().defaultTo("");
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.index(["resource_id", "seq"]);
+      });
+      await createOutboxTable(knex);
+    },
+  },
+];

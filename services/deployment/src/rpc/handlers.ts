@@ -1,0 +1,104 @@
+import type { DeploymentInternalServiceService, DeploymentServiceService } from "@berth/client";
+import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, getResource, getRuntimeTarget } from "../domain/catalog.js";
+import type { DeploymentContext } from "../domain/context.js";
+import { createDeployment, getDeployment, planDeployment, stopDeployment, watchDeployment } from "../domain/deploy.js";
+import { snapshotOf } from "../domain/readiness.js";
+import { store } from "../store/store.js";
+import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus, storedProvenance } from "./present.js";
+
+const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
+
+export function publicHandlers(ctx: DeploymentContext): Handlers<typeof DeploymentServiceService> {
+  return {
+    async createResource(request) {
+      const resource = await createResource(ctx, {
+        requestId: request.requestId,
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        name: request.name,
+        command: request.command,
+        cwd: request.cwd,
+        env: request.env,
+        healthUrl: request.healthUrl,
+        provenance: storedProvenance(request.provenance),
+      });
+      return { resource: presentResource(resource) };
+    },
+    async getResource(request) {
+      return { resource: presentResource(await getResource(ctx, request.id)) };
+    },
+    async listResources(request) {
+      const limit = pageLimit(request.pageSize);
+      const page = toPage(await store.listResources(ctx.db, { projectId: request.projectId, environmentId: request.environmentId, name: request.name, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { resources: page.items.map(presentResource), nextPageToken: page.nextPageToken };
+    },
+    async deleteResource(request) {
+      return { resource: presentResource(await deleteResource(ctx, request.id)) };
+    },
+    async createRuntimeTarget(request) {
+      return { runtimeTarget: presentTarget(await createRuntimeTarget(ctx, { requestId: request.requestId, name: request.name, kind: request.kind })) };
+    },
+    async getRuntimeTarget(request) {
+      return { runtimeTarget: presentTarget(await getRuntimeTarget(ctx, request.id)) };
+    },
+    async listRuntimeTargets(request) {
+      const limit = pageLimit(request.pageSize);
+      const page = toPage(await store.listTargets(ctx.db, { kind: request.kind, name: request.name, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { runtimeTargets: page.items.map(presentTarget), nextPageToken: page.nextPageToken };
+    },
+    async deleteRuntimeTarget(request) {
+      return { runtimeTarget: presentTarget(await deleteRuntimeTarget(ctx, request.id)) };
+    },
+    async planDeployment(request) {
+      const plan = await planDeployment(ctx, request.resourceId, request.runtimeTargetId);
+      return { injection: presentReadiness(plan.readiness), snapshot: snapshotOf(plan.readiness) };
+    },
+    async createDeployment(request) {
+      const deployment = await createDeployment(ctx, {
+        requestId: request.requestId,
+        resourceId: request.resourceId,
+        runtimeTargetId: request.runtimeTargetId,
+        provenance: storedProvenance(request.provenance),
+      });
+      return { deployment: presentDeployment(deployment) };
+    },
+    async getDeployment(request) {
+      return { deployment: presentDeployment(await getDeployment(ctx, request.id)) };
+    },
+    async listDeployments(request) {
+      const limit = pageLimit(request.pageSize);
+      const rows = await store.listDeployments(ctx.db, {
+        projectId: request.projectId,
+        environmentId: request.environmentId,
+        resourceId: request.resourceId,
+        runtimeTargetId: request.runtimeTargetId,
+        status: stateFromStatus(request.status),
+        limit: limit + 1,
+        afterSeq: after(request.pageToken),
+      });
+      const page = toPage(rows, limit);
+      return { deployments: page.items.map(presentDeployment), nextPageToken: page.nextPageToken };
+    },
+    async listDeploymentEvents(request) {
+      const limit = pageLimit(request.pageSize);
+      const page = toPage(await store.listEvents(ctx.db, { resourceId: request.resourceId, deploymentId: request.deploymentId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { events: page.items.map(presentEvent), nextPageToken: page.nextPageToken };
+    },
+    async stopDeployment(request) {
+      return { deployment: presentDeployment(await stopDeployment(ctx, request.id)) };
+    },
+    async *watchDeployment(request, context) {
+      for await (const deployment of watchDeployment(ctx, request.id, request.untilSettled, context.signal)) yield { deployment: presentDeployment(deployment) };
+    },
+  };
+}
+
+export function internalHandlers(ctx: DeploymentContext): Handlers<typeof DeploymentInternalServiceService> {
+  return {
+    async listDependencyReferences(request) {
+      const live = await store.liveDeploymentsReferencing(ctx.db, request.dependencyId);
+      return { references: live.map((d) => ({ kind: "deployment_snapshot", id: d.id, description: `${d.status} deployment ${d.id} of ${d.resourceId} captured it` })) };
+    },
+  };
+}

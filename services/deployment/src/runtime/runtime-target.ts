@@ -1,0 +1,38 @@
+/**
+ * A kind of place a resource runs. Adding Docker, SSH or Kubernetes is one new
+ * module implementing this interface and one line in `RUNTIME_DRIVERS`.
+ */
+export interface RuntimeDriver {
+  kind: string;
+  /** Whether it can put dependency secrets into a workload's environment. */
+  canDeliverDependencySecrets: boolean;
+  /** Dependency kinds whose connection it knows how to inject (as a URL env var). */
+  supportedDependencyKinds: ReadonlySet<string>;
+  /** Env var names it will not let a binding set (they would break the runtime). */
+  reservedEnvVars: ReadonlySet<string>;
+  /** Starts the workload; resolves once it started (healthy, when a health URL is set). */
+  start(spec: WorkloadSpec, events: WorkloadEvents): Promise<Workload>;
+}
+
+export interface WorkloadSpec {
+  deploymentId: string;
+  command: string;
+  cwd: string;
+  /** Plain env of the resource plus the delivered dependency secrets. */
+  env: Record<string, string>;
+  healthUrl: string;
+  /** Values to scrub from captured output (the delivered secrets). */
+  secrets: string[];
+}
+
+export interface WorkloadEvents {
+  /** The workload ended on its own after it started. `reason` is safe to show. */
+  onExit(outcome: { failed: boolean; reason: string }): void;
+}
+
+export interface Workload {
+  /** Stops it; resolves when it is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** The last lines it printed, with delivered secrets masked. */
+  recentOutput(): string;
+}

@@ -1,0 +1,71 @@
+import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
+import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import type { DeploymentContext, Peers } from "./domain/context.js";
+import { stopAllWorkloads } from "./domain/deploy.js";
+import { migrations, SCHEMA } from "./migrations.js";
+import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
+
+export interface DeploymentServiceOptions {
+  databaseUrl: string;
+  /** Knex pool whose search path starts with the berth_deployment schema. */
+  db: Knex;
+  messaging: Messaging;
+  /** Clients to the other services, with the internal token. */
+  peers: () => BerthClient;
+  tokens: Tokens;
+  log: Logger;
+}
+
+export interface DeploymentService {
+  schema: string;
+  grpcServices: RegisteredService[];
+  start(): Promise<void>;
+  /** Stops the workloads this replica started, then the relay. */
+  stop(): Promise<void>;
+}
+
+/** The other services as the deployment service uses them: batched, one call each. */
+function peersOf(client: () => BerthClient): Peers {
+  return {
+    async activeBindings(resourceId) {
+      return (await client().bindingInternal.listActiveBindings({ resourceId })).bindings;
+    },
+    async dependencies(ids) {
+      if (ids.length === 0) return new Map<string, Dependency>();
+      const { dependencies } = await client().dependency.batchGetDependencies({ ids });
+      return new Map(dependencies.map((d) => [d.id, d]));
+    },
+    async resolveSecrets(secretRefs, purpose) {
+      const { secrets } = await client().dependencyInternal.batchResolveConnectionSecrets({ secretRefs: [...new Set(secretRefs)], purpose });
+      return new Map(secrets.map((s) => [s.secretRef, s.connectionUrl]));
+    },
+  };
+}
+
+/** The deployment service: resources, runtime targets, deployments with their frozen snapshots, and the activity log. */
+export function createDeploymentService(options: DeploymentServiceOptions): DeploymentService {
+  const log = options.log.child({ service: "deployment" });
+  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers), relay, log, workloads: new Map() };
+  const edge = { tokens: options.tokens, log };
+  return {
+    schema: SCHEMA,
+    grpcServices: [
+      { name: "berth.deployment.v1.DeploymentService", definition: DeploymentServiceService, implementation: bindHandlers(DeploymentServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
+      {
+        name: "berth.deployment.v1.DeploymentInternalService",
+        definition: DeploymentInternalServiceService,
+        implementation: bindHandlers(DeploymentInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
+      },
+    ],
+    async start() {
+      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
+      relay.start();
+    },
+    async stop() {
+      await stopAllWorkloads(ctx);
+      await relay.stop();
+      await relay.drain();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import type { Knex } from "@berth/runtime";
+import type {
+  DeploymentEventRecord,
+  DeploymentEventType,
+  DeploymentRecord,
+  DeploymentState,
+  ResourceRecord,
+  RuntimeTargetRecord,
+} from "./records.js";
+
+type Db = Knex | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function resource(row: Row): ResourceRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    projectId: row.project_id as string,
+    environmentId: row.environment_id as string,
+    name: row.name as string,
+    command: row.command as string,
+    cwd: row.cwd as string,
+    env: row.env as Record<string, string>,
+    healthUrl: row.health_url as string,
+    provenance: row.provenance as Record<string, string | number>,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+function target(row: Row): RuntimeTargetRecord {
+  return { id: row.id as string, seq: String(row.seq), name: row.name as string, kind: row.kind as string, createdAt: row.created_at as Date, updatedAt: row.updated_at as Date };
+}
+
+function deployment(row: Row): DeploymentRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    projectId: row.project_id as string,
+    environmentId: row.environment_id as string,
+    resourceId: row.resource_id as string,
+    runtimeTargetId: row.runtime_target_id as string,
+    status: row.status as DeploymentState,
+    statusReason: row.status_reason as string,
+    snapshot: row.snapshot as DeploymentRecord["snapshot"],
+    injection: row.injection as DeploymentRecord["injection"],
+    provenance: row.provenance as Record<string, string | number>,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: (row.started_at as Date | null) ?? null,
+    endedAt: (row.ended_at as Date | null) ?? null,
+  };
+}
+
+function event(row: Row): DeploymentEventRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    deploymentId: row.deployment_id as string,
+    resourceId: row.resource_id as string,
+    type: row.type as DeploymentEventType,
+    message: row.message as string,
+    createdAt: row.created_at as Date,
+  };
+}
+
+function uniqueViolation(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === "23505" && pgError.constraint === constraint;
+}
+
+/** SQL for berth_deployment. The only code that knows its columns. */
+export const store = {
+  async insertResource(db: Db, r: Omit<ResourceRecord, "seq" | "createdAt" | "updatedAt"> & { requestId: string | null }): Promise<ResourceRecord | "name_taken"> {
+    try {
+      const [row] = await db("resources")
+        .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId })
+        .returning("*");
+      return resource(row);
+    } catch (error) {
+      if (uniqueViolation(error, "resources_live_name")) return "name_taken";
+      throw error;
+    }
+  },
+  async getResource(db: Db, id: string): Promise<ResourceRecord | undefined> {
+    const row = await db("resources").where({ id }).whereNull("deleted_at").first();
+    return row ? resource(row) : undefined;
+  },
+  async resourceByRequestId(db: Db, requestId: string): Promise<ResourceRecord | undefined> {
+    const row = await db("resources").where({ request_id: requestId }).whereNull("deleted_at").first();
+    return row ? resource(row) : undefined;
+  },
+  async listResources(db: Db, f: { projectId?: string; environmentId?: string; name?: string; limit: number; afterSeq?: string }): Promise<ResourceRecord[]> {
+    const q = db("resources").whereNull("deleted_at");
+    if (f.projectId) q.where("project_id", f.projectId);
+    if (f.environmentId) q.where("environment_id", f.environmentId);
+    if (f.name) q.where("name", f.name);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(resource);
+  },
+  async deleteResource(db: Db, id: string): Promise<void> {
+    await db("resources").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
+  },
+
+  async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null }): Promise<RuntimeTargetRecord | "name_taken"> {
+    try {
+      const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId }).returning("*");
+      return target(row);
+    } catch (error) {
+      if (uniqueViolation(error, "runtime_targets_live_name")) return "name_taken";
+      throw error;
+    }
+  },
+  async getTarget(db: Db, id: string): Promise<RuntimeTargetRecord | undefined> {
+    const row = await db("runtime_targets").where({ id }).whereNull("deleted_at").first();
+    return row ? target(row) : undefined;
+  },
+  async targetByRequestId(db: Db, requestId: string): Promise<RuntimeTargetRecord | undefined> {
+    const row = await db("runtime_targets").where({ request_id: requestId }).whereNull("deleted_at").first();
+    return row ? target(row) : undefined;
+  },
+  async listTargets(db: Db, f: { kind?: string; name?: string; limit: number; afterSeq?: string }): Promise<RuntimeTargetRecord[]> {
+    const q = db("runtime_targets").whereNull("deleted_at");
+    if (f.kind) q.where("kind", f.kind);
+    if (f.name) q.where("name", f.name);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(target);
+  },
+  async deleteTarget(db: Db, id: string): Promise<void> {
+    await db("runtime_targets").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
+  },
+
+  async insertDeployment(db: Db, d: Omit<DeploymentRecord, "seq" | "createdAt" | "updatedAt" | "startedAt" | "endedAt" | "statusReason"> & { requestId: string | null }): Promise<DeploymentRecord> {
+    const [row] = await db("deployments")
+      .insert({
+        id: d.id,
+        project_id: d.projectId,
+        environment_id: d.environmentId,
+        resource_id: d.resourceId,
+        runtime_target_id: d.runtimeTargetId,
+        status: d.status,
+        snapshot: json(d.snapshot),
+        injection: json(d.injection),
+        provenance: json(d.provenance),
+        request_id: d.requestId,
+      })
+      .returning("*");
+    return deployment(row);
+  },
+  async getDeployment(db: Db, id: string, forUpdate = false): Promise<DeploymentRecord | undefined> {
+    const q = db("deployments").where({ id }).first();
+    const row = await (forUpdate ? q.forUpdate() : q);
+    return row ? deployment(row) : undefined;
+  },
+  async deploymentByRequestId(db: Db, requestId: string): Promise<DeploymentRecord | undefined> {
+    const row = await db("deployments").where({ request_id: requestId }).first();
+    return row ? deployment(row) : undefined;
+  },
+  /** Only status fields change after create: the snapshot is never rewritten. */
+  async setDeploymentStatus(db: Db, id: string, status: DeploymentState, reason: string): Promise<DeploymentRecord> {
+    const patch: Record<string, unknown> = { status, status_reason: reason, updated_at: db.fn.now() };
+    if (status === "running") patch.started_at = db.fn.now();
+    if (status === "failed" || status === "stopped") patch.ended_at = db.fn.now();
+    const [row] = await db("deployments").where({ id }).update(patch).returning("*");
+    return deployment(row);
+  },
+  async listDeployments(db: Db, f: { projectId?: string; environmentId?: string; resourceId?: string; runtimeTargetId?: string; status?: DeploymentState; limit: number; afterSeq?: string }): Promise<DeploymentRecord[]> {
+    const q = db("deployments");
+    if (f.projectId) q.where("project_id", f.projectId);
+    if (f.environmentId) q.where("environment_id", f.environmentId);
+    if (f.resourceId) q.where("resource_id", f.resourceId);
+    if (f.runtimeTargetId) q.where("runtime_target_id", f.runtimeTargetId);
+    if (f.status) q.where("status", f.status);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(deployment);
+  },
+  /** Live deployments whose snapshot names the dependency (delete safety). */
+  async liveDeploymentsReferencing(db: Db, dependencyId: string): Promise<DeploymentRecord[]> {
+    const rows = await db("deployments")
+      .whereIn("status", ["pending", "starting", "running"])
+      .whereRaw("snapshot @> ?::jsonb", [json([{ dependencyId }])]);
+    return rows.map(deployment);
+  },
+  async countLive(db: Db, column: "resource_id" | "runtime_target_id", id: string): Promise<number> {
+    const row = await db("deployments").where(column, id).whereIn("status", ["pending", "starting", "running"]).count<{ count: string }>("* as count").first();
+    return Number(row?.count ?? 0);
+  },
+
+  async insertEvent(db: Db, e: { id: string; deploymentId: string; resourceId: string; type: DeploymentEventType; message: string }): Promise<DeploymentEventRecord> {
+    const [row] = await db("deployment_events").insert({ id: e.id, deployment_id: e.deploymentId, resource_id: e.resourceId, type: e.type, message: e.message }).returning("*");
+    return event(row);
+  },
+  async listEvents(db: Db, f: { resourceId?: string; deploymentId?: string; limit: number; afterSeq?: string }): Promise<DeploymentEventRecord[]> {
+    const q = db("deployment_events");
+    if (f.resourceId) q.where("resource_id", f.resourceId);
+    if (f.deploymentId) q.where("deployment_id", f.deploymentId);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(event);
+  },
+};

@@ -1,0 +1,35 @@
+import { ErrorReason } from "@berth/client";
+import { invalidArgument } from "./errors.js";
+
+/**
+ * Page tokens over a table's insertion-order `seq` column (bigserial): exact and
+ * stable while rows are added, unlike timestamps that tie and lose precision in JS.
+ */
+export function encodeSeqToken(seq: string): string {
+  return Buffer.from(JSON.stringify({ s: seq })).toString("base64url");
+}
+
+export function decodeSeqToken(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { s?: unknown };
+    if (typeof parsed.s === "string" && /^[0-9]{1,19}$/.test(parsed.s)) return parsed.s;
+  } catch {
+    // fall through
+  }
+  throw invalidArgument("page_token is not a token this server issued", [{ field: "page_token", description: "pass next_page_token from a previous response" }], ErrorReason.ERROR_REASON_INVALID_PAGE_TOKEN);
+}
+
+/** Validates page_size (0 → 50, 1..500) and returns the limit. */
+export function pageLimit(pageSize: number): number {
+  if (pageSize < 0 || pageSize > 500) {
+    throw invalidArgument("page_size must be between 1 and 500", [{ field: "page_size", description: "must be between 1 and 500 (0 means 50)" }]);
+  }
+  return pageSize || 50;
+}
+
+/** Splits a fetched `limit + 1` rows into the page and the next token. */
+export function toPage<T extends { seq: string }>(rows: T[], limit: number): { items: T[]; nextPageToken: string } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextPageToken: rows.length > limit && last ? encodeSeqToken(last.seq) : "" };
+}
