@@ -19,7 +19,7 @@ export function testDeployment(): TestDeployment {
   const prefix = `t${suffix}`;
   const secrets = testSecrets();
   const config = (overrides: Record<string, unknown> = {}) => ({
-    services: ["dependency"],
+    services: ["dependency", "binding", "deployment"],
     databaseUrl: databaseUrl(databaseName),
     natsUrl: NATS_URL,
     natsPrefix: prefix,

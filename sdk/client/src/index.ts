@@ -45,10 +45,12 @@ export {
   RuntimeInjectionState,
   RuntimeTarget,
   SnapshotBinding,
+  type BindingInjectionState,
+  deploymentStatusFromJSON,
   deploymentStatusToJSON,
   deploymentEventTypeToJSON,
   injectionBlockedReasonToJSON,
   runtimeInjectionStateToJSON,
 } from "./gen/berth/deployment/v1/deployment.js";
-export { DeploymentServiceService } from "./gen/berth/deployment/v1/deployment_service.js";
+export { DeploymentServiceService, PlanDeploymentResponse } from "./gen/berth/deployment/v1/deployment_service.js";
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";

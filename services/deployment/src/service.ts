@@ -35,6 +35,10 @@ function peersOf(client: () => BerthClient): Peers {
       const { dependencies } = await client().dependency.batchGetDependencies({ ids });
       return new Map(dependencies.map((d) => [d.id, d]));
     },
+    async resolvableRefs(secretRefs) {
+      if (secretRefs.length === 0) return new Set<string>();
+      return new Set((await client().dependencyInternal.checkConnectionSecrets({ secretRefs: [...new Set(secretRefs)] })).resolvableRefs);
+    },
     async resolveSecrets(secretRefs, purpose) {
       const { secrets } = await client().dependencyInternal.batchResolveConnectionSecrets({ secretRefs: [...new Set(secretRefs)], purpose });
       return new Map(secrets.map((s) => [s.secretRef, s.connectionUrl]));

@@ -97,20 +97,22 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
       requestId: input.requestId || null,
       requestFingerprint: print,
     });
-    if (created === "target_taken") {
-      const existing = await bindingStore.activeByTarget(trx, input.resourceId, input.targetEnvVar);
-      throw new BerthError(
-        GrpcStatus.ALREADY_EXISTS,
-        ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
-        `resource ${input.resourceId} already has an active binding for ${input.targetEnvVar}${existing ? ` (${existing.id})` : ""}; unbind it first`,
-        { metadata: { resource_id: input.resourceId, target_env_var: input.targetEnvVar, binding_id: existing?.id ?? "" } },
-      );
-    }
+    if (created === "target_taken") return created;
     if (created === "request_id_taken") return "replay" as const;
     await recordEvent(trx, "binding.binding.bound", eventData(created));
     return created;
   });
   if (binding === "replay") return bindDependency(ctx, input);
+  if (binding === "target_taken") {
+    // Looked up after the failed insert's transaction ended (Postgres aborts it).
+    const existing = await bindingStore.activeByTarget(ctx.db, input.resourceId, input.targetEnvVar);
+    throw new BerthError(
+      GrpcStatus.ALREADY_EXISTS,
+      ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
+      `resource ${input.resourceId} already has an active binding for ${input.targetEnvVar}${existing ? ` (${existing.id})` : ""}; unbind it first`,
+      { metadata: { resource_id: input.resourceId, target_env_var: input.targetEnvVar, binding_id: existing?.id ?? "" } },
+    );
+  }
 
   // The second read that makes bind-vs-delete race-free.
   const after = await ctx.dependencies.get(input.dependencyId);

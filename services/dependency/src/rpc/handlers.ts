@@ -10,7 +10,7 @@ import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
 import { deleteDependency } from "../domain/delete.js";
 import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
-import { resolveConnectionSecret } from "../domain/resolve.js";
+import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resolve.js";
 import { setDeletionProtection, updateImportedConnection } from "../domain/update.js";
 import { presentDependency, stateFromStatus, storedProvenance } from "./present.js";
 
@@ -99,6 +99,9 @@ export function internalHandlers(ctx: DependencyContext): Handlers<typeof Depend
         secrets.push({ secretRef, connectionUrl: await resolveConnectionSecret(ctx, secretRef, request.purpose) });
       }
       return { secrets };
+    },
+    async checkConnectionSecrets(request) {
+      return { resolvableRefs: await checkConnectionSecrets(ctx, request.secretRefs) };
     },
   };
 }

@@ -28,6 +28,15 @@ export class SecretStore {
     return version;
   }
 
+  /** Which of the given (owner, name, version) triples exist, in one query. */
+  async existing(db: Db, refs: Array<{ ownerId: string; name: string; version: number }>): Promise<Set<string>> {
+    if (refs.length === 0) return new Set();
+    const rows: Array<{ owner_id: string; name: string; version: number }> = await db("secrets")
+      .select("owner_id", "name", "version")
+      .whereIn(["owner_id", "name", "version"], refs.map((r) => [r.ownerId, r.name, r.version]));
+    return new Set(rows.map((r) => formatSecretReference({ ownerId: r.owner_id, name: r.name, version: r.version })));
+  }
+
   /** The plaintext of one version, or undefined when it does not exist. */
   async get(db: Db, ownerId: string, name: string, version: number): Promise<string | undefined> {
     const row = await db("secrets").where({ owner_id: ownerId, name, version }).first();

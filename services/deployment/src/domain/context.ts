@@ -8,6 +8,8 @@ export interface Peers {
   activeBindings(resourceId: string): Promise<Binding[]>;
   /** Dependencies by id, in one call. */
   dependencies(ids: string[]): Promise<Map<string, Dependency>>;
+  /** The references the secret store can resolve (no values), in one call. */
+  resolvableRefs(secretRefs: string[]): Promise<Set<string>>;
   /** Secret values for delivery, in one call. Only ever used at workload start. */
   resolveSecrets(secretRefs: string[], purpose: string): Promise<Map<string, string>>;
 }

@@ -16,14 +16,18 @@ export interface Plan {
 }
 
 /**
- * Gathers what readiness needs in two calls (one to bindings, one batch to
- * dependencies, however many bindings there are) and computes it. Creates nothing.
+ * Gathers what readiness needs in a fixed number of calls (bindings, then a batch
+ * of dependencies and a batch secret check, however many bindings there are)
+ * and computes it. Creates nothing.
  */
 export async function planDeployment(ctx: DeploymentContext, resourceId: string, runtimeTargetId: string): Promise<Plan> {
   const [resource, target] = await Promise.all([getResource(ctx, resourceId), getRuntimeTarget(ctx, runtimeTargetId)]);
   const bindings = await ctx.peers.activeBindings(resource.id);
-  const dependencies = await ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]);
-  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies) };
+  const [dependencies, resolvable] = await Promise.all([
+    ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]),
+    ctx.peers.resolvableRefs(bindings.map((b) => b.secretRef).filter(Boolean)),
+  ]);
+  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies, resolvable) };
 }
 
 async function recordActivity(trx: Knex.Transaction, deployment: DeploymentRecord, type: DeploymentEventType, message: string): Promise<void> {

@@ -8,7 +8,13 @@ import type { BindingReadiness, BlockedReason, Readiness, ResourceRecord, Snapsh
  * reach this resource on this runtime target, and if not, one safe reason.
  * Pure: plan, show and create all call it with the same inputs.
  */
-export function computeReadiness(resource: ResourceRecord, driver: RuntimeDriver, bindings: Binding[], dependencies: Map<string, Dependency>): Readiness {
+export function computeReadiness(
+  resource: ResourceRecord,
+  driver: RuntimeDriver,
+  bindings: Binding[],
+  dependencies: Map<string, Dependency>,
+  resolvableRefs: ReadonlySet<string>,
+): Readiness {
   if (bindings.length === 0) return { state: "not-applicable", bindings: [] };
   const byName = new Map<string, number>();
   for (const binding of bindings) byName.set(binding.targetEnvVar.toUpperCase(), (byName.get(binding.targetEnvVar.toUpperCase()) ?? 0) + 1);
@@ -22,13 +28,17 @@ export function computeReadiness(resource: ResourceRecord, driver: RuntimeDriver
     if (binding.projectId !== resource.projectId || binding.environmentId !== resource.environmentId) {
       return blocked("unsupported_scope", `binding is in ${binding.projectId}/${binding.environmentId}, the resource in ${resource.projectId}/${resource.environmentId}`);
     }
-    if (!binding.secretRef) return blocked("missing_secret_reference", "the binding holds no secret reference (the dependency was not ready when bound); rotate it to the latest version");
-    const ref = parseSecretReference(binding.secretRef);
-    const current = dependency ? parseSecretReference(dependency.connectionSecretRef) : undefined;
-    if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED || !ref || ref.ownerId !== dependency.id || !current || ref.version > current.version) {
-      return blocked("unresolved_secret", `${binding.secretRef} does not resolve to a stored secret of ${binding.dependencyId}`);
+    if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
+      return blocked("unresolved_secret", `dependency ${binding.dependencyId} no longer exists, so ${binding.secretRef || "its secret"} cannot resolve`);
     }
     if (dependency.status !== DependencyStatus.DEPENDENCY_STATUS_READY) return blocked("dependency_not_ready", `dependency ${dependency.id} is not ready`);
+    if (!binding.secretRef) {
+      return blocked("missing_secret_reference", "the binding holds no secret reference (it was bound before the dependency was ready); rotate it with --latest");
+    }
+    const ref = parseSecretReference(binding.secretRef);
+    if (!ref || ref.ownerId !== dependency.id || !resolvableRefs.has(binding.secretRef)) {
+      return blocked("unresolved_secret", `${binding.secretRef} does not resolve to a stored secret of ${dependency.id}`);
+    }
     if (!driver.supportedDependencyKinds.has(dependency.kind)) return blocked("unsupported_dependency_kind", `runtime target kind ${driver.kind} cannot inject ${dependency.kind} connections`);
     if (driver.reservedEnvVars.has(binding.targetEnvVar)) return blocked("unsupported_injection_mode", `runtime target kind ${driver.kind} does not let bindings set ${binding.targetEnvVar}`);
     if ((byName.get(binding.targetEnvVar.toUpperCase()) ?? 0) > 1) return blocked("duplicate_target_name", `more than one binding sets ${binding.targetEnvVar.toUpperCase()} (names are compared case-insensitively)`);

@@ -43,6 +43,15 @@ export interface BatchResolveConnectionSecretsResponse {
   secrets: ResolveConnectionSecretResponse[];
 }
 
+export interface CheckConnectionSecretsRequest {
+  secretRefs: string[];
+}
+
+export interface CheckConnectionSecretsResponse {
+  /** The subset of secret_refs that resolve to a stored secret of a live dependency. */
+  resolvableRefs: string[];
+}
+
 function createBaseResolveConnectionSecretRequest(): ResolveConnectionSecretRequest {
   return { secretRef: "", purpose: "" };
 }
@@ -397,6 +406,156 @@ export const BatchResolveConnectionSecretsResponse: MessageFns<BatchResolveConne
   },
 };
 
+function createBaseCheckConnectionSecretsRequest(): CheckConnectionSecretsRequest {
+  return { secretRefs: [] };
+}
+
+export const CheckConnectionSecretsRequest: MessageFns<CheckConnectionSecretsRequest> = {
+  encode(message: CheckConnectionSecretsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.secretRefs) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckConnectionSecretsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckConnectionSecretsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secretRefs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckConnectionSecretsRequest {
+    return {
+      secretRefs: globalThis.Array.isArray(object?.secretRefs)
+        ? object.secretRefs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.secret_refs)
+        ? object.secret_refs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CheckConnectionSecretsRequest): unknown {
+    const obj: any = {};
+    if (message.secretRefs?.length) {
+      obj.secretRefs = message.secretRefs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckConnectionSecretsRequest>, I>>(base?: I): CheckConnectionSecretsRequest {
+    return CheckConnectionSecretsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckConnectionSecretsRequest>, I>>(
+    object: I,
+  ): CheckConnectionSecretsRequest {
+    const message = createBaseCheckConnectionSecretsRequest();
+    message.secretRefs = object.secretRefs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseCheckConnectionSecretsResponse(): CheckConnectionSecretsResponse {
+  return { resolvableRefs: [] };
+}
+
+export const CheckConnectionSecretsResponse: MessageFns<CheckConnectionSecretsResponse> = {
+  encode(message: CheckConnectionSecretsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.resolvableRefs) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckConnectionSecretsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckConnectionSecretsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resolvableRefs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckConnectionSecretsResponse {
+    return {
+      resolvableRefs: globalThis.Array.isArray(object?.resolvableRefs)
+        ? object.resolvableRefs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.resolvable_refs)
+        ? object.resolvable_refs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CheckConnectionSecretsResponse): unknown {
+    const obj: any = {};
+    if (message.resolvableRefs?.length) {
+      obj.resolvableRefs = message.resolvableRefs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckConnectionSecretsResponse>, I>>(base?: I): CheckConnectionSecretsResponse {
+    return CheckConnectionSecretsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckConnectionSecretsResponse>, I>>(
+    object: I,
+  ): CheckConnectionSecretsResponse {
+    const message = createBaseCheckConnectionSecretsResponse();
+    message.resolvableRefs = object.resolvableRefs?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * Internal API: callable only with the internal service token. The one place a
  * raw connection secret leaves the dependency service, for delivery to a
@@ -431,6 +590,22 @@ export const DependencyInternalServiceService = {
     responseDeserialize: (value: Buffer): BatchResolveConnectionSecretsResponse =>
       BatchResolveConnectionSecretsResponse.decode(value),
   },
+  /**
+   * Tells which references the secret store can resolve, without returning any
+   * value (deployment plans check this before anything is delivered).
+   */
+  checkConnectionSecrets: {
+    path: "/berth.dependency.v1.DependencyInternalService/CheckConnectionSecrets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckConnectionSecretsRequest): Buffer =>
+      Buffer.from(CheckConnectionSecretsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckConnectionSecretsRequest => CheckConnectionSecretsRequest.decode(value),
+    responseSerialize: (value: CheckConnectionSecretsResponse): Buffer =>
+      Buffer.from(CheckConnectionSecretsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckConnectionSecretsResponse =>
+      CheckConnectionSecretsResponse.decode(value),
+  },
 } as const;
 
 export interface DependencyInternalServiceServer extends UntypedServiceImplementation {
@@ -441,6 +616,11 @@ export interface DependencyInternalServiceServer extends UntypedServiceImplement
     BatchResolveConnectionSecretsRequest,
     BatchResolveConnectionSecretsResponse
   >;
+  /**
+   * Tells which references the secret store can resolve, without returning any
+   * value (deployment plans check this before anything is delivered).
+   */
+  checkConnectionSecrets: handleUnaryCall<CheckConnectionSecretsRequest, CheckConnectionSecretsResponse>;
 }
 
 export interface DependencyInternalServiceClient extends Client {
@@ -475,6 +655,25 @@ export interface DependencyInternalServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BatchResolveConnectionSecretsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Tells which references the secret store can resolve, without returning any
+   * value (deployment plans check this before anything is delivered).
+   */
+  checkConnectionSecrets(
+    request: CheckConnectionSecretsRequest,
+    callback: (error: ServiceError | null, response: CheckConnectionSecretsResponse) => void,
+  ): ClientUnaryCall;
+  checkConnectionSecrets(
+    request: CheckConnectionSecretsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckConnectionSecretsResponse) => void,
+  ): ClientUnaryCall;
+  checkConnectionSecrets(
+    request: CheckConnectionSecretsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckConnectionSecretsResponse) => void,
   ): ClientUnaryCall;
 }
 
