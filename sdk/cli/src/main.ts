@@ -5,6 +5,12 @@ import { EXIT } from "./exit-codes.js";
 import { reportError, type OutputFormat } from "./output.js";
 import { buildProgram } from "./program.js";
 
+// `berth … | head` closes stdout early: that is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);

@@ -49,6 +49,11 @@ export function reportError(error: unknown, format: OutputFormat): number {
     const hint = error.reason === "unavailable" ? " (is the server running? start one with `pnpm berth dev`, or pass --server)" : "";
     process.stderr.write(`error: ${error.message}${reason}${hint}\n`);
     for (const violation of error.fieldViolations) process.stderr.write(`  ${violation.field}: ${violation.description}\n`);
+    // The metadata maps each blocked binding id to its reason.
+    if (error.reason === "dependency_runtime_injection_blocked") {
+      for (const [binding, blocked] of Object.entries(error.metadata)) process.stderr.write(`  ${binding}: ${blocked}\n`);
+      process.stderr.write("  (nothing was created; `berth deployments plan` shows every binding)\n");
+    }
     return exitCode;
   }
   if (error instanceof CliError) {

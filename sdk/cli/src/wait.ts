@@ -1,7 +1,8 @@
 import ora from "ora";
-import { DependencyStatus, type BerthClient, type Dependency } from "@berth/client";
+import { DependencyStatus, DeploymentStatus, type BerthClient, type Dependency, type Deployment } from "@berth/client";
 import { EXIT } from "./exit-codes.js";
 import { statusName } from "./present.js";
+import { deploymentStatusName } from "./present-deployment.js";
 
 /**
  * Follows a dependency until it settles, drawing a live progress line on a TTY
@@ -29,4 +30,32 @@ export async function waitForDependency(client: BerthClient, id: string, label: 
   }
   spinner.succeed(`${label}: ${statusName(last)}`);
   return { dependency: last, exitCode: EXIT.ok };
+}
+
+/**
+ * Follows a deployment until it is running, failed or stopped, with the same
+ * progress line on stderr. Returns the exit code: 1 when it ended failed.
+ */
+export async function waitForDeployment(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ deployment: Deployment; exitCode: number }> {
+  const spinner = ora({ text: `${label}: waiting`, stream: process.stderr }).start();
+  let last: Deployment | undefined;
+  const stream = client.deployment.watchDeployment({ id, untilSettled: true }, { timeoutMs });
+  try {
+    for await (const update of stream) {
+      if (!update.deployment) continue;
+      last = update.deployment;
+      const message = update.event?.message ?? last.statusReason;
+      spinner.text = `${label}: ${deploymentStatusName(last)}${message ? ` — ${message}` : ""}`;
+    }
+  } catch (error) {
+    spinner.fail(`${label}: stopped waiting`);
+    throw error;
+  }
+  if (!last) throw new Error("the server ended the watch without sending the deployment");
+  if (last.status === DeploymentStatus.DEPLOYMENT_STATUS_FAILED) {
+    spinner.fail(`${label}: failed — ${last.statusReason}`);
+    return { deployment: last, exitCode: EXIT.failed };
+  }
+  spinner.succeed(`${label}: ${deploymentStatusName(last)}${last.statusReason ? ` (${last.statusReason})` : ""}`);
+  return { deployment: last, exitCode: EXIT.ok };
 }

@@ -32,7 +32,7 @@ export {
 export { Provenance, ProvenanceSource, provenanceSourceToJSON, provenanceSourceFromJSON } from "./gen/berth/common/v1/provenance.js";
 export { DependencyReference } from "./gen/berth/common/v1/scope.js";
 export { Binding, BindingStatus, bindingStatusToJSON } from "./gen/berth/binding/v1/binding.js";
-export { BindingServiceService } from "./gen/berth/binding/v1/binding_service.js";
+export { BindingServiceService, RotateBindingSecretResponse } from "./gen/berth/binding/v1/binding_service.js";
 export { BindingInternalServiceService } from "./gen/berth/binding/v1/binding_internal_service.js";
 export {
   Deployment,

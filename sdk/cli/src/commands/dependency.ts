@@ -1,41 +1,10 @@
-import { randomUUID } from "node:crypto";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { DependencyStatus, dependencyStatusFromJSON, ProvenanceSource, type BerthClient } from "@berth/client";
-import { connect, type ConnectionFlags } from "../connection.js";
+import { Command, Option } from "commander";
+import { DependencyStatus, dependencyStatusFromJSON } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { printDependency, printDependencyList } from "../present.js";
-import { type OutputFormat } from "../output.js";
 import { waitForDependency } from "../wait.js";
-
-interface GlobalFlags extends ConnectionFlags {
-  output: OutputFormat;
-}
-
-/** Runs an action with a connected client and the global flags; returns its exit code. */
-type Action<T> = (client: BerthClient, flags: T & GlobalFlags, ...args: string[]) => Promise<number>;
-function withClient<T>(action: Action<T>) {
-  return async function (this: Command, ...args: unknown[]) {
-    const flags = this.optsWithGlobals() as T & GlobalFlags;
-    const client = connect(flags);
-    try {
-      process.exitCode = await action(client, flags, ...(args.filter((a) => typeof a === "string") as string[]));
-    } finally {
-      client.close();
-    }
-  };
-}
-
-const provenance = { source: ProvenanceSource.PROVENANCE_SOURCE_CLI, repository: "", environment: "", previewId: "", actor: process.env.USER ?? "" };
-
-function requestIdOption(): Option {
-  return new Option("--request-id <id>", "idempotency key: retrying with the same id returns the same record (default: a new random id)");
-}
-
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
-  return seconds * 1000;
-}
+import { dependencyBindingsCommand } from "./binding.js";
+import { parseTimeout, provenance, requestId, requestIdOption, withClient } from "./common.js";
 
 const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
 
@@ -65,7 +34,7 @@ export function dependencyCommand(): Command {
       withClient<{ kind: string; project: string; environment: string; name: string; target: string; deletionProtection: boolean; wait: boolean; timeout: number; requestId?: string }>(
         async (client, flags) => {
           const { dependency } = await client.dependency.provisionDependency({
-            requestId: flags.requestId ?? `cli-${randomUUID()}`,
+            requestId: requestId(flags),
             projectId: flags.project,
             environmentId: flags.environment,
             name: flags.name,
@@ -106,7 +75,7 @@ export function dependencyCommand(): Command {
         async (client, flags) => {
           const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
           const { dependency } = await client.dependency.importDependency({
-            requestId: flags.requestId ?? `cli-${randomUUID()}`,
+            requestId: requestId(flags),
             projectId: flags.project,
             environmentId: flags.environment,
             name: flags.name,
@@ -179,7 +148,7 @@ export function dependencyCommand(): Command {
     .addOption(requestIdOption())
     .action(
       withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { dependency: deleted } = await client.dependency.deleteDependency({ id, requestId: flags.requestId ?? `cli-${randomUUID()}` });
+        const { dependency: deleted } = await client.dependency.deleteDependency({ id, requestId: requestId(flags) });
         printDependency(deleted!, flags.output);
         return EXIT.ok;
       }),
@@ -195,9 +164,27 @@ export function dependencyCommand(): Command {
       withClient<{ deletionProtection: "on" | "off"; requestId?: string }>(async (client, flags, id) => {
         const { dependency: updated } = await client.dependency.updateDependency({
           id,
-          requestId: flags.requestId ?? `cli-${randomUUID()}`,
+          requestId: requestId(flags),
           deletionProtection: flags.deletionProtection === "on",
         });
+        printDependency(updated!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  dependency
+    .command("update-connection")
+    .description("store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`")
+    .argument("<id>", "dependency id (dep_…)")
+    .option("--connection-url <url>", "new connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin")
+    .option("--connection-url-stdin", "read the connection URL from standard input", false)
+    .option("--probe", "check the host answers first", false)
+    .addOption(requestIdOption())
+    .addHelpText("after", "\nExample:\n  $ vault read -field=url secret/legacy-db | berth dependency update-connection dep_… --connection-url-stdin --probe")
+    .action(
+      withClient<{ connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; requestId?: string }>(async (client, flags, id) => {
+        const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
+        const { dependency: updated } = await client.dependency.updateDependencyConnection({ id, requestId: requestId(flags), connectionUrl, probe: flags.probe });
         printDependency(updated!, flags.output);
         return EXIT.ok;
       }),
@@ -216,6 +203,7 @@ export function dependencyCommand(): Command {
       }),
     );
 
+  dependency.addCommand(dependencyBindingsCommand());
   return dependency;
 }
 

@@ -13,7 +13,7 @@ import type { BindingContext } from "./context.js";
 export async function rotateBindingSecret(ctx: BindingContext, id: string, target: { version?: number; latest?: boolean }): Promise<{ binding: BindingRecord; previous: string }> {
   const binding = await getBinding(ctx, id);
   if (binding.status !== "active") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BINDING_NOT_FOUND, `binding ${id} is unbound; bind again instead`);
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BINDING_UNBOUND, `binding ${id} is unbound; bind the dependency again instead`);
   }
   const dependency = await ctx.dependencies.get(binding.dependencyId);
   const current = dependency ? parseSecretReference(dependency.connectionSecretRef) : undefined;

@@ -54,6 +54,14 @@ export async function deleteResource(ctx: DeploymentContext, id: string): Promis
   if ((await store.countLive(ctx.db, "resource_id", id)) > 0) {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
   }
+  const bindings = await ctx.peers.activeBindings(id);
+  if (bindings.length > 0) {
+    throw new BerthError(
+      GrpcStatus.FAILED_PRECONDITION,
+      ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
+      `resource ${id} still has active bindings (${bindings.map((b) => `${b.targetEnvVar} ${b.id}`).join(", ")}); unbind them first`,
+    );
+  }
   await store.deleteResource(ctx.db, id);
   return resource;
 }

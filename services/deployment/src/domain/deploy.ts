@@ -21,8 +21,8 @@ export interface Plan {
  * and computes it. Creates nothing.
  */
 export async function planDeployment(ctx: DeploymentContext, resourceId: string, runtimeTargetId: string): Promise<Plan> {
-  const [resource, target] = await Promise.all([getResource(ctx, resourceId), getRuntimeTarget(ctx, runtimeTargetId)]);
-  const bindings = await ctx.peers.activeBindings(resource.id);
+  // Bindings are fetched alongside the resource; an unknown resource id has none.
+  const [resource, target, bindings] = await Promise.all([getResource(ctx, resourceId), getRuntimeTarget(ctx, runtimeTargetId), ctx.peers.activeBindings(resourceId)]);
   const [dependencies, resolvable] = await Promise.all([
     ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]),
     ctx.peers.resolvableRefs(bindings.map((b) => b.secretRef).filter(Boolean)),

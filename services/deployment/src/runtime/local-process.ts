@@ -68,13 +68,13 @@ export const localProcessDriver: RuntimeDriver = {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
         const { code, signal } = await exited;
-        throw new Error(`the command exited before it was ${spec.healthUrl ? "healthy" : "up"} (${code === null ? `signal ${signal}` : `code ${code}`}): ${lastLine(workload.recentOutput())}`);
+        throw new Error(`the command exited before it was ${spec.healthUrl ? "healthy" : "up"} (${code === null ? `signal ${signal}` : `code ${code}`})${lastLine(workload.recentOutput())}`);
       }
       if (spec.healthUrl && (await isHealthy(spec.healthUrl))) break;
       if (Date.now() >= deadline) {
         if (!spec.healthUrl) break;
         await workload.stop();
-        throw new Error(`${spec.healthUrl} did not answer 2xx within ${HEALTH_TIMEOUT_MS / 1000} s: ${lastLine(workload.recentOutput())}`);
+        throw new Error(`${spec.healthUrl} did not answer 2xx within ${HEALTH_TIMEOUT_MS / 1000} s${lastLine(workload.recentOutput())}`);
       }
       await sleep(200);
     }
@@ -92,6 +92,8 @@ async function isHealthy(url: string): Promise<boolean> {
   }
 }
 
+/** ": <last line of output>", or nothing when it printed nothing. */
 function lastLine(text: string): string {
-  return text.trim().split("\n").slice(-1)[0]?.slice(0, 300) ?? "";
+  const line = text.trim().split("\n").slice(-1)[0]?.slice(0, 300) ?? "";
+  return line ? `: ${line}` : "";
 }

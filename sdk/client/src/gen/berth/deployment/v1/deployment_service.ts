@@ -3446,7 +3446,7 @@ export const DeploymentServiceService = {
       Buffer.from(ListDeploymentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDeploymentsResponse => ListDeploymentsResponse.decode(value),
   },
-  /** The activity log of one resource, newest first. */
+  /** The activity log of one resource, oldest first (pages continue forward in time). */
   listDeploymentEvents: {
     path: "/berth.deployment.v1.DeploymentService/ListDeploymentEvents" as const,
     requestStream: false as const,
@@ -3531,7 +3531,7 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
   createDeployment: handleUnaryCall<CreateDeploymentRequest, CreateDeploymentResponse>;
   getDeployment: handleUnaryCall<GetDeploymentRequest, GetDeploymentResponse>;
   listDeployments: handleUnaryCall<ListDeploymentsRequest, ListDeploymentsResponse>;
-  /** The activity log of one resource, newest first. */
+  /** The activity log of one resource, oldest first (pages continue forward in time). */
   listDeploymentEvents: handleUnaryCall<ListDeploymentEventsRequest, ListDeploymentEventsResponse>;
   /**
    * Stops a deployment; it ends STOPPED. Stopping a FAILED or STOPPED
@@ -3754,7 +3754,7 @@ export interface DeploymentServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDeploymentsResponse) => void,
   ): ClientUnaryCall;
-  /** The activity log of one resource, newest first. */
+  /** The activity log of one resource, oldest first (pages continue forward in time). */
   listDeploymentEvents(
     request: ListDeploymentEventsRequest,
     callback: (error: ServiceError | null, response: ListDeploymentEventsResponse) => void,

@@ -1,0 +1,150 @@
+import { Command, InvalidArgumentError } from "commander";
+import { ErrorReason, reasonCode } from "@berth/client";
+import { EXIT } from "../exit-codes.js";
+import { CliError } from "../output.js";
+import { printBinding, printBindingList, printRotation } from "../present-binding.js";
+import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+
+function parseVersion(value: string): number {
+  const version = Number(value);
+  if (!Number.isInteger(version) || version <= 0) throw new InvalidArgumentError("must be a positive whole number (the number after @ in a secret reference)");
+  return version;
+}
+
+/** `berth resource dependency …`: bind a resource to the dependencies it uses. */
+export function resourceDependencyCommand(): Command {
+  const binding = new Command("dependency")
+    .alias("dependencies")
+    .alias("dep")
+    .description("bind dependencies to a resource: at deploy time each connection is delivered as an environment variable");
+
+  binding
+    .command("bind")
+    .description("deliver a dependency's connection to a resource as an env var (from the next deployment on)")
+    .argument("<resource-id>", "resource id (res_…)")
+    .requiredOption("--dependency <id>", "dependency id (dep_…), in the same project and environment as the resource")
+    .requiredOption("--target <env-var>", "environment variable the connection URL is delivered as, e.g. DATABASE_URL")
+    .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      examples(
+        "berth resource dependency bind res_7Hq… --dependency dep_3Kx… --target DATABASE_URL",
+        "berth resource dependency bind res_7Hq… --dependency dep_9Lm… --target REDIS_URL -o json",
+      ) + "\n\nThe binding holds a secret reference (secret://dep_…/connection@N), never the secret itself.",
+    )
+    .action(
+      withClient<{ dependency: string; target: string; requestId?: string }>(async (client, flags, resourceId) => {
+        const { resource } = await client.deployment.getResource({ id: resourceId });
+        const { binding: bound } = await client.binding.bindDependency({
+          requestId: requestId(flags),
+          projectId: resource!.projectId,
+          environmentId: resource!.environmentId,
+          resourceId,
+          dependencyId: flags.dependency,
+          targetEnvVar: flags.target,
+          provenance,
+        });
+        printBinding(bound!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  binding
+    .command("unbind")
+    .description("stop delivering a binding to new deployments (running deployments keep what they captured)")
+    .argument("<binding-id>", "binding id (bnd_…)")
+    .addOption(requestIdOption())
+    .addHelpText("after", examples("berth resource dependency unbind bnd_4Rt…"))
+    .action(
+      withClient<{ requestId?: string }>(async (client, flags, id) => {
+        const { binding: unbound } = await client.binding.unbindDependency({ id, requestId: requestId(flags) });
+        printBinding(unbound!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  addPageOptions(
+    binding
+      .command("list")
+      .alias("ls")
+      .description("list the bindings of a resource (active ones unless --include-unbound)")
+      .argument("<resource-id>", "resource id (res_…)")
+      .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+  )
+    .addHelpText("after", examples("berth resource dependency list res_7Hq…", "berth resource dependency list res_7Hq… --include-unbound -o json"))
+    .action(
+      withClient<{ includeUnbound: boolean } & PageFlags>(async (client, flags, resourceId) => {
+        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
+          const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId, dependencyId: "", includeUnbound: flags.includeUnbound, pageSize, pageToken });
+          return { items: page.bindings, nextPageToken: page.nextPageToken };
+        });
+        printBindingList(items, flags.output, nextPageToken);
+        return EXIT.ok;
+      }),
+    );
+
+  binding
+    .command("show")
+    .alias("get")
+    .description("show one binding")
+    .argument("<binding-id>", "binding id (bnd_…)")
+    .addHelpText("after", examples("berth resource dependency show bnd_4Rt…"))
+    .action(
+      withClient(async (client, flags, id) => {
+        const { binding: found } = await client.binding.getBinding({ id });
+        printBinding(found!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  binding
+    .command("rotate-secret")
+    .description("move a binding to another version of its dependency's connection secret (for deployments created afterwards)")
+    .argument("<binding-id>", "binding id (bnd_…)")
+    .option("--version <n>", "pin this secret version (the number after @ in secret://dep_…/connection@N)", parseVersion)
+    .option("--latest", "move to the dependency's current secret version", false)
+    .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      examples("berth resource dependency rotate-secret bnd_4Rt… --latest", "berth resource dependency rotate-secret bnd_4Rt… --version 2   # pin (or roll back to) version 2") +
+        "\n\nExactly one of --version or --latest. Running workloads and past deployment snapshots keep the\nreference they captured: create a new deployment to deliver the new version.",
+    )
+    .hook("preAction", (command) => {
+      const { version, latest } = command.opts<{ version?: number; latest: boolean }>();
+      if ((version === undefined) === !latest) throw new CliError("pass exactly one of --version N or --latest", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
+    })
+    .action(
+      withClient<{ version?: number; latest: boolean; requestId?: string }>(async (client, flags, id) => {
+        const response = await client.binding.rotateBindingSecret({
+          id,
+          requestId: requestId(flags),
+          ...(flags.version !== undefined ? { version: flags.version } : { latest: true }),
+        });
+        printRotation(response, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  return binding;
+}
+
+/** `berth dependency bindings DEP_ID`: which resources receive this dependency. */
+export function dependencyBindingsCommand(): Command {
+  return addPageOptions(
+    new Command("bindings")
+      .description("list the bindings of a dependency: the resources that receive its connection")
+      .argument("<dependency-id>", "dependency id (dep_…)")
+      .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+  )
+    .addHelpText("after", examples("berth dependency bindings dep_3Kx…", "berth dependency bindings dep_3Kx… --include-unbound -o json"))
+    .action(
+      withClient<{ includeUnbound: boolean } & PageFlags>(async (client, flags, dependencyId) => {
+        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
+          const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId, includeUnbound: flags.includeUnbound, pageSize, pageToken });
+          return { items: page.bindings, nextPageToken: page.nextPageToken };
+        });
+        printBindingList(items, flags.output, nextPageToken);
+        return EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,119 @@
+import { Command, InvalidArgumentError } from "commander";
+import { EXIT } from "../exit-codes.js";
+import { printResource, printResourceList } from "../present-deployment.js";
+import { resourceDependencyCommand } from "./binding.js";
+import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Collects repeated --env KEY=VALUE into a map (a later KEY wins). */
+export function collectEnv(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf("=");
+  const key = at < 0 ? "" : value.slice(0, at);
+  if (!ENV_KEY.test(key)) {
+    throw new InvalidArgumentError(`expected KEY=VALUE with KEY a variable name like PORT or LOG_LEVEL (got ${JSON.stringify(at < 0 ? value : key)})`);
+  }
+  return { ...previous, [key]: value.slice(at + 1) };
+}
+
+export function resourceCommand(): Command {
+  const resource = new Command("resource")
+    .alias("resources")
+    .alias("res")
+    .description("create, list, show and delete resources: the apps and workers Berth deploys");
+
+  resource
+    .command("create")
+    .description("define a resource (what to run and how to check it); deploy it with `berth deployments create`")
+    .requiredOption("--project <id>", "project id, e.g. prj_shop")
+    .requiredOption("--environment <id>", "environment id, e.g. env_prod")
+    .requiredOption("--name <name>", "unique name in the project and environment, e.g. web")
+    .requiredOption("--command <command>", 'shell command that starts the workload, e.g. "node app.js"')
+    .option("--cwd <dir>", "working directory the command runs in (default: the runtime target's)")
+    .option(
+      "--env <KEY=VALUE>",
+      "plain, non-secret environment variable; repeat for more. Shown as-is everywhere: deliver secrets with `berth resource dependency bind`",
+      collectEnv,
+    )
+    .option("--health-url <url>", "HTTP URL polled after start; the deployment is running once it answers 2xx (default: running once started)")
+    .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      examples(
+        'berth resource create --project prj_shop --environment env_prod --name web --command "node app.js" --env PORT=8080 --health-url http://127.0.0.1:8080/health',
+        'berth resource create --project prj_shop --environment env_prod --name worker --command "npm run worker" --cwd /srv/shop --env LOG_LEVEL=info --env QUEUE=orders -o json',
+      ),
+    )
+    .action(
+      withClient<{ project: string; environment: string; name: string; command: string; cwd?: string; env?: Record<string, string>; healthUrl?: string; requestId?: string }>(
+        async (client, flags) => {
+          const { resource: created } = await client.deployment.createResource({
+            requestId: requestId(flags),
+            projectId: flags.project,
+            environmentId: flags.environment,
+            name: flags.name,
+            command: flags.command,
+            cwd: flags.cwd ?? "",
+            env: flags.env ?? {},
+            healthUrl: flags.healthUrl ?? "",
+            provenance,
+          });
+          printResource(created!, flags.output);
+          return EXIT.ok;
+        },
+      ),
+    );
+
+  addPageOptions(
+    resource
+      .command("list")
+      .alias("ls")
+      .description("list resources")
+      .option("--project <id>", "only this project")
+      .option("--environment <id>", "only this environment")
+      .option("--name <name>", "only the resource with this exact name"),
+  )
+    .addHelpText("after", examples("berth resource list --project prj_shop --environment env_prod", "berth resource list --name web -o json"))
+    .action(
+      withClient<{ project?: string; environment?: string; name?: string } & PageFlags>(async (client, flags) => {
+        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
+          const page = await client.deployment.listResources({ projectId: flags.project ?? "", environmentId: flags.environment ?? "", name: flags.name ?? "", pageSize, pageToken });
+          return { items: page.resources, nextPageToken: page.nextPageToken };
+        });
+        printResourceList(items, flags.output, nextPageToken);
+        return EXIT.ok;
+      }),
+    );
+
+  resource
+    .command("show")
+    .alias("get")
+    .description("show one resource")
+    .argument("<id>", "resource id (res_…)")
+    .addHelpText("after", examples("berth resource show res_7Hq…"))
+    .action(
+      withClient(async (client, flags, id) => {
+        const { resource: found } = await client.deployment.getResource({ id });
+        printResource(found!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  resource
+    .command("delete")
+    .alias("rm")
+    .description("delete a resource (refused while one of its deployments is pending, starting or running: stop it first)")
+    .argument("<id>", "resource id (res_…)")
+    .addOption(requestIdOption())
+    .addHelpText("after", examples("berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"))
+    .action(
+      withClient<{ requestId?: string }>(async (client, flags, id) => {
+        const { resource: deleted } = await client.deployment.deleteResource({ id, requestId: requestId(flags) });
+        printResource(deleted!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  resource.addCommand(resourceDependencyCommand());
+  return resource;
+}

@@ -1,0 +1,186 @@
+import {
+  Deployment,
+  DeploymentEvent,
+  deploymentEventTypeToJSON,
+  deploymentStatusToJSON,
+  injectionBlockedReasonToJSON,
+  PlanDeploymentResponse,
+  provenanceSourceToJSON,
+  Resource,
+  RuntimeInjectionState,
+  runtimeInjectionStateToJSON,
+  RuntimeTarget,
+  type RuntimeInjectionReadiness,
+  type SnapshotBinding,
+} from "@berth/client";
+import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+
+type Fields = Array<[string, string]>;
+
+/** DEPLOYMENT_STATUS_RUNNING → running */
+function lower(json: string, prefix: string): string {
+  return json.replace(prefix, "").toLowerCase();
+}
+
+export function deploymentStatusName(deployment: Deployment): string {
+  return lower(deploymentStatusToJSON(deployment.status), "DEPLOYMENT_STATUS_");
+}
+
+/** ready / blocked / not-applicable */
+export function injectionStateName(state: RuntimeInjectionState | undefined): string {
+  if (state === undefined) return "-";
+  return lower(runtimeInjectionStateToJSON(state), "RUNTIME_INJECTION_STATE_").replace(/_/g, "-");
+}
+
+function listFooter(nextPageToken: string): void {
+  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}
+
+function printList<T>(items: T[], format: OutputFormat, nextPageToken: string, toJSON: (item: T) => unknown, empty: string, table: () => void): void {
+  if (format === "json") return printJson({ items: items.map(toJSON), nextPageToken });
+  if (items.length === 0) {
+    process.stdout.write(`${empty}\n`);
+    return;
+  }
+  table();
+  listFooter(nextPageToken);
+}
+
+// ── resources ──────────────────────────────────────────────────────────────
+
+export function printResource(resource: Resource, format: OutputFormat): void {
+  if (format === "json") return printJson(Resource.toJSON(resource));
+  const env = Object.entries(resource.env).map(([k, v]) => `${k}=${v}`);
+  printFields([
+    ["id", resource.id],
+    ["name", resource.name],
+    ["project", resource.projectId],
+    ["environment", resource.environmentId],
+    ["command", resource.command],
+    ["cwd", resource.cwd || "-"],
+    ["env", env.length ? env.join(" ") : "-"],
+    ["health url", resource.healthUrl || "-"],
+    ["provenance", resource.provenance ? lower(provenanceSourceToJSON(resource.provenance.source), "PROVENANCE_SOURCE_") : "-"],
+    ["created", resource.createTime ?? ""],
+  ]);
+}
+
+export function printResourceList(resources: Resource[], format: OutputFormat, nextPageToken: string): void {
+  printList(resources, format, nextPageToken, (r) => Resource.toJSON(r), "No resources found.", () =>
+    printTable(
+      ["ID", "NAME", "PROJECT", "ENVIRONMENT", "COMMAND", "AGE"],
+      resources.map((r) => [r.id, r.name, r.projectId, r.environmentId, r.command, age(r.createTime)]),
+    ),
+  );
+}
+
+// ── runtime targets (`berth server`) ───────────────────────────────────────
+
+export function printRuntimeTarget(target: RuntimeTarget, format: OutputFormat): void {
+  if (format === "json") return printJson(RuntimeTarget.toJSON(target));
+  printFields([
+    ["id", target.id],
+    ["name", target.name],
+    ["kind", target.kind],
+    ["delivers secrets", target.canDeliverDependencySecrets ? "yes" : "no (deployments of resources with bindings are blocked)"],
+    ["created", target.createTime ?? ""],
+  ]);
+}
+
+export function printRuntimeTargetList(targets: RuntimeTarget[], format: OutputFormat, nextPageToken: string): void {
+  printList(targets, format, nextPageToken, (t) => RuntimeTarget.toJSON(t), "No servers found.", () =>
+    printTable(
+      ["ID", "NAME", "KIND", "DELIVERS SECRETS", "AGE"],
+      targets.map((t) => [t.id, t.name, t.kind, t.canDeliverDependencySecrets ? "yes" : "no", age(t.createTime)]),
+    ),
+  );
+}
+
+// ── deployments ────────────────────────────────────────────────────────────
+
+function printSnapshot(snapshot: SnapshotBinding[]): void {
+  if (snapshot.length === 0) {
+    process.stdout.write("\nsnapshot: no bindings captured\n");
+    return;
+  }
+  process.stdout.write("\nsnapshot (secret references frozen at create time):\n");
+  printTable(
+    ["BINDING", "DEPENDENCY", "ENV VAR", "SECRET REF"],
+    snapshot.map((s) => [s.bindingId, s.dependencyId, s.targetEnvVar, s.secretRef]),
+  );
+}
+
+export function printDeployment(deployment: Deployment, format: OutputFormat): void {
+  if (format === "json") return printJson(Deployment.toJSON(deployment));
+  const optional = (label: string, value: string | undefined): Fields => (value ? [[label, value]] : []);
+  printFields([
+    ["id", deployment.id],
+    ["status", deploymentStatusName(deployment) + (deployment.statusReason ? ` (${deployment.statusReason})` : "")],
+    ["resource", deployment.resourceId],
+    ["server", deployment.runtimeTargetId],
+    ["project", deployment.projectId],
+    ["environment", deployment.environmentId],
+    ["injection", injectionStateName(deployment.injection?.state)],
+    ["created", deployment.createTime ?? ""],
+    ...optional("started", deployment.startTime),
+    ...optional("ended", deployment.endTime),
+  ]);
+  printSnapshot(deployment.snapshot);
+}
+
+export function printDeploymentList(deployments: Deployment[], format: OutputFormat, nextPageToken: string): void {
+  printList(deployments, format, nextPageToken, (d) => Deployment.toJSON(d), "No deployments found.", () =>
+    printTable(
+      ["ID", "RESOURCE", "SERVER", "STATUS", "INJECTION", "BINDINGS", "AGE", "REASON"],
+      deployments.map((d) => [
+        d.id,
+        d.resourceId,
+        d.runtimeTargetId,
+        deploymentStatusName(d),
+        injectionStateName(d.injection?.state),
+        String(d.snapshot.length),
+        age(d.createTime),
+        d.statusReason || "-",
+      ]),
+    ),
+  );
+}
+
+export function printDeploymentEvents(events: DeploymentEvent[], format: OutputFormat, nextPageToken: string): void {
+  printList(events, format, nextPageToken, (e) => DeploymentEvent.toJSON(e), "No deployment events found.", () =>
+    printTable(
+      ["TIME", "DEPLOYMENT", "TYPE", "MESSAGE"],
+      events.map((e) => [e.createTime ?? "", e.deploymentId, lower(deploymentEventTypeToJSON(e.type), "DEPLOYMENT_EVENT_TYPE_"), e.message]),
+    ),
+  );
+}
+
+// ── plan ───────────────────────────────────────────────────────────────────
+
+/** INJECTION_BLOCKED_REASON_DEPENDENCY_NOT_READY → dependency_not_ready */
+export function blockedReasonName(reason: Parameters<typeof injectionBlockedReasonToJSON>[0]): string {
+  return lower(injectionBlockedReasonToJSON(reason), "INJECTION_BLOCKED_REASON_");
+}
+
+function printReadiness(injection: RuntimeInjectionReadiness | undefined): void {
+  const state = injection?.state;
+  const note =
+    state === RuntimeInjectionState.RUNTIME_INJECTION_STATE_BLOCKED
+      ? " (a deployment would be refused; fix the rows below)"
+      : state === RuntimeInjectionState.RUNTIME_INJECTION_STATE_NOT_APPLICABLE
+        ? " (the resource has no active bindings: nothing to deliver)"
+        : "";
+  process.stdout.write(`injection: ${injectionStateName(state)}${note}\n`);
+  const bindings = injection?.bindings ?? [];
+  if (bindings.length === 0) return;
+  process.stdout.write("\n");
+  printTable(
+    ["BINDING", "DEPENDENCY", "ENV VAR", "SECRET REF", "STATE", "DESCRIPTION"],
+    bindings.map((b) => [b.bindingId, b.dependencyId, b.targetEnvVar, b.secretRef || "-", b.ready ? "ready" : blockedReasonName(b.blockedReason), b.description || "-"]),
+  );
+}
+
+export function printPlan(plan: PlanDeploymentResponse, format: OutputFormat): void {
+  if (format === "json") return printJson(PlanDeploymentResponse.toJSON(plan));
+  printReadiness(plan.injection);
+}
