@@ -31,9 +31,7 @@ export async function resolveConnectionSecret(ctx: DependencyContext, secretRef:
 /** The references that resolve to a stored secret of a live dependency. Returns no values. */
 export async function checkConnectionSecrets(ctx: DependencyContext, secretRefs: string[]): Promise<string[]> {
   const parsed = secretRefs.map(parseSecretReference).filter((ref): ref is NonNullable<typeof ref> => ref !== undefined && ref.name === CONNECTION_SECRET);
-  const live = new Set(
-    (await dependencyStore.getMany(ctx.db, [...new Set(parsed.map((r) => r.ownerId))])).filter((d) => d.status !== "deleted").map((d) => d.id),
-  );
+  const live = await dependencyStore.liveIds(ctx.db, [...new Set(parsed.map((r) => r.ownerId))]);
   const existing = await ctx.secrets.existing(ctx.db, parsed.filter((r) => live.has(r.ownerId)));
   return secretRefs.filter((ref) => existing.has(ref));
 }

@@ -141,6 +141,13 @@ export const dependencyStore = {
     return ((await db<Row>("dependencies").whereIn("id", ids)) as Row[]).map(fromRow);
   },
 
+  /** The ids among `ids` of dependencies that are not deleted (ids only: cheap for batches). */
+  async liveIds(db: Db, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: Array<{ id: string }> = await db("dependencies").select("id").whereIn("id", ids).whereNot("status", "deleted");
+    return new Set(rows.map((r) => r.id));
+  },
+
   async getByRequestId(db: Db, requestId: string): Promise<DependencyRecord | undefined> {
     const row = await db<Row>("dependencies").where({ request_id: requestId }).first();
     return row ? fromRow(row as Row) : undefined;
