@@ -46,9 +46,18 @@ export function reportError(error: unknown, format: OutputFormat): number {
       return exitCode;
     }
     const reason = error.reason ? ` [${error.reason}]` : "";
-    const hint = error.reason === "unavailable" ? " (is the server running? start one with `pnpm berth dev`, or pass --server)" : "";
-    process.stderr.write(`error: ${error.message}${reason}${hint}\n`);
-    for (const violation of error.fieldViolations) process.stderr.write(`  ${violation.field}: ${violation.description}\n`);
+    if (error.reason === "unavailable") {
+      // grpc-js says "No connection established. Last error: Error: connect ECONNREFUSED …": keep the cause.
+      const cause = /connect (E[A-Z]+) (\S+?)\.?(\s|$)/.exec(error.message);
+      const what = cause ? `cannot reach the Berth server at ${cause[2]} (${cause[1]})` : error.message;
+      process.stderr.write(`error: ${what}${reason} (is it running? start one with \`pnpm berth dev\`, or pass --server HOST:PORT)\n`);
+      return exitCode;
+    }
+    process.stderr.write(`error: ${error.message}${reason}\n`);
+    // The message usually lists the violations already; print only what it does not say.
+    for (const violation of error.fieldViolations) {
+      if (!error.message.includes(violation.description)) process.stderr.write(`  ${violation.field}: ${violation.description}\n`);
+    }
     // The metadata maps each blocked binding id to its reason.
     if (error.reason === "dependency_runtime_injection_blocked") {
       for (const [binding, blocked] of Object.entries(error.metadata)) process.stderr.write(`  ${binding}: ${blocked}\n`);

@@ -47,6 +47,11 @@ export function requestId(flags: { requestId?: string }): string {
   return flags.requestId ?? `cli-${randomUUID()}`;
 }
 
+/** --timeout in seconds (default 10 minutes); the parsed value is milliseconds. */
+export function timeoutOption(): Option {
+  return new Option("--timeout <seconds>", "stop waiting after this many seconds (the work itself goes on)").argParser(parseTimeout).default(600_000, "600");
+}
+
 export function parseTimeout(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError("must be a positive number of seconds");

@@ -4,7 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
 import { dependencyBindingsCommand } from "./binding.js";
-import { parseTimeout, provenance, requestId, requestIdOption, withClient } from "./common.js";
+import { timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
 
 const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
 
@@ -24,7 +24,7 @@ export function dependencyCommand(): Command {
     .option("--target <name>", "realization target from the server's config (default: the first for the kind)", "")
     .option("--deletion-protection", "refuse deletes until turned off", false)
     .option("--wait", "wait until it is ready (or failed), showing progress", false)
-    .option("--timeout <seconds>", "give up waiting after this long", parseTimeout, 600_000)
+    .addOption(timeoutOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
@@ -194,7 +194,7 @@ export function dependencyCommand(): Command {
     .command("watch")
     .description("follow a dependency's status until it settles")
     .argument("<id>", "dependency id (dep_…)")
-    .option("--timeout <seconds>", "give up after this long", parseTimeout, 600_000)
+    .addOption(timeoutOption())
     .action(
       withClient<{ timeout: number }>(async (client, flags, id) => {
         const settled = await waitForDependency(client, id, id, flags.timeout);

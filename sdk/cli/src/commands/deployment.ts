@@ -3,7 +3,7 @@ import { DeploymentStatus, deploymentStatusFromJSON, RuntimeInjectionState } fro
 import { EXIT } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
-import { addPageOptions, collectPages, examples, parseTimeout, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { addPageOptions, collectPages, examples, timeoutOption, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
 import { resolveResource, resolveServer } from "./resolve.js";
 
 const STATUSES = ["pending", "starting", "running", "failed", "stopped"];
@@ -60,7 +60,7 @@ export function deploymentCommand(): Command {
 
   addTargetOptions(deployments.command("create").description("deploy a resource onto a server (refused, creating nothing, when the plan is blocked)"))
     .option("--wait", "wait until it is running (or failed), showing progress", false)
-    .option("--timeout <seconds>", "give up waiting after this long", parseTimeout, 600_000)
+    .addOption(timeoutOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
