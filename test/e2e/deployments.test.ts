@@ -348,6 +348,36 @@ describe("bind rules", () => {
 });
 
 describe("secrets stay out of sight", () => {
+  it("masks a delivered password even when the app prints it alone", async () => {
+    const planted = plantedSecret("alone");
+    const dep = await importDep("prj_leak", "env_b", "db", "postgres", `postgres://app:${planted}@db.internal:5432/app`);
+    const { resource } = await record(
+      api.deployment.createResource({
+        requestId: rid("res"),
+        projectId: "prj_leak",
+        environmentId: "env_b",
+        name: "printer",
+        command: `"${process.execPath}" -e "console.log('password is ' + new URL(process.env.DATABASE_URL).password); process.exit(3)"`,
+        cwd: "",
+        env: {},
+        healthUrl: "",
+      }),
+    );
+    await bind("prj_leak", "env_b", resource!.id, dep.id, "DATABASE_URL");
+    const failed = await deployAndWait(resource!.id, localServerId);
+    expect(failed.status).toBe(DeploymentStatus.DEPLOYMENT_STATUS_FAILED);
+    expect(failed.statusReason).toBe("the command exited before it was up (code 3): password is ****");
+  });
+
+  it("refuses credentials in a resource's plain env or command", async () => {
+    const error = await apiError(
+      api.deployment.createResource({ requestId: rid("res"), projectId: "prj_leak", environmentId: "env_b", name: "plain", command: "true", cwd: "", env: { DATABASE_URL: "postgres://u:hunter22@db/app" }, healthUrl: "" }),
+    );
+    expect(error.reason).toBe("config_secret_value_forbidden");
+    expect(error.fieldViolations.map((v) => v.field)).toEqual(["env[DATABASE_URL]"]);
+    expect(error.message).not.toContain("hunter22");
+  });
+
   it("a planted secret appears in no plan, show, event, log line or error", async () => {
     const planted = plantedSecret("dpl");
     const dep = await importDep("prj_leak", "env_a", "db", "postgres", `postgres://app:${planted}@db.internal:5432/app`);

@@ -9,6 +9,7 @@ export class PgAdmin {
   private constructor(
     private readonly client: pg.Client,
     private readonly secrets: string[],
+    private readonly detach: () => void,
   ) {}
 
   static async connect(adminUrl: string, secrets: string[], signal?: AbortSignal): Promise<PgAdmin> {
@@ -21,8 +22,9 @@ export class PgAdmin {
         cause: error,
       });
     }
-    signal?.addEventListener("abort", () => void client.end().catch(() => undefined), { once: true });
-    return new PgAdmin(client, all);
+    const onAbort = () => void client.end().catch(() => undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return new PgAdmin(client, all, () => signal?.removeEventListener("abort", onAbort));
   }
 
   async query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -44,6 +46,7 @@ export class PgAdmin {
   }
 
   async close(): Promise<void> {
+    this.detach();
     await this.client.end().catch(() => undefined);
   }
 }

@@ -45,8 +45,11 @@ async function realize(request: RealizeRequest): Promise<RealizeResult> {
     const quoted = pg.escapeIdentifier(name);
     const literal = pg.escapeLiteral(password);
     // Idempotent: a re-run (redelivered job) sets a fresh password on the existing role.
-    await admin.exec(`CREATE ROLE ${quoted} LOGIN PASSWORD ${literal} NOSUPERUSER NOCREATEDB NOCREATEROLE`, [DUPLICATE_OBJECT]);
-    await admin.exec(`ALTER ROLE ${quoted} LOGIN PASSWORD ${literal}`);
+    // Checked first: a failing CREATE ROLE … PASSWORD would be written, password and
+    // all, to the server log (log_min_error_statement).
+    const exists = (await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name])).length > 0;
+    if (exists) await admin.exec(`ALTER ROLE ${quoted} LOGIN PASSWORD ${literal}`);
+    else await admin.exec(`CREATE ROLE ${quoted} LOGIN PASSWORD ${literal} NOSUPERUSER NOCREATEDB NOCREATEROLE`, [DUPLICATE_OBJECT]);
     request.progress?.("creating database");
     await admin.exec(`CREATE DATABASE ${quoted} OWNER ${quoted}`, [DUPLICATE_DATABASE]);
     await admin.exec(`REVOKE ALL ON DATABASE ${quoted} FROM PUBLIC`);

@@ -23,4 +23,6 @@ try {
   } else {
     process.exitCode = reportError(error, (program.opts().output as OutputFormat) ?? "table");
   }
+  // A failed `serve`/`dev` start may leave sockets or timers behind; the command is over.
+  process.exit(process.exitCode);
 }

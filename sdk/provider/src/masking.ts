@@ -1,5 +1,5 @@
 const MASK = "****";
-const SECRET_QUERY_KEYS = /^(password|pass|pwd|secret|token|key|access_?key|secret_?key|sslpassword|api_?key|auth)$/i;
+const SECRET_QUERY_KEYS = /pass|pwd|secret|token|key|auth|signature|credential/i;
 
 /**
  * Masks the password (and secret-looking query parameters) of a connection URL.

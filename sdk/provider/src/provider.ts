@@ -19,7 +19,7 @@ export interface ProviderCapabilities {
 }
 
 /**
- * Identifies a provider package. Third-party plugins export it as `manifest`.
+ * Identifies a provider package; it is `provider.manifest` of the module a plugin exports.
  *
  * @example
  * export const manifest: ProviderManifest = {

@@ -76,9 +76,11 @@ export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_SERVICES: (v) => ({ services: parseServices(v) }),
 };
 
+/** "host:port", ":port" or "port" (host 127.0.0.1); an invalid port is reported by the schema. */
 export function parseListen(value: string): { host: string; port: number } {
   const index = value.lastIndexOf(":");
-  return { host: value.slice(0, index) || "127.0.0.1", port: Number(value.slice(index + 1)) };
+  if (index < 0) return { host: "127.0.0.1", port: Number(value) };
+  return { host: value.slice(0, index).replace(/^\[(.*)\]$/, "$1") || "127.0.0.1", port: Number(value.slice(index + 1)) };
 }
 
 export function parseServices(value: string): ServiceName[] {

@@ -37,7 +37,10 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   const masterKeys = config.masterKeys.map(parseMasterKey);
   const keyring = new Keyring(masterKeys, config.activeMasterKeyId ?? masterKeys[0].id);
   const tokens = { admin: config.adminToken, internal: config.internalToken };
-  const plugins = await loadProviderPlugins(config.providers);
+  const plugins = await loadProviderPlugins(config.providers).catch(async (error: unknown) => {
+    await messaging.close();
+    throw error;
+  });
 
   const pools: Knex[] = [];
   const pool = (schema: string) => {
@@ -95,13 +98,30 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
     services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, tokens, log }));
   }
-  for (const service of services) await service.start();
-  const server = await startGrpcServer({
-    host: config.listen.host,
-    port: config.listen.port,
-    services: services.flatMap((s) => s.grpcServices),
-    log,
-  });
+  // If start-up fails half-way, close what already runs, so the process can exit.
+  const started: typeof services = [];
+  const closeAll = async () => {
+    for (const service of started.reverse()) await service.stop(0).catch(() => undefined);
+    for (const client of peerClients.values()) client.close();
+    await messaging.close().catch(() => undefined);
+    for (const pool of pools) await pool.destroy().catch(() => undefined);
+  };
+  let server: Awaited<ReturnType<typeof startGrpcServer>>;
+  try {
+    for (const service of services) {
+      await service.start();
+      started.push(service);
+    }
+    server = await startGrpcServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      services: services.flatMap((s) => s.grpcServices),
+      log,
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   selfAddress = server.address;
   log.info({ services: config.services, messaging: messaging.kind }, "berth started");
 

@@ -43,7 +43,8 @@ export async function recordJob(trx: Knex.Transaction, queue: string, operationI
 }
 
 /**
- * Publishes outbox rows in order. Several replicas may run it: rows are claimed
+ * Publishes outbox rows, oldest first within a batch (consumers order by the
+ * event's own ids and times, not delivery order). Several replicas may run it: rows are claimed
  * with FOR UPDATE SKIP LOCKED and marked only after the broker acknowledged them.
  */
 export class OutboxRelay {

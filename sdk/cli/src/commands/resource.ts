@@ -29,7 +29,7 @@ export function resourceCommand(): Command {
     .requiredOption("--environment <id>", "environment id, e.g. env_prod")
     .requiredOption("--name <name>", "unique name in the project and environment, e.g. web")
     .requiredOption("--command <command>", 'shell command that starts the workload, e.g. "node app.js"')
-    .option("--cwd <dir>", "working directory the command runs in (default: the runtime target's)")
+    .option("--cwd <dir>", "absolute working directory the command runs in (default: the Berth server process's)")
     .option(
       "--env <KEY=VALUE>",
       "plain, non-secret environment variable; repeat for more. Shown as-is everywhere: deliver secrets with `berth resource dependency bind`",

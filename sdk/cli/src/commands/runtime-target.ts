@@ -15,7 +15,7 @@ export function runtimeTargetCommand(): Command {
     .requiredOption("--name <name>", "unique name, e.g. local")
     .requiredOption(
       "--kind <kind>",
-      "local-process (runs the command as a child process of the deployment service; delivers dependency secrets) or static (records deployments, runs nothing; cannot deliver secrets)",
+      "local-process (runs the command as a child process of the deployment service; delivers dependency secrets) or static (serves the resource's --cwd over HTTP on its PORT; runs no code, so cannot deliver secrets)",
     )
     .addOption(requestIdOption())
     .addHelpText("after", examples("berth server create --name local --kind local-process", "berth server create --name dry-run --kind static -o json"))

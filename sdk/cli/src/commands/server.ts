@@ -83,7 +83,8 @@ export function serveCommand(): Command {
       "after",
       `
 Configuration comes from (lowest first) the config file, environment variables, then flags.
-Secrets (tokens, master keys, target admin URLs) belong in the file or env, not flags.
+Secrets (tokens, master keys, target admin URLs, a database URL with a password) belong in the file or
+env, not flags, which other users can see in the process list.
 Environment: BERTH_DATABASE_URL BERTH_NATS_URL BERTH_NATS_PREFIX BERTH_ADMIN_TOKEN BERTH_INTERNAL_TOKEN
              BERTH_MASTER_KEYS (comma-separated "id:base64") BERTH_LISTEN BERTH_SERVICES BERTH_LOG_LEVEL
 
@@ -111,7 +112,8 @@ export function devCommand(): Command {
       "after",
       `
 State lives in $BERTH_HOME (default ~/.berth): generated tokens and master key (0600), the embedded
-Postgres, and server.json while running, which is how the CLI finds this server without flags.
+Postgres (as root: /var/tmp/berth-dev-<hash>/, since Postgres runs as the postgres user), and
+server.json while running, which is how the CLI finds this server without flags.
 
 Example:
   $ pnpm berth dev &

@@ -14,7 +14,7 @@ export const deletionProtectionCheck: ReferenceCheck = {
   name: "deletion-protection",
   async find(dependency) {
     return dependency.deletionProtection
-      ? [{ kind: "provider", id: "deletion_protection", description: "deletion protection is on; turn it off with `berth dependency update --deletion-protection off`" }]
+      ? [{ kind: "provider", id: "deletion_protection", description: `deletion protection is on; turn it off with \`berth dependency update ${dependency.id} --deletion-protection off\`` }]
       : [];
   },
 };
@@ -42,7 +42,12 @@ export async function deleteDependency(ctx: DependencyContext, id: string, signa
   if (dependency.status === "provisioning") {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${id} is still provisioning; delete it once it is ready or failed`);
   }
-  if (dependency.status !== "deleting") {
+  if (dependency.deletionProtection) throw blockedBy(id, await deletionProtectionCheck.find(dependency, signal));
+  if (dependency.status === "deleting") {
+    // Another delete is under way, or one died half-way: never release without checking.
+    const references = await findBlockingReferences(ctx, dependency, signal);
+    if (references.length > 0) throw blockedBy(id, references);
+  } else {
     const previous = dependency.status;
     await ctx.db.transaction(async (trx) => {
       const current = await dependencyStore.get(trx, id, { forUpdate: true });
@@ -54,12 +59,7 @@ export async function deleteDependency(ctx: DependencyContext, id: string, signa
     });
     if (references.length > 0) {
       await restoreStatus(ctx, id, previous);
-      throw new BerthError(
-        GrpcStatus.FAILED_PRECONDITION,
-        ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
-        `dependency ${id} is still referenced: ${references.map((r) => r.description || `${r.kind} ${r.id}`).join("; ")}`,
-        { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
-      );
+      throw blockedBy(id, references);
     }
     await dependencyStore.update(ctx.db, id, { progressMessage: "releasing" });
   }
@@ -78,6 +78,15 @@ export async function resumeDelete(ctx: DependencyContext, dependency: Dependenc
     return;
   }
   await finishDelete(ctx, dependency, signal);
+}
+
+function blockedBy(id: string, references: DependencyReference[]): BerthError {
+  return new BerthError(
+    GrpcStatus.FAILED_PRECONDITION,
+    ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
+    `dependency ${id} cannot be deleted: ${references.map((r) => r.description || `${r.kind} ${r.id}`).join("; ")}`,
+    { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
+  );
 }
 
 async function restoreStatus(ctx: DependencyContext, id: string, previous: DependencyRecord["status"]): Promise<void> {

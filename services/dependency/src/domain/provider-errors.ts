@@ -5,7 +5,11 @@ import { BerthError } from "@berth/runtime";
 
 /** Maps a provider's typed error to a Berth error with a stable reason; others pass through. */
 export function fromProviderError(error: unknown, secrets: string[] = []): unknown {
-  if (!isProviderError(error)) return error;
+  if (!isProviderError(error)) {
+    // A plugin or driver threw something untyped: keep it for the log, redacted with what we know.
+    const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+    return new BerthError(GrpcStatus.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, `the provider failed: ${message}`);
+  }
   const message = redactSecrets(error.message, secrets);
   const violations = error.field ? [{ field: error.field, description: message }] : [];
   switch (error.code) {

@@ -30,6 +30,20 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
   if (!NAME.test(input.name)) violations.push({ field: "name", description: "must be 1-63 lowercase letters, digits or -, starting with a letter" });
   if (!input.command.trim()) violations.push({ field: "command", description: "is required" });
   for (const key of Object.keys(input.env)) if (!ENV_KEY.test(key)) violations.push({ field: `env[${key}]`, description: "is not a valid environment variable name" });
+  assertNoViolations(violations);
+  // Plain env and the command are shown everywhere: credentials belong in a dependency binding.
+  const secretBearing = [
+    ...Object.entries(input.env).filter(([, value]) => holdsCredential(value)).map(([key]) => `env[${key}]`),
+    ...(holdsCredential(input.command) ? ["command"] : []),
+  ];
+  if (secretBearing.length > 0) {
+    throw new BerthError(
+      GrpcStatus.INVALID_ARGUMENT,
+      ErrorReason.ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN,
+      `${secretBearing.join(", ")} holds a URL with a password; import the connection as a dependency and bind it instead`,
+      { fieldViolations: secretBearing.map((field) => ({ field, description: "must not contain credentials; bind a dependency instead" })) },
+    );
+  }
   if (input.healthUrl && !/^https?:\/\/[^\s]+$/.test(input.healthUrl)) violations.push({ field: "health_url", description: "must be an http(s) URL" });
   assertNoViolations(violations);
   if (input.requestId) {
@@ -37,10 +51,17 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
     if (replay) return replay;
   }
   const created = await store.insertResource(ctx.db, { id: newId("res"), ...input, requestId: input.requestId || null });
+  // A concurrent call with the same request id won the insert: return its record.
+  if (created === "request_id_taken") return (await store.resourceByRequestId(ctx.db, input.requestId))!;
   if (created === "name_taken") {
     throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
   }
   return created;
+}
+
+/** True when text contains a URL with a password (scheme://user:password@host). */
+function holdsCredential(text: string): boolean {
+  return /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:[^\s@/]+@/i.test(text);
 }
 
 export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
@@ -49,7 +70,10 @@ export async function getResource(ctx: DeploymentContext, id: string): Promise<R
   return resource;
 }
 
+/** Deletes a resource; deleting a deleted one returns it (safe to retry). */
 export async function deleteResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
+  const gone = /^res_[A-Za-z0-9]+$/.test(id) ? await store.getResource(ctx.db, id, true) : undefined;
+  if (gone && !(await store.getResource(ctx.db, id))) return gone;
   const resource = await getResource(ctx, id);
   if ((await store.countLive(ctx.db, "resource_id", id)) > 0) {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
@@ -85,6 +109,7 @@ export async function createRuntimeTarget(ctx: DeploymentContext, input: { reque
     if (replay) return replay;
   }
   const created = await store.insertTarget(ctx.db, { id: newId("srv"), name: input.name, kind: input.kind, requestId: input.requestId || null });
+  if (created === "request_id_taken") return (await store.targetByRequestId(ctx.db, input.requestId))!;
   if (created === "name_taken") {
     throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
   }
@@ -97,7 +122,10 @@ export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Prom
   return target;
 }
 
+/** Deletes a runtime target; deleting a deleted one returns it (safe to retry). */
 export async function deleteRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
+  const gone = /^srv_[A-Za-z0-9]+$/.test(id) ? await store.getTarget(ctx.db, id, true) : undefined;
+  if (gone && !(await store.getTarget(ctx.db, id))) return gone;
   const target = await getRuntimeTarget(ctx, id);
   if ((await store.countLive(ctx.db, "runtime_target_id", id)) > 0) {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED, `runtime target ${id} has running deployments; stop them first`);

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
-import { redactSecrets } from "@berth/provider-sdk";
+import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, type Knex } from "@berth/runtime";
 import type { DeploymentEventType, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
-import { store } from "../store/store.js";
+import { store, uniqueViolation } from "../store/store.js";
 import { driverFor, getResource, getRuntimeTarget } from "./catalog.js";
 import type { DeploymentContext } from "./context.js";
 import { computeReadiness, snapshotOf } from "./readiness.js";
@@ -66,22 +66,29 @@ export async function createDeployment(
       { metadata: Object.fromEntries(blocked.map((b) => [b.bindingId, b.blockedReason ?? "blocked"])) },
     );
   }
-  const deployment = await ctx.db.transaction(async (trx) => {
-    const created = await store.insertDeployment(trx, {
-      id: newId("dpl"),
-      projectId: plan.resource.projectId,
-      environmentId: plan.resource.environmentId,
-      resourceId: plan.resource.id,
-      runtimeTargetId: plan.target.id,
-      status: "pending",
-      snapshot: snapshotOf(plan.readiness),
-      injection: plan.readiness,
-      provenance: input.provenance,
-      requestId: input.requestId || null,
+  let deployment: DeploymentRecord;
+  try {
+    deployment = await ctx.db.transaction(async (trx) => {
+      const created = await store.insertDeployment(trx, {
+        id: newId("dpl"),
+        projectId: plan.resource.projectId,
+        environmentId: plan.resource.environmentId,
+        resourceId: plan.resource.id,
+        runtimeTargetId: plan.target.id,
+        status: "pending",
+        snapshot: snapshotOf(plan.readiness),
+        injection: plan.readiness,
+        provenance: input.provenance,
+        requestId: input.requestId || null,
+      });
+      await recordActivity(trx, created, "created", `deployment of ${plan.resource.name} onto ${plan.target.name} created`);
+      return created;
     });
-    await recordActivity(trx, created, "created", `deployment of ${plan.resource.name} onto ${plan.target.name} created`);
-    return created;
-  });
+  } catch (error) {
+    // A concurrent call with the same request id created it first.
+    if (input.requestId && uniqueViolation(error, "deployments_request_id_unique")) return (await store.deploymentByRequestId(ctx.db, input.requestId))!;
+    throw error;
+  }
   ctx.relay.kick();
   void startWorkload(ctx, deployment, plan).catch((error: unknown) => ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "start bookkeeping failed"));
   return deployment;
@@ -105,7 +112,8 @@ async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecor
   let secrets: string[] = [];
   try {
     const values = deployment.snapshot.length > 0 ? await ctx.peers.resolveSecrets(deployment.snapshot.map((s) => s.secretRef), `deployment ${deployment.id}`) : new Map<string, string>();
-    secrets = [...values.values()];
+    // Mask the URLs and their parts: an app may print just the password.
+    secrets = [...values.values()].flatMap((url) => [url, ...secretPartsOfUrl(url)]);
     const env: Record<string, string> = { ...plan.resource.env };
     for (const entry of deployment.snapshot) env[entry.targetEnvVar] = values.get(entry.secretRef)!;
     const workload = await driverFor(plan.target.kind).start(
@@ -113,7 +121,9 @@ async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecor
       {
         onExit: ({ failed, reason }) => {
           ctx.workloads.delete(deployment.id);
-          void transition(ctx, deployment.id, failed ? "failed" : "stopped", reason, failed ? "failed" : "stopped");
+          transition(ctx, deployment.id, failed ? "failed" : "stopped", reason, failed ? "failed" : "stopped").catch((error: unknown) =>
+            ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "could not record the workload's exit"),
+          );
         },
       },
     );

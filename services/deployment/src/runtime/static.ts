@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
-import { join, normalize, resolve } from "node:path";
+import { join, normalize, resolve, sep } from "node:path";
 import type { RuntimeDriver, Workload, WorkloadSpec } from "./runtime-target.js";
 
 /**
@@ -15,11 +15,13 @@ export const staticDriver: RuntimeDriver = {
   async start(spec: WorkloadSpec): Promise<Workload> {
     const root = resolve(spec.cwd || ".");
     const server = createServer((request, response) => {
-      const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname)));
-      const file = path.endsWith("/") ? join(path, "index.html") : path;
       try {
-        if (!file.startsWith(root) || !statSync(file).isFile()) throw new Error("not a file");
-        createReadStream(file).pipe(response);
+        const path = normalize(join(root, decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname)));
+        const file = path.endsWith(sep) ? join(path, "index.html") : path;
+        if (!(file === root || file.startsWith(root + sep)) || !statSync(file).isFile()) throw new Error("not a file");
+        createReadStream(file)
+          .on("error", () => response.destroy())
+          .pipe(response);
       } catch {
         response.writeHead(404).end("not found\n");
       }

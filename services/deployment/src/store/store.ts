@@ -66,14 +66,14 @@ function event(row: Row): DeploymentEventRecord {
   };
 }
 
-function uniqueViolation(error: unknown, constraint: string): boolean {
+export function uniqueViolation(error: unknown, constraint: string): boolean {
   const pgError = error as { code?: string; constraint?: string };
   return pgError.code === "23505" && pgError.constraint === constraint;
 }
 
 /** SQL for berth_deployment. The only code that knows its columns. */
 export const store = {
-  async insertResource(db: Db, r: Omit<ResourceRecord, "seq" | "createdAt" | "updatedAt"> & { requestId: string | null }): Promise<ResourceRecord | "name_taken"> {
+  async insertResource(db: Db, r: Omit<ResourceRecord, "seq" | "createdAt" | "updatedAt"> & { requestId: string | null }): Promise<ResourceRecord | "name_taken" | "request_id_taken"> {
     try {
       const [row] = await db("resources")
         .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId })
@@ -81,15 +81,17 @@ export const store = {
       return resource(row);
     } catch (error) {
       if (uniqueViolation(error, "resources_live_name")) return "name_taken";
+      if (uniqueViolation(error, "resources_request_id_unique")) return "request_id_taken";
       throw error;
     }
   },
-  async getResource(db: Db, id: string): Promise<ResourceRecord | undefined> {
-    const row = await db("resources").where({ id }).whereNull("deleted_at").first();
+  async getResource(db: Db, id: string, includeDeleted = false): Promise<ResourceRecord | undefined> {
+    const query = db("resources").where({ id });
+    const row = await (includeDeleted ? query : query.whereNull("deleted_at")).first();
     return row ? resource(row) : undefined;
   },
   async resourceByRequestId(db: Db, requestId: string): Promise<ResourceRecord | undefined> {
-    const row = await db("resources").where({ request_id: requestId }).whereNull("deleted_at").first();
+    const row = await db("resources").where({ request_id: requestId }).first();
     return row ? resource(row) : undefined;
   },
   async listResources(db: Db, f: { projectId?: string; environmentId?: string; name?: string; limit: number; afterSeq?: string }): Promise<ResourceRecord[]> {
@@ -104,21 +106,23 @@ export const store = {
     await db("resources").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
   },
 
-  async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null }): Promise<RuntimeTargetRecord | "name_taken"> {
+  async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null }): Promise<RuntimeTargetRecord | "name_taken" | "request_id_taken"> {
     try {
       const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId }).returning("*");
       return target(row);
     } catch (error) {
       if (uniqueViolation(error, "runtime_targets_live_name")) return "name_taken";
+      if (uniqueViolation(error, "runtime_targets_request_id_unique")) return "request_id_taken";
       throw error;
     }
   },
-  async getTarget(db: Db, id: string): Promise<RuntimeTargetRecord | undefined> {
-    const row = await db("runtime_targets").where({ id }).whereNull("deleted_at").first();
+  async getTarget(db: Db, id: string, includeDeleted = false): Promise<RuntimeTargetRecord | undefined> {
+    const query = db("runtime_targets").where({ id });
+    const row = await (includeDeleted ? query : query.whereNull("deleted_at")).first();
     return row ? target(row) : undefined;
   },
   async targetByRequestId(db: Db, requestId: string): Promise<RuntimeTargetRecord | undefined> {
-    const row = await db("runtime_targets").where({ request_id: requestId }).whereNull("deleted_at").first();
+    const row = await db("runtime_targets").where({ request_id: requestId }).first();
     return row ? target(row) : undefined;
   },
   async listTargets(db: Db, f: { kind?: string; name?: string; limit: number; afterSeq?: string }): Promise<RuntimeTargetRecord[]> {

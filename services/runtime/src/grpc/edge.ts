@@ -6,7 +6,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, reasonCode } from "@berth/client";
+import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, isBerthApiError, reasonCode } from "@berth/client";
 import { redactSecrets } from "@berth/provider-sdk";
 import { isBerthError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -114,6 +114,15 @@ export function toServiceError(error: unknown, rpc: string, log: Logger): Partia
         ERROR_DOMAIN,
       ),
     };
+  }
+  if (isBerthApiError(error)) {
+    // An error from another Berth service: pass its status and reason on, safely.
+    const peerDown = error.code === GrpcStatus.UNAVAILABLE || error.code === GrpcStatus.DEADLINE_EXCEEDED;
+    const code = peerDown ? GrpcStatus.UNAVAILABLE : error.code;
+    const reason = peerDown ? reasonCode(ErrorReason.ERROR_REASON_UNAVAILABLE) : error.reason;
+    const message = peerDown ? "a Berth service this call needs is unavailable; retry shortly" : redactSecrets(error.message);
+    log.warn({ rpc, code: GrpcStatus[code], reason }, "peer call failed");
+    return { code, details: message, metadata: encodeErrorDetails({ code, message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations }, ERROR_DOMAIN) };
   }
   const errorId = newId("err");
   const message = error instanceof Error ? error.message : String(error);

@@ -96,8 +96,14 @@ class JetStreamMessaging implements Messaging {
     const inFlight = new Set<Promise<void>>();
     const log = this.options.log.child({ queue });
 
+    let stopped = false;
     const loop = (async () => {
       for await (const message of messages) {
+        // Messages still buffered after stop() go back to the stream untouched.
+        if (stopping.signal.aborted || stopped) {
+          message.nak();
+          continue;
+        }
         while (inFlight.size >= concurrency) await Promise.race(inFlight);
         const attempt = message.info.deliveryCount;
         const heartbeat = setInterval(() => message.working(), Math.max(1000, ackWaitMs / 3));
@@ -119,10 +125,14 @@ class JetStreamMessaging implements Messaging {
           });
         inFlight.add(run);
       }
-    })();
+    })().catch((error: unknown) => {
+      // A broken consumer must not take the process down; the reconciler re-queues lost work.
+      if (!stopped) log.error({ error: error instanceof Error ? error.message : "error" }, "job consumer stopped unexpectedly");
+    });
 
     const handle: JobConsumer = {
       stop: async (graceMs = 10_000) => {
+        stopped = true;
         messages.stop();
         const timer = setTimeout(() => stopping.abort(), graceMs);
         await Promise.allSettled([...inFlight]);
