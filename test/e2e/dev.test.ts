@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createBerthClient } from "@berth/client";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { embeddedPostgresDir } from "@berth/host";
@@ -40,6 +41,17 @@ describe("berth dev (the README's first command)", () => {
       const provision = await runCli(["dependency", "provision", "--kind", "postgres", "--project", "prj_demo", "--environment", "env_dev", "--name", "app-db", "--wait"], env);
       expect(provision.code, provision.stderr).toBe(0);
       expect(provision.stdout).toMatch(/status:\s+ready/);
+      // The embedded server checks passwords (SCRAM): the delivered one works, another does not.
+      const created = JSON.parse((await runCli(["dependency", "show", /id:\s+(dep_\S+)/.exec(provision.stdout)![1], "-o", "json"], env)).stdout);
+      const credentials = JSON.parse(readFileSync(join(home, "credentials.json"), "utf8"));
+      const internal = createBerthClient({ address: `127.0.0.1:${port}`, token: credentials.internalToken });
+      const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: created.connectionSecretRef, purpose: "test" });
+      internal.close();
+      expect(execFileSync("psql", [connectionUrl, "-tAc", "SELECT current_user"], { encoding: "utf8" }).trim()).toBe(created.metadata.user);
+      const wrong = new URL(connectionUrl);
+      wrong.password = "not-the-password";
+      expect(() => execFileSync("psql", [wrong.toString(), "-tAc", "SELECT 1"], { stdio: "pipe" })).toThrow(/password authentication failed/);
+
       const list = await runCli(["dependency", "list", "-o", "json"], env);
       const items = JSON.parse(list.stdout).items as Array<{ name: string; status: string }>;
       expect(items).toEqual([expect.objectContaining({ name: "app-db", status: "DEPENDENCY_STATUS_READY" })]);

@@ -15,6 +15,7 @@ import {
 } from "@berth/provider-sdk";
 import { PgAdmin } from "./admin.js";
 import { objectNameFor } from "./names.js";
+import { scramVerifier } from "./scram.js";
 
 const DUPLICATE_DATABASE = "42P04";
 const DUPLICATE_OBJECT = "42710";
@@ -43,7 +44,8 @@ async function realize(request: RealizeRequest): Promise<RealizeResult> {
   try {
     request.progress?.("creating role");
     const quoted = pg.escapeIdentifier(name);
-    const literal = pg.escapeLiteral(password);
+    // A SCRAM verifier, not the plaintext: statement logs never see the password.
+    const literal = pg.escapeLiteral(scramVerifier(password));
     // Idempotent: a re-run (redelivered job) sets a fresh password on the existing role.
     // Checked first: a failing CREATE ROLE … PASSWORD would be written, password and
     // all, to the server log (log_min_error_statement).

@@ -38,7 +38,8 @@ export const hostConfigSchema = z
       .default({}),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
-    jobs: z.object({ concurrency: z.number().int().min(1).optional(), maxDeliver: z.number().int().min(1).optional(), ackWaitMs: z.number().int().min(1000).optional() }).default({}),
+    // Each realization job holds a pooled connection (pool max 10): keep headroom for RPCs.
+    jobs: z.object({ concurrency: z.number().int().min(1).max(6, "at most 6 (each job holds one of the 10 pooled connections)").optional(), maxDeliver: z.number().int().min(1).optional(), ackWaitMs: z.number().int().min(1000).optional() }).default({}),
     reconciler: z.object({ intervalMs: z.number().int().min(100).optional(), staleAfterMs: z.number().int().min(100).optional(), maxAttempts: z.number().int().min(1).optional() }).default({}),
   })
   .strict();

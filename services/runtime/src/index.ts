@@ -21,3 +21,5 @@ export type { MasterKey, SealedSecret } from "./secrets/envelope.js";
 export { formatSecretReference, parseSecretReference } from "./secrets/reference.js";
 export type { SecretReference } from "./secrets/reference.js";
 export { encodeSeqToken, decodeSeqToken, pageLimit, toPage } from "./pagination.js";
+export { storedProvenance, presentProvenance } from "./provenance.js";
+export type { StoredProvenance } from "./provenance.js";

@@ -82,6 +82,7 @@ export class OutboxRelay {
 
   /** Publishes batches until nothing is pending. Returns the number published. */
   async drain(): Promise<number> {
+    await this.prune();
     let published = 0;
     try {
       for (;;) {
@@ -111,6 +112,18 @@ export class OutboxRelay {
       }
     }
     return published;
+  }
+
+  private lastPrune = 0;
+
+  /** Deletes rows published more than a week ago, at most once an hour (JetStream keeps the events). */
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < 3_600_000) return;
+    this.lastPrune = Date.now();
+    await this.knex("outbox")
+      .where("published_at", "<", new Date(Date.now() - 7 * 24 * 3_600_000))
+      .delete()
+      .catch(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { BindingInternalServiceService, BindingServiceService } from "@berth/client";
-import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
 import { bindDependency, getBinding, unbindDependency } from "../domain/bind.js";
 import type { BindingContext } from "../domain/context.js";
 import { rotateBindingSecret } from "../domain/rotate.js";
@@ -16,7 +16,7 @@ export function publicHandlers(ctx: BindingContext): Handlers<typeof BindingServ
         resourceId: request.resourceId,
         dependencyId: request.dependencyId,
         targetEnvVar: request.targetEnvVar,
-        provenance: { source: request.provenance?.source ?? 0, repository: request.provenance?.repository ?? "", environment: request.provenance?.environment ?? "", previewId: request.provenance?.previewId ?? "", actor: request.provenance?.actor ?? "" },
+        provenance: storedProvenance(request.provenance),
       });
       return { binding: presentBinding(binding) };
     },

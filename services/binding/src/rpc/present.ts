@@ -1,4 +1,5 @@
-import { BindingStatus, ProvenanceSource, type Binding } from "@berth/client";
+import { BindingStatus, type Binding } from "@berth/client";
+import { presentProvenance } from "@berth/runtime";
 import type { BindingRecord } from "../store/binding-store.js";
 
 export function presentBinding(record: BindingRecord): Binding {
@@ -11,13 +12,7 @@ export function presentBinding(record: BindingRecord): Binding {
     targetEnvVar: record.targetEnvVar,
     secretRef: record.secretRef,
     status: record.status === "active" ? BindingStatus.BINDING_STATUS_ACTIVE : BindingStatus.BINDING_STATUS_UNBOUND,
-    provenance: {
-      source: typeof record.provenance.source === "number" ? record.provenance.source : ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
-      repository: String(record.provenance.repository ?? ""),
-      environment: String(record.provenance.environment ?? ""),
-      previewId: String(record.provenance.previewId ?? ""),
-      actor: String(record.provenance.actor ?? ""),
-    },
+    provenance: presentProvenance(record.provenance),
     createTime: record.createdAt.toISOString(),
     updateTime: record.updatedAt.toISOString(),
     unbindTime: record.unboundAt?.toISOString(),

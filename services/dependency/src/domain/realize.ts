@@ -100,6 +100,22 @@ export async function reconcileStuckDependencies(
   options: ReconcilerOptions,
   finishDelete: (dependency: DependencyRecord) => Promise<void>,
 ): Promise<void> {
+  // One replica reconciles at a time (a session lock on a dedicated connection).
+  const lockConnection = await ctx.db.client.acquireConnection();
+  try {
+    const { rows } = await lockConnection.query("SELECT pg_try_advisory_lock(hashtext('berth-dependency-reconciler')) AS locked");
+    if (!rows[0].locked) return;
+    try {
+      await reconcileOnce(ctx, options, finishDelete);
+    } finally {
+      await lockConnection.query("SELECT pg_advisory_unlock(hashtext('berth-dependency-reconciler'))");
+    }
+  } finally {
+    await ctx.db.client.releaseConnection(lockConnection);
+  }
+}
+
+async function reconcileOnce(ctx: DependencyContext, options: ReconcilerOptions, finishDelete: (dependency: DependencyRecord) => Promise<void>): Promise<void> {
   for (const dependency of await dependencyStore.listStale(ctx.db, ["provisioning"], options.staleAfterMs)) {
     if (dependency.realizeAttempts >= options.maxAttempts) {
       await markFailed(ctx, dependency, "realization did not complete after repeated attempts; delete and provision again");

@@ -5,14 +5,14 @@ import {
   type DependencyServiceService,
   type ProviderServiceService,
 } from "@berth/client";
-import { BerthError, type Handlers } from "@berth/runtime";
+import { BerthError, storedProvenance, type Handlers } from "@berth/runtime";
 import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
 import { deleteDependency } from "../domain/delete.js";
 import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
 import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resolve.js";
 import { setDeletionProtection, updateImportedConnection } from "../domain/update.js";
-import { presentDependency, stateFromStatus, storedProvenance } from "./present.js";
+import { presentDependency, stateFromStatus } from "./present.js";
 
 /** Public RPCs: decode, call one domain function, encode. */
 export function publicHandlers(ctx: DependencyContext): Handlers<typeof DependencyServiceService> {

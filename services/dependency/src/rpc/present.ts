@@ -2,11 +2,9 @@ import {
   DependencySource,
   DependencyStatus,
   dependencyStatusFromJSON,
-  ProvenanceSource,
   type Dependency,
-  type Provenance,
 } from "@berth/client";
-import { formatSecretReference } from "@berth/runtime";
+import { formatSecretReference, presentProvenance } from "@berth/runtime";
 import type { DependencyRecord, DependencyState } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 
@@ -44,26 +42,5 @@ export function presentDependency(record: DependencyRecord): Dependency {
     createTime: record.createdAt.toISOString(),
     updateTime: record.updatedAt.toISOString(),
     deleteTime: record.deletedAt?.toISOString(),
-  };
-}
-
-function presentProvenance(stored: Record<string, string | number>): Provenance {
-  return {
-    source: typeof stored.source === "number" ? stored.source : ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
-    repository: String(stored.repository ?? ""),
-    environment: String(stored.environment ?? ""),
-    previewId: String(stored.previewId ?? ""),
-    actor: String(stored.actor ?? ""),
-  };
-}
-
-/** Request provenance → stored JSON (safe labels only). */
-export function storedProvenance(provenance: Provenance | undefined): Record<string, string | number> {
-  return {
-    source: provenance?.source || ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
-    repository: provenance?.repository ?? "",
-    environment: provenance?.environment ?? "",
-    previewId: provenance?.previewId ?? "",
-    actor: provenance?.actor ?? "",
   };
 }

@@ -1,11 +1,11 @@
 import type { DeploymentInternalServiceService, DeploymentServiceService } from "@berth/client";
-import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
 import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, getResource, getRuntimeTarget } from "../domain/catalog.js";
 import type { DeploymentContext } from "../domain/context.js";
 import { createDeployment, getDeployment, planDeployment, stopDeployment, watchDeployment } from "../domain/deploy.js";
 import { snapshotOf } from "../domain/readiness.js";
 import { store } from "../store/store.js";
-import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus, storedProvenance } from "./present.js";
+import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus } from "./present.js";
 
 const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
 

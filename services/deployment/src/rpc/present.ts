@@ -2,15 +2,14 @@ import {
   DeploymentEventType,
   DeploymentStatus,
   InjectionBlockedReason,
-  ProvenanceSource,
   RuntimeInjectionState,
   type Deployment,
   type DeploymentEvent,
-  type Provenance,
   type Resource,
   type RuntimeInjectionReadiness,
   type RuntimeTarget,
 } from "@berth/client";
+import { presentProvenance } from "@berth/runtime";
 import { driverFor } from "../domain/catalog.js";
 import type { BlockedReason, DeploymentEventRecord, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
 
@@ -44,20 +43,6 @@ const EVENT: Record<DeploymentEventRecord["type"], DeploymentEventType> = {
   failed: DeploymentEventType.DEPLOYMENT_EVENT_TYPE_FAILED,
   stopped: DeploymentEventType.DEPLOYMENT_EVENT_TYPE_STOPPED,
 };
-
-export function presentProvenance(stored: Record<string, string | number>): Provenance {
-  return {
-    source: typeof stored.source === "number" && stored.source ? stored.source : ProvenanceSource.PROVENANCE_SOURCE_MANUAL,
-    repository: String(stored.repository ?? ""),
-    environment: String(stored.environment ?? ""),
-    previewId: String(stored.previewId ?? ""),
-    actor: String(stored.actor ?? ""),
-  };
-}
-
-export function storedProvenance(provenance: Provenance | undefined): Record<string, string | number> {
-  return { source: provenance?.source ?? 0, repository: provenance?.repository ?? "", environment: provenance?.environment ?? "", previewId: provenance?.previewId ?? "", actor: provenance?.actor ?? "" };
-}
 
 export function presentReadiness(readiness: Readiness): RuntimeInjectionReadiness {
   const state =
