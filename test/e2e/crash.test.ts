@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { DependencyStatus } from "@berth/client";
+import { createServer } from "node:net";
+import { DependencyStatus, DeploymentStatus } from "@berth/client";
 import { adminQuery, POSTGRES_ADMIN_URL } from "../support/env.js";
 import { startBlackhole } from "../support/blackhole.js";
 import { testDeployment } from "../support/berth-server.js";
@@ -51,6 +52,52 @@ describe("a server killed mid-provision", () => {
       await server.stop();
     }
   }, 120_000);
+
+  it("after kill -9, a restarted server stops the workload the dead one left running", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, "127.0.0.1", () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    let server = await deployment.start();
+    let client = server.client(deployment.secrets.adminToken);
+    const { resource } = await client.deployment.createResource({
+      requestId: "orphan-res",
+      projectId: "prj_crash",
+      environmentId: "env_crash",
+      name: "web",
+      command: `"${process.execPath}" -e "require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')"`,
+      cwd: "",
+      env: {},
+      healthUrl: `http://127.0.0.1:${port}/`,
+    });
+    const { runtimeTarget } = await client.deployment.createRuntimeTarget({ requestId: "orphan-srv", name: "local", kind: "local-process", canDeliverDependencySecrets: true });
+    const { deployment: created } = await client.deployment.createDeployment({ requestId: "orphan-dpl", resourceId: resource!.id, runtimeTargetId: runtimeTarget!.id });
+    for await (const update of client.deployment.watchDeployment({ id: created!.id, untilSettled: true }, { timeoutMs: 30_000 })) void update;
+    client.close();
+    await server.kill();
+    // The workload outlived Berth.
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("ok");
+
+    server = await deployment.start();
+    client = server.client(deployment.secrets.adminToken);
+    try {
+      const { deployment: after } = await client.deployment.getDeployment({ id: created!.id });
+      expect(after?.status).toBe(DeploymentStatus.DEPLOYMENT_STATUS_STOPPED);
+      expect(after?.statusReason).toBe("the Berth process that ran it exited; its workload was stopped");
+      let gone = false;
+      for (let i = 0; i < 50 && !gone; i++) {
+        gone = await fetch(`http://127.0.0.1:${port}/`).then(() => false, () => true);
+        if (!gone) await sleep(100);
+      }
+      expect(gone).toBe(true);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }, 60_000);
 
   it("stops gracefully on SIGTERM", async () => {
     const server = await deployment.start();

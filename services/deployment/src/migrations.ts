@@ -68,4 +68,15 @@ export const migrations: Migration[] = [
       await createOutboxTable(knex);
     },
   },
+  {
+    name: "0002_deployment_runner",
+    async up(knex: Knex) {
+      // Which Berth process runs a deployment's workload ("host:pid") and its process group,
+      // so a restarted service can stop what a dead one left running.
+      await knex.schema.alterTable("deployments", (t) => {
+        t.text("runner");
+        t.integer("workload_pgid");
+      });
+    },
+  },
 ];

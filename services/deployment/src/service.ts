@@ -1,7 +1,7 @@
 import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
 import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
 import type { DeploymentContext, Peers } from "./domain/context.js";
-import { stopAllWorkloads } from "./domain/deploy.js";
+import { recoverOrphanedDeployments, stopAllWorkloads } from "./domain/deploy.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
@@ -65,6 +65,7 @@ export function createDeploymentService(options: DeploymentServiceOptions): Depl
     async start() {
       await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
       relay.start();
+      await recoverOrphanedDeployments(ctx);
     },
     async stop() {
       await stopAllWorkloads(ctx);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
@@ -108,6 +109,7 @@ async function transition(ctx: DeploymentContext, id: string, status: Deployment
 
 /** Resolves the snapshot's references (the last step a secret takes) and starts the workload. */
 async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecord, plan: Plan): Promise<void> {
+  await store.setRunner(ctx.db, deployment.id, RUNNER, null);
   await transition(ctx, deployment.id, "starting", "starting");
   let secrets: string[] = [];
   try {
@@ -128,6 +130,7 @@ async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecor
       },
     );
     ctx.workloads.set(deployment.id, workload);
+    await store.setRunner(ctx.db, deployment.id, RUNNER, workload.processGroup ?? null);
     await transition(ctx, deployment.id, "running", plan.resource.healthUrl ? "healthy" : "running", "started");
     ctx.log.info({ deploymentId: deployment.id }, "deployment running");
   } catch (error) {
@@ -145,6 +148,39 @@ export async function stopDeployment(ctx: DeploymentContext, id: string): Promis
   ctx.workloads.delete(id);
   await workload?.stop();
   return (await transition(ctx, id, "stopped", "stopped on request", "stopped")) ?? (await getDeployment(ctx, id));
+}
+
+/** This Berth process, as recorded on the deployments whose workloads it runs. */
+const RUNNER = `${hostname()}:${process.pid}`;
+
+/**
+ * At start: deployments left live by a Berth process on this host that no longer
+ * exists (killed, crashed) are stopped — their orphaned workload too — so they
+ * neither run unsupervised nor block deletes forever.
+ */
+export async function recoverOrphanedDeployments(ctx: DeploymentContext): Promise<void> {
+  for (const orphan of await store.liveOnHostExcept(ctx.db, hostname(), RUNNER)) {
+    const pid = Number(orphan.runner.split(":").pop());
+    if (isAlive(pid)) continue; // another Berth process on this host runs it
+    if (orphan.workloadPgid) {
+      try {
+        process.kill(-orphan.workloadPgid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    await transition(ctx, orphan.id, "stopped", "the Berth process that ran it exited; its workload was stopped", "stopped");
+    ctx.log.info({ deploymentId: orphan.id }, "stopped a deployment orphaned by a dead Berth process");
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops every workload this replica runs (process shutdown). */

@@ -43,6 +43,7 @@ export const localProcessDriver: RuntimeDriver = {
     });
 
     const workload: Workload = {
+      processGroup: child.pid,
       recentOutput: () => redactSecrets(output, spec.secrets),
       async stop(graceMs = 5000) {
         stopping = true;

@@ -31,6 +31,8 @@ export interface WorkloadEvents {
 }
 
 export interface Workload {
+  /** Process group id on this host, when the workload is a local process (for recovery after a crash). */
+  processGroup?: number;
   /** Stops it; resolves when it is gone. */
   stop(graceMs?: number): Promise<void>;
   /** The last lines it printed, with delivered secrets masked. */

@@ -180,6 +180,14 @@ export const store = {
     if (f.afterSeq) q.where("seq", ">", f.afterSeq);
     return (await q.orderBy("seq").limit(f.limit)).map(deployment);
   },
+  async setRunner(db: Db, id: string, runner: string, workloadPgid: number | null): Promise<void> {
+    await db("deployments").where({ id }).update({ runner, workload_pgid: workloadPgid });
+  },
+  /** Live deployments run by Berth processes on `host` other than `self` ("host:pid"). */
+  async liveOnHostExcept(db: Db, host: string, self: string): Promise<Array<{ id: string; runner: string; workloadPgid: number | null }>> {
+    const rows = await db("deployments").select("id", "runner", "workload_pgid").whereIn("status", ["pending", "starting", "running"]).where("runner", "like", `${host}:%`).whereNot("runner", self);
+    return rows.map((r: Row) => ({ id: r.id as string, runner: r.runner as string, workloadPgid: (r.workload_pgid as number | null) ?? null }));
+  },
   /** Live deployments whose snapshot names the dependency (delete safety). */
   async liveDeploymentsReferencing(db: Db, dependencyId: string): Promise<DeploymentRecord[]> {
     const rows = await db("deployments")
