@@ -17,14 +17,14 @@ describe("berth serve configuration", () => {
     expect(result.stderr).not.toContain(secretToken);
   });
 
-  it("names services that have a contract but no implementation yet", async () => {
-    const result = await runCli(["serve", "--services", "backup"], {
+  it("asks for an artifact directory when the backup service runs", async () => {
+    const result = await runCli(["serve", "--services", "dependency,backup"], {
       BERTH_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/unused",
       BERTH_ADMIN_TOKEN: "a".repeat(32),
       BERTH_INTERNAL_TOKEN: "b".repeat(32),
       BERTH_MASTER_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`,
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/services: "backup" has a contract but no implementation/);
+    expect(result.stderr).toMatch(/artifactDir: is required with the backup service; set BERTH_ARTIFACT_DIR/);
   });
 });

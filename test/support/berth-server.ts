@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { databaseUrl, dropDatabase, NATS_URL, POSTGRES_ADMIN_URL, testSecrets, uniqueSuffix, adminQuery } from "./env.js";
 import { deleteStreams } from "./nats.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 
 export interface TestDeployment {
+  /** Where this deployment's backup artifacts are written. */
+  artifactDir: string;
   databaseName: string;
   prefix: string;
   secrets: ReturnType<typeof testSecrets>;
@@ -18,8 +23,10 @@ export function testDeployment(): TestDeployment {
   const databaseName = `berth_t_${suffix}`;
   const prefix = `t${suffix}`;
   const secrets = testSecrets();
+  const artifactDir = mkdtempSync(join(tmpdir(), "berth-artifacts-"));
   const config = (overrides: Record<string, unknown> = {}) => ({
-    services: ["dependency", "binding", "deployment"],
+    services: ["dependency", "binding", "deployment", "backup"],
+    artifactDir,
     databaseUrl: databaseUrl(databaseName),
     natsUrl: NATS_URL,
     natsPrefix: prefix,
@@ -31,6 +38,7 @@ export function testDeployment(): TestDeployment {
     ...overrides,
   });
   return {
+    artifactDir,
     databaseName,
     prefix,
     secrets,
@@ -44,6 +52,7 @@ export function testDeployment(): TestDeployment {
       }
       await dropDatabase(databaseName);
       await deleteStreams(prefix);
+      rmSync(artifactDir, { recursive: true, force: true });
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "@berth/provider-sdk";
 import { PgAdmin } from "./admin.js";
 import { objectNameFor } from "./names.js";
+import { backup, BACKUP_FORMAT, restore } from "./dump.js";
 import { scramVerifier } from "./scram.js";
 
 const DUPLICATE_DATABASE = "42P04";
@@ -103,10 +104,12 @@ export const postgresProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["postgres"],
-    capabilities: { realize: true, release: true, probe: true, backup: false, restore: false, rotate: false },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT },
   },
   describeConnection: describe,
   realize,
   release,
   probe,
+  backup,
+  restore,
 };

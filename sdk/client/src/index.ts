@@ -54,3 +54,16 @@ export {
 } from "./gen/berth/deployment/v1/deployment.js";
 export { DeploymentServiceService, PlanDeploymentResponse } from "./gen/berth/deployment/v1/deployment_service.js";
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
+export {
+  Backup,
+  BackupKind,
+  BackupStatus,
+  BackupTrigger,
+  Restore,
+  RestoreStatus,
+  backupKindToJSON,
+  backupStatusToJSON,
+  restoreStatusToJSON,
+} from "./gen/berth/backup/v1/backup.js";
+export { BackupServiceService } from "./gen/berth/backup/v1/backup_service.js";
+export { BackupInternalServiceService } from "./gen/berth/backup/v1/backup_internal_service.js";

@@ -5,7 +5,7 @@ import { z } from "zod";
 export const SERVICE_NAMES = ["dependency", "binding", "deployment", "backup"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** Services this build can run; the others have contracts but no implementation yet. */
-export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency", "binding", "deployment"]);
+export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency", "binding", "deployment", "backup"]);
 
 const token = z.string().min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)");
 const masterKey = z
@@ -31,6 +31,8 @@ export const hostConfigSchema = z
       .array(z.object({ name: z.string().regex(/^[a-z][a-z0-9-]*$/), kind: z.string().min(1), adminUrl: z.string().min(1), publicHost: z.string().optional() }))
       .default([]),
     providers: z.array(z.string().min(1)).default([]),
+    /** Directory for encrypted backup artifacts (the local artifact store). Required with the backup service. */
+    artifactDir: z.string().min(1).optional(),
     /** Where services this process does not run are served (host:port); local ones are called through this process's own address. */
     peers: z
       .object({ dependency: z.string().min(1).optional(), binding: z.string().min(1).optional(), deployment: z.string().min(1).optional(), backup: z.string().min(1).optional() })
@@ -75,6 +77,7 @@ export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_LOG_LEVEL: (v) => ({ logLevel: v as HostConfig["logLevel"] }),
   BERTH_LISTEN: (v) => ({ listen: parseListen(v) }),
   BERTH_SERVICES: (v) => ({ services: parseServices(v) }),
+  BERTH_ARTIFACT_DIR: (v) => ({ artifactDir: v }),
 };
 
 /** "host:port", ":port" or "port" (host 127.0.0.1); an invalid port is reported by the schema. */
@@ -134,11 +137,15 @@ export function resolveConfig(layers: HostConfigInput[]): HostConfig {
     ["binding", "dependency"],
     ["deployment", "dependency"],
     ["deployment", "binding"],
+    ["backup", "dependency"],
   ];
   for (const [service, needed] of needs) {
     if (config.services.includes(service) && !config.services.includes(needed) && !config.peers[needed]) {
       problems.push(`peers.${needed}: the ${service} service calls the ${needed} service; run it here (services) or give its address in peers.${needed}`);
     }
+  }
+  if (config.services.includes("backup") && !config.artifactDir) {
+    problems.push("artifactDir: is required with the backup service; set BERTH_ARTIFACT_DIR or artifactDir to a directory for encrypted backup artifacts");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,5 +1,6 @@
 import { importedProvider } from "@berth/provider-imported";
 import { postgresProvider } from "@berth/provider-postgres";
+import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore } from "@berth/backup-service";
 import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
 import { createBerthClient, type BerthClient } from "@berth/client";
 import { createDependencyService, DEPENDENCY_SCHEMA, type ReferenceCheck } from "@berth/dependency-service";
@@ -73,6 +74,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     if (knows("deployment")) {
       referenceChecks.push({ name: "deployments", find: async (d) => (await peersFor("deployment")().deploymentInternal.listDependencyReferences({ dependencyId: d.id })).references });
     }
+    if (knows("backup")) referenceChecks.push({ name: "backups", find: async (d) => (await peersFor("backup")().backupInternal.listDependencyReferences({ dependencyId: d.id })).references });
     services.push(
       createDependencyService({
         databaseUrl: config.databaseUrl,
@@ -97,6 +99,21 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     // Plan calls dependency and binding; one client per address serves both.
     const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
     services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, tokens, log }));
+  }
+  if (runs("backup")) {
+    services.push(
+      createBackupService({
+        databaseUrl: config.databaseUrl,
+        db: pool(BACKUP_SCHEMA),
+        messaging,
+        keyring,
+        artifacts: new LocalArtifactStore(config.artifactDir!),
+        providers: [postgresProvider, ...plugins],
+        peers: peersFor("dependency"),
+        tokens,
+        log,
+      }),
+    );
   }
   // If start-up fails half-way, close what already runs, so the process can exit.
   const started: typeof services = [];

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { Command, Option } from "commander";
 import {
   berthHome,
@@ -143,6 +144,7 @@ Example:
             internalToken: credentials.internalToken,
             masterKeys: [credentials.masterKey],
             targets: [{ name: "embedded", kind: "postgres", adminUrl: postgres.adminUrl }],
+            artifactDir: join(home, "artifacts"),
           },
           fileLayer,
           configFromEnv(),

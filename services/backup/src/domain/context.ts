@@ -1,0 +1,29 @@
+import type { Dependency } from "@berth/client";
+import type { Provider } from "@berth/provider-sdk";
+import type { Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { ArtifactStore } from "../artifacts/artifact-store.js";
+
+/** The dependency service as the backup service uses it: through its RPCs. */
+export interface DependencyPeer {
+  get(id: string): Promise<Dependency | undefined>;
+  /** The connection for the worker; used only inside a running job. */
+  resolve(secretRef: string, purpose: string): Promise<string>;
+}
+
+export interface BackupContext {
+  db: Knex;
+  dependencies: DependencyPeer;
+  /** Providers by kind (those that declare native backup are used for it). */
+  providers: Map<string, Provider>;
+  artifacts: ArtifactStore;
+  keyring: Keyring;
+  relay: OutboxRelay;
+  log: Logger;
+}
+
+export const BACKUP_QUEUE = "backup.run";
+export const RESTORE_QUEUE = "backup.restore";
+
+/** Said on every restore: what it does not do. */
+export const RESTORE_NOTICE =
+  "in-place restore of this dependency only: it does not restart runtimes, change bindings or rewrite deployment snapshots";

@@ -1,0 +1,6 @@
+export { createBackupService } from "./service.js";
+export type { BackupService, BackupServiceOptions } from "./service.js";
+export { SCHEMA as BACKUP_SCHEMA } from "./migrations.js";
+export { LocalArtifactStore } from "./artifacts/artifact-store.js";
+export type { ArtifactStore, ArtifactWriter, ArtifactInfo } from "./artifacts/artifact-store.js";
+export { createSealStream, createOpenStream, ArtifactCorruptError } from "./artifacts/sealed-stream.js";

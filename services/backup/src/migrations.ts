@@ -1,0 +1,60 @@
+import { createOutboxTable, type Knex, type Migration } from "@berth/runtime";
+
+/** Schema of the backup service. Only this package reads or writes it. */
+export const SCHEMA = "berth_backup";
+
+export const migrations: Migration[] = [
+  {
+    name: "0001_backups_restores",
+    async up(knex: Knex) {
+      await knex.schema.createTable("backups", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("dependency_id").notNullable();
+        t.text("kind").notNullable(); // native | metadata_only
+        t.text("metadata_only_reason").notNullable().defaultTo("");
+        t.text("status").notNullable(); // pending | running | succeeded | failed
+        t.text("status_reason").notNullable().defaultTo("");
+        t.bigInteger("size_bytes").notNullable().defaultTo(0);
+        t.bigInteger("bytes_done").notNullable().defaultTo(0);
+        t.bigInteger("duration_ms").notNullable().defaultTo(0);
+        t.text("sha256").notNullable().defaultTo("");
+        t.text("format").notNullable().defaultTo("");
+        t.text("trigger").notNullable().defaultTo("manual");
+        t.text("policy_id").notNullable().defaultTo("");
+        // The artifact's data key, sealed by the master keyring (never the artifact path on the wire).
+        t.text("artifact_key").notNullable().defaultTo("");
+        t.text("key_id").notNullable().defaultTo("");
+        t.binary("wrapped_key");
+        t.binary("sealed_data_key");
+        t.text("request_id").unique();
+        t.timestamp("expire_at", { useTz: true });
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("started_at", { useTz: true });
+        t.timestamp("ended_at", { useTz: true });
+        t.timestamp("deleted_at", { useTz: true });
+        t.index(["dependency_id", "seq"]);
+      });
+      await knex.schema.createTable("restores", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("backup_id").notNullable();
+        t.text("dependency_id").notNullable();
+        t.text("status").notNullable();
+        t.text("status_reason").notNullable().defaultTo("");
+        t.bigInteger("bytes_restored").notNullable().defaultTo(0);
+        t.bigInteger("bytes_total").notNullable().defaultTo(0);
+        t.text("request_id").unique();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("started_at", { useTz: true });
+        t.timestamp("ended_at", { useTz: true });
+        t.index(["dependency_id", "seq"]);
+      });
+      // One restore at a time per dependency.
+      await knex.raw("CREATE UNIQUE INDEX restores_one_in_flight ON restores (dependency_id) WHERE status IN ('pending', 'running')");
+      await createOutboxTable(knex);
+    },
+  },
+];

@@ -1,0 +1,72 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason, type BackupInternalServiceService, type BackupServiceService } from "@berth/client";
+import { BerthError, decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
+import type { BackupContext } from "../domain/context.js";
+import { getRestore, requestRestore } from "../domain/restores.js";
+import { store } from "../store/store.js";
+import { presentBackup, presentRestore, stateFromStatus } from "./present.js";
+
+const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
+const policiesNotYet = async (): Promise<never> => {
+  throw new BerthError(GrpcStatus.UNIMPLEMENTED, ErrorReason.ERROR_REASON_NOT_IMPLEMENTED, "backup policies and the scheduler are not implemented yet; create backups with CreateBackup");
+};
+
+export function publicHandlers(ctx: BackupContext): Handlers<typeof BackupServiceService> {
+  return {
+    async createBackup(request) {
+      return { backup: presentBackup(await createBackup(ctx, { requestId: request.requestId, dependencyId: request.dependencyId, retentionDays: request.retentionDays })) };
+    },
+    async getBackup(request) {
+      return { backup: presentBackup(await getBackup(ctx, request.id)) };
+    },
+    async listBackups(request) {
+      const limit = pageLimit(request.pageSize);
+      const rows = await store.listBackups(ctx.db, { dependencyId: request.dependencyId || undefined, status: stateFromStatus(request.status), showDeleted: request.showDeleted, limit: limit + 1, afterSeq: after(request.pageToken) });
+      const page = toPage(rows, limit);
+      return { backups: page.items.map(presentBackup), nextPageToken: page.nextPageToken };
+    },
+    async deleteBackup(request) {
+      return { backup: presentBackup(await deleteBackup(ctx, request.id)) };
+    },
+    async restoreBackup(request) {
+      return { restore: presentRestore(await requestRestore(ctx, { requestId: request.requestId, backupId: request.backupId, acknowledgeDataOverwrite: request.acknowledgeDataOverwrite })) };
+    },
+    async getRestore(request) {
+      return { restore: presentRestore(await getRestore(ctx, request.id)) };
+    },
+    async listRestores(request) {
+      const limit = pageLimit(request.pageSize);
+      const page = toPage(await store.listRestores(ctx.db, { dependencyId: request.dependencyId || undefined, backupId: request.backupId || undefined, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { restores: page.items.map(presentRestore), nextPageToken: page.nextPageToken };
+    },
+    configureBackupPolicy: policiesNotYet,
+    getBackupPolicy: policiesNotYet,
+    listBackupPolicies: policiesNotYet,
+    listBackupAttempts: policiesNotYet,
+    async *watchBackup(request, context) {
+      for await (const backup of watchRecord(() => getBackup(ctx, request.id), request.untilSettled, context.signal)) {
+        yield { backup: presentBackup(backup), bytesDone: String(backup.bytesDone), bytesTotal: "0", progressMessage: backup.statusReason };
+      }
+    },
+    async *watchRestore(request, context) {
+      for await (const restore of watchRecord(() => getRestore(ctx, request.id), request.untilSettled, context.signal)) {
+        yield { restore: presentRestore(restore), bytesDone: String(restore.bytesRestored), bytesTotal: String(restore.bytesTotal), progressMessage: restore.statusReason };
+      }
+    },
+  };
+}
+
+export function internalHandlers(ctx: BackupContext): Handlers<typeof BackupInternalServiceService> {
+  return {
+    async listDependencyReferences(request) {
+      const [retained, restoring] = await Promise.all([store.retainedFor(ctx.db, request.dependencyId), store.inFlightRestores(ctx.db, request.dependencyId)]);
+      return {
+        references: [
+          ...retained.map((b) => ({ kind: "backup", id: b.id, description: `retained ${b.kind === "native" ? "" : "metadata-only "}backup ${b.id}; delete it first` })),
+          ...restoring.map((r) => ({ kind: "restore", id: r.id, description: `restore ${r.id} is in progress` })),
+        ],
+      };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type Restore } from "@berth/client";
+import { RESTORE_NOTICE } from "../domain/context.js";
+import type { BackupRecord, BackupState, RestoreRecord } from "../store/store.js";
+
+const STATUS: Record<BackupState, BackupStatus> = {
+  pending: BackupStatus.BACKUP_STATUS_PENDING,
+  running: BackupStatus.BACKUP_STATUS_RUNNING,
+  succeeded: BackupStatus.BACKUP_STATUS_SUCCEEDED,
+  failed: BackupStatus.BACKUP_STATUS_FAILED,
+};
+const RESTORE_STATUS: Record<BackupState, RestoreStatus> = {
+  pending: RestoreStatus.RESTORE_STATUS_PENDING,
+  running: RestoreStatus.RESTORE_STATUS_RUNNING,
+  succeeded: RestoreStatus.RESTORE_STATUS_SUCCEEDED,
+  failed: RestoreStatus.RESTORE_STATUS_FAILED,
+};
+
+export function stateFromStatus(status: BackupStatus): BackupState | undefined {
+  return Object.entries(STATUS).find(([, value]) => value === status)?.[0] as BackupState | undefined;
+}
+
+/** Never the artifact key, path or data key: status, size, checksum and times only. */
+export function presentBackup(b: BackupRecord): Backup {
+  return {
+    id: b.id,
+    dependencyId: b.dependencyId,
+    kind: b.kind === "native" ? BackupKind.BACKUP_KIND_NATIVE : BackupKind.BACKUP_KIND_METADATA_ONLY,
+    metadataOnlyReason: b.metadataOnlyReason,
+    status: STATUS[b.status],
+    statusReason: b.statusReason,
+    sizeBytes: String(b.sizeBytes),
+    durationMs: String(b.durationMs),
+    sha256: b.sha256,
+    format: b.format,
+    trigger: b.trigger === "scheduled" ? BackupTrigger.BACKUP_TRIGGER_SCHEDULED : BackupTrigger.BACKUP_TRIGGER_MANUAL,
+    policyId: b.policyId,
+    expireTime: b.expireAt?.toISOString(),
+    createTime: b.createdAt.toISOString(),
+    startTime: b.startedAt?.toISOString(),
+    endTime: b.endedAt?.toISOString(),
+    deleteTime: b.deletedAt?.toISOString(),
+  };
+}
+
+export function presentRestore(r: RestoreRecord): Restore {
+  return {
+    id: r.id,
+    backupId: r.backupId,
+    dependencyId: r.dependencyId,
+    status: RESTORE_STATUS[r.status],
+    statusReason: r.statusReason,
+    bytesRestored: String(r.bytesRestored),
+    notice: RESTORE_NOTICE,
+    createTime: r.createdAt.toISOString(),
+    startTime: r.startedAt?.toISOString(),
+    endTime: r.endedAt?.toISOString(),
+  };
+}

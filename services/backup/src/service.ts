@@ -1,0 +1,83 @@
+import { BackupInternalServiceService, BackupServiceService, isBerthApiError, type BerthClient } from "@berth/client";
+import type { Provider } from "@berth/provider-sdk";
+import { bindHandlers, migrateSchema, OutboxRelay, type JobConsumer, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import type { ArtifactStore } from "./artifacts/artifact-store.js";
+import { runBackup } from "./domain/backups.js";
+import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
+import { runRestore } from "./domain/restores.js";
+import { migrations, SCHEMA } from "./migrations.js";
+import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
+
+export interface BackupServiceOptions {
+  databaseUrl: string;
+  /** Knex pool whose search path starts with the berth_backup schema. */
+  db: Knex;
+  messaging: Messaging;
+  keyring: Keyring;
+  artifacts: ArtifactStore;
+  /** The same providers the dependency service loads; their backup/restore are used here. */
+  providers: Provider[];
+  /** Clients to the other services, with the internal token. */
+  peers: () => BerthClient;
+  tokens: Tokens;
+  log: Logger;
+  jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
+}
+
+export interface BackupService {
+  schema: string;
+  grpcServices: RegisteredService[];
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+function dependencyPeer(peers: () => BerthClient): DependencyPeer {
+  return {
+    async get(id) {
+      try {
+        return (await peers().dependency.getDependency({ id })).dependency;
+      } catch (error) {
+        if (isBerthApiError(error) && error.reason === "dependency_not_found") return undefined;
+        throw error;
+      }
+    },
+    async resolve(secretRef, purpose) {
+      return (await peers().dependencyInternal.resolveConnectionSecret({ secretRef, purpose })).connectionUrl;
+    },
+  };
+}
+
+/** The backup service: restore points, in-place restores, the artifact store. */
+export function createBackupService(options: BackupServiceOptions): BackupService {
+  const log = options.log.child({ service: "backup" });
+  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const providers = new Map<string, Provider>();
+  for (const provider of options.providers) for (const kind of provider.manifest.kinds) if (!providers.has(kind)) providers.set(kind, provider);
+  const ctx: BackupContext = { db: options.db, dependencies: dependencyPeer(options.peers), providers, artifacts: options.artifacts, keyring: options.keyring, relay, log };
+  const edge = { tokens: options.tokens, log };
+  const consumers: JobConsumer[] = [];
+  return {
+    schema: SCHEMA,
+    grpcServices: [
+      { name: "berth.backup.v1.BackupService", definition: BackupServiceService, implementation: bindHandlers(BackupServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
+      {
+        name: "berth.backup.v1.BackupInternalService",
+        definition: BackupInternalServiceService,
+        implementation: bindHandlers(BackupInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
+      },
+    ],
+    async start() {
+      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
+      relay.start();
+      // Long jobs: a 60 s ack window kept alive by heartbeats while they run.
+      const jobs = { ackWaitMs: 60_000, ...options.jobs };
+      consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
+      consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
+    },
+    async stop(graceMs = 10_000) {
+      for (const consumer of consumers) await consumer.stop(graceMs);
+      await relay.stop();
+      await relay.drain();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import type { Knex } from "@berth/runtime";
+
+type Db = Knex | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+export type BackupState = "pending" | "running" | "succeeded" | "failed";
+
+export interface BackupRecord {
+  id: string;
+  seq: string;
+  dependencyId: string;
+  kind: "native" | "metadata_only";
+  metadataOnlyReason: string;
+  status: BackupState;
+  statusReason: string;
+  sizeBytes: number;
+  bytesDone: number;
+  durationMs: number;
+  sha256: string;
+  format: string;
+  trigger: "manual" | "scheduled";
+  policyId: string;
+  artifactKey: string;
+  keyId: string;
+  wrappedKey: Buffer | null;
+  sealedDataKey: Buffer | null;
+  expireAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+export interface RestoreRecord {
+  id: string;
+  seq: string;
+  backupId: string;
+  dependencyId: string;
+  status: BackupState;
+  statusReason: string;
+  bytesRestored: number;
+  bytesTotal: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+}
+
+function backup(row: Row): BackupRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    dependencyId: row.dependency_id as string,
+    kind: row.kind as BackupRecord["kind"],
+    metadataOnlyReason: row.metadata_only_reason as string,
+    status: row.status as BackupState,
+    statusReason: row.status_reason as string,
+    sizeBytes: Number(row.size_bytes),
+    bytesDone: Number(row.bytes_done),
+    durationMs: Number(row.duration_ms),
+    sha256: row.sha256 as string,
+    format: row.format as string,
+    trigger: row.trigger as BackupRecord["trigger"],
+    policyId: row.policy_id as string,
+    artifactKey: row.artifact_key as string,
+    keyId: row.key_id as string,
+    wrappedKey: (row.wrapped_key as Buffer | null) ?? null,
+    sealedDataKey: (row.sealed_data_key as Buffer | null) ?? null,
+    expireAt: (row.expire_at as Date | null) ?? null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: (row.started_at as Date | null) ?? null,
+    endedAt: (row.ended_at as Date | null) ?? null,
+    deletedAt: (row.deleted_at as Date | null) ?? null,
+  };
+}
+
+function restore(row: Row): RestoreRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    backupId: row.backup_id as string,
+    dependencyId: row.dependency_id as string,
+    status: row.status as BackupState,
+    statusReason: row.status_reason as string,
+    bytesRestored: Number(row.bytes_restored),
+    bytesTotal: Number(row.bytes_total),
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+    startedAt: (row.started_at as Date | null) ?? null,
+    endedAt: (row.ended_at as Date | null) ?? null,
+  };
+}
+
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+function patchOf(changes: Record<string, unknown>, db: Db): Record<string, unknown> {
+  const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+  for (const [key, value] of Object.entries(changes)) if (value !== undefined) patch[snake(key)] = value;
+  return patch;
+}
+
+export function uniqueViolation(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === "23505" && pgError.constraint === constraint;
+}
+
+/** SQL for berth_backup. The only code that knows its columns. */
+export const store = {
+  async insertBackup(db: Db, b: Pick<BackupRecord, "id" | "dependencyId" | "kind" | "metadataOnlyReason" | "status" | "trigger" | "policyId" | "artifactKey" | "expireAt"> & { requestId: string | null }): Promise<BackupRecord> {
+    const [row] = await db("backups")
+      .insert({
+        id: b.id,
+        dependency_id: b.dependencyId,
+        kind: b.kind,
+        metadata_only_reason: b.metadataOnlyReason,
+        status: b.status,
+        trigger: b.trigger,
+        policy_id: b.policyId,
+        artifact_key: b.artifactKey,
+        expire_at: b.expireAt,
+        request_id: b.requestId,
+        ended_at: b.status === "succeeded" ? db.fn.now() : null,
+      })
+      .returning("*");
+    return backup(row);
+  },
+  async getBackup(db: Db, id: string, forUpdate = false): Promise<BackupRecord | undefined> {
+    const query = db("backups").where({ id }).first();
+    const row = await (forUpdate ? query.forUpdate() : query);
+    return row ? backup(row) : undefined;
+  },
+  async backupByRequestId(db: Db, requestId: string): Promise<BackupRecord | undefined> {
+    const row = await db("backups").where({ request_id: requestId }).first();
+    return row ? backup(row) : undefined;
+  },
+  async updateBackup(db: Db, id: string, changes: Partial<Omit<BackupRecord, "id" | "seq">>): Promise<BackupRecord> {
+    const [row] = await db("backups").where({ id }).update(patchOf(changes, db)).returning("*");
+    return backup(row);
+  },
+  async listBackups(db: Db, f: { dependencyId?: string; status?: BackupState; showDeleted: boolean; limit: number; afterSeq?: string }): Promise<BackupRecord[]> {
+    const q = db("backups");
+    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
+    if (f.status) q.where("status", f.status);
+    if (!f.showDeleted) q.whereNull("deleted_at");
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(backup);
+  },
+  /** Restore points a dependency delete must respect: succeeded and not deleted. */
+  async retainedFor(db: Db, dependencyId: string): Promise<BackupRecord[]> {
+    return (await db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at")).map(backup);
+  },
+
+  async insertRestore(db: Db, r: { id: string; backupId: string; dependencyId: string; bytesTotal: number; requestId: string | null }): Promise<RestoreRecord | "in_flight"> {
+    try {
+      const [row] = await db("restores")
+        .insert({ id: r.id, backup_id: r.backupId, dependency_id: r.dependencyId, status: "pending", bytes_total: r.bytesTotal, request_id: r.requestId })
+        .returning("*");
+      return restore(row);
+    } catch (error) {
+      if (uniqueViolation(error, "restores_one_in_flight")) return "in_flight";
+      throw error;
+    }
+  },
+  async getRestore(db: Db, id: string): Promise<RestoreRecord | undefined> {
+    const row = await db("restores").where({ id }).first();
+    return row ? restore(row) : undefined;
+  },
+  async restoreByRequestId(db: Db, requestId: string): Promise<RestoreRecord | undefined> {
+    const row = await db("restores").where({ request_id: requestId }).first();
+    return row ? restore(row) : undefined;
+  },
+  async updateRestore(db: Db, id: string, changes: Partial<Omit<RestoreRecord, "id" | "seq">>): Promise<RestoreRecord> {
+    const [row] = await db("restores").where({ id }).update(patchOf(changes, db)).returning("*");
+    return restore(row);
+  },
+  async listRestores(db: Db, f: { dependencyId?: string; backupId?: string; limit: number; afterSeq?: string }): Promise<RestoreRecord[]> {
+    const q = db("restores");
+    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
+    if (f.backupId) q.where("backup_id", f.backupId);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(restore);
+  },
+  async inFlightRestores(db: Db, dependencyId: string): Promise<RestoreRecord[]> {
+    return (await db("restores").where({ dependency_id: dependencyId }).whereIn("status", ["pending", "running"])).map(restore);
+  },
+};
