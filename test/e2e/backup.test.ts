@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupKind, BackupStatus, RestoreStatus, isBerthApiError, type BerthApiError, type BerthClient } from "@berth/client";
@@ -188,14 +189,74 @@ describe("backup and restore a managed postgres", () => {
   });
 });
 
+describe("backup and restore an imported redis", () => {
+  it("brings back every type of key with its value and TTL, and removes keys added since", async () => {
+    const db = 11;
+    const redis = new Redis(`redis://127.0.0.1:6379/${db}`);
+    try {
+      await redis.flushdb();
+      await redis.set("str", "välue");
+      await redis.set("str:ttl", "expiring", "PX", 600_000);
+      await redis.rpush("list", "a", "b", "c");
+      await redis.sadd("set", "x", "y");
+      await redis.zadd("zset", 1, "one", 2, "two");
+      await redis.hset("hash", { field: "value", n: "1" });
+      await redis.hset("hash:ttl", { f: "v" });
+      await redis.pexpire("hash:ttl", 900_000);
+      await redis.xadd("stream", "*", "event", "created");
+      await redis.set("bin", Buffer.from([0, 1, 2, 255]));
+      const snapshot = async () =>
+        JSON.stringify({
+          str: await redis.get("str"),
+          strTtl: await redis.get("str:ttl"),
+          list: await redis.lrange("list", 0, -1),
+          set: (await redis.smembers("set")).sort(),
+          zset: await redis.zrange("zset", 0, -1, "WITHSCORES"),
+          hash: await redis.hgetall("hash"),
+          hashTtl: await redis.hgetall("hash:ttl"),
+          stream: (await redis.xrange("stream", "-", "+")).map(([, fields]) => fields),
+          bin: (await redis.getBuffer("bin"))?.toString("hex"),
+          keys: (await redis.keys("*")).sort(),
+        });
+      const original = await snapshot();
+
+      const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_r", name: "cache", kind: "redis", connectionUrl: `redis://127.0.0.1:6379/${db}`, probe: true, deletionProtection: false });
+      const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
+      expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_NATIVE);
+      const done = await settleBackup(backup!.id);
+      expect(done.status, done.statusReason).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
+      expect(done.format).toBe("redis-dump-v1");
+
+      await redis.set("str", "changed");
+      await redis.del("list", "hash:ttl");
+      await redis.persist("str:ttl");
+      await redis.set("added-later", "x");
+      expect(await snapshot()).not.toBe(original);
+
+      const { restore } = await api.backup.restoreBackup({ requestId: rid("r"), backupId: done.id, acknowledgeDataOverwrite: true });
+      const restored = await settleRestore(restore!.id);
+      expect(restored.status, restored.statusReason).toBe(RestoreStatus.RESTORE_STATUS_SUCCEEDED);
+      expect(await snapshot()).toBe(original);
+      const strTtl = await redis.pttl("str:ttl");
+      expect(strTtl).toBeGreaterThan(500_000);
+      expect(strTtl).toBeLessThanOrEqual(600_000);
+      expect(await redis.pttl("hash:ttl")).toBeGreaterThan(800_000);
+      expect(await redis.pttl("str")).toBe(-1);
+    } finally {
+      await redis.flushdb();
+      redis.disconnect();
+    }
+  }, 60_000);
+});
+
 describe("restore points Berth cannot back up natively", () => {
   it("are metadata-only, say so, and refuse restore", async () => {
     const planted = plantedSecret("bk");
-    const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "cache", kind: "redis", connectionUrl: `redis://default:${planted}@cache.internal:6379/0`, probe: false, deletionProtection: false });
+    const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "search", kind: "opensearch", connectionUrl: `https://admin:${planted}@search.internal:9200/logs`, probe: false, deletionProtection: false });
     const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
     expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_METADATA_ONLY);
     expect(backup?.status).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
-    expect(backup?.metadataOnlyReason).toBe("the redis provider has no native backup");
+    expect(backup?.metadataOnlyReason).toBe("the opensearch provider has no native backup");
     const refused = await apiError(api.backup.restoreBackup({ requestId: rid("r"), backupId: backup!.id, acknowledgeDataOverwrite: true }));
     expect(refused.reason).toBe("restore_point_metadata_only");
 

@@ -63,6 +63,12 @@ export function reportError(error: unknown, format: OutputFormat): number {
       for (const [binding, blocked] of Object.entries(error.metadata)) process.stderr.write(`  ${binding}: ${blocked}\n`);
       process.stderr.write("  (nothing was created; `berth deployments plan` shows every binding)\n");
     }
+    if (error.reason === "restore_acknowledgement_required") {
+      process.stderr.write(
+        "  (nothing was changed. A restore overwrites the dependency's data in place with the backup's: everything written\n" +
+          "  since the backup was taken is lost. Re-run with --acknowledge-data-overwrite to confirm.)\n",
+      );
+    }
     return exitCode;
   }
   if (error instanceof CliError) {
@@ -75,11 +81,49 @@ export function reportError(error: unknown, format: OutputFormat): number {
   return EXIT.failed;
 }
 
-export function age(iso: string | undefined): string {
-  if (!iso) return "";
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+/** 90 → "90s", 3600 → "60m", 86400 → "24h", 604800 → "7d" (the units of an AGE column). */
+function span(seconds: number): string {
   if (seconds < 120) return `${seconds}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
   return `${Math.round(seconds / 86400)}d`;
+}
+
+export function age(iso: string | undefined): string {
+  if (!iso) return "";
+  return span(Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000)));
+}
+
+/** How long until a future time: "in 7d"; "due" once it has passed. */
+export function until(iso: string | undefined): string {
+  if (!iso) return "";
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  return seconds > 0 ? `in ${span(seconds)}` : "due";
+}
+
+/**
+ * Bytes in decimal units with one decimal: 512 → "512 B", 12_400_000 → "12.4 MB".
+ * Takes the proto int64 string as well (exact up to 2^53, i.e. 9 PB).
+ */
+export function humanBytes(value: number | string): string {
+  const bytes = Number(value);
+  if (!Number.isFinite(bytes) || bytes < 1000) return `${Number.isFinite(bytes) ? bytes : 0} B`;
+  const units = ["kB", "MB", "GB", "TB", "PB"];
+  let scaled = bytes;
+  let unit = -1;
+  while (scaled >= 999.95 && unit < units.length - 1) {
+    scaled /= 1000;
+    unit++;
+  }
+  return `${scaled.toFixed(1)} ${units[unit]}`;
+}
+
+/** Milliseconds for people: "850ms", "4.2s", "3m 07s", "1h 02m". */
+export function humanDuration(value: number | string): string {
+  const ms = Math.max(0, Number(value) || 0);
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;
 }

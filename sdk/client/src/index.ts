@@ -62,7 +62,10 @@ export {
   Restore,
   RestoreStatus,
   backupKindToJSON,
+  backupStatusFromJSON,
   backupStatusToJSON,
+  backupTriggerToJSON,
+  restoreStatusFromJSON,
   restoreStatusToJSON,
 } from "./gen/berth/backup/v1/backup.js";
 export { BackupServiceService } from "./gen/berth/backup/v1/backup_service.js";

@@ -1,5 +1,6 @@
 import { importedProvider } from "@berth/provider-imported";
 import { postgresProvider } from "@berth/provider-postgres";
+import { redisProvider } from "@berth/provider-redis";
 import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore } from "@berth/backup-service";
 import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
 import { createBerthClient, type BerthClient } from "@berth/client";
@@ -81,7 +82,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         db: pool(DEPENDENCY_SCHEMA),
         messaging,
         keyring,
-        providers: [postgresProvider, ...plugins],
+        providers: [postgresProvider, redisProvider, ...plugins],
         importer: importedProvider,
         targets: config.targets,
         tokens,
@@ -108,7 +109,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         messaging,
         keyring,
         artifacts: new LocalArtifactStore(config.artifactDir!),
-        providers: [postgresProvider, ...plugins],
+        providers: [postgresProvider, redisProvider, ...plugins],
         peers: peersFor("dependency"),
         tokens,
         log,

@@ -1,0 +1,123 @@
+import { Backup, BackupKind, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON } from "@berth/client";
+import { age, humanBytes, humanDuration, printFields, printJson, printTable, until, type OutputFormat } from "./output.js";
+
+type Fields = Array<[string, string]>;
+
+/** BACKUP_STATUS_SUCCEEDED → succeeded, BACKUP_KIND_METADATA_ONLY → metadata-only */
+function lower(json: string, prefix: string): string {
+  return json.replace(prefix, "").toLowerCase().replace(/_/g, "-");
+}
+
+export function backupStatusName(backup: Backup): string {
+  return lower(backupStatusToJSON(backup.status), "BACKUP_STATUS_");
+}
+
+export function backupKindName(backup: Backup): string {
+  return lower(backupKindToJSON(backup.kind), "BACKUP_KIND_");
+}
+
+export function restoreStatusName(restore: Restore): string {
+  return lower(restoreStatusToJSON(restore.status), "RESTORE_STATUS_");
+}
+
+const optional = (label: string, value: string | undefined): Fields => (value ? [[label, value]] : []);
+
+/** "12.4 MB (12,400,123 bytes)"; exact bytes only when the unit rounds. */
+function sizeWithBytes(value: string): string {
+  const human = humanBytes(value);
+  return human.endsWith(" B") ? human : `${human} (${Number(value).toLocaleString("en-US")} bytes)`;
+}
+
+/** Only a succeeded native backup has a size: metadata-only ones have no artifact, others no whole one yet. */
+function hasArtifact(backup: Backup): boolean {
+  return backup.kind === BackupKind.BACKUP_KIND_NATIVE && backup.status === BackupStatus.BACKUP_STATUS_SUCCEEDED;
+}
+
+/**
+ * Every field of a backup is safe to show: the server never sends the
+ * artifact's location or storage handle, so there is no path to print.
+ */
+export function printBackup(backup: Backup, format: OutputFormat): void {
+  if (format === "json") return printJson(Backup.toJSON(backup));
+  const metadataOnly = backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY;
+  printFields([
+    ["id", backup.id],
+    ["dependency", backup.dependencyId],
+    ["kind", backupKindName(backup) + (metadataOnly ? " (no data artifact; cannot be restored)" : "")],
+    ...optional("metadata-only reason", backup.metadataOnlyReason),
+    ["status", backupStatusName(backup) + (backup.statusReason ? ` (${backup.statusReason})` : "")],
+    ["size", hasArtifact(backup) ? sizeWithBytes(backup.sizeBytes) : "-"],
+    ["duration", backup.endTime ? humanDuration(backup.durationMs) : "-"],
+    ["sha256", backup.sha256 || "-"],
+    ["format", backup.format || "-"],
+    ["trigger", lower(backupTriggerToJSON(backup.trigger), "BACKUP_TRIGGER_")],
+    ...optional("policy", backup.policyId),
+    ["created", backup.createTime ?? ""],
+    ...optional("started", backup.startTime),
+    ...optional("ended", backup.endTime),
+    ["expires", backup.expireTime ? `${backup.expireTime} (${until(backup.expireTime)})` : "never (kept until deleted)"],
+    ...optional("deleted", backup.deleteTime),
+  ]);
+}
+
+function listFooter(nextPageToken: string): void {
+  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}
+
+export function printBackupList(backups: Backup[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: backups.map((b) => Backup.toJSON(b)), nextPageToken });
+  if (backups.length === 0) {
+    process.stdout.write("No backups found.\n");
+    return;
+  }
+  printTable(
+    ["ID", "KIND", "STATUS", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
+    backups.map((b) => [
+      b.id,
+      backupKindName(b),
+      backupStatusName(b) + (b.deleteTime ? " (deleted)" : ""),
+      hasArtifact(b) ? humanBytes(b.sizeBytes) : "-",
+      b.endTime ? humanDuration(b.durationMs) : "-",
+      b.sha256 ? b.sha256.slice(0, 12) : "-",
+      b.createTime ? `${age(b.createTime)} ago` : "-",
+      b.deleteTime ? "-" : b.expireTime ? until(b.expireTime) : "never",
+    ]),
+  );
+  listFooter(nextPageToken);
+}
+
+/** The restore, then its notice (what a restore leaves alone) on a line of its own. */
+export function printRestore(restore: Restore, format: OutputFormat): void {
+  if (format === "json") return printJson(Restore.toJSON(restore));
+  printFields([
+    ["id", restore.id],
+    ["backup", restore.backupId],
+    ["dependency", restore.dependencyId],
+    ["status", restoreStatusName(restore) + (restore.statusReason ? ` (${restore.statusReason})` : "")],
+    ["bytes restored", sizeWithBytes(restore.bytesRestored)],
+    ["created", restore.createTime ?? ""],
+    ...optional("started", restore.startTime),
+    ...optional("ended", restore.endTime),
+  ]);
+  if (restore.notice) process.stdout.write(`\nnotice: ${restore.notice}\n`);
+}
+
+export function printRestoreList(restores: Restore[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: restores.map((r) => Restore.toJSON(r)), nextPageToken });
+  if (restores.length === 0) {
+    process.stdout.write("No restores found.\n");
+    return;
+  }
+  printTable(
+    ["ID", "BACKUP", "STATUS", "BYTES", "STARTED", "ENDED"],
+    restores.map((r) => [
+      r.id,
+      r.backupId,
+      restoreStatusName(r),
+      humanBytes(r.bytesRestored),
+      r.startTime ? `${age(r.startTime)} ago` : "-",
+      r.endTime ? `${age(r.endTime)} ago` : "-",
+    ]),
+  );
+  listFooter(nextPageToken);
+}
