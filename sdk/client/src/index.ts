@@ -56,6 +56,10 @@ export { DeploymentServiceService, PlanDeploymentResponse } from "./gen/berth/de
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
 export {
   Backup,
+  BackupAttempt,
+  BackupAttemptOutcome,
+  BackupPolicy,
+  backupAttemptOutcomeToJSON,
   BackupKind,
   BackupStatus,
   BackupTrigger,

@@ -57,4 +57,37 @@ export const migrations: Migration[] = [
       await createOutboxTable(knex);
     },
   },
+  {
+    name: "0002_policies_attempts",
+    async up(knex: Knex) {
+      await knex.schema.createTable("backup_policies", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("dependency_id").notNullable().unique();
+        t.integer("interval_hours").notNullable();
+        t.integer("retention_days").notNullable();
+        t.boolean("retry_on_failure").notNullable().defaultTo(false);
+        t.boolean("enabled").notNullable().defaultTo(true);
+        t.integer("consecutive_failures").notNullable().defaultTo(0);
+        t.timestamp("next_run_at", { useTz: true }).notNullable();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.index(["enabled", "next_run_at"]);
+      });
+      await knex.schema.createTable("backup_attempts", (t) => {
+        t.text("id").primary();
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("policy_id").notNullable();
+        t.text("dependency_id").notNullable();
+        t.text("backup_id").notNullable().defaultTo("");
+        t.text("trigger").notNullable();
+        t.text("outcome").notNullable(); // running | succeeded | failed | skipped
+        t.text("reason").notNullable().defaultTo("");
+        t.timestamp("started_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("ended_at", { useTz: true });
+        t.index(["policy_id", "seq"]);
+        t.index(["backup_id"]);
+      });
+    },
+  },
 ];

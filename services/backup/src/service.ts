@@ -3,6 +3,7 @@ import type { Provider } from "@berth/provider-sdk";
 import { bindHandlers, migrateSchema, OutboxRelay, type JobConsumer, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
 import { runBackup } from "./domain/backups.js";
+import { onBackupSettled, runSchedulerPass } from "./domain/policies.js";
 import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
 import { runRestore } from "./domain/restores.js";
 import { migrations, SCHEMA } from "./migrations.js";
@@ -22,6 +23,8 @@ export interface BackupServiceOptions {
   tokens: Tokens;
   log: Logger;
   jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
+  /** Policies run only where the scheduler is enabled (--enable-backup-scheduler). */
+  scheduler?: { enabled: boolean; tickMs?: number };
 }
 
 export interface BackupService {
@@ -53,13 +56,25 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   const relay = new OutboxRelay(options.db, options.messaging, log);
   const providers = new Map<string, Provider>();
   for (const provider of options.providers) for (const kind of provider.manifest.kinds) if (!providers.has(kind)) providers.set(kind, provider);
-  const ctx: BackupContext = { db: options.db, dependencies: dependencyPeer(options.peers), providers, artifacts: options.artifacts, keyring: options.keyring, relay, log };
+  const ctx: BackupContext = {
+    db: options.db,
+    dependencies: dependencyPeer(options.peers),
+    providers,
+    artifacts: options.artifacts,
+    keyring: options.keyring,
+    relay,
+    log,
+    onSettled: (backup) => onBackupSettled(ctx, backup),
+  };
+  const schedulerEnabled = options.scheduler?.enabled ?? false;
+  let schedulerTimer: NodeJS.Timeout | undefined;
+  let schedulerPass: Promise<void> | undefined;
   const edge = { tokens: options.tokens, log };
   const consumers: JobConsumer[] = [];
   return {
     schema: SCHEMA,
     grpcServices: [
-      { name: "berth.backup.v1.BackupService", definition: BackupServiceService, implementation: bindHandlers(BackupServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
+      { name: "berth.backup.v1.BackupService", definition: BackupServiceService, implementation: bindHandlers(BackupServiceService, publicHandlers(ctx, schedulerEnabled), { ...edge, access: "public" }) },
       {
         name: "berth.backup.v1.BackupInternalService",
         definition: BackupInternalServiceService,
@@ -73,8 +88,18 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       const jobs = { ackWaitMs: 60_000, ...options.jobs };
       consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
       consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
+      if (schedulerEnabled) {
+        schedulerTimer = setInterval(() => {
+          schedulerPass ??= runSchedulerPass(ctx)
+            .catch((error: unknown) => log.warn({ error: error instanceof Error ? error.message : "error" }, "scheduler pass failed"))
+            .finally(() => (schedulerPass = undefined));
+        }, options.scheduler?.tickMs ?? 30_000);
+        log.info("backup scheduler enabled");
+      }
     },
     async stop(graceMs = 10_000) {
+      clearInterval(schedulerTimer);
+      await schedulerPass;
       for (const consumer of consumers) await consumer.stop(graceMs);
       await relay.stop();
       await relay.drain();

@@ -33,6 +33,8 @@ export const hostConfigSchema = z
     providers: z.array(z.string().min(1)).default([]),
     /** Directory for encrypted backup artifacts (the local artifact store). Required with the backup service. */
     artifactDir: z.string().min(1).optional(),
+    /** Backup policies run only where this is enabled (any number of replicas may enable it). */
+    backupScheduler: z.object({ enabled: z.boolean().default(false), tickMs: z.number().int().min(100).default(30_000) }).strict().default({ enabled: false, tickMs: 30_000 }),
     /** Where services this process does not run are served (host:port); local ones are called through this process's own address. */
     peers: z
       .object({ dependency: z.string().min(1).optional(), binding: z.string().min(1).optional(), deployment: z.string().min(1).optional(), backup: z.string().min(1).optional() })
@@ -78,6 +80,7 @@ export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_LISTEN: (v) => ({ listen: parseListen(v) }),
   BERTH_SERVICES: (v) => ({ services: parseServices(v) }),
   BERTH_ARTIFACT_DIR: (v) => ({ artifactDir: v }),
+  BERTH_BACKUP_SCHEDULER: (v) => ({ backupScheduler: { enabled: v === "1" || v === "true", tickMs: 30_000 } }),
 };
 
 /** "host:port", ":port" or "port" (host 127.0.0.1); an invalid port is reported by the schema. */

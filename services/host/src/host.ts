@@ -113,6 +113,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         peers: peersFor("dependency"),
         tokens,
         log,
+        scheduler: config.backupScheduler,
       }),
     );
   }

@@ -23,6 +23,7 @@ import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 
 interface ServeFlags {
+  enableBackupScheduler?: boolean;
   config?: string;
   services?: string;
   listen?: string;
@@ -40,6 +41,7 @@ function flagLayer(flags: ServeFlags): HostConfigInput {
     natsUrl: flags.natsUrl,
     natsPrefix: flags.natsPrefix,
     logLevel: flags.logLevel as HostConfigInput["logLevel"],
+    backupScheduler: flags.enableBackupScheduler ? { enabled: true, tickMs: 30_000 } : undefined,
   };
 }
 
@@ -70,6 +72,7 @@ function commonOptions(command: Command): Command {
     .option("--listen <host:port>", "gRPC listen address (env BERTH_LISTEN)")
     .option("--nats-url <url>", "NATS JetStream URL; without it `dev` serves messaging in-process (env BERTH_NATS_URL)")
     .option("--nats-prefix <prefix>", "subject and stream prefix (env BERTH_NATS_PREFIX)")
+    .option("--enable-backup-scheduler", "run due backup policies from this process (env BERTH_BACKUP_SCHEDULER=1); safe on several replicas")
     .addOption(new Option("--log-level <level>", "log level (env BERTH_LOG_LEVEL)").choices(["trace", "debug", "info", "warn", "error", "silent"]));
 }
 

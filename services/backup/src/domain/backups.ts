@@ -26,7 +26,10 @@ export async function getBackup(ctx: BackupContext, id: string): Promise<BackupR
  * and its provider can back up; otherwise metadata-only, saying why. Native
  * backups run as a job; the record is returned at once in `pending`.
  */
-export async function createBackup(ctx: BackupContext, input: { requestId: string; dependencyId: string; retentionDays: number }): Promise<BackupRecord> {
+export async function createBackup(
+  ctx: BackupContext,
+  input: { requestId: string; dependencyId: string; retentionDays: number; trigger?: "manual" | "scheduled"; policyId?: string },
+): Promise<BackupRecord> {
   if (input.requestId) {
     const replay = await store.backupByRequestId(ctx.db, input.requestId);
     if (replay) return replay;
@@ -59,8 +62,8 @@ export async function createBackup(ctx: BackupContext, input: { requestId: strin
         kind,
         metadataOnlyReason,
         status: kind === "native" ? "pending" : "succeeded",
-        trigger: "manual",
-        policyId: "",
+        trigger: input.trigger ?? "manual",
+        policyId: input.policyId ?? "",
         artifactKey: kind === "native" ? `${id}.artifact` : "",
         expireAt: input.retentionDays ? new Date(Date.now() + input.retentionDays * 86_400_000) : null,
         requestId: input.requestId || null,
@@ -121,6 +124,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
     const counter = progressCounter(ctx, (bytes) => store.updateBackup(ctx.db, backupId, { bytesDone: bytes }));
     const sink = new PassThrough();
     const written = pipeline(sink, counter, createGzip({ level: 1 }), createSealStream(dataKey, `artifact:${backupId}`), writer.stream);
+    written.catch(() => undefined); // awaited below on success; on failure the abort ends it
     const result = await provider.backup({ kind: dependency.kind, connectionUrl, sink, signal: job.signal });
     await written;
     const info = await writer.commit();
@@ -142,6 +146,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
       return record;
     });
     ctx.relay.kick();
+    await ctx.onSettled(finished);
     log.info({ sizeBytes: finished.sizeBytes, ms: finished.durationMs }, "backup succeeded");
   } catch (error) {
     await writer.abort();
@@ -151,11 +156,13 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
       log.warn({ reason }, "backup attempt failed; will retry");
       throw error;
     }
-    await ctx.db.transaction(async (trx) => {
+    const failed = await ctx.db.transaction(async (trx) => {
       const record = await store.updateBackup(trx, backupId, { status: "failed", statusReason: reason, durationMs: Date.now() - started, endedAt: new Date() });
       await recordEvent(trx, "backup.backup.failed", { ...backupEventData(record), reason });
+      return record;
     });
     ctx.relay.kick();
+    await ctx.onSettled(failed);
     log.warn({ reason }, "backup failed");
   }
 }

@@ -2,6 +2,7 @@ import type { Dependency } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import type { Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
+import type { BackupRecord } from "../store/store.js";
 
 /** The dependency service as the backup service uses it: through its RPCs. */
 export interface DependencyPeer {
@@ -19,6 +20,8 @@ export interface BackupContext {
   keyring: Keyring;
   relay: OutboxRelay;
   log: Logger;
+  /** Called when a backup reaches succeeded or failed (policy attempts and retries hook in here). */
+  onSettled(backup: BackupRecord): Promise<void>;
 }
 
 export const BACKUP_QUEUE = "backup.run";

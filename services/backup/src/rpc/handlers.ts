@@ -1,18 +1,16 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import { ErrorReason, type BackupInternalServiceService, type BackupServiceService } from "@berth/client";
-import { BerthError, decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import type { BackupInternalServiceService, BackupServiceService } from "@berth/client";
+import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { configurePolicy, getPolicy } from "../domain/policies.js";
+import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
 import type { BackupContext } from "../domain/context.js";
 import { getRestore, requestRestore } from "../domain/restores.js";
 import { store } from "../store/store.js";
-import { presentBackup, presentRestore, stateFromStatus } from "./present.js";
+import { outcomeFromWire, presentAttempt, presentBackup, presentPolicy, presentRestore, stateFromStatus } from "./present.js";
 
 const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
-const policiesNotYet = async (): Promise<never> => {
-  throw new BerthError(GrpcStatus.UNIMPLEMENTED, ErrorReason.ERROR_REASON_NOT_IMPLEMENTED, "backup policies and the scheduler are not implemented yet; create backups with CreateBackup");
-};
-
-export function publicHandlers(ctx: BackupContext): Handlers<typeof BackupServiceService> {
+export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): Handlers<typeof BackupServiceService> {
+  const presentWithLast = async (policy: PolicyRecord) => presentPolicy(policy, await policyStore.lastAttempt(ctx.db, policy.id));
   return {
     async createBackup(request) {
       return { backup: presentBackup(await createBackup(ctx, { requestId: request.requestId, dependencyId: request.dependencyId, retentionDays: request.retentionDays })) };
@@ -40,10 +38,36 @@ export function publicHandlers(ctx: BackupContext): Handlers<typeof BackupServic
       const page = toPage(await store.listRestores(ctx.db, { dependencyId: request.dependencyId || undefined, backupId: request.backupId || undefined, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { restores: page.items.map(presentRestore), nextPageToken: page.nextPageToken };
     },
-    configureBackupPolicy: policiesNotYet,
-    getBackupPolicy: policiesNotYet,
-    listBackupPolicies: policiesNotYet,
-    listBackupAttempts: policiesNotYet,
+    async configureBackupPolicy(request) {
+      const policy = await configurePolicy(ctx, {
+        dependencyId: request.dependencyId,
+        intervalHours: request.intervalHours,
+        retentionDays: request.retentionDays,
+        retryOnFailure: request.retryOnFailure,
+        enabled: request.enabled,
+      });
+      return { policy: await presentWithLast(policy), schedulerEnabled };
+    },
+    async getBackupPolicy(request) {
+      return { policy: await presentWithLast(await getPolicy(ctx, { id: request.id || undefined, dependencyId: request.dependencyId || undefined })), schedulerEnabled };
+    },
+    async listBackupPolicies(request) {
+      const limit = pageLimit(request.pageSize);
+      const page = toPage(await policyStore.list(ctx.db, { dependencyId: request.dependencyId || undefined, enabledOnly: request.enabledOnly, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { policies: await Promise.all(page.items.map(presentWithLast)), nextPageToken: page.nextPageToken };
+    },
+    async listBackupAttempts(request) {
+      const limit = pageLimit(request.pageSize);
+      const rows = await policyStore.listAttempts(ctx.db, {
+        policyId: request.policyId || undefined,
+        dependencyId: request.dependencyId || undefined,
+        outcome: outcomeFromWire(request.outcome),
+        limit: limit + 1,
+        afterSeq: after(request.pageToken),
+      });
+      const page = toPage(rows, limit);
+      return { attempts: page.items.map(presentAttempt), nextPageToken: page.nextPageToken };
+    },
     async *watchBackup(request, context) {
       for await (const backup of watchRecord(() => getBackup(ctx, request.id), request.untilSettled, context.signal)) {
         yield { backup: presentBackup(backup), bytesDone: String(backup.bytesDone), bytesTotal: "0", progressMessage: backup.statusReason };

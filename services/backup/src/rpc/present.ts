@@ -1,4 +1,5 @@
-import { BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type Restore } from "@berth/client";
+import { BackupAttemptOutcome, BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type BackupAttempt, type BackupPolicy, type Restore } from "@berth/client";
+import type { AttemptOutcome, AttemptRecord, PolicyRecord } from "../store/policy-store.js";
 import { RESTORE_NOTICE } from "../domain/context.js";
 import type { BackupRecord, BackupState, RestoreRecord } from "../store/store.js";
 
@@ -54,5 +55,45 @@ export function presentRestore(r: RestoreRecord): Restore {
     createTime: r.createdAt.toISOString(),
     startTime: r.startedAt?.toISOString(),
     endTime: r.endedAt?.toISOString(),
+  };
+}
+
+const OUTCOME: Record<AttemptOutcome, BackupAttemptOutcome> = {
+  running: BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_RUNNING,
+  succeeded: BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_SUCCEEDED,
+  failed: BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_FAILED,
+  skipped: BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_SKIPPED,
+};
+
+export function outcomeFromWire(outcome: BackupAttemptOutcome): AttemptOutcome | undefined {
+  return Object.entries(OUTCOME).find(([, value]) => value === outcome)?.[0] as AttemptOutcome | undefined;
+}
+
+export function presentAttempt(a: AttemptRecord): BackupAttempt {
+  return {
+    id: a.id,
+    policyId: a.policyId,
+    dependencyId: a.dependencyId,
+    backupId: a.backupId,
+    trigger: a.trigger === "scheduled" ? BackupTrigger.BACKUP_TRIGGER_SCHEDULED : BackupTrigger.BACKUP_TRIGGER_MANUAL,
+    startTime: a.startedAt.toISOString(),
+    endTime: a.endedAt?.toISOString(),
+    outcome: OUTCOME[a.outcome],
+    reason: a.reason,
+  };
+}
+
+export function presentPolicy(p: PolicyRecord, last: AttemptRecord | undefined): BackupPolicy {
+  return {
+    id: p.id,
+    dependencyId: p.dependencyId,
+    intervalHours: p.intervalHours,
+    retentionDays: p.retentionDays,
+    retryOnFailure: p.retryOnFailure,
+    enabled: p.enabled,
+    nextRunTime: p.nextRunAt.toISOString(),
+    lastAttempt: last ? presentAttempt(last) : undefined,
+    createTime: p.createdAt.toISOString(),
+    updateTime: p.updatedAt.toISOString(),
   };
 }

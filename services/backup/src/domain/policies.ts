@@ -1,0 +1,104 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { DependencyStatus, ErrorReason, type FieldViolation } from "@berth/client";
+import { BerthError, newId, recordEvent } from "@berth/runtime";
+import { policyStore, type PolicyRecord } from "../store/policy-store.js";
+import type { BackupRecord } from "../store/store.js";
+import { createBackup, deleteBackup } from "./backups.js";
+import type { BackupContext } from "./context.js";
+
+const HOUR = 3_600_000;
+
+export interface PolicyInput {
+  dependencyId: string;
+  intervalHours: number;
+  retentionDays: number;
+  retryOnFailure: boolean;
+  enabled: boolean;
+}
+
+/** Creates or replaces the dependency's policy. Policies only run where the scheduler is enabled. */
+export async function configurePolicy(ctx: BackupContext, input: PolicyInput): Promise<PolicyRecord> {
+  const violations: FieldViolation[] = [];
+  if (!Number.isInteger(input.intervalHours) || input.intervalHours < 1 || input.intervalHours > 24 * 366) violations.push({ field: "interval_hours", description: "must be 1 to 8784 hours" });
+  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1 || input.retentionDays > 3650) violations.push({ field: "retention_days", description: "must be 1 to 3650 days" });
+  if (violations.length > 0) throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, violations.map((v) => `${v.field}: ${v.description}`).join("; "), { fieldViolations: violations });
+  const dependency = await ctx.dependencies.get(input.dependencyId);
+  if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
+    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
+  }
+  const existing = await policyStore.get(ctx.db, { dependencyId: input.dependencyId });
+  // Same schedule kept when only retention/retry change; a new interval starts from now.
+  const nextRunAt = existing && existing.intervalHours === input.intervalHours ? existing.nextRunAt : new Date(Date.now() + input.intervalHours * HOUR);
+  const policy = await ctx.db.transaction(async (trx) => {
+    const record = await policyStore.upsert(trx, { id: existing?.id ?? newId("dbp"), ...input, nextRunAt });
+    await recordEvent(trx, "backup.policy.configured", { policyId: record.id, dependencyId: record.dependencyId, intervalHours: record.intervalHours, retentionDays: record.retentionDays, enabled: record.enabled });
+    return record;
+  });
+  ctx.relay.kick();
+  return policy;
+}
+
+export async function getPolicy(ctx: BackupContext, where: { id?: string; dependencyId?: string }): Promise<PolicyRecord> {
+  const policy = where.id || where.dependencyId ? await policyStore.get(ctx.db, where) : undefined;
+  if (!policy) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BACKUP_POLICY_NOT_FOUND, `no backup policy ${where.id ? where.id : `for ${where.dependencyId}`}`);
+  return policy;
+}
+
+/**
+ * One scheduler pass: claims due policies (FOR UPDATE SKIP LOCKED, so with any
+ * number of replicas each due run is dispatched once), records an attempt and
+ * dispatches the very same create-backup operation a user would, with a request
+ * id derived from the due time. Then applies retention.
+ */
+export async function runSchedulerPass(ctx: BackupContext): Promise<void> {
+  const claimed = await ctx.db.transaction(async (trx) => {
+    const due = await policyStore.claimDue(trx);
+    const runs = [];
+    for (const policy of due) {
+      const attempt = await policyStore.insertAttempt(trx, { id: newId("bat"), policyId: policy.id, dependencyId: policy.dependencyId, trigger: "scheduled", outcome: "running" });
+      await policyStore.reschedule(trx, policy.id, new Date(Math.max(Date.now(), policy.nextRunAt.getTime()) + policy.intervalHours * HOUR));
+      runs.push({ policy, attempt, dueAt: policy.nextRunAt });
+    }
+    return runs;
+  });
+  for (const { policy, attempt, dueAt } of claimed) {
+    try {
+      const backup = await createBackup(ctx, { requestId: `policy:${policy.id}:${dueAt.toISOString()}`, dependencyId: policy.dependencyId, retentionDays: policy.retentionDays, trigger: "scheduled", policyId: policy.id });
+      await policyStore.setAttemptBackup(ctx.db, attempt.id, backup.id);
+      if (backup.status === "succeeded" || backup.status === "failed") await onBackupSettled(ctx, backup);
+    } catch (error) {
+      const reason = error instanceof BerthError ? error.message : "could not dispatch the backup";
+      await ctx.db("backup_attempts").where({ id: attempt.id }).update({ outcome: "failed", reason, ended_at: ctx.db.fn.now() });
+      await retryLater(ctx, policy);
+    }
+  }
+  await applyRetention(ctx);
+}
+
+async function retryLater(ctx: BackupContext, policy: PolicyRecord): Promise<void> {
+  if (!policy.retryOnFailure) return;
+  const failures = policy.consecutiveFailures + 1;
+  // Backoff 5, 10, 20 … minutes, never later than the regular next run.
+  const retryAt = new Date(Math.min(Date.now() + 5 * 60_000 * 2 ** (failures - 1), Date.now() + policy.intervalHours * HOUR));
+  await policyStore.reschedule(ctx.db, policy.id, retryAt, failures);
+  ctx.log.info({ policyId: policy.id, failures, retryAt: retryAt.toISOString() }, "scheduled backup failed; retrying with backoff");
+}
+
+/** Records a scheduled backup's outcome on its attempt; a failure is retried when the policy says so. */
+export async function onBackupSettled(ctx: BackupContext, backup: BackupRecord): Promise<void> {
+  if (!backup.policyId) return;
+  const outcome = backup.status === "succeeded" ? "succeeded" : "failed";
+  await policyStore.finishAttemptOf(ctx.db, backup.id, outcome, backup.statusReason);
+  const policy = await policyStore.get(ctx.db, { id: backup.policyId });
+  if (!policy) return;
+  if (outcome === "failed") await retryLater(ctx, policy);
+  else if (policy.consecutiveFailures > 0) await policyStore.reschedule(ctx.db, policy.id, policy.nextRunAt, 0);
+}
+
+/** Deletes restore points past their expiry, with their artifacts. */
+export async function applyRetention(ctx: BackupContext): Promise<void> {
+  const expired: string[] = (await ctx.db("backups").select("id").whereNull("deleted_at").whereNotNull("expire_at").where("expire_at", "<=", ctx.db.fn.now()).limit(100)).map((r: { id: string }) => r.id);
+  for (const id of expired) {
+    await deleteBackup(ctx, id).catch((error: unknown) => ctx.log.warn({ backupId: id, reason: error instanceof Error ? error.message : "error" }, "retention could not delete a backup yet"));
+  }
+}

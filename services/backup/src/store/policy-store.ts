@@ -1,0 +1,123 @@
+import type { Knex } from "@berth/runtime";
+
+type Db = Knex | Knex.Transaction;
+type Row = Record<string, unknown>;
+
+export interface PolicyRecord {
+  id: string;
+  seq: string;
+  dependencyId: string;
+  intervalHours: number;
+  retentionDays: number;
+  retryOnFailure: boolean;
+  enabled: boolean;
+  consecutiveFailures: number;
+  nextRunAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AttemptOutcome = "running" | "succeeded" | "failed" | "skipped";
+
+export interface AttemptRecord {
+  id: string;
+  seq: string;
+  policyId: string;
+  dependencyId: string;
+  backupId: string;
+  trigger: "manual" | "scheduled";
+  outcome: AttemptOutcome;
+  reason: string;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+function policy(row: Row): PolicyRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    dependencyId: row.dependency_id as string,
+    intervalHours: row.interval_hours as number,
+    retentionDays: row.retention_days as number,
+    retryOnFailure: row.retry_on_failure as boolean,
+    enabled: row.enabled as boolean,
+    consecutiveFailures: row.consecutive_failures as number,
+    nextRunAt: row.next_run_at as Date,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+function attempt(row: Row): AttemptRecord {
+  return {
+    id: row.id as string,
+    seq: String(row.seq),
+    policyId: row.policy_id as string,
+    dependencyId: row.dependency_id as string,
+    backupId: row.backup_id as string,
+    trigger: row.trigger as AttemptRecord["trigger"],
+    outcome: row.outcome as AttemptOutcome,
+    reason: row.reason as string,
+    startedAt: row.started_at as Date,
+    endedAt: (row.ended_at as Date | null) ?? null,
+  };
+}
+
+/** SQL for backup policies and their attempts. */
+export const policyStore = {
+  /** Creates or replaces the one policy of a dependency. */
+  async upsert(db: Db, p: { id: string; dependencyId: string; intervalHours: number; retentionDays: number; retryOnFailure: boolean; enabled: boolean; nextRunAt: Date }): Promise<PolicyRecord> {
+    const [row] = await db("backup_policies")
+      .insert({ id: p.id, dependency_id: p.dependencyId, interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, next_run_at: p.nextRunAt })
+      .onConflict("dependency_id")
+      .merge({ interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, next_run_at: p.nextRunAt, consecutive_failures: 0, updated_at: db.fn.now() })
+      .returning("*");
+    return policy(row);
+  },
+  async get(db: Db, where: { id?: string; dependencyId?: string }): Promise<PolicyRecord | undefined> {
+    const row = await db("backup_policies").where(where.id ? { id: where.id } : { dependency_id: where.dependencyId }).first();
+    return row ? policy(row) : undefined;
+  },
+  async list(db: Db, f: { dependencyId?: string; enabledOnly: boolean; limit: number; afterSeq?: string }): Promise<PolicyRecord[]> {
+    const q = db("backup_policies");
+    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
+    if (f.enabledOnly) q.where("enabled", true);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(policy);
+  },
+  /** Due policies, locked for this transaction; other replicas skip them (exactly-once dispatch). */
+  async claimDue(trx: Knex.Transaction, limit = 20): Promise<PolicyRecord[]> {
+    return (await trx("backup_policies").where("enabled", true).where("next_run_at", "<=", trx.fn.now()).orderBy("next_run_at").limit(limit).forUpdate().skipLocked()).map(policy);
+  },
+  async reschedule(db: Db, id: string, nextRunAt: Date, consecutiveFailures?: number): Promise<void> {
+    const patch: Record<string, unknown> = { next_run_at: nextRunAt, updated_at: db.fn.now() };
+    if (consecutiveFailures !== undefined) patch.consecutive_failures = consecutiveFailures;
+    await db("backup_policies").where({ id }).update(patch);
+  },
+
+  async insertAttempt(db: Db, a: { id: string; policyId: string; dependencyId: string; trigger: AttemptRecord["trigger"]; outcome: AttemptOutcome; reason?: string }): Promise<AttemptRecord> {
+    const [row] = await db("backup_attempts")
+      .insert({ id: a.id, policy_id: a.policyId, dependency_id: a.dependencyId, trigger: a.trigger, outcome: a.outcome, reason: a.reason ?? "", ended_at: a.outcome === "running" ? null : db.fn.now() })
+      .returning("*");
+    return attempt(row);
+  },
+  async setAttemptBackup(db: Db, id: string, backupId: string): Promise<void> {
+    await db("backup_attempts").where({ id }).update({ backup_id: backupId });
+  },
+  async finishAttemptOf(db: Db, backupId: string, outcome: AttemptOutcome, reason: string): Promise<AttemptRecord | undefined> {
+    const [row] = await db("backup_attempts").where({ backup_id: backupId, outcome: "running" }).update({ outcome, reason, ended_at: db.fn.now() }).returning("*");
+    return row ? attempt(row) : undefined;
+  },
+  async lastAttempt(db: Db, policyId: string): Promise<AttemptRecord | undefined> {
+    const row = await db("backup_attempts").where({ policy_id: policyId }).orderBy("seq", "desc").first();
+    return row ? attempt(row) : undefined;
+  },
+  async listAttempts(db: Db, f: { policyId?: string; dependencyId?: string; outcome?: AttemptOutcome; limit: number; afterSeq?: string }): Promise<AttemptRecord[]> {
+    const q = db("backup_attempts");
+    if (f.policyId) q.where("policy_id", f.policyId);
+    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
+    if (f.outcome) q.where("outcome", f.outcome);
+    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
+    return (await q.orderBy("seq").limit(f.limit)).map(attempt);
+  },
+};
