@@ -85,7 +85,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
       relay.start();
       // Long jobs: a 60 s ack window kept alive by heartbeats while they run.
-      const jobs = { ackWaitMs: 60_000, ...options.jobs };
+      const jobs = { ackWaitMs: 60_000, ...Object.fromEntries(Object.entries(options.jobs ?? {}).filter(([, v]) => v !== undefined)) };
       consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
       consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
       if (schedulerEnabled) {

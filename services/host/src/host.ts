@@ -114,6 +114,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         tokens,
         log,
         scheduler: config.backupScheduler,
+        jobs: config.jobs,
       }),
     );
   }
