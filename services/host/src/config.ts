@@ -33,6 +33,19 @@ export const hostConfigSchema = z
     providers: z.array(z.string().min(1)).default([]),
     /** Directory for encrypted backup artifacts (the local artifact store). Required with the backup service. */
     artifactDir: z.string().min(1).optional(),
+    /** Or S3-compatible object storage for artifacts (production). */
+    artifactS3: z
+      .object({
+        endpoint: z.string().url().optional(),
+        region: z.string().min(1).default("us-east-1"),
+        bucket: z.string().min(3),
+        prefix: z.string().default("berth/artifacts/"),
+        accessKeyId: z.string().optional(),
+        secretAccessKey: z.string().optional(),
+        forcePathStyle: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     /** Backup policies run only where this is enabled (any number of replicas may enable it). */
     backupScheduler: z.object({ enabled: z.boolean().default(false), tickMs: z.number().int().min(100).default(30_000) }).strict().default({ enabled: false, tickMs: 30_000 }),
     /** Where services this process does not run are served (host:port); local ones are called through this process's own address. */
@@ -147,8 +160,8 @@ export function resolveConfig(layers: HostConfigInput[]): HostConfig {
       problems.push(`peers.${needed}: the ${service} service calls the ${needed} service; run it here (services) or give its address in peers.${needed}`);
     }
   }
-  if (config.services.includes("backup") && !config.artifactDir) {
-    problems.push("artifactDir: is required with the backup service; set BERTH_ARTIFACT_DIR or artifactDir to a directory for encrypted backup artifacts");
+  if (config.services.includes("backup") && !config.artifactDir && !config.artifactS3) {
+    problems.push("artifactDir: is required with the backup service; set BERTH_ARTIFACT_DIR or artifactDir to a directory for encrypted backup artifacts (or configure artifactS3)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

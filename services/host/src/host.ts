@@ -1,7 +1,7 @@
 import { importedProvider } from "@berth/provider-imported";
 import { postgresProvider } from "@berth/provider-postgres";
 import { redisProvider } from "@berth/provider-redis";
-import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore } from "@berth/backup-service";
+import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore, S3ArtifactStore } from "@berth/backup-service";
 import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
 import { createBerthClient, type BerthClient } from "@berth/client";
 import { createDependencyService, DEPENDENCY_SCHEMA, type ReferenceCheck } from "@berth/dependency-service";
@@ -108,7 +108,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         db: pool(BACKUP_SCHEMA),
         messaging,
         keyring,
-        artifacts: new LocalArtifactStore(config.artifactDir!),
+        artifacts: config.artifactS3 ? new S3ArtifactStore(config.artifactS3) : new LocalArtifactStore(config.artifactDir!),
         providers: [postgresProvider, redisProvider, ...plugins],
         peers: peersFor("dependency"),
         tokens,

@@ -16,6 +16,8 @@ export const REDACTED_LOG_FIELDS = [
   "authorization",
   "secret",
   "masterKey",
+  "secretAccessKey",
+  "*.secretAccessKey",
   "*.connectionUrl",
   "*.connection_url",
   "*.adminUrl",
