@@ -28,6 +28,11 @@ function sizeWithBytes(value: string): string {
   return human.endsWith(" B") ? human : `${human} (${Number(value).toLocaleString("en-US")} bytes)`;
 }
 
+/** Wall time of the worker; a metadata-only backup does no work, an unfinished one has no end yet. */
+function durationOf(backup: Backup): string {
+  return backup.endTime && backup.kind !== BackupKind.BACKUP_KIND_METADATA_ONLY ? humanDuration(backup.durationMs) : "-";
+}
+
 /** Only a succeeded native backup has a size: metadata-only ones have no artifact, others no whole one yet. */
 function hasArtifact(backup: Backup): boolean {
   return backup.kind === BackupKind.BACKUP_KIND_NATIVE && backup.status === BackupStatus.BACKUP_STATUS_SUCCEEDED;
@@ -47,7 +52,7 @@ export function printBackup(backup: Backup, format: OutputFormat): void {
     ...optional("metadata-only reason", backup.metadataOnlyReason),
     ["status", backupStatusName(backup) + (backup.statusReason ? ` (${backup.statusReason})` : "")],
     ["size", hasArtifact(backup) ? sizeWithBytes(backup.sizeBytes) : "-"],
-    ["duration", backup.endTime ? humanDuration(backup.durationMs) : "-"],
+    ["duration", durationOf(backup)],
     ["sha256", backup.sha256 || "-"],
     ["format", backup.format || "-"],
     ["trigger", lower(backupTriggerToJSON(backup.trigger), "BACKUP_TRIGGER_")],
@@ -77,7 +82,7 @@ export function printBackupList(backups: Backup[], format: OutputFormat, nextPag
       backupKindName(b),
       backupStatusName(b) + (b.deleteTime ? " (deleted)" : ""),
       hasArtifact(b) ? humanBytes(b.sizeBytes) : "-",
-      b.endTime ? humanDuration(b.durationMs) : "-",
+      durationOf(b),
       b.sha256 ? b.sha256.slice(0, 12) : "-",
       b.createTime ? `${age(b.createTime)} ago` : "-",
       b.deleteTime ? "-" : b.expireTime ? until(b.expireTime) : "never",

@@ -1,13 +1,27 @@
 import ora from "ora";
-import { DependencyStatus, DeploymentStatus, isBerthApiError, type BerthClient, type Dependency, type Deployment, type ResponseStream } from "@berth/client";
+import {
+  BackupKind,
+  BackupStatus,
+  DependencyStatus,
+  DeploymentStatus,
+  isBerthApiError,
+  RestoreStatus,
+  type Backup,
+  type BerthClient,
+  type Dependency,
+  type Deployment,
+  type ResponseStream,
+  type Restore,
+} from "@berth/client";
 import { EXIT } from "./exit-codes.js";
-import { CliError } from "./output.js";
+import { CliError, humanBytes } from "./output.js";
 import { statusName } from "./present.js";
+import { backupStatusName, restoreStatusName } from "./present-backup.js";
 import { deploymentStatusName } from "./present-deployment.js";
 
 /** A live progress line on stderr: a spinner on a terminal, plain lines otherwise (logs, CI). */
 function progress(initial: string) {
-  if (process.stderr.isTTY) {
+  if (process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) {
     const spinner = ora({ text: initial, stream: process.stderr }).start();
     return {
       update: (text: string) => void (spinner.text = text),
@@ -97,4 +111,55 @@ export async function waitForDeployment(client: BerthClient, id: string, label: 
   }
   line.succeed(`${label}: ${deploymentStatusName(deployment)}${deployment.statusReason ? ` (${deployment.statusReason})` : ""}`);
   return { deployment, exitCode: EXIT.ok };
+}
+
+/** "running — 12.4 MB of 50.0 MB — dumping table orders": the status, the bytes so far (once there are any) and the worker's line. */
+function byteProgress(status: string, update: { bytesDone: string; bytesTotal: string; progressMessage: string }, verb: string): string {
+  const done = Number(update.bytesDone);
+  const total = Number(update.bytesTotal);
+  const bytes = done > 0 || total > 0 ? ` — ${humanBytes(done)}${total > 0 ? ` of ${humanBytes(total)}` : ""} ${verb}` : "";
+  return `${status}${bytes}${update.progressMessage ? ` — ${update.progressMessage}` : ""}`;
+}
+
+/** Follows a backup until it succeeds or fails, with the bytes written so far. Exit code 1 when it ended failed. */
+export async function waitForBackup(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ backup: Backup; exitCode: number }> {
+  const { last, line } = await follow({
+    label,
+    stream: client.backup.watchBackup({ id, untilSettled: true }, { timeoutMs }),
+    // bytes_done counts the engine's dump as read (before compression and encryption); size_bytes is the stored artifact.
+    describe: (u) => (u.backup ? byteProgress(backupStatusName(u.backup), u, "backed up") : "waiting"),
+    status: (u) => (u.backup ? backupStatusName(u.backup) : "unknown"),
+    showCommand: `berth dependency backup show ${id}`,
+    timeoutMs,
+  });
+  const backup = last.backup!;
+  if (backup.status === BackupStatus.BACKUP_STATUS_FAILED) {
+    line.fail(`${label}: failed — ${backup.statusReason}`);
+    return { backup, exitCode: EXIT.failed };
+  }
+  const detail =
+    backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY
+      ? `metadata only (${backup.metadataOnlyReason || "no data artifact"}; cannot be restored)`
+      : `${Number(last.bytesDone) > 0 ? `${humanBytes(last.bytesDone)} backed up, ` : ""}artifact ${humanBytes(backup.sizeBytes)} (compressed, encrypted), sha256 ${backup.sha256.slice(0, 12)}`;
+  line.succeed(`${label}: ${backupStatusName(backup)} — ${detail}`);
+  return { backup, exitCode: EXIT.ok };
+}
+
+/** Follows a restore until it succeeds or fails, with the bytes restored so far. Exit code 1 when it ended failed. */
+export async function waitForRestore(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ restore: Restore; exitCode: number }> {
+  const { last, line } = await follow({
+    label,
+    stream: client.backup.watchRestore({ id, untilSettled: true }, { timeoutMs }),
+    describe: (u) => (u.restore ? byteProgress(restoreStatusName(u.restore), u, "restored") : "waiting"),
+    status: (u) => (u.restore ? restoreStatusName(u.restore) : "unknown"),
+    showCommand: `berth dependency backup restore-status ${id}`,
+    timeoutMs,
+  });
+  const restore = last.restore!;
+  if (restore.status === RestoreStatus.RESTORE_STATUS_FAILED) {
+    line.fail(`${label}: failed — ${restore.statusReason} (the dependency may hold partially restored data)`);
+    return { restore, exitCode: EXIT.failed };
+  }
+  line.succeed(`${label}: ${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`);
+  return { restore, exitCode: EXIT.ok };
 }

@@ -3,6 +3,7 @@ import { DependencyStatus, dependencyStatusFromJSON } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
+import { dependencyBackupCommand } from "./backup.js";
 import { dependencyBindingsCommand } from "./binding.js";
 import { timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
 
@@ -12,7 +13,7 @@ export function dependencyCommand(): Command {
   const dependency = new Command("dependency")
     .alias("dependencies")
     .alias("dep")
-    .description("provision, import, list, show and delete the databases and services apps depend on");
+    .description("provision, import, list, show, delete and back up the databases and services apps depend on");
 
   dependency
     .command("provision")
@@ -204,6 +205,7 @@ export function dependencyCommand(): Command {
     );
 
   dependency.addCommand(dependencyBindingsCommand());
+  dependency.addCommand(dependencyBackupCommand());
   return dependency;
 }
 

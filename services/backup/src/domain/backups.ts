@@ -5,11 +5,11 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason } from "@berth/client";
-import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
+import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, recordJob, type JobDelivery } from "@berth/runtime";
 import { createSealStream } from "../artifacts/sealed-stream.js";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
-import { BACKUP_QUEUE, type BackupContext } from "./context.js";
+import { BACKUP_QUEUE, safeJobReason, type BackupContext } from "./context.js";
 
 export function backupEventData(b: BackupRecord): Record<string, unknown> {
   return { backupId: b.id, dependencyId: b.dependencyId, kind: b.kind, status: b.status, sizeBytes: b.sizeBytes, sha256: b.sha256 };
@@ -150,7 +150,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
     log.info({ sizeBytes: finished.sizeBytes, ms: finished.durationMs }, "backup succeeded");
   } catch (error) {
     await writer.abort();
-    const reason = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+    const reason = safeJobReason(error, secrets, log, "the backup");
     if (job.signal.aborted || !job.isLastAttempt) {
       await store.updateBackup(ctx.db, backupId, { status: "pending", statusReason: `attempt ${job.attempt} failed: ${reason}; retrying` });
       log.warn({ reason }, "backup attempt failed; will retry");

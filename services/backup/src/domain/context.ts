@@ -1,5 +1,6 @@
 import type { Dependency } from "@berth/client";
-import type { Provider } from "@berth/provider-sdk";
+import { isProviderError, redactSecrets, type Provider } from "@berth/provider-sdk";
+import { ArtifactCorruptError } from "../artifacts/sealed-stream.js";
 import type { Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { BackupRecord } from "../store/store.js";
@@ -30,3 +31,14 @@ export const RESTORE_QUEUE = "backup.restore";
 /** Said on every restore: what it does not do. */
 export const RESTORE_NOTICE =
   "in-place restore of this dependency only: it does not restart runtimes, change bindings or rewrite deployment snapshots";
+
+/**
+ * A status reason safe to show: typed provider and artifact errors say what
+ * happened (redacted); anything else is summarised, with details in the log.
+ */
+export function safeJobReason(error: unknown, secrets: string[], log: Logger, what: string): string {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+  if (isProviderError(error) || error instanceof ArtifactCorruptError) return message;
+  log.error({ error: message }, `${what} failed unexpectedly`);
+  return `${what} failed unexpectedly; the server log has details`;
+}

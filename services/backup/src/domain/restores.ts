@@ -3,12 +3,12 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
-import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
+import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, recordJob, type JobDelivery } from "@berth/runtime";
 import { createOpenStream } from "../artifacts/sealed-stream.js";
 import { store, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
-import { RESTORE_QUEUE, type BackupContext } from "./context.js";
+import { RESTORE_QUEUE, safeJobReason, type BackupContext } from "./context.js";
 
 function restoreEventData(r: RestoreRecord): Record<string, unknown> {
   return { restoreId: r.id, backupId: r.backupId, dependencyId: r.dependencyId, status: r.status };
@@ -117,7 +117,7 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
     ctx.relay.kick();
     log.info({ bytes }, "restore succeeded");
   } catch (error) {
-    const reason = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+    const reason = safeJobReason(error, secrets, log, "the restore");
     if (job.signal.aborted) throw error;
     await fail(reason);
   }

@@ -217,7 +217,10 @@ export interface WatchBackupResponse {
   backup?:
     | Backup
     | undefined;
-  /** Bytes written to the artifact so far. */
+  /**
+   * Uncompressed bytes the provider has dumped so far (the artifact is smaller:
+   * compressed, then encrypted; its size is Backup.size_bytes once SUCCEEDED).
+   */
   bytesDone: string;
   /** Expected total bytes; 0 when unknown (draw an indeterminate bar). */
   bytesTotal: string;
@@ -236,9 +239,9 @@ export interface WatchRestoreResponse {
   restore?:
     | Restore
     | undefined;
-  /** Artifact bytes restored so far. */
+  /** Uncompressed bytes fed to the provider's restore so far. */
   bytesDone: string;
-  /** Artifact size in bytes; 0 when unknown. */
+  /** Uncompressed size of the backup (its bytes_done when it finished); 0 when unknown. */
   bytesTotal: string;
   /** Safe progress line from the worker. */
   progressMessage: string;
@@ -2988,7 +2991,7 @@ export const BackupServiceService = {
       Buffer.from(ListBackupPoliciesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBackupPoliciesResponse => ListBackupPoliciesResponse.decode(value),
   },
-  /** Scheduled and manual run history, newest first. */
+  /** Scheduled run history, oldest first (pages continue forward in time). */
   listBackupAttempts: {
     path: "/berth.backup.v1.BackupService/ListBackupAttempts" as const,
     requestStream: false as const,
@@ -3062,7 +3065,7 @@ export interface BackupServiceServer extends UntypedServiceImplementation {
   configureBackupPolicy: handleUnaryCall<ConfigureBackupPolicyRequest, ConfigureBackupPolicyResponse>;
   getBackupPolicy: handleUnaryCall<GetBackupPolicyRequest, GetBackupPolicyResponse>;
   listBackupPolicies: handleUnaryCall<ListBackupPoliciesRequest, ListBackupPoliciesResponse>;
-  /** Scheduled and manual run history, newest first. */
+  /** Scheduled run history, oldest first (pages continue forward in time). */
   listBackupAttempts: handleUnaryCall<ListBackupAttemptsRequest, ListBackupAttemptsResponse>;
   /**
    * Streams the backup with byte progress each time it changes, starting with
@@ -3249,7 +3252,7 @@ export interface BackupServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBackupPoliciesResponse) => void,
   ): ClientUnaryCall;
-  /** Scheduled and manual run history, newest first. */
+  /** Scheduled run history, oldest first (pages continue forward in time). */
   listBackupAttempts(
     request: ListBackupAttemptsRequest,
     callback: (error: ServiceError | null, response: ListBackupAttemptsResponse) => void,

@@ -1,0 +1,106 @@
+import { Command, InvalidArgumentError } from "commander";
+import { BackupAttempt, BackupPolicy, backupAttemptOutcomeToJSON, type BackupAttempt as Attempt } from "@berth/client";
+import { EXIT } from "../exit-codes.js";
+import { age, printFields, printJson, printTable, type OutputFormat } from "../output.js";
+import { examples, requestId, requestIdOption, withClient } from "./common.js";
+
+function positiveInt(label: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number of ${label}, at least 1`);
+    return n;
+  };
+}
+
+const outcomeName = (a: Attempt) => backupAttemptOutcomeToJSON(a.outcome).replace("BACKUP_ATTEMPT_OUTCOME_", "").toLowerCase();
+
+function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: OutputFormat): void {
+  if (format === "json") return printJson({ ...BackupPolicy.toJSON(policy) as object, schedulerEnabled });
+  const last = policy.lastAttempt;
+  printFields([
+    ["id", policy.id],
+    ["dependency", policy.dependencyId],
+    ["every", `${policy.intervalHours} h`],
+    ["retention", `${policy.retentionDays} d`],
+    ["retry on failure", policy.retryOnFailure ? "yes (backoff 5, 10, 20 … min)" : "no"],
+    ["enabled", policy.enabled ? "yes" : "no"],
+    ["next run", policy.nextRunTime ?? "-"],
+    ["last attempt", last ? `${outcomeName(last)} ${last.backupId || ""} ${last.reason ? `(${last.reason})` : ""}`.trim() : "-"],
+    ["scheduler", schedulerEnabled ? "enabled on this server" : "NOT enabled on this server: policies run only where `--enable-backup-scheduler` is set"],
+  ]);
+}
+
+/** `berth dependency backup policy …`: scheduled backups. */
+export function backupPolicyCommand(): Command {
+  const policy = new Command("policy").alias("policies").description("scheduled backups of a dependency: interval, retention, retry (they run where the scheduler is enabled)");
+
+  policy
+    .command("configure")
+    .description("create or replace the backup policy of a dependency")
+    .argument("<dependency-id>", "dependency id (dep_…)")
+    .requiredOption("--interval-hours <h>", "hours between backups", positiveInt("hours"))
+    .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
+    .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
+    .option("--disable", "keep the policy but stop running it", false)
+    .addOption(requestIdOption())
+    .addHelpText("after", examples("berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure"))
+    .action(
+      withClient<{ intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; requestId?: string }>(async (client, flags, dependencyId) => {
+        const response = await client.backup.configureBackupPolicy({
+          requestId: requestId(flags),
+          dependencyId,
+          intervalHours: flags.intervalHours,
+          retentionDays: flags.retentionDays,
+          retryOnFailure: flags.retryOnFailure,
+          enabled: !flags.disable,
+        });
+        printPolicy(response.policy!, response.schedulerEnabled, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  policy
+    .command("show")
+    .description("show a policy (by dbp_… id, or by the dependency's dep_… id) with its last attempt")
+    .argument("<id>", "policy id (dbp_…) or dependency id (dep_…)")
+    .action(
+      withClient(async (client, flags, id) => {
+        const response = await client.backup.getBackupPolicy(id.startsWith("dep_") ? { id: "", dependencyId: id } : { id, dependencyId: "" });
+        printPolicy(response.policy!, response.schedulerEnabled, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  policy
+    .command("list")
+    .alias("ls")
+    .description("list backup policies")
+    .option("--dependency <id>", "only this dependency's")
+    .option("--enabled-only", "only enabled policies", false)
+    .action(
+      withClient<{ dependency?: string; enabledOnly: boolean }>(async (client, flags) => {
+        const { policies, nextPageToken } = await client.backup.listBackupPolicies({ dependencyId: flags.dependency ?? "", enabledOnly: flags.enabledOnly, pageSize: 500, pageToken: "" });
+        if (flags.output === "json") printJson({ items: policies.map((p) => BackupPolicy.toJSON(p)), nextPageToken });
+        else
+          printTable(
+            ["ID", "DEPENDENCY", "EVERY", "RETENTION", "RETRY", "ENABLED", "NEXT RUN", "LAST"],
+            policies.map((p) => [p.id, p.dependencyId, `${p.intervalHours}h`, `${p.retentionDays}d`, p.retryOnFailure ? "yes" : "no", p.enabled ? "yes" : "no", p.nextRunTime ?? "-", p.lastAttempt ? outcomeName(p.lastAttempt) : "-"]),
+          );
+        return EXIT.ok;
+      }),
+    );
+
+  policy
+    .command("attempts")
+    .description("the run history of a policy: start, end, outcome and safe reason of each scheduled run")
+    .argument("<policy-id>", "policy id (dbp_…)")
+    .action(
+      withClient(async (client, flags, policyId) => {
+        const { attempts, nextPageToken } = await client.backup.listBackupAttempts({ policyId, dependencyId: "", outcome: 0, pageSize: 500, pageToken: "" });
+        if (flags.output === "json") printJson({ items: attempts.map((a) => BackupAttempt.toJSON(a)), nextPageToken });
+        else printTable(["ATTEMPT", "BACKUP", "OUTCOME", "STARTED", "REASON"], attempts.map((a) => [a.id, a.backupId || "-", outcomeName(a), age(a.startTime), a.reason || ""]));
+        return EXIT.ok;
+      }),
+    );
+  return policy;
+}

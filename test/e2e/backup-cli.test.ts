@@ -1,0 +1,74 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDeployment } from "../support/berth-server.js";
+import { runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+
+const deployment = testDeployment();
+let server: ServerProcess;
+let env: NodeJS.ProcessEnv;
+
+async function berth(args: string[]): Promise<CliResult> {
+  return runCli(args, env);
+}
+async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
+  const result = await berth([...args, "-o", "json"]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+beforeAll(async () => {
+  server = await deployment.start();
+  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+});
+afterAll(async () => {
+  await server?.stop();
+  await deployment.cleanup();
+});
+
+describe("backups through the CLI", () => {
+  it("backs up, refuses an unacknowledged restore, restores in place with progress, and configures a policy", async () => {
+    const db = await json<{ id: string; connectionSecretRef: string }>(["dependency", "provision", "--kind", "postgres", "--project", "prj_cli", "--environment", "env_bk", "--name", "db", "--wait"]);
+    const internal = server.client(deployment.secrets.internalToken);
+    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: db.connectionSecretRef, purpose: "test" });
+    internal.close();
+    const query = async (text: string) => {
+      const client = new pg.Client({ connectionString: connectionUrl });
+      await client.connect();
+      try {
+        return (await client.query(text)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    await query("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1000) g");
+
+    const backup = await json<{ id: string; status: string; kind: string; sha256: string }>(["dependency", "backup", "create", db.id, "--wait", "--retention-days", "7"]);
+    expect(backup.status).toBe("BACKUP_STATUS_SUCCEEDED");
+    expect(backup.kind).toBe("BACKUP_KIND_NATIVE");
+    const list = await berth(["dependency", "backup", "list", db.id]);
+    expect(list.stdout).toMatch(new RegExp(`${backup.id}\\s+native\\s+succeeded`));
+
+    await query("DELETE FROM notes WHERE id > 10");
+    const refused = await berth(["dependency", "backup", "restore", backup.id]);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain("[restore_acknowledgement_required]");
+    expect((await query("SELECT count(*)::int AS n FROM notes"))[0].n).toBe(10);
+
+    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/does not restart runtimes, change bindings or rewrite deployment snapshots/);
+    expect(restored.stderr).toMatch(/restored/);
+    expect((await query("SELECT count(*)::int AS n FROM notes"))[0].n).toBe(1000);
+
+    const configured = await berth(["dependency", "backup", "policy", "configure", db.id, "--interval-hours", "24", "--retention-days", "7", "--retry-on-failure"]);
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(configured.stdout).toMatch(/every:\s+24 h/);
+    expect(configured.stdout).toMatch(/NOT enabled on this server/);
+    const shown = await json<{ intervalHours: number; retryOnFailure: boolean; schedulerEnabled: boolean }>(["dependency", "backup", "policy", "show", db.id]);
+    expect(shown).toMatchObject({ intervalHours: 24, retryOnFailure: true, schedulerEnabled: false });
+
+    const blocked = await berth(["dependency", "delete", db.id]);
+    expect(blocked.code).toBe(5);
+    expect(blocked.stderr).toContain(backup.id);
+  }, 120_000);
+});
