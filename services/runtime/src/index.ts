@@ -23,3 +23,5 @@ export type { SecretReference } from "./secrets/reference.js";
 export { encodeSeqToken, decodeSeqToken, pageLimit, toPage } from "./pagination.js";
 export { storedProvenance, presentProvenance } from "./provenance.js";
 export type { StoredProvenance } from "./provenance.js";
+export { watchByPolling } from "./watch.js";
+export type { PollOptions } from "./watch.js";

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { PassThrough, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, newId, recordEvent, recordJob, type JobDelivery } from "@berth/runtime";
+import { BerthError, newId, recordEvent, recordJob, watchByPolling, type JobDelivery } from "@berth/runtime";
 import { createSealStream } from "../artifacts/sealed-stream.js";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, safeJobReason, type BackupContext } from "./context.js";
@@ -184,21 +183,12 @@ export async function deleteBackup(ctx: BackupContext, id: string): Promise<Back
   return deleted;
 }
 
-/** Polls the record (any replica's changes) and yields on change; ends once settled when asked. */
-export async function* watchRecord<T extends { status: string; updatedAt: Date }>(load: () => Promise<T>, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<T> {
-  let previous = "";
-  for (;;) {
-    const record = await load();
-    const print = `${record.status}|${record.updatedAt.toISOString()}`;
-    if (print !== previous) {
-      previous = print;
-      yield record;
-    }
-    if (untilSettled && (record.status === "succeeded" || record.status === "failed")) return;
-    try {
-      await sleep(200, undefined, { signal });
-    } catch {
-      return;
-    }
-  }
+/** Yields a backup or restore on every change (status, progress); ends once settled when asked. */
+export function watchRecord<T extends { status: string; updatedAt: Date }>(load: () => Promise<T>, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<T> {
+  return watchByPolling(load, {
+    fingerprint: (r) => `${r.status}|${r.updatedAt.toISOString()}`,
+    isSettled: (r) => r.status === "succeeded" || r.status === "failed",
+    untilSettled,
+    signal,
+  });
 }

@@ -1,7 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
-import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage } from "@berth/runtime";
+import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage, watchByPolling } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import { SETTLED_STATES, type DependencyRecord, type DependencyState } from "../store/records.js";
 import type { DependencyContext } from "./context.js";
@@ -50,24 +49,12 @@ export async function listDependencies(ctx: DependencyContext, input: ListInput)
   return toPage(rows, limit);
 }
 
-/**
- * Yields the dependency now and again whenever it changes. Reads Postgres, so
- * it sees changes made by any replica. Ends once settled when `untilSettled`.
- */
-export async function* watchDependency(ctx: DependencyContext, id: string, untilSettled: boolean, signal: AbortSignal, pollMs = 200): AsyncGenerator<DependencyRecord> {
-  let previous = "";
-  for (;;) {
-    const dependency = await getDependency(ctx, id);
-    const fingerprint = `${dependency.status}|${dependency.updatedAt.toISOString()}|${dependency.progressMessage}`;
-    if (fingerprint !== previous) {
-      previous = fingerprint;
-      yield dependency;
-    }
-    if (untilSettled && SETTLED_STATES.has(dependency.status)) return;
-    try {
-      await sleep(pollMs, undefined, { signal });
-    } catch {
-      return;
-    }
-  }
+/** Yields the dependency now and whenever it changes; ends once settled when `untilSettled`. */
+export function watchDependency(ctx: DependencyContext, id: string, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<DependencyRecord> {
+  return watchByPolling(() => getDependency(ctx, id), {
+    fingerprint: (d) => `${d.status}|${d.updatedAt.toISOString()}|${d.progressMessage}`,
+    isSettled: (d) => SETTLED_STATES.has(d.status),
+    untilSettled,
+    signal,
+  });
 }

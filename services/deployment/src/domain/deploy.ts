@@ -1,9 +1,8 @@
 import { hostname } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, newId, recordEvent, type Knex } from "@berth/runtime";
+import { BerthError, newId, recordEvent, watchByPolling, type Knex } from "@berth/runtime";
 import type { DeploymentEventType, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
 import { store, uniqueViolation } from "../store/store.js";
 import { driverFor, getResource, getRuntimeTarget } from "./catalog.js";
@@ -195,20 +194,11 @@ export async function getDeployment(ctx: DeploymentContext, id: string): Promise
 }
 
 /** Yields the deployment now and on every change; ends once it settles when asked. */
-export async function* watchDeployment(ctx: DeploymentContext, id: string, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<DeploymentRecord> {
-  let previous = "";
-  for (;;) {
-    const deployment = await getDeployment(ctx, id);
-    const print = `${deployment.status}|${deployment.updatedAt.toISOString()}`;
-    if (print !== previous) {
-      previous = print;
-      yield deployment;
-    }
-    if (untilSettled && ["running", "failed", "stopped"].includes(deployment.status)) return;
-    try {
-      await sleep(200, undefined, { signal });
-    } catch {
-      return;
-    }
-  }
+export function watchDeployment(ctx: DeploymentContext, id: string, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<DeploymentRecord> {
+  return watchByPolling(() => getDeployment(ctx, id), {
+    fingerprint: (d) => `${d.status}|${d.updatedAt.toISOString()}`,
+    isSettled: (d) => d.status === "running" || d.status === "failed" || d.status === "stopped",
+    untilSettled,
+    signal,
+  });
 }
