@@ -40,7 +40,9 @@ async function runTool(tool: string, args: string[], connectionUrl: string, sign
 
 /** Native logical backup: `pg_dump -Fc` streamed into the sink. */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
-  await runTool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges"], request.connectionUrl, request.signal, { output: request.sink });
+  // Uncompressed custom format: Berth compresses the artifact stream itself (gzip level 1),
+  // so compressing here too would only spend CPU twice.
+  await runTool("pg_dump", ["--format=custom", "--compress=0", "--no-owner", "--no-privileges"], request.connectionUrl, request.signal, { output: request.sink });
   return { format: BACKUP_FORMAT };
 }
 
