@@ -84,7 +84,7 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   reader(key: string): Readable {
-    return createReadStream(this.path(key));
+    return createReadStream(this.path(key), { highWaterMark: 1024 * 1024 });
   }
 
   async checksum(key: string): Promise<string> {

@@ -57,32 +57,43 @@ export class ArtifactCorruptError extends Error {
 }
 
 export function createOpenStream(key: Buffer, context: string): Transform {
-  let buffer: Buffer = Buffer.alloc(0);
+  // Incoming chunks are kept as a list and joined only once a whole frame is
+  // there: joining on every chunk would copy each 1 MiB frame many times over.
+  let parts: Buffer[] = [];
+  let length = 0;
   let index = 0;
   let finished = false;
+  const take = (n: number): Buffer => {
+    const all = parts.length === 1 ? parts[0] : Buffer.concat(parts, length);
+    const head = all.subarray(0, n);
+    const rest = all.subarray(n);
+    parts = rest.length ? [rest] : [];
+    length = rest.length;
+    return head;
+  };
+  const peek = (n: number): Buffer => (parts[0].length >= n ? parts[0] : (parts = [Buffer.concat(parts, length)])[0]);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      parts.push(chunk);
+      length += chunk.length;
       try {
-        while (buffer.length >= HEADER) {
+        while (length >= HEADER) {
           if (finished) throw new ArtifactCorruptError("data after the final chunk");
-          const length = buffer.readUInt32BE(0);
-          if (length < TAG || length > CHUNK + TAG) throw new ArtifactCorruptError("bad chunk length");
-          if (buffer.length < HEADER + length) break;
-          const final = buffer.readUInt8(4) === 1;
-          const nonce = buffer.subarray(5, HEADER);
-          const body = buffer.subarray(HEADER, HEADER + length - TAG);
-          const tag = buffer.subarray(HEADER + length - TAG, HEADER + length);
-          const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+          const header = peek(HEADER);
+          const size = header.readUInt32BE(0);
+          if (size < TAG || size > CHUNK + TAG) throw new ArtifactCorruptError("bad chunk length");
+          if (length < HEADER + size) break;
+          const frame = take(HEADER + size);
+          const final = frame.readUInt8(4) === 1;
+          const decipher = createDecipheriv("aes-256-gcm", key, frame.subarray(5, HEADER));
           decipher.setAAD(aad(context, index++, final));
-          decipher.setAuthTag(tag);
+          decipher.setAuthTag(frame.subarray(HEADER + size - TAG));
           try {
-            this.push(Buffer.concat([decipher.update(body), decipher.final()]));
+            this.push(Buffer.concat([decipher.update(frame.subarray(HEADER, HEADER + size - TAG)), decipher.final()]));
           } catch {
             throw new ArtifactCorruptError(`chunk ${index - 1} failed authentication`);
           }
           finished = final;
-          buffer = buffer.subarray(HEADER + length);
         }
         callback();
       } catch (error) {
@@ -90,7 +101,7 @@ export function createOpenStream(key: Buffer, context: string): Transform {
       }
     },
     flush(callback: TransformCallback) {
-      callback(finished && buffer.length === 0 ? undefined : new ArtifactCorruptError("the artifact is truncated"));
+      callback(finished && length === 0 ? undefined : new ArtifactCorruptError("the artifact is truncated"));
     },
   });
 }

@@ -108,7 +108,7 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
       },
     });
     const source = new PassThrough();
-    const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), createGunzip(), counter, source);
+    const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), createGunzip({ chunkSize: 256 * 1024 }), counter, source);
     await Promise.all([reading, provider.restore({ kind: dependency.kind, connectionUrl, source, format: backup.format, signal: job.signal })]);
     await ctx.db.transaction(async (trx) => {
       const record = await store.updateRestore(trx, restoreId, { status: "succeeded", statusReason: "", bytesRestored: bytes, endedAt: new Date() });
