@@ -1,0 +1,395 @@
+// pnpm bench (after run.mjs) / pnpm bench:backup: Berth's native Postgres backup and in-place
+// restore of a managed dependency filled to BENCH_BACKUP_GB (default 1), against plain
+// `pg_dump -Fc` to a file and `pg_restore … --single-transaction` from it, measured in the same
+// run on the same database. Also samples the Berth server's RSS (jobs run inside it) every
+// 100 ms during each job. Prints a table, writes test/bench/results/backup.json.
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import { BackupStatus, RestoreStatus, createBerthClient } from "@berth/client";
+import pg from "pg";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const POSTGRES = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const NATS = process.env.BERTH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+const GB = Number(process.env.BENCH_BACKUP_GB ?? 1);
+// Interleaved rounds (raw, Berth, raw, Berth …); each side is its best run, which is the most
+// repeatable figure on a small machine that other work shares.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_BACKUP_ROUNDS ?? 2));
+const TARGET_BYTES = Math.round(GB * 1024 ** 3);
+const BATCH_ROWS = 250_000;
+const TARGETS = { backupRatio: 1.1, restoreRatio: 1.1, workerRssBytes: 200 * 1024 * 1024 } // RSS: 200 MiB;
+const JOB_TIMEOUT_MS = 3_600_000;
+
+const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const GiB = (bytes) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const best = (values) => Math.min(...values);
+const log = (line) => console.log(`[backup bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function startServer(args) {
+  const child = spawn(process.execPath, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const append = (chunk) => (output = (output + chunk).slice(-200_000));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      append(chunk);
+      const match = /"address":"([^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ address: match[1], child, output: () => output });
+      }
+    });
+    child.stderr.on("data", append);
+    child.once("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
+  });
+}
+
+/** The URL without its password, and the password as PGPASSWORD: never on a command line. */
+function pgTarget(connectionUrl) {
+  const url = new URL(connectionUrl);
+  const password = decodeURIComponent(url.password);
+  url.password = "";
+  return { url: url.toString(), env: { ...process.env, PGPASSWORD: password } };
+}
+
+/** Runs a pg tool to completion; resolves with its wall time (ms) and CPU (s), rejects with its stderr. */
+function timeTool(tool, args, connectionUrl) {
+  const { url, env } = pgTarget(connectionUrl);
+  const started = performance.now();
+  const cpu0 = cpuSeconds(process.pid).children;
+  const child = spawn(tool, [...args, "-d", url], { env, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => (code === 0 ? resolve({ ms: performance.now() - started, toolCpuSeconds: cpuSeconds(process.pid).children - cpu0 }) : reject(new Error(`${tool} exited with ${code}: ${stderr}`))));
+  });
+}
+
+async function sql(url, text, params) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU seconds of a process (user + system) and of its reaped children (the pg tools it ran). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  const tick = (i) => Number(fields[i - 3]) / 100; // fields are numbered from 1, and 3 is the first after "comm) "; USER_HZ is 100 on Linux
+  return { own: tick(14) + tick(15), children: tick(16) + tick(17) };
+}
+
+/** Samples VmRSS every 100 ms; VmHWM is reset at start (clear_refs 5) so it is this phase's peak. */
+function rssSampler(pid) {
+  const read = () => {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  };
+  let hwmReset = true;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    hwmReset = false; // then VmHWM is the process's lifetime peak
+  }
+  const start = read().rss;
+  const cpu0 = cpuSeconds(pid);
+  let peak = start;
+  let samples = 0;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, read().rss);
+      samples++;
+    } catch {
+      /* the process is gone; the job will report it */
+    }
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      const end = read();
+      const cpu = cpuSeconds(pid);
+      return { serverCpuSeconds: cpu.own - cpu0.own, toolCpuSeconds: cpu.children - cpu0.children, startRssBytes: start, peakRssBytes: Math.max(peak, end.rss), endRssBytes: end.rss, vmHwmBytes: end.hwm, vmHwmIsPhasePeak: hwmReset, samples };
+    },
+  };
+}
+
+async function sha256File(path) {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+const suffix = randomBytes(4).toString("hex");
+const database = `berth_bench_${suffix}`;
+const databaseUrl = POSTGRES.replace(/\/[^/]*$/, `/${database}`);
+const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
+const internalToken = `bench-internal-${randomBytes(16).toString("hex")}`;
+const artifactDir = mkdtempSync(join(tmpdir(), "berth-bench-artifacts-"));
+const scratchDir = mkdtempSync(join(tmpdir(), "berth-bench-dump-"));
+const config = {
+  services: ["dependency", "binding", "deployment", "backup"],
+  listen: { host: "127.0.0.1", port: 0 },
+  databaseUrl,
+  natsUrl: NATS,
+  natsPrefix: `bench${suffix}`,
+  adminToken,
+  internalToken,
+  masterKeys: [`bench:${randomBytes(32).toString("base64")}`],
+  artifactDir,
+  targets: [{ name: "main", kind: "postgres", adminUrl: POSTGRES }],
+  logLevel: "warn",
+};
+const configPath = `/tmp/berth-bench-backup-${suffix}.json`;
+writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
+
+let server;
+let client;
+let internal;
+let dependencyId = "";
+const backupIds = [];
+const started = performance.now();
+try {
+  server = await startServer([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"]);
+  const pid = server.child.pid;
+  client = createBerthClient({ address: server.address, token: adminToken });
+  internal = createBerthClient({ address: server.address, token: internalToken });
+
+  // 1. A managed Postgres dependency on the `main` target.
+  const { dependency } = await client.dependency.provisionDependency({ requestId: `bench-p-${suffix}`, projectId: "prj_bench", environmentId: "env_bench", name: "db", kind: "postgres", realizationTarget: "main", deletionProtection: false });
+  dependencyId = dependency.id;
+  for await (const update of client.dependency.watchDependency({ id: dependencyId, untilSettled: true }, { timeoutMs: 120_000 })) void update;
+  const { dependency: ready } = await client.dependency.getDependency({ id: dependencyId });
+  const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready.connectionSecretRef, purpose: "bench" })).connectionUrl;
+  log(`provisioned ${dependencyId}; filling it to ≥ ${GiB(TARGET_BYTES)}`);
+
+  // 2. Fill it: accounts, and events with ~100-byte random text payloads, two indexes and a foreign key.
+  const fill = new pg.Client({ connectionString: url });
+  await fill.connect();
+  const fillStarted = performance.now();
+  await fill.query(`
+    CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, region text NOT NULL, created_at timestamptz NOT NULL);
+    INSERT INTO accounts SELECT g, 'account ' || g, (ARRAY['eu-west','us-east','ap-south','sa-east'])[1 + g % 4], now() - g * interval '1 minute' FROM generate_series(1, 10000) g;
+    CREATE TABLE events (id bigserial PRIMARY KEY, account_id int NOT NULL, kind text NOT NULL, created_at timestamptz NOT NULL, payload text NOT NULL);
+    CREATE INDEX events_account_created ON events (account_id, created_at);`);
+  let size = 0;
+  let rows = 0;
+  while (size < TARGET_BYTES) {
+    const batchStarted = performance.now();
+    await fill.query(
+      `INSERT INTO events (account_id, kind, created_at, payload)
+       SELECT 1 + (random() * 9999)::int, (ARRAY['view','click','purchase','signup','logout'])[1 + (random() * 4)::int], now() - random() * interval '365 days',
+              md5(random()::text) || md5(random()::text) || md5(random()::text) || left(md5(random()::text), 4)
+       FROM generate_series(1, $1)`,
+      [BATCH_ROWS],
+    );
+    rows += BATCH_ROWS;
+    size = Number((await fill.query("SELECT pg_database_size(current_database()) AS s")).rows[0].s);
+    log(`  ${rows.toLocaleString("en")} events, ${GiB(size)} (${(Math.min(1, size / TARGET_BYTES) * 100).toFixed(0)}%), batch ${secs(performance.now() - batchStarted)}`);
+  }
+  await fill.query("ALTER TABLE events ADD CONSTRAINT events_account_fk FOREIGN KEY (account_id) REFERENCES accounts (id)");
+  await fill.end();
+  // Every timed operation starts from the same state: vacuumed and analyzed (hint bits set, no
+  // autovacuum about to start on a freshly restored table and hold up the next --clean), no
+  // autovacuum worker running in the database, and a checkpoint (no dirty buffers inherited).
+  const settle = async () => {
+    await sql(url, "VACUUM (ANALYZE)");
+    for (let i = 0; i < 600; i++) {
+      const busy = (await sql(POSTGRES, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND datname = $1", [new URL(url).pathname.slice(1)])).rows[0].n;
+      if (!busy) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await sql(POSTGRES, "CHECKPOINT");
+  };
+  await settle();
+  const databaseSize = Number((await sql(url, "SELECT pg_database_size(current_database()) AS s")).rows[0].s);
+  const tableSizes = (await sql(url, "SELECT relname, pg_total_relation_size(oid) AS bytes FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r','i') ORDER BY 2 DESC")).rows;
+  const fillMs = performance.now() - fillStarted;
+  log(`filled: ${rows.toLocaleString("en")} events, database ${GiB(databaseSize)} in ${secs(fillMs)}`);
+  const fingerprint = async () => (await sql(url, "SELECT count(*) AS n, sum(length(payload)) AS p, max(id) AS m FROM events")).rows[0];
+  const original = await fingerprint();
+
+  // 3 + 4. Timed operations: raw first, then Berth, per round, each after settle().
+  const dumpFile = join(scratchDir, "raw.dump");
+  const raw = { dumpMs: [], restoreMs: [], dumpCpu: [], restoreCpu: [] };
+  const berth = { backupMs: [], restoreMs: [], backupServerMs: [], restoreServerMs: [], backupRss: [], restoreRss: [] };
+  let lastBackup;
+
+  async function berthBackup(round) {
+    await settle();
+    const sampler = rssSampler(pid);
+    const t0 = performance.now();
+    const { backup } = await client.backup.createBackup({ requestId: `bench-b-${suffix}-${round}`, dependencyId, retentionDays: 1 });
+    backupIds.push(backup.id);
+    let last = backup;
+    for await (const update of client.backup.watchBackup({ id: backup.id, untilSettled: true }, { timeoutMs: JOB_TIMEOUT_MS })) last = update.backup;
+    const ms = performance.now() - t0;
+    const rss = sampler.stop();
+    if (last.status !== BackupStatus.BACKUP_STATUS_SUCCEEDED) throw new Error(`backup ${backup.id} did not succeed: ${last.status} ${last.statusReason}`);
+    berth.backupMs.push(ms);
+    berth.backupServerMs.push(Number(last.durationMs));
+    berth.backupRss.push(rss);
+    lastBackup = last;
+    log(`  Berth backup ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(Number(last.durationMs))}), artifact ${MiB(Number(last.sizeBytes))}, peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_dump ${rss.toolCpuSeconds.toFixed(1)} s`);
+  }
+
+  async function berthRestore(round) {
+    await settle();
+    const sampler = rssSampler(pid);
+    const t0 = performance.now();
+    const { restore } = await client.backup.restoreBackup({ requestId: `bench-r-${suffix}-${round}`, backupId: lastBackup.id, acknowledgeDataOverwrite: true });
+    let last = restore;
+    for await (const update of client.backup.watchRestore({ id: restore.id, untilSettled: true }, { timeoutMs: JOB_TIMEOUT_MS })) last = update.restore;
+    const ms = performance.now() - t0;
+    const rss = sampler.stop();
+    if (last.status !== RestoreStatus.RESTORE_STATUS_SUCCEEDED) throw new Error(`restore ${restore.id} did not succeed: ${last.status} ${last.statusReason}`);
+    berth.restoreMs.push(ms);
+    berth.restoreServerMs.push(Date.parse(last.endTime) - Date.parse(last.startTime));
+    berth.restoreRss.push(rss);
+    log(`  Berth restore ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(Date.parse(last.endTime) - Date.parse(last.startTime))}), peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_restore ${rss.toolCpuSeconds.toFixed(1)} s`);
+  }
+
+  log("backups: raw pg_dump -Fc to a file, then Berth");
+  for (let round = 0; round < ROUNDS; round++) {
+    await settle();
+    const { ms, toolCpuSeconds } = await timeTool("pg_dump", ["-Fc", "-f", dumpFile], url);
+    raw.dumpMs.push(ms);
+    raw.dumpCpu.push(toolCpuSeconds);
+    log(`  raw pg_dump ${round + 1}/${ROUNDS}: ${secs(ms)}, ${MiB(statSync(dumpFile).size)}, CPU: pg_dump ${toolCpuSeconds.toFixed(1)} s`);
+    await berthBackup(round);
+  }
+  const rawDumpBytes = statSync(dumpFile).size;
+
+  log("restores: raw pg_restore from the file, then Berth");
+  for (let round = 0; round < ROUNDS; round++) {
+    await settle();
+    const { ms, toolCpuSeconds } = await timeTool("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", dumpFile], url);
+    raw.restoreMs.push(ms);
+    raw.restoreCpu.push(toolCpuSeconds);
+    log(`  raw pg_restore ${round + 1}/${ROUNDS}: ${secs(ms)}, CPU: pg_restore ${toolCpuSeconds.toFixed(1)} s`);
+    await berthRestore(round);
+  }
+  const restored = await fingerprint();
+  if (JSON.stringify(restored) !== JSON.stringify(original)) throw new Error(`restored data differs: ${JSON.stringify(restored)} vs ${JSON.stringify(original)}`);
+
+  // Diagnostics: the full-file checksum read that precedes every Berth restore, timed alone (page cache warm).
+  const artifactPath = join(artifactDir, `${lastBackup.id}.artifact`);
+  const t0 = performance.now();
+  const artifactSha = await sha256File(artifactPath);
+  const checksumReadMs = performance.now() - t0;
+  if (artifactSha !== lastBackup.sha256) throw new Error("the artifact's sha256 differs from the backup record");
+
+  const backupMs = best(berth.backupMs);
+  const restoreMs = best(berth.restoreMs);
+  const rawDumpMs = best(raw.dumpMs);
+  const rawRestoreMs = best(raw.restoreMs);
+  const peak = (list, key) => Math.max(...list.map((r) => r[key]));
+  const results = {
+    backup: {
+      rawMs: rawDumpMs,
+      berthMs: backupMs,
+      ratio: backupMs / rawDumpMs,
+      target: TARGETS.backupRatio,
+      peakRssBytes: peak(berth.backupRss, "peakRssBytes"),
+      vmHwmBytes: peak(berth.backupRss, "vmHwmBytes"),
+      rawRuns: raw.dumpMs,
+      rawToolCpuSeconds: raw.dumpCpu,
+      berthRuns: berth.backupMs,
+      berthJobMs: berth.backupServerMs,
+      rss: berth.backupRss,
+    },
+    restore: {
+      rawMs: rawRestoreMs,
+      berthMs: restoreMs,
+      ratio: restoreMs / rawRestoreMs,
+      target: TARGETS.restoreRatio,
+      peakRssBytes: peak(berth.restoreRss, "peakRssBytes"),
+      vmHwmBytes: peak(berth.restoreRss, "vmHwmBytes"),
+      rawRuns: raw.restoreMs,
+      rawToolCpuSeconds: raw.restoreCpu,
+      berthRuns: berth.restoreMs,
+      berthJobMs: berth.restoreServerMs,
+      rss: berth.restoreRss,
+    },
+  };
+  const pass = (ok) => (ok ? "ok" : "MISSED");
+  console.log(`\nBackup and restore of a managed Postgres dependency: database ${GiB(databaseSize)} (${databaseSize} bytes; ${rows.toLocaleString("en")} event rows, filled in ${secs(fillMs)})`);
+  console.log(`raw = pg_dump -Fc -f / pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction from the file; ratio = Berth ÷ raw; ${ROUNDS === 1 ? "one run each" : `best of ${ROUNDS} interleaved runs each`}`);
+  console.log(`Berth time is API call → Watch reports succeeded; RSS is the Berth server process (jobs run inside it), sampled every 100 ms; VmHWM ${berth.backupRss[0].vmHwmIsPhasePeak ? "reset at the start of each job" : "is the lifetime peak"}\n`);
+  console.log("operation  raw time  Berth time  ratio  target          RSS at start  peak RSS sampled / VmHWM  RSS target");
+  for (const [name, r] of Object.entries(results)) {
+    console.log(
+      `${name.padEnd(9)}  ${secs(r.rawMs).padStart(8)}  ${secs(r.berthMs).padStart(10)}  ${r.ratio.toFixed(2)}×  ≤ ${r.target.toFixed(2)}× ${pass(r.ratio <= r.target).padEnd(6)}  ${MiB(Math.min(...r.rss.map((x) => x.startRssBytes))).padStart(12)}  ${MiB(r.peakRssBytes).padStart(11)} / ${MiB(r.vmHwmBytes).padStart(10)}  < 200 MiB ${pass(Math.max(r.peakRssBytes, r.vmHwmBytes) < TARGETS.workerRssBytes)}`,
+    );
+  }
+  console.log(`\nsizes: database ${MiB(databaseSize)}, raw pg_dump -Fc file ${MiB(rawDumpBytes)}, Berth artifact ${MiB(Number(lastBackup.sizeBytes))} (gzip + AES-GCM over the same -Fc stream)`);
+  const runs = (list) => list.map(secs).join(", ");
+  console.log(`all runs: raw pg_dump ${runs(raw.dumpMs)}; Berth backup ${runs(berth.backupMs)}; raw pg_restore ${runs(raw.restoreMs)}; Berth restore ${runs(berth.restoreMs)}`);
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const serverCpu = (list) => median(list.map((r) => r.serverCpuSeconds)).toFixed(1);
+  const toolCpu = (list) => median(list.map((r) => r.toolCpuSeconds)).toFixed(1);
+  console.log(`CPU seconds (median per run; 2 cores): pg_dump alone ${median(raw.dumpCpu).toFixed(1)} | Berth backup: pg_dump ${toolCpu(berth.backupRss)} + Berth server ${serverCpu(berth.backupRss)}; pg_restore alone ${median(raw.restoreCpu).toFixed(1)} | Berth restore: pg_restore ${toolCpu(berth.restoreRss)} + Berth server ${serverCpu(berth.restoreRss)} (Postgres backend CPU not counted)`);
+  console.log(`diagnostics: Berth job time (server) backup ${berth.backupServerMs.map(secs).join(", ")}, restore ${berth.restoreServerMs.map(secs).join(", ")}; sha256 read of the artifact alone ${secs(checksumReadMs)}`);
+
+  mkdirSync(`${root}test/bench/results`, { recursive: true });
+  const out = `${root}test/bench/results/backup.json`;
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        when: new Date().toISOString(),
+        requestedGb: GB,
+        rounds: ROUNDS,
+        database: { sizeBytes: databaseSize, eventRows: rows, tables: tableSizes.map((t) => ({ name: t.relname, bytes: Number(t.bytes) })), fillMs },
+        targets: TARGETS,
+        results,
+        sizes: { rawDumpBytes, berthArtifactBytes: Number(lastBackup.sizeBytes) },
+        diagnostics: { artifactChecksumReadMs: checksumReadMs },
+        totalMs: performance.now() - started,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nwrote ${out}`);
+} finally {
+  // Delete through the API first (backups, then the dependency drops its database and role) …
+  for (const id of backupIds) await client?.backup.deleteBackup({ id, requestId: `bench-del-${id}` }).catch((error) => log(`delete ${id}: ${error.message}`));
+  if (dependencyId) await client?.dependency.deleteDependency({ id: dependencyId, requestId: `bench-d-${suffix}` }).catch((error) => log(`delete ${dependencyId}: ${error.message}`));
+  client?.close();
+  internal?.close();
+  if (server) {
+    const exited = new Promise((resolve) => server.child.once("exit", resolve));
+    server.child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  }
+  // … then make sure: whatever the API left, and Berth's own database, streams and directories.
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  if (dependencyId) {
+    const name = `berth_${dependencyId.toLowerCase()}`;
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`DROP ROLE IF EXISTS "${name}"`);
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+  const nc = await connect({ servers: NATS });
+  const jsm = await jetstreamManager(nc);
+  for (const stream of [`BENCH${suffix.toUpperCase()}_EVENTS`, `BENCH${suffix.toUpperCase()}_JOBS`]) await jsm.streams.delete(stream).catch(() => undefined);
+  await nc.close();
+  rmSync(artifactDir, { recursive: true, force: true });
+  rmSync(scratchDir, { recursive: true, force: true });
+  rmSync(configPath, { force: true });
+}
