@@ -24,7 +24,7 @@ const GB = Number(process.env.BENCH_BACKUP_GB ?? 1);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_BACKUP_ROUNDS ?? 2));
 const TARGET_BYTES = Math.round(GB * 1024 ** 3);
 const BATCH_ROWS = 250_000;
-const TARGETS = { backupRatio: 1.1, restoreRatio: 1.1, workerRssBytes: 200 * 1024 * 1024 } // RSS: 200 MiB;
+const TARGETS = { backupRatio: 1.1, restoreRatio: 1.1, workerRssBytes: 200 * 1024 * 1024 }; // RSS limit: 200 MiB
 const JOB_TIMEOUT_MS = 3_600_000;
 
 const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -334,7 +334,7 @@ try {
       `${name.padEnd(9)}  ${secs(r.rawMs).padStart(8)}  ${secs(r.berthMs).padStart(10)}  ${r.ratio.toFixed(2)}×  ≤ ${r.target.toFixed(2)}× ${pass(r.ratio <= r.target).padEnd(6)}  ${MiB(Math.min(...r.rss.map((x) => x.startRssBytes))).padStart(12)}  ${MiB(r.peakRssBytes).padStart(11)} / ${MiB(r.vmHwmBytes).padStart(10)}  < 200 MiB ${pass(Math.max(r.peakRssBytes, r.vmHwmBytes) < TARGETS.workerRssBytes)}`,
     );
   }
-  console.log(`\nsizes: database ${MiB(databaseSize)}, raw pg_dump -Fc file ${MiB(rawDumpBytes)}, Berth artifact ${MiB(Number(lastBackup.sizeBytes))} (gzip + AES-GCM over the same -Fc stream)`);
+  console.log(`\nsizes: database ${MiB(databaseSize)}, raw pg_dump -Fc file ${MiB(rawDumpBytes)}, Berth artifact ${MiB(Number(lastBackup.sizeBytes))} (gzip, AES-256-GCM sealed)`);
   const runs = (list) => list.map(secs).join(", ");
   console.log(`all runs: raw pg_dump ${runs(raw.dumpMs)}; Berth backup ${runs(berth.backupMs)}; raw pg_restore ${runs(raw.restoreMs)}; Berth restore ${runs(berth.restoreMs)}`);
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
