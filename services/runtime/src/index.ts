@@ -8,7 +8,7 @@ export { bindHandlers, toServiceError } from "./grpc/edge.js";
 export type { CallContext, Handlers, EdgeOptions } from "./grpc/edge.js";
 export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService } from "./grpc/server.js";
-export { createKnex, ensureDatabase, migrateSchema } from "./db/knex.js";
+export { createKnex, ensureDatabase, isUniqueViolation, migrateSchema } from "./db/knex.js";
 export type { Knex, Migration } from "./db/knex.js";
 export { createOutboxTable, recordEvent, recordJob, OutboxRelay } from "./outbox.js";
 export type { EventEnvelope } from "./outbox.js";

@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { isUniqueViolation, type Knex } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -100,10 +100,7 @@ function patchOf(changes: Record<string, unknown>, db: Db): Record<string, unkno
   return patch;
 }
 
-export function uniqueViolation(error: unknown, constraint: string): boolean {
-  const pgError = error as { code?: string; constraint?: string };
-  return pgError.code === "23505" && pgError.constraint === constraint;
-}
+export const uniqueViolation = isUniqueViolation;
 
 /** SQL for berth_backup. The only code that knows its columns. */
 export const store = {

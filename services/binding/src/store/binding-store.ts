@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { isUniqueViolation, type Knex } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 export type BindingState = "active" | "unbound";
@@ -93,9 +93,8 @@ export const bindingStore = {
         .returning("*");
       return fromRow(row as Row);
     } catch (error) {
-      const pgError = error as { code?: string; constraint?: string };
-      if (pgError.code === "23505" && pgError.constraint === "bindings_active_target") return "target_taken";
-      if (pgError.code === "23505" && pgError.constraint === "bindings_request_id_unique") return "request_id_taken";
+      if (isUniqueViolation(error, "bindings_active_target")) return "target_taken";
+      if (isUniqueViolation(error, "bindings_request_id_unique")) return "request_id_taken";
       throw error;
     }
   },

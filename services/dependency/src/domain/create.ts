@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { assertNoViolations, BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
+import { assertNoViolations, BerthError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
 import { dependencyStore, type NewDependency } from "../store/dependency-store.js";
 import type { DependencyRecord } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
@@ -164,8 +164,7 @@ async function findReplay(ctx: DependencyContext, requestId: string, print: stri
 
 /** Two concurrent calls with one request id: the loser of the unique race returns the winner's record. */
 async function replayOnRace(ctx: DependencyContext, error: unknown, requestId: string, print: string): Promise<DependencyRecord> {
-  const pgError = error as { code?: string; constraint?: string };
-  if (requestId && pgError.code === "23505" && pgError.constraint === "dependencies_request_id_unique") {
+  if (requestId && isUniqueViolation(error, "dependencies_request_id_unique")) {
     const replay = await findReplay(ctx, requestId, print);
     if (replay) return replay;
   }

@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { isUniqueViolation, type Knex } from "@berth/runtime";
 import type { DependencyRecord, DependencyState } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
@@ -96,7 +96,6 @@ export interface ListFilter {
   afterSeq?: string;
 }
 
-const UNIQUE_VIOLATION = "23505";
 
 /** SQL for berth_dependency.dependencies. The only code that knows its columns. */
 export const dependencyStore = {
@@ -123,8 +122,7 @@ export const dependencyStore = {
         .returning("*");
       return fromRow(row as Row);
     } catch (error) {
-      const pgError = error as { code?: string; constraint?: string };
-      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === "dependencies_live_name") return "name_taken";
+      if (isUniqueViolation(error, "dependencies_live_name")) return "name_taken";
       throw error;
     }
   },

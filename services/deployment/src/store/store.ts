@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { isUniqueViolation, type Knex } from "@berth/runtime";
 import type {
   DeploymentEventRecord,
   DeploymentEventType,
@@ -66,10 +66,7 @@ function event(row: Row): DeploymentEventRecord {
   };
 }
 
-export function uniqueViolation(error: unknown, constraint: string): boolean {
-  const pgError = error as { code?: string; constraint?: string };
-  return pgError.code === "23505" && pgError.constraint === constraint;
-}
+export const uniqueViolation = isUniqueViolation;
 
 /** SQL for berth_deployment. The only code that knows its columns. */
 export const store = {

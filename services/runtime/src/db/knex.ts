@@ -71,3 +71,9 @@ export async function migrateSchema(databaseUrl: string, knex: Knex, schema: str
     await lock.end();
   }
 }
+
+/** True when `error` is Postgres' unique_violation (23505) on the named constraint. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const pgError = error as { code?: string; constraint?: string };
+  return pgError.code === "23505" && pgError.constraint === constraint;
+}
