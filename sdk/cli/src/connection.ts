@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createBerthClient, type BerthClient } from "@berth/client";
 import { berthHome, readDevCredentials, readDevServerInfo } from "@berth/host";
 import { EXIT } from "./exit-codes.js";
@@ -7,6 +8,7 @@ export interface ConnectionFlags {
   server?: string;
   token?: string;
   tls?: boolean;
+  caFile?: string;
 }
 
 /**
@@ -28,5 +30,6 @@ export function connect(flags: ConnectionFlags): BerthClient {
   if (!token) {
     throw new CliError("no token: pass --token (or set BERTH_TOKEN)", "token_not_configured", EXIT.auth);
   }
-  return createBerthClient({ address, token, tls: flags.tls });
+  const caFile = flags.caFile ?? process.env.BERTH_CA_FILE;
+  return createBerthClient({ address, token, tls: flags.tls || Boolean(caFile), caPem: caFile ? readFileSync(caFile) : undefined });
 }

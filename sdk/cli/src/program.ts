@@ -12,7 +12,8 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .option("--server <host:port>", "Berth server (env BERTH_SERVER; default: the running `berth dev`)")
     .option("--token <token>", "bearer token (env BERTH_TOKEN; default: the dev server's admin token)")
-    .option("--tls", "connect with TLS", false)
+    .option("--tls", "connect with TLS (system CA roots)", false)
+    .option("--ca-file <pem>", "connect with TLS, trusting this CA (env BERTH_CA_FILE)")
     .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText(

@@ -39,6 +39,8 @@ export interface ConnectionOptions {
   token: string;
   /** Use TLS (system roots). Default false. */
   tls?: boolean;
+  /** PEM of the CA that signed the server's certificate (private CAs); implies TLS. Default: system roots. */
+  caPem?: Buffer;
   /** Default deadline for unary calls. Default 30 s. */
   timeoutMs?: number;
 }
@@ -107,6 +109,6 @@ function authMetadata(token: string): Metadata {
 }
 
 export function createChannel(options: ConnectionOptions): Client {
-  const creds: ChannelCredentials = options.tls ? credentials.createSsl() : credentials.createInsecure();
+  const creds: ChannelCredentials = options.tls || options.caPem ? credentials.createSsl(options.caPem ?? null) : credentials.createInsecure();
   return new Client(options.address, creds, { "grpc.keepalive_time_ms": 30_000 });
 }

@@ -53,6 +53,8 @@ export const hostConfigSchema = z
       .object({ dependency: z.string().min(1).optional(), binding: z.string().min(1).optional(), deployment: z.string().min(1).optional(), backup: z.string().min(1).optional() })
       .strict()
       .default({}),
+    /** Serve gRPC over TLS (recommended whenever listen is not loopback). Peers then connect with TLS, trusting caFile (or system roots). */
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() }).strict().optional(),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     shutdownGraceMs: z.number().int().min(0).default(10_000),
     // Each realization job holds a pooled connection (pool max 10): keep headroom for RPCs.

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { importedProvider } from "@berth/provider-imported";
 import { postgresProvider } from "@berth/provider-postgres";
 import { redisProvider } from "@berth/provider-redis";
@@ -60,7 +61,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     if (!address) throw new Error(`no address for the ${service} service`);
     let client = peerClients.get(address);
     if (!client) {
-      client = createBerthClient({ address, token: config.internalToken });
+      client = createBerthClient({ address, token: config.internalToken, tls: Boolean(config.tls), caPem: config.tls?.caFile ? readFileSync(config.tls.caFile) : undefined });
       peerClients.set(address, client);
     }
     return client;
@@ -137,12 +138,18 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
       port: config.listen.port,
       services: services.flatMap((s) => s.grpcServices),
       log,
+      tls: config.tls ? { certPem: readFileSync(config.tls.certFile), keyPem: readFileSync(config.tls.keyFile) } : undefined,
     });
+    if (!config.tls && !["127.0.0.1", "::1", "localhost"].includes(config.listen.host)) {
+      log.warn({ listen: config.listen.host }, "serving gRPC without TLS on a non-loopback address: tokens and connection URLs cross the network in clear; configure tls");
+    }
   } catch (error) {
     await closeAll();
     throw error;
   }
-  selfAddress = server.address;
+  // Calls to this process's own services go to loopback (a wildcard listen address is not dialable,
+  // and a TLS certificate then needs to cover 127.0.0.1).
+  selfAddress = ["0.0.0.0", "::", "[::]"].includes(config.listen.host) ? `127.0.0.1:${server.port}` : server.address;
   log.info({ services: config.services, messaging: messaging.kind }, "berth started");
 
   let stopping: Promise<void> | undefined;

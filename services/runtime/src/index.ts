@@ -7,7 +7,7 @@ export type { Access, Caller, Tokens } from "./grpc/auth.js";
 export { bindHandlers, toServiceError } from "./grpc/edge.js";
 export type { CallContext, Handlers, EdgeOptions } from "./grpc/edge.js";
 export { startGrpcServer } from "./grpc/server.js";
-export type { GrpcServerHandle, RegisteredService } from "./grpc/server.js";
+export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";
 export { createKnex, ensureDatabase, isUniqueViolation, migrateSchema } from "./db/knex.js";
 export type { Knex, Migration } from "./db/knex.js";
 export { createOutboxTable, recordEvent, recordJob, OutboxRelay } from "./outbox.js";

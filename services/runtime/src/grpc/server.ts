@@ -23,7 +23,12 @@ export interface GrpcServerHandle {
 }
 
 /** Starts a gRPC server with health checking and reflection for every registered service. */
-export async function startGrpcServer(options: { host: string; port: number; services: RegisteredService[]; log: Logger }): Promise<GrpcServerHandle> {
+export interface ServerTls {
+  certPem: Buffer;
+  keyPem: Buffer;
+}
+
+export async function startGrpcServer(options: { host: string; port: number; services: RegisteredService[]; log: Logger; tls?: ServerTls }): Promise<GrpcServerHandle> {
   const server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
   const health = new HealthImplementation({ "": "SERVING" });
   for (const service of options.services) {
@@ -35,7 +40,10 @@ export async function startGrpcServer(options: { host: string; port: number; ser
   reflection.addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(
+      `${options.host}:${options.port}`,
+      options.tls ? ServerCredentials.createSsl(null, [{ cert_chain: options.tls.certPem, private_key: options.tls.keyPem }], false) : ServerCredentials.createInsecure(),
+      (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
