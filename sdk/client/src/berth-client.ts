@@ -7,6 +7,8 @@ import { DependencyServiceService } from "./gen/berth/dependency/v1/dependency_s
 import { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
 import { DeploymentServiceService } from "./gen/berth/deployment/v1/deployment_service.js";
 import { ProviderServiceService } from "./gen/berth/provider/v1/provider.js";
+import type { Dependency } from "./gen/berth/dependency/v1/dependency.js";
+import { isBerthApiError } from "./errors.js";
 import { createChannel, createPromiseClient, type ConnectionOptions, type PromiseClient } from "./typed-client.js";
 
 /** Typed clients for every Berth service over one channel. `…Internal` clients need the internal service token. */
@@ -43,4 +45,14 @@ export function createBerthClient(options: ConnectionOptions): BerthClient {
     backupInternal: client(BackupInternalServiceService),
     close: () => channel.close(),
   };
+}
+
+/** A dependency by id, or undefined when the dependency service says it does not exist. */
+export async function findDependency(client: BerthClient, id: string): Promise<Dependency | undefined> {
+  try {
+    return (await client.dependency.getDependency({ id })).dependency;
+  } catch (error) {
+    if (isBerthApiError(error) && error.reason === "dependency_not_found") return undefined;
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-export { createBerthClient } from "./berth-client.js";
+export { createBerthClient, findDependency } from "./berth-client.js";
 export type { BerthClient } from "./berth-client.js";
 export { createPromiseClient, createChannel } from "./typed-client.js";
 export type { PromiseClient, ConnectionOptions, CallOverrides, ResponseStream } from "./typed-client.js";

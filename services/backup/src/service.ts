@@ -1,4 +1,4 @@
-import { BackupInternalServiceService, BackupServiceService, isBerthApiError, type BerthClient } from "@berth/client";
+import { BackupInternalServiceService, BackupServiceService, findDependency, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import { bindHandlers, migrateSchema, OutboxRelay, type JobConsumer, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
@@ -36,14 +36,7 @@ export interface BackupService {
 
 function dependencyPeer(peers: () => BerthClient): DependencyPeer {
   return {
-    async get(id) {
-      try {
-        return (await peers().dependency.getDependency({ id })).dependency;
-      } catch (error) {
-        if (isBerthApiError(error) && error.reason === "dependency_not_found") return undefined;
-        throw error;
-      }
-    },
+    get: (id) => findDependency(peers(), id),
     async resolve(secretRef, purpose) {
       return (await peers().dependencyInternal.resolveConnectionSecret({ secretRef, purpose })).connectionUrl;
     },

@@ -1,4 +1,4 @@
-import { BindingInternalServiceService, BindingServiceService, isBerthApiError, type BerthClient } from "@berth/client";
+import { BindingInternalServiceService, BindingServiceService, findDependency, type BerthClient } from "@berth/client";
 import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
 import type { BindingContext, DependencyLookup } from "./domain/context.js";
 import { migrations, SCHEMA } from "./migrations.js";
@@ -25,14 +25,7 @@ export interface BindingService {
 /** Dependencies as the binding service may see them: through the dependency service's RPCs. */
 function dependencyLookup(peers: () => BerthClient): DependencyLookup {
   return {
-    async get(id) {
-      try {
-        return (await peers().dependency.getDependency({ id })).dependency;
-      } catch (error) {
-        if (isBerthApiError(error) && error.reason === "dependency_not_found") return undefined;
-        throw error;
-      }
-    },
+    get: (id) => findDependency(peers(), id),
   };
 }
 

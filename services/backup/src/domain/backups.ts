@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { PassThrough, Transform } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, recordJob, watchByPolling, type JobDelivery } from "@berth/runtime";
+import { progressCounter } from "../artifacts/progress.js";
 import { createSealStream } from "../artifacts/sealed-stream.js";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, safeJobReason, type BackupContext } from "./context.js";
@@ -79,25 +80,6 @@ export async function createBackup(
   }
 }
 
-/** Counts bytes into the record every half second, for Watch and progress bars. */
-function progressCounter(ctx: BackupContext, update: (bytes: number) => Promise<unknown>): Transform & { bytes(): number } {
-  let bytes = 0;
-  let last = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (Date.now() - last > 500) {
-        last = Date.now();
-        void update(bytes).catch(() => undefined);
-      }
-      callback(null, chunk);
-    },
-  }) as Transform & { bytes(): number };
-  counter.bytes = () => bytes;
-  void ctx;
-  return counter;
-}
-
 /**
  * The backup job: provider dump → gzip → per-chunk AES-256-GCM → artifact store.
  * The artifact becomes visible (and the backup `succeeded`) only after it was
@@ -120,7 +102,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
     secrets = secretPartsOfUrl(connectionUrl);
     const dataKey = randomBytes(32);
     const sealed = ctx.keyring.encrypt(dataKey.toString("base64"), `artifact:${backupId}`);
-    const counter = progressCounter(ctx, (bytes) => store.updateBackup(ctx.db, backupId, { bytesDone: bytes }));
+    const counter = progressCounter((bytes) => store.updateBackup(ctx.db, backupId, { bytesDone: bytes }));
     const sink = new PassThrough();
     const written = pipeline(sink, counter, createGzip({ level: 1 }), createSealStream(dataKey, `artifact:${backupId}`), writer.stream);
     written.catch(() => undefined); // awaited below on success; on failure the abort ends it

@@ -1,10 +1,11 @@
-import { PassThrough, Transform } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, recordJob, type JobDelivery } from "@berth/runtime";
+import { progressCounter } from "../artifacts/progress.js";
 import { createOpenStream } from "../artifacts/sealed-stream.js";
 import { store, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
@@ -95,27 +96,16 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
       ctx.keyring.decrypt({ keyId: backup.keyId, wrappedKey: backup.wrappedKey!, ciphertext: backup.sealedDataKey! }, `artifact:${backup.id}`),
       "base64",
     );
-    let bytes = 0;
-    let last = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length;
-        if (Date.now() - last > 500) {
-          last = Date.now();
-          void store.updateRestore(ctx.db, restoreId, { bytesRestored: bytes }).catch(() => undefined);
-        }
-        callback(null, chunk);
-      },
-    });
+    const counter = progressCounter((bytes) => store.updateRestore(ctx.db, restoreId, { bytesRestored: bytes }));
     const source = new PassThrough();
     const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), createGunzip({ chunkSize: 256 * 1024 }), counter, source);
     await Promise.all([reading, provider.restore({ kind: dependency.kind, connectionUrl, source, format: backup.format, signal: job.signal })]);
     await ctx.db.transaction(async (trx) => {
-      const record = await store.updateRestore(trx, restoreId, { status: "succeeded", statusReason: "", bytesRestored: bytes, endedAt: new Date() });
+      const record = await store.updateRestore(trx, restoreId, { status: "succeeded", statusReason: "", bytesRestored: counter.bytes(), endedAt: new Date() });
       await recordEvent(trx, "backup.restore.succeeded", restoreEventData(record));
     });
     ctx.relay.kick();
-    log.info({ bytes }, "restore succeeded");
+    log.info({ bytes: counter.bytes() }, "restore succeeded");
   } catch (error) {
     const reason = safeJobReason(error, secrets, log, "the restore");
     if (job.signal.aborted) throw error;

@@ -10,17 +10,7 @@ import type { DeploymentContext } from "./context.js";
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export interface ResourceInput {
-  requestId: string;
-  projectId: string;
-  environmentId: string;
-  name: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  healthUrl: string;
-  provenance: Record<string, string | number>;
-}
+export type ResourceInput = Omit<ResourceRecord, "id" | "seq" | "createdAt" | "updatedAt"> & { requestId: string };
 
 /** Resources are records: what to run, where, with which plain (non-secret) env. */
 export async function createResource(ctx: DeploymentContext, input: ResourceInput): Promise<ResourceRecord> {

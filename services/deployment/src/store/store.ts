@@ -7,6 +7,7 @@ import type {
   ResourceRecord,
   RuntimeTargetRecord,
 } from "./records.js";
+import { LIVE_DEPLOYMENT_STATES } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -182,18 +183,18 @@ export const store = {
   },
   /** Live deployments run by Berth processes on `host` other than `self` ("host:pid"). */
   async liveOnHostExcept(db: Db, host: string, self: string): Promise<Array<{ id: string; runner: string; workloadPgid: number | null }>> {
-    const rows = await db("deployments").select("id", "runner", "workload_pgid").whereIn("status", ["pending", "starting", "running"]).where("runner", "like", `${host}:%`).whereNot("runner", self);
+    const rows = await db("deployments").select("id", "runner", "workload_pgid").whereIn("status", LIVE_DEPLOYMENT_STATES).where("runner", "like", `${host}:%`).whereNot("runner", self);
     return rows.map((r: Row) => ({ id: r.id as string, runner: r.runner as string, workloadPgid: (r.workload_pgid as number | null) ?? null }));
   },
   /** Live deployments whose snapshot names the dependency (delete safety). */
   async liveDeploymentsReferencing(db: Db, dependencyId: string): Promise<DeploymentRecord[]> {
     const rows = await db("deployments")
-      .whereIn("status", ["pending", "starting", "running"])
+      .whereIn("status", LIVE_DEPLOYMENT_STATES)
       .whereRaw("snapshot @> ?::jsonb", [json([{ dependencyId }])]);
     return rows.map(deployment);
   },
   async countLive(db: Db, column: "resource_id" | "runtime_target_id", id: string): Promise<number> {
-    const row = await db("deployments").where(column, id).whereIn("status", ["pending", "starting", "running"]).count<{ count: string }>("* as count").first();
+    const row = await db("deployments").where(column, id).whereIn("status", LIVE_DEPLOYMENT_STATES).count<{ count: string }>("* as count").first();
     return Number(row?.count ?? 0);
   },
 
