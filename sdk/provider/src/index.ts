@@ -19,3 +19,5 @@ export type {
   RestoreRequest,
   ConnectionDescription,
 } from "./provider.js";
+export { dependencyObjectName } from "./names.js";
+export type { ObjectNameOptions } from "./names.js";

@@ -89,6 +89,11 @@ export interface ProbeRequest extends OperationContext {
 export interface BackupRequest extends OperationContext {
   kind: string;
   connectionUrl: string;
+  /**
+   * The dependency's safe metadata as realize (or describeConnection) returned it,
+   * e.g. the key prefix or bucket a managed dependency owns. Back up only that.
+   */
+  metadata?: SafeMetadata;
   /** Where the artifact bytes go; the provider ends it when done. */
   sink: Writable;
 }
@@ -100,6 +105,8 @@ export interface BackupResult {
 export interface RestoreRequest extends OperationContext {
   kind: string;
   connectionUrl: string;
+  /** As in BackupRequest: what the dependency owns; restore touches only that. */
+  metadata?: SafeMetadata;
   source: Readable;
   format: string;
 }

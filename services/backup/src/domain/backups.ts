@@ -106,7 +106,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
     const sink = new PassThrough();
     const written = pipeline(sink, counter, createGzip({ level: 1 }), createSealStream(dataKey, `artifact:${backupId}`), writer.stream);
     written.catch(() => undefined); // awaited below on success; on failure the abort ends it
-    const result = await provider.backup({ kind: dependency.kind, connectionUrl, sink, signal: job.signal });
+    const result = await provider.backup({ kind: dependency.kind, connectionUrl, metadata: dependency.metadata, sink, signal: job.signal });
     await written;
     const info = await writer.commit();
     const finished = await ctx.db.transaction(async (trx) => {

@@ -1,0 +1,2 @@
+// placeholder: filled in by the providers issue
+export {};

@@ -1,0 +1,39 @@
+import pg from "pg";
+import { runProviderConformance } from "@berth/provider-sdk/conformance";
+import { postgresProvider } from "../src/index.js";
+
+const ADMIN_URL = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Connects as `connectionUrl`'s user to the database `owner` names. */
+async function withClient<T>(connectionUrl: string, database: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = new URL(connectionUrl);
+  url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+runProviderConformance({
+  provider: postgresProvider,
+  kind: "postgres",
+  target: { name: "conformance", kind: "postgres", adminUrl: ADMIN_URL },
+  sample: {
+    write: (connectionUrl, owner, value) =>
+      withClient(connectionUrl, owner.database, async (client) => {
+        await client.query("CREATE TABLE IF NOT EXISTS conformance_sample (id int PRIMARY KEY, value text NOT NULL)");
+        await client.query("INSERT INTO conformance_sample VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", [value]);
+      }),
+    read: (connectionUrl, owner) =>
+      withClient(connectionUrl, owner.database, async (client) => {
+        const exists = await client.query("SELECT to_regclass('conformance_sample') AS t");
+        if (!exists.rows[0].t) return undefined;
+        const rows = await client.query<{ value: string }>("SELECT value FROM conformance_sample WHERE id = 1");
+        return rows.rows[0]?.value;
+      }),
+  },
+});
