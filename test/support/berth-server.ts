@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { databaseUrl, dropDatabase, NATS_URL, POSTGRES_ADMIN_URL, testSecrets, uniqueSuffix, adminQuery } from "./env.js";
 import { deleteStreams } from "./nats.js";
-import { startServerProcess, type ServerProcess } from "./server-process.js";
+import { startServerProcess, type ServerProcess, type ServerProcessOptions } from "./server-process.js";
 
 export interface TestDeployment {
   /** Where this deployment's backup artifacts are written. */
@@ -12,7 +12,7 @@ export interface TestDeployment {
   prefix: string;
   secrets: ReturnType<typeof testSecrets>;
   config(overrides?: Record<string, unknown>): Record<string, unknown>;
-  start(overrides?: Record<string, unknown>): Promise<ServerProcess>;
+  start(overrides?: Record<string, unknown>, options?: ServerProcessOptions): Promise<ServerProcess>;
   /** Drops the test database, realized databases/roles and NATS streams. */
   cleanup(): Promise<void>;
 }
@@ -43,7 +43,7 @@ export function testDeployment(): TestDeployment {
     prefix,
     secrets,
     config,
-    start: (overrides) => startServerProcess(config(overrides)),
+    start: (overrides, options) => startServerProcess(config(overrides), {}, options),
     async cleanup() {
       const rows = await adminQuery<{ id: string }>("SELECT id FROM berth_dependency.dependencies WHERE source = 'managed'", [], databaseUrl(databaseName)).catch(() => []);
       for (const { id } of rows) {

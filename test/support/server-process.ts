@@ -20,11 +20,20 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
+export interface ServerProcessOptions {
+  /**
+   * Working directory of `berth serve` (default: the test runner's). Plugins named by
+   * package in `providers` resolve from here first, as from an operator's install dir.
+   */
+  cwd?: string;
+}
+
 /** Runs `berth serve` from the built CLI with a config file, the way an operator would. */
-export async function startServerProcess(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServerProcess(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const configPath = join(tmpdir(), `berth-test-config-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(configPath, JSON.stringify({ listen: { host: "127.0.0.1", port: 0 }, ...config }), { mode: 0o600 });
   const child = spawn(process.execPath, [CLI, "serve", "--config", configPath], {
+    cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

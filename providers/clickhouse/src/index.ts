@@ -1,2 +1,2 @@
-// placeholder: filled in by the providers issue
-export {};
+export { clickhouseProvider } from "./provider.js";
+export { CLICKHOUSE_FORMAT } from "./dump-format.js";

@@ -1,2 +1,3 @@
-// placeholder: filled in by the providers issue
-export {};
+export { objectStorageProvider, createObjectStorageProvider, bucketNameFor } from "./provider.js";
+export type { ObjectStorageProviderOptions } from "./provider.js";
+export { OBJECTS_FORMAT } from "./artifact-format.js";

@@ -1,2 +1,2 @@
-// placeholder: filled in by the providers issue
-export {};
+export { opensearchProvider } from "./provider.js";
+export { OPENSEARCH_FORMAT } from "./dump-format.js";

@@ -1,5 +1,6 @@
 import { Command, Option, type ParseOptionsResult } from "commander";
 import { dependencyCommand } from "./commands/dependency.js";
+import { deployCommand, previewCommand } from "./commands/deploy.js";
 import { deploymentCommand } from "./commands/deployment.js";
 import { providerCommand } from "./commands/provider.js";
 import { resourceCommand } from "./commands/resource.js";
@@ -35,6 +36,8 @@ Start here:
   program.addCommand(resourceCommand());
   program.addCommand(runtimeTargetCommand());
   program.addCommand(deploymentCommand());
+  program.addCommand(deployCommand());
+  program.addCommand(previewCommand());
   program.addCommand(providerCommand());
   program.addCommand(devCommand());
   program.addCommand(serveCommand());

@@ -1,1 +1,32 @@
-export {};
+export { parseBerthConfig } from "./config/parse.js";
+export type { ParseBerthConfigOptions } from "./config/parse.js";
+export { loadBerthConfig } from "./config/load.js";
+export { BerthConfigError, isBerthConfigError, CONFIG_INVALID, CONFIG_SECRET_VALUE_FORBIDDEN } from "./config/problems.js";
+export type { ConfigProblem, ConfigProblemReason } from "./config/problems.js";
+export { berthConfigJsonSchema, renderBerthConfigJsonSchema, BERTH_CONFIG_SCHEMA_FILE } from "./config/json-schema.js";
+export { DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./config/types.js";
+export type {
+  BerthConfig,
+  RunDeclaration,
+  BindDeclaration,
+  BackupDeclaration,
+  DependencyDeclaration,
+  ManagedDependencyDeclaration,
+  ExistingDependencyDeclaration,
+  DependencyKind,
+  DependencySourceDeclaration,
+  PreviewLifecycle,
+} from "./config/types.js";
+export { deploy, DeployError } from "./reconcile/deploy.js";
+export type { DeployConfig } from "./reconcile/deploy.js";
+export { cleanupPreview } from "./reconcile/cleanup.js";
+export type { CleanupOptions, CleanupItem, CleanupResult } from "./reconcile/cleanup.js";
+export { configProvenance, scopedName } from "./reconcile/types.js";
+export type {
+  Change,
+  ChangeSubject,
+  DeployOptions,
+  DeployResult,
+  DeployTarget,
+  Kept,
+} from "./reconcile/types.js";

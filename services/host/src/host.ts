@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 import { importedProvider } from "@berth/provider-imported";
-import { postgresProvider } from "@berth/provider-postgres";
-import { redisProvider } from "@berth/provider-redis";
 import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore, S3ArtifactStore } from "@berth/backup-service";
 import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
 import { createBerthClient, type BerthClient } from "@berth/client";
@@ -22,6 +20,7 @@ import {
 } from "@berth/runtime";
 import type { HostConfig, ServiceName } from "./config.js";
 import { loadProviderPlugins } from "./plugins.js";
+import { BUILT_IN_PROVIDERS } from "./providers.js";
 
 export interface RunningHost {
   /** host:port the gRPC server listens on. */
@@ -44,6 +43,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     await messaging.close();
     throw error;
   });
+  const providers = [...BUILT_IN_PROVIDERS, ...plugins];
 
   const pools: Knex[] = [];
   const pool = (schema: string) => {
@@ -83,7 +83,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         db: pool(DEPENDENCY_SCHEMA),
         messaging,
         keyring,
-        providers: [postgresProvider, redisProvider, ...plugins],
+        providers,
         importer: importedProvider,
         targets: config.targets,
         tokens,
@@ -110,7 +110,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         messaging,
         keyring,
         artifacts: config.artifactS3 ? new S3ArtifactStore(config.artifactS3) : new LocalArtifactStore(config.artifactDir!),
-        providers: [postgresProvider, redisProvider, ...plugins],
+        providers,
         peers: peersFor("dependency"),
         tokens,
         log,

@@ -1,19 +1,49 @@
+import { isAbsolute, resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
+import { resolve as resolveModule } from "import-meta-resolve";
 import { isProviderError, validateProviderModule, type Provider } from "@berth/provider-sdk";
 import { ConfigError } from "./config.js";
 
 /**
- * Loads third-party providers by npm package name. A plugin that is missing,
- * malformed or built for another SDK major stops start-up with a clear error.
+ * Where a configured plugin lives. A path (absolute, or ./relative to the working
+ * directory) is loaded as is; a package name is resolved the way Node resolves an
+ * import, first from the working directory (a plugin installed next to Berth's
+ * config: `npm install @acme/berth-provider-x`), then from Berth's own install.
  */
-export async function loadProviderPlugins(names: string[]): Promise<Provider[]> {
+export function resolvePlugin(name: string, cwd = process.cwd()): string {
+  if (isAbsolute(name) || name.startsWith("./") || name.startsWith("../")) return pathToFileURL(resolvePath(cwd, name)).href;
+  const parents = [pathToFileURL(`${resolvePath(cwd)}/`).href, import.meta.url];
+  let lastError: unknown;
+  for (const parent of parents) {
+    try {
+      return resolveModule(name, parent);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Loads third-party providers by npm package name or path. A plugin that is
+ * missing, malformed or built for another SDK major stops start-up with a clear error.
+ */
+export async function loadProviderPlugins(names: string[], cwd = process.cwd()): Promise<Provider[]> {
   const providers: Provider[] = [];
   const problems: string[] = [];
   for (const name of names) {
     try {
-      providers.push(validateProviderModule(name, await import(name)));
+      providers.push(validateProviderModule(name, await import(resolvePlugin(name, cwd))));
     } catch (error) {
       if (isProviderError(error)) problems.push(`providers: ${error.message}`);
-      else problems.push(`providers: cannot load ${name} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); install it next to Berth`);
+      else {
+        const code = (error as NodeJS.ErrnoException).code;
+        problems.push(
+          code === "ERR_MODULE_NOT_FOUND"
+            ? `providers: cannot find ${name}; install it where Berth runs (npm install ${name}) or give a path to its entry file`
+            : `providers: cannot load ${name} (${code ?? (error as Error).message})`,
+        );
+      }
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

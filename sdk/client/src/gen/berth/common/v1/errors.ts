@@ -65,6 +65,13 @@ export enum ErrorReason {
   /** ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN - berth.yaml */
   ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN = 100,
   ERROR_REASON_CONFIG_INVALID = 101,
+  /**
+   * ERROR_REASON_CONFIG_CONFLICT - The environment holds a record that contradicts berth.yaml (another kind
+   * under the same name, a resource started differently); deploy changed nothing.
+   */
+  ERROR_REASON_CONFIG_CONFLICT = 102,
+  /** ERROR_REASON_PREVIEW_NOT_EPHEMERAL - Preview cleanup was asked of a config whose previews are not ephemeral. */
+  ERROR_REASON_PREVIEW_NOT_EPHEMERAL = 103,
   UNRECOGNIZED = -1,
 }
 
@@ -196,6 +203,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 101:
     case "ERROR_REASON_CONFIG_INVALID":
       return ErrorReason.ERROR_REASON_CONFIG_INVALID;
+    case 102:
+    case "ERROR_REASON_CONFIG_CONFLICT":
+      return ErrorReason.ERROR_REASON_CONFIG_CONFLICT;
+    case 103:
+    case "ERROR_REASON_PREVIEW_NOT_EPHEMERAL":
+      return ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -289,6 +302,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN";
     case ErrorReason.ERROR_REASON_CONFIG_INVALID:
       return "ERROR_REASON_CONFIG_INVALID";
+    case ErrorReason.ERROR_REASON_CONFIG_CONFLICT:
+      return "ERROR_REASON_CONFIG_CONFLICT";
+    case ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL:
+      return "ERROR_REASON_PREVIEW_NOT_EPHEMERAL";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

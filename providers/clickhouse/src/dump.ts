@@ -1,0 +1,187 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { isProviderError, ProviderError, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import {
+  CLICKHOUSE_FORMAT,
+  encodeChunk,
+  encodeHeader,
+  encodeTable,
+  endMarker,
+  endOfData,
+  MAX_CHUNK,
+  readArtifact,
+  type ArtifactTable,
+  type DumpHeader,
+  type TableRecord,
+} from "./dump-format.js";
+import { insert, query, select } from "./http.js";
+import { trailingException, TAIL_BYTES } from "./server-exception.js";
+import { listTables, resolveInnerTable, type TableInfo } from "./tables.js";
+import { parseConnection, type Connection } from "./urls.js";
+import { parseTabSeparated, qualified, quoteIdentifier } from "./sql.js";
+
+export { CLICKHOUSE_FORMAT };
+
+/**
+ * Streams every table of the dependency's database: tables first (schema, then
+ * their data as FORMAT Native), then views and materialized views in the order
+ * they were created, each materialized view followed by its inner table's data.
+ */
+export async function backup(request: BackupRequest): Promise<BackupResult> {
+  const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
+  const { endpoint, database } = connection;
+  const options = { database, signal: request.signal };
+  const serverVersion = (await query(endpoint, "SELECT version()", options)).trim();
+  const tables = await listTables(connection, request.signal);
+  request.progress?.(`backing up ${tables.length} tables`);
+  const sink = request.sink;
+  const write = async (chunk: Buffer) => {
+    if (!sink.write(chunk)) await once(sink, "drain", { signal: request.signal });
+  };
+  await write(encodeHeader({ database, serverVersion, dataFormat: "Native" } satisfies DumpHeader));
+  for (const table of backupOrder(tables)) {
+    if (request.signal.aborted) throw new ProviderError("internal", "backup aborted");
+    const innerOf = table.innerOf;
+    const create = innerOf ? undefined : parseShowCreate(await query(endpoint, `SHOW CREATE TABLE ${qualified(database, table.name)}`, options));
+    const record: TableRecord = { table: table.name, engine: table.engine, data: table.holdsData, ...(create ? { create } : {}), ...(innerOf ? { innerOf } : {}) };
+    await write(encodeTable(record));
+    if (record.data) {
+      await streamTableData(connection, table.name, request.signal, write);
+      await write(endOfData());
+    }
+  }
+  await write(endMarker());
+  sink.end();
+  return { format: CLICKHOUSE_FORMAT };
+}
+
+/** Data tables by name; then views in creation order, each materialized view followed by its inner table. */
+function backupOrder(tables: TableInfo[]): TableInfo[] {
+  const plain = tables.filter((t) => !t.isView && !t.innerOf).sort((x, y) => (x.name < y.name ? -1 : 1));
+  const views = tables.filter((t) => t.isView);
+  const ordered = [...plain];
+  for (const view of views) {
+    ordered.push(view);
+    ordered.push(...tables.filter((t) => t.innerOf === view.name));
+  }
+  return ordered;
+}
+
+/** SHOW CREATE TABLE answers one TabSeparated-escaped field. */
+function parseShowCreate(text: string): string {
+  const statement = parseTabSeparated(text)[0]?.[0];
+  if (!statement) throw new ProviderError("internal", "clickhouse answered SHOW CREATE TABLE with nothing");
+  return statement;
+}
+
+async function streamTableData(connection: Connection, table: string, signal: AbortSignal, write: (chunk: Buffer) => Promise<void>): Promise<void> {
+  const { endpoint, database } = connection;
+  const response = await select(endpoint, `SELECT * FROM ${qualified(database, table)} FORMAT Native`, { database, signal });
+  // Held back until the end, where a failed query leaves its exception text.
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  const emit = async (data: Buffer) => {
+    for (let at = 0; at < data.length; at += MAX_CHUNK) await write(encodeChunk(data.subarray(at, at + MAX_CHUNK)));
+  };
+  try {
+    for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
+      const chunk = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      while (held.length > 1 && heldBytes - held[0].length >= TAIL_BYTES) {
+        const oldest = held.shift()!;
+        heldBytes -= oldest.length;
+        await emit(oldest);
+      }
+    }
+  } catch (error) {
+    if (signal.aborted) throw new ProviderError("internal", "backup aborted");
+    throw new ProviderError("target_unavailable", `clickhouse broke off the data of table ${table}: ${(error as Error).message}`);
+  }
+  const tail = Buffer.concat(held);
+  held = [];
+  const failure = trailingException(tail);
+  if (failure) throw new ProviderError("internal", `clickhouse failed while reading table ${table}: ${failure}`);
+  if (tail.length > 0) await emit(tail);
+}
+
+/**
+ * In-place restore. The artifact is first spooled to a private temp file and read
+ * through once, so a truncated or foreign artifact is refused before anything is
+ * dropped. Then every table of the database is dropped, and the artifact's tables
+ * are created and filled in order: tables not in the backup end up gone.
+ */
+export async function restore(request: RestoreRequest): Promise<void> {
+  if (request.format !== CLICKHOUSE_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${CLICKHOUSE_FORMAT}`);
+  const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
+  const { endpoint, database } = connection;
+  const options = { database, signal: request.signal };
+  await query(endpoint, "SELECT 1", options);
+  const dir = await mkdtemp(join(tmpdir(), "berth-clickhouse-restore-"));
+  const spooled = join(dir, "artifact");
+  try {
+    await pipeline(request.source, createWriteStream(spooled, { mode: 0o600 }), { signal: request.signal });
+    let tableCount = 0;
+    for await (const item of readArtifact(createReadStream(spooled))) {
+      if (isHeader(item)) checkHeader(item, database);
+      else tableCount++;
+    }
+    request.progress?.(`dropping the tables of ${database}`);
+    await dropAllTables(connection, request.signal);
+    request.progress?.(`restoring ${tableCount} tables`);
+    for await (const item of readArtifact(createReadStream(spooled))) {
+      if (request.signal.aborted) throw new ProviderError("internal", "restore aborted");
+      if (isHeader(item)) continue;
+      await restoreTable(connection, item, request.signal);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function isHeader(item: DumpHeader | ArtifactTable): item is DumpHeader {
+  return "dataFormat" in item;
+}
+
+function checkHeader(header: DumpHeader, database: string): void {
+  if (header.dataFormat !== "Native") throw new ProviderError("corrupt_artifact", `unknown data format ${String(header.dataFormat)} in the ClickHouse dump`);
+  if (header.database !== database) {
+    throw new ProviderError("invalid_input", `this backup is of database ${header.database}; it restores in place only, not into ${database}`);
+  }
+}
+
+async function restoreTable(connection: Connection, { record, data }: ArtifactTable, signal: AbortSignal): Promise<void> {
+  const { endpoint, database } = connection;
+  if (record.create) await query(endpoint, record.create, { database, signal });
+  if (!record.data) return;
+  const target = record.innerOf ? await resolveInnerTable(connection, record.innerOf, signal) : record.table;
+  // An empty table has no Native bytes; an INSERT of nothing is skipped.
+  const iterator = data[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const body = async function* () {
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  };
+  try {
+    await insert(endpoint, `INSERT INTO ${qualified(database, target)} FORMAT Native`, body(), { database, signal });
+  } catch (error) {
+    if (!isProviderError(error)) throw error;
+    throw new ProviderError(error.code, `restoring the data of table ${record.table}: ${error.message}`);
+  }
+}
+
+/** Views first (a materialized view takes its inner table with it), then whatever is left. */
+async function dropAllTables(connection: Connection, signal: AbortSignal): Promise<void> {
+  const { endpoint, database } = connection;
+  for (const round of [true, false]) {
+    for (const table of await listTables(connection, signal)) {
+      if (round && !table.isView) continue;
+      await query(endpoint, `DROP TABLE IF EXISTS ${quoteIdentifier(database)}.${quoteIdentifier(table.name)}`, { database, signal });
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { importedProvider } from "@berth/provider-imported";
+import {
+  dependencyObjectName,
+  PROVIDER_SDK_VERSION,
+  ProviderError,
+  type ProbeRequest,
+  type Provider,
+  type RealizeRequest,
+  type RealizeResult,
+  type ReleaseRequest,
+} from "@berth/provider-sdk";
+import { backup, CLICKHOUSE_FORMAT, restore } from "./dump.js";
+import { isClickHouseError, query, type HttpEndpoint } from "./http.js";
+import { quoteIdentifier } from "./sql.js";
+import { userStoreFor } from "./users.js";
+import { parseAdminUrl, parseConnection } from "./urls.js";
+
+const UNKNOWN_DATABASE = 81;
+
+function checkKind(kind: string): void {
+  if (kind !== "clickhouse") throw new ProviderError("unsupported", `the clickhouse provider does not handle kind "${kind}"`);
+}
+
+async function serverVersion(admin: HttpEndpoint, signal: AbortSignal): Promise<string> {
+  return (await query(admin, "SELECT version()", { signal })).trim();
+}
+
+/**
+ * A database and a user allowed into it alone, both named `berth_<dependency id>`.
+ * The delivered URL is the HTTP interface: `http://user:password@host:8123/database`.
+ */
+async function realize(request: RealizeRequest): Promise<RealizeResult> {
+  checkKind(request.kind);
+  const name = dependencyObjectName(request.dependencyId);
+  const target = parseAdminUrl(request.target.adminUrl);
+  const password = randomBytes(24).toString("base64url");
+  const admin = { ...target.endpoint, secrets: [...target.endpoint.secrets, password] };
+  const version = await serverVersion(admin, request.signal);
+  const users = userStoreFor(target, version);
+  if (!target.endpoint.password) {
+    // url() runs on the server: a passwordless admin is reachable from every dependency user.
+    request.progress?.("warning: the target's admin user has no password, so any dependency user can reach all data through the url() table function");
+  }
+  request.progress?.("creating database");
+  await query(admin, `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(name)}`, { signal: request.signal });
+  request.progress?.(users.method === "sql" ? "creating user" : "writing the user's users.d file and waiting for the server to load it");
+  // Idempotent: a rerun gives the existing user a fresh password, and Berth stores the one returned.
+  await users.upsert(name, name, password, request.signal);
+  const url = new URL(`${target.protocol}//placeholder@${request.target.publicHost ?? target.hostname}:${target.port}/${name}`);
+  url.username = name;
+  url.password = password;
+  const connectionUrl = url.toString();
+  return { connectionUrl, metadata: importedProvider.describeConnection(request.kind, connectionUrl).metadata };
+}
+
+async function release(request: ReleaseRequest): Promise<void> {
+  checkKind(request.kind);
+  const name = dependencyObjectName(request.dependencyId);
+  const target = parseAdminUrl(request.target.adminUrl);
+  const version = await serverVersion(target.endpoint, request.signal);
+  request.progress?.("removing user");
+  await userStoreFor(target, version).remove(name, request.signal);
+  request.progress?.("dropping database");
+  await query(target.endpoint, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`, { signal: request.signal });
+}
+
+async function probe(request: ProbeRequest): Promise<void> {
+  const { endpoint, database } = parseConnection(request.kind, request.connectionUrl);
+  try {
+    await query(endpoint, "SELECT 1", { database, signal: request.signal, timeoutMs: 10_000 });
+  } catch (error) {
+    if (isClickHouseError(error, UNKNOWN_DATABASE)) throw new ProviderError("not_found", `clickhouse has no database ${database}`);
+    throw error;
+  }
+}
+
+/** Managed ClickHouse over its HTTP interface: realize, release, probe, native backup and in-place restore. */
+export const clickhouseProvider: Provider = {
+  manifest: {
+    name: "@berth/provider-clickhouse",
+    version: "0.1.0",
+    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
+    kinds: ["clickhouse"],
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: CLICKHOUSE_FORMAT },
+  },
+  describeConnection: (kind, connectionUrl) => {
+    checkKind(kind);
+    return importedProvider.describeConnection(kind, connectionUrl);
+  },
+  realize,
+  release,
+  probe,
+  backup,
+  restore,
+};

@@ -1,0 +1,136 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { finished } from "node:stream/promises";
+import { ProviderError, type RestoreRequest } from "@berth/provider-sdk";
+import { openConnection, writeTo } from "./connection.js";
+import { OPENSEARCH_FORMAT, readDump, type DocRecord, type IndexRecord } from "./dump-format.js";
+import { errorDetail, type OpenSearchHttp } from "./http.js";
+import { deleteIndices, indicesUnder, refreshIndices } from "./indices.js";
+
+const BULK_DOCUMENTS = 1000;
+const BULK_BYTES = 5 * 1024 * 1024;
+
+/**
+ * In-place restore. The artifact is first checked end to end while it is
+ * spooled to a private temp file, so a corrupt or truncated one changes
+ * nothing. Then every index under the prefix is deleted (so indices created
+ * after the backup are gone), each backed-up index is created again with its
+ * settings, mappings and aliases, its documents are bulk-indexed, and all are
+ * refreshed. An artifact taken under another prefix is mapped onto this one.
+ */
+export async function restore(request: RestoreRequest): Promise<void> {
+  if (request.format !== OPENSEARCH_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OPENSEARCH_FORMAT}`);
+  const { http, prefix } = openConnection(request.connectionUrl, request.metadata, request.signal);
+  const dir = await mkdtemp(join(tmpdir(), "berth-opensearch-restore-"));
+  try {
+    const spool = join(dir, "artifact.ndjson");
+    request.progress?.("checking the artifact");
+    await spoolChecked(request, spool);
+    request.progress?.("deleting the current indices");
+    await deleteIndices(http, (await indicesUnder(http, prefix)).keys());
+    await applyDump(http, spool, prefix, request);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function spoolChecked(request: RestoreRequest, path: string): Promise<void> {
+  const file = createWriteStream(path, { mode: 0o600 });
+  let failure: Error | undefined;
+  // Kept rather than thrown from an event: a write still in flight when a bad record stops the loop fails late.
+  file.on("error", (error) => (failure ??= error));
+  try {
+    for await (const { line } of readDump(request.source)) {
+      if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
+      if (failure) break;
+      await writeTo(file, `${line}\n`);
+    }
+    file.end();
+    await finished(file).catch(() => undefined);
+    if (failure) throw new ProviderError("internal", `cannot spool the artifact to a temp file: ${failure.message}`, { cause: failure });
+  } finally {
+    file.destroy();
+  }
+}
+
+async function applyDump(http: OpenSearchHttp, spool: string, prefix: string, request: RestoreRequest): Promise<void> {
+  let fromPrefix = prefix;
+  const rename = (name: string) => (name.startsWith(fromPrefix) ? prefix + name.slice(fromPrefix.length) : name);
+  const created: string[] = [];
+  const bulk = new BulkBatch(http);
+  for await (const { record } of readDump(createReadStream(spool))) {
+    if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
+    switch (record.type) {
+      case "header":
+        fromPrefix = record.prefix;
+        break;
+      case "index":
+        await bulk.flush();
+        request.progress?.(`restoring index ${rename(record.name)}`);
+        await createIndex(http, rename(record.name), record, rename);
+        created.push(rename(record.name));
+        break;
+      case "doc":
+        await bulk.add(rename(record.index), record);
+        break;
+      case "end":
+        await bulk.flush();
+        request.progress?.("refreshing restored indices");
+        await refreshIndices(http, created);
+        break;
+    }
+  }
+}
+
+async function createIndex(http: OpenSearchHttp, name: string, record: IndexRecord, rename: (name: string) => string): Promise<void> {
+  const aliases = Object.fromEntries(Object.entries(record.aliases).map(([alias, definition]) => [rename(alias), definition]));
+  const reply = await http.call("PUT", `/${encodeURIComponent(name)}`, { json: { settings: record.settings, mappings: record.mappings, aliases } });
+  if (reply.status >= 200 && reply.status < 300) return;
+  if (/resource_already_exists_exception/.test(errorDetail(reply.body))) {
+    throw new ProviderError("internal", `index ${name} was created again while restoring (is an application still writing to it?); run the restore again once writes stop`);
+  }
+  throw http.failure(`creating index ${name}`, reply);
+}
+
+/** Collects `_bulk` index actions and sends them in batches of ~1000 documents / 5 MiB. */
+class BulkBatch {
+  private lines: string[] = [];
+  private documents = 0;
+  private bytes = 0;
+
+  constructor(private readonly http: OpenSearchHttp) {}
+
+  async add(index: string, doc: DocRecord): Promise<void> {
+    const action = JSON.stringify({ index: { _index: index, _id: doc.id, ...(doc.routing === undefined ? {} : { routing: doc.routing }) } });
+    const source = JSON.stringify(doc.source);
+    this.lines.push(action, source);
+    this.documents++;
+    this.bytes += action.length + source.length + 2;
+    if (this.documents >= BULK_DOCUMENTS || this.bytes >= BULK_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.documents === 0) return;
+    const body = `${this.lines.join("\n")}\n`;
+    const sent = this.documents;
+    this.lines = [];
+    this.documents = 0;
+    this.bytes = 0;
+    const reply = (await this.http.expect("POST", "/_bulk", { ndjson: body })) as BulkReply;
+    const items = reply?.items ?? [];
+    if (items.length !== sent) throw new ProviderError("internal", `OpenSearch answered ${items.length} bulk items for ${sent} documents`);
+    if (!reply.errors) return;
+    const failed = items.map((item) => item.index).find((result) => result?.error);
+    throw new ProviderError(
+      "internal",
+      `restoring document ${JSON.stringify(failed?._id)} into ${failed?._index} failed: ${failed?.status} ${this.http.redact(errorDetail({ error: failed?.error }))}`,
+    );
+  }
+}
+
+interface BulkReply {
+  errors?: boolean;
+  items?: Array<{ index?: { _index?: string; _id?: string; status?: number; error?: unknown } }>;
+}

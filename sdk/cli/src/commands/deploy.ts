@@ -1,0 +1,188 @@
+import { Command, Option } from "commander";
+import { ErrorReason, reasonCode } from "@berth/client";
+import { BerthConfigError, cleanupPreview, deploy, DeployError, loadBerthConfig, type BerthConfig, type CleanupResult, type DeployResult } from "@berth/deploy";
+import { EXIT } from "../exit-codes.js";
+import { CliError, printJson, printTable } from "../output.js";
+import { waitForDeployment } from "../wait.js";
+import { examples, timeoutOption, withClient } from "./common.js";
+
+const PREVIEW_ID = /^[a-z0-9][a-z0-9-]{0,30}$/;
+
+interface ScopeFlags {
+  project: string;
+  environment: string;
+  preview?: string;
+  config: string;
+  repository?: string;
+  dryRun: boolean;
+}
+
+function scopeOptions(command: Command): Command {
+  return command
+    .requiredOption("--project <id>", "project id, e.g. prj_shop")
+    .requiredOption("--environment <id>", "environment id, e.g. env_staging")
+    .option("--preview <id>", 'preview id, e.g. pr-42: names get a "-pr-42" suffix and records remember the preview')
+    .option("-f, --config <file>", "the repository config", "berth.yaml")
+    .addOption(
+      new Option("--repository <name>", "repository recorded in provenance, e.g. github.com/acme/shop (default: $GITHUB_REPOSITORY on GitHub Actions)").default(
+        process.env.GITHUB_REPOSITORY ? `github.com/${process.env.GITHUB_REPOSITORY}` : undefined,
+      ),
+    )
+    .option("--dry-run", "print the changes without making them", false);
+}
+
+/** berth.yaml, or a usage error listing every problem with its line, column and reason. */
+async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
+  if (flags.preview !== undefined && !PREVIEW_ID.test(flags.preview)) {
+    throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
+  }
+  try {
+    return await loadBerthConfig(flags.config);
+  } catch (error) {
+    if (error instanceof BerthConfigError) {
+      const reason = error.problems.some((p) => p.reason === "config_secret_value_forbidden") ? "config_secret_value_forbidden" : "config_invalid";
+      throw new CliError(error.message, reason, EXIT.usage);
+    }
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new CliError(`${flags.config} not found (pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID), EXIT.usage);
+    }
+    throw error;
+  }
+}
+
+function target(flags: ScopeFlags) {
+  return { projectId: flags.project, environmentId: flags.environment, preview: flags.preview, repository: flags.repository, actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? "" };
+}
+
+function deployFailure(error: unknown): never {
+  if (error instanceof DeployError) {
+    const exit = error.reason === "runtime_target_not_found" || error.reason === "resource_not_found" || error.reason === "dependency_not_found" ? EXIT.notFound : EXIT.precondition;
+    throw new CliError(error.message, error.reason, exit);
+  }
+  throw error;
+}
+
+const SUBJECT_LABEL: Record<string, [string, string]> = {
+  resource: ["resource", "resources"],
+  dependency: ["dependency", "dependencies"],
+  binding: ["binding", "bindings"],
+  "backup-policy": ["backup policy", "backup policies"],
+  deployment: ["deployment", "deployments"],
+};
+
+function printDeployResult(result: DeployResult, flags: ScopeFlags): void {
+  if (result.changes.length === 0) {
+    const counts = new Map<string, number>();
+    for (const kept of result.unchanged) counts.set(kept.subject, (counts.get(kept.subject) ?? 0) + 1);
+    const what = [...counts].map(([subject, n]) => `${n} ${SUBJECT_LABEL[subject][n === 1 ? 0 : 1]}`).join(", ");
+    process.stdout.write(`No changes: ${flags.config} is already deployed (${what} up to date).\n`);
+    return;
+  }
+  const verb = result.dryRun ? "would make" : "made";
+  process.stdout.write(`${result.dryRun ? "Dry run: " : ""}${verb} ${result.changes.length} change${result.changes.length === 1 ? "" : "s"}; ${result.unchanged.length} already up to date.\n`);
+  if (result.dryRun) process.stdout.write("Nothing was changed. Run without --dry-run to apply.\n");
+}
+
+export function deployCommand(): Command {
+  return scopeOptions(
+    new Command("deploy")
+      .description("make an environment match berth.yaml: provision, bind, set backup policies, then deploy (safe to re-run)")
+      .requiredOption("--server <srv>", "server (runtime target) id (srv_…) or name the resource runs on"),
+  )
+    .option("--no-wait", "return once the deployment is created instead of waiting until it runs")
+    .addOption(timeoutOption())
+    .addHelpText(
+      "after",
+      examples(
+        "berth deploy --project prj_shop --environment env_staging --server local",
+        "berth deploy --project prj_shop --environment env_staging --server local --dry-run",
+        "berth deploy --project prj_shop --environment env_preview --server local --preview pr-42 -o json",
+      ) +
+        "\n\nIn order: the resource (created from berth.yaml's run block if missing), each managed dependency\n" +
+        "(provisioned when none of that name exists), the bindings to the env vars berth.yaml names, backup\n" +
+        "policies (created, updated or disabled; deploy never runs a backup), then one deployment. A second run\n" +
+        "changes nothing and says so; a run that was interrupted finishes the work when started again.",
+    )
+    .action(
+      withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
+        const config = await readConfig(flags);
+        const json = flags.output === "json";
+        const result = await deploy(config, {
+          ...target(flags),
+          client,
+          server: flags.server,
+          dryRun: flags.dryRun,
+          readyTimeoutMs: flags.timeout,
+          onChange: json ? undefined : (change) => process.stdout.write(`${flags.dryRun ? "~" : "+"} ${change.summary}${change.id && !change.summary.includes(change.id) ? ` (${change.id})` : ""}\n`),
+          onProgress: json ? undefined : (message) => process.stderr.write(`  … ${message}\n`),
+        }).catch(deployFailure);
+        let exitCode: number = EXIT.ok;
+        let deploymentStatus: string | undefined;
+        const created = result.changes.find((c) => c.subject === "deployment" && c.id);
+        if (created && flags.wait) {
+          const settled = await waitForDeployment(client, created.id!, `deploying ${scopedResource(config, flags)} (${created.id})`, flags.timeout);
+          exitCode = settled.exitCode;
+          deploymentStatus = settled.deployment.status === undefined ? undefined : String(settled.deployment.status);
+        }
+        if (json) printJson({ ...result, deploymentStatus });
+        else printDeployResult(result, flags);
+        return exitCode;
+      }),
+    );
+}
+
+function scopedResource(config: BerthConfig, flags: ScopeFlags): string {
+  return flags.preview ? `${config.resource}-${flags.preview}` : config.resource;
+}
+
+function printCleanup(result: CleanupResult): void {
+  const rows = [
+    ...result.removed.map((item) => [result.dryRun ? "would remove" : "removed", item.subject, item.name, item.id, item.reason]),
+    ...result.kept.map((item) => ["kept", item.subject, item.name, item.id, item.reason]),
+  ];
+  if (rows.length === 0) {
+    process.stdout.write("Nothing to clean up: no records of this preview.\n");
+    return;
+  }
+  printTable(["RESULT", "KIND", "NAME", "ID", "WHY"], rows);
+  if (result.dryRun) process.stdout.write("Dry run: nothing was changed.\n");
+}
+
+export function previewCommand(): Command {
+  const preview = new Command("preview").description("ephemeral pull-request previews deployed from berth.yaml");
+  scopeOptions(preview.command("cleanup").description("remove a preview: stop it, unbind it, delete only the dependencies created for it"))
+    .addHelpText(
+      "after",
+      examples(
+        "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42",
+        "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42 --dry-run -o json",
+      ) +
+        "\n\nOnly dependencies whose provenance proves they were created from repository config for this preview\n" +
+        "are deleted. Shared, manually created or bound, imported and other previews' dependencies are kept, and\n" +
+        "the output says why. Needs `preview.lifecycle: ephemeral` in berth.yaml. Safe to re-run.",
+    )
+    .action(
+      withClient<ScopeFlags>(async (client, flags) => {
+        if (!flags.preview) throw new CliError("--preview is required, e.g. --preview pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
+        const config = await readConfig(flags);
+        if (config.preview?.lifecycle !== "ephemeral") {
+          throw new CliError(
+            `${flags.config} does not declare preview.lifecycle: ephemeral, so its previews are kept; nothing was changed`,
+            reasonCode(ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL),
+            EXIT.precondition,
+          );
+        }
+        const result = await cleanupPreview({
+          ...target(flags),
+          preview: flags.preview,
+          client,
+          dryRun: flags.dryRun,
+          onProgress: flags.output === "json" ? undefined : (message) => process.stderr.write(`  … ${message}\n`),
+        });
+        if (flags.output === "json") printJson(result);
+        else printCleanup(result);
+        return EXIT.ok;
+      }),
+    );
+  return preview;
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
+
+/** Resource names, as the deployment service accepts them. */
+export const RESOURCE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Dependency names, as the dependency service accepts them (no trailing "-"). */
+export const DEPENDENCY_NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Environment variable names a binding may target. */
+export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+export const BACKUP_DEFAULTS = { enabled: true, intervalHours: 24, retentionDays: 7, retryOnFailure: false } as const;
+/** Limits of the backup service's policy operation. */
+export const MAX_INTERVAL_HOURS = 24 * 366;
+export const MAX_RETENTION_DAYS = 3650;
+
+const NAME_RULE = "must be 1-63 lowercase letters, digits or -, starting with a letter and not ending with -";
+
+function isHttpUrlWithoutUserinfo(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return !url.username && !url.password;
+  } catch {
+    return true; // the url format check reports it
+  }
+}
+
+const run = z
+  .strictObject({
+    command: z.string().min(1, { error: "must not be empty" }).describe("Command line that starts the resource, e.g. `node server.js`. Required within `run`."),
+    cwd: z
+      .string()
+      .min(1, { error: "must not be empty" })
+      .optional()
+      .describe("Working directory for `command`. A relative path is relative to the directory of berth.yaml. Default: that directory."),
+    healthUrl: z
+      .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+      .refine(isHttpUrlWithoutUserinfo, { error: "must not contain a user name or password (user@host)" })
+      .optional()
+      .describe("http(s) URL that answers when the resource is healthy, e.g. http://127.0.0.1:8080/health. Must not contain userinfo."),
+  })
+  .describe("How the resource starts. `berth deploy` creates or updates the resource from it. Optional.");
+
+const bind = z
+  .strictObject({
+    env: z
+      .string()
+      .regex(ENV_VAR_NAME, { error: "must be an environment variable name: A-Z, 0-9 and _, not starting with a digit" })
+      .describe("Environment variable the dependency's connection is delivered in, e.g. DATABASE_URL. Two dependencies may not bind the same variable."),
+  })
+  .describe("How the resource receives the dependency. The connection secret itself never appears in berth.yaml.");
+
+const backup = z
+  .strictObject({
+    enabled: z.boolean().default(BACKUP_DEFAULTS.enabled).describe("Whether scheduled backups run. Default: true."),
+    intervalHours: z
+      .number()
+      .int({ error: "must be a whole number of hours" })
+      .min(1, { error: "must be at least 1" })
+      .max(MAX_INTERVAL_HOURS, { error: `must be at most ${MAX_INTERVAL_HOURS} (366 days)` })
+      .default(BACKUP_DEFAULTS.intervalHours)
+      .describe(`Hours between scheduled backups, 1 to ${MAX_INTERVAL_HOURS}. Default: 24.`),
+    retentionDays: z
+      .number()
+      .int({ error: "must be a whole number of days" })
+      .min(1, { error: "must be at least 1" })
+      .max(MAX_RETENTION_DAYS, { error: `must be at most ${MAX_RETENTION_DAYS}` })
+      .default(BACKUP_DEFAULTS.retentionDays)
+      .describe(`Days a scheduled backup is kept, 1 to ${MAX_RETENTION_DAYS}. Default: 7.`),
+    retryOnFailure: z.boolean().default(BACKUP_DEFAULTS.retryOnFailure).describe("Retry a failed scheduled backup with backoff. Default: false."),
+  })
+  .describe("Scheduled backup policy, only for `source: managed`. Deploy reconciles the policy; it never runs a backup or restore itself. Without this block the file declares no backup policy for the dependency.");
+
+const dependency = z
+  .strictObject({
+    kind: z.enum(DEPENDENCY_KINDS, { error: `must be one of ${DEPENDENCY_KINDS.join(", ")}` }).describe(`Dependency kind: ${DEPENDENCY_KINDS.join(", ")}.`),
+    source: z
+      .enum(DEPENDENCY_SOURCES, { error: `must be one of ${DEPENDENCY_SOURCES.join(", ")}` })
+      .default("managed")
+      .describe("`managed` (default): Berth provisions it. `existing`: bind a dependency that already exists in the environment, named by `name`."),
+    name: z
+      .string()
+      .regex(DEPENDENCY_NAME, { error: NAME_RULE })
+      .optional()
+      .describe("Name of the existing dependency to bind. Required with `source: existing`; not allowed with `source: managed`."),
+    bind,
+    backup: backup.optional(),
+  })
+  .describe("One dependency of the resource. Credentials, connection strings, provider accounts and backup handles are forbidden here.");
+
+const preview = z
+  .strictObject({
+    lifecycle: z
+      .enum(PREVIEW_LIFECYCLES, { error: `must be one of ${PREVIEW_LIFECYCLES.join(", ")}` })
+      .default("persistent")
+      .describe("`ephemeral`: `berth preview cleanup` deletes the preview's own config-created dependencies. `persistent` (default): kept."),
+  })
+  .describe("Preview environment behaviour. Default: { lifecycle: persistent }.");
+
+/**
+ * The structure of berth.yaml v1 (input side). Cross-field rules (name only with
+ * `existing`, backup only with `managed`, one env var per dependency) and the
+ * forbidden-content rules are checked by the parser, not by this schema.
+ */
+export const berthConfigSchema = z
+  .strictObject({
+    resource: z.string().regex(RESOURCE_NAME, { error: NAME_RULE.replace(" and not ending with -", "") }).describe("Name of the resource (app or worker) this file configures. Required."),
+    run: run.optional(),
+    dependencies: z
+      .record(z.string().regex(DEPENDENCY_NAME, { error: `dependency name ${NAME_RULE}` }), dependency)
+      .default({})
+      .describe("Dependencies of the resource, keyed by dependency name. Default: none."),
+    preview: preview.default({ lifecycle: "persistent" }),
+  })
+  .describe("berth.yaml v1: a resource and the dependencies it needs. Never put credentials, connection strings, provider accounts or backup handles here.");
+
+export type BerthConfigInput = z.input<typeof berthConfigSchema>;
+export type BerthConfigParsed = z.output<typeof berthConfigSchema>;

@@ -1,0 +1,129 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDeployment } from "../support/berth-server.js";
+import { adminQuery, databaseUrl, plantedSecret, POSTGRES_ADMIN_URL, uniqueSuffix } from "../support/env.js";
+import { REPO_ROOT, runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+
+// An operator installs a third-party provider next to Berth's config (here: test/, whose
+// package.json depends on @acme/berth-provider-pgschema), names it in `providers`, and
+// gives it a realization target; users then drive it with the ordinary `berth` verbs.
+const PLUGIN = "@acme/berth-provider-pgschema";
+const INSTALL_DIR = join(REPO_ROOT, "test");
+const INCOMPATIBLE_PLUGIN = fileURLToPath(new URL("../fixtures/incompatible-provider/index.mjs", import.meta.url));
+
+const deployment = testDeployment();
+const sharedDatabase = `berth_pgs_${uniqueSuffix()}`;
+// The admin URL's password is planted (the local server trusts 127.0.0.1, so any works):
+// it must never show in CLI output or the server's logs.
+const adminUrl = new URL(databaseUrl(sharedDatabase));
+if (!adminUrl.password) adminUrl.password = plantedSecret("pgsadmin");
+const secrets = [decodeURIComponent(adminUrl.password)];
+const outputs: string[] = [];
+let server: ServerProcess;
+let env: NodeJS.ProcessEnv;
+
+async function berth(args: string[]): Promise<CliResult> {
+  const result = await runCli(args, env);
+  outputs.push(result.stdout, result.stderr);
+  return result;
+}
+async function json<T>(args: string[]): Promise<T> {
+  const result = await berth([...args, "-o", "json"]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+beforeAll(async () => {
+  await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(sharedDatabase)}`);
+  server = await deployment.start(
+    {
+      providers: [PLUGIN],
+      targets: [
+        { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
+        { name: "previews", kind: "postgres-schema", adminUrl: adminUrl.toString() },
+      ],
+    },
+    { cwd: INSTALL_DIR },
+  );
+  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+});
+afterAll(async () => {
+  await server?.stop();
+  await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(sharedDatabase)} WITH (FORCE)`);
+  await deployment.cleanup(); // also drops the berth_<id> roles of managed dependencies
+});
+
+describe("a third-party provider loaded by package name", () => {
+  it("serves postgres-schema dependencies through the CLI: provision, back up, restore, delete", async () => {
+    const providers = await berth(["provider", "list"]);
+    expect(providers.code, providers.stderr).toBe(0);
+    expect(providers.stdout).toMatch(/@acme\/berth-provider-pgschema\s+1\.0\.0\s+\^1\.0\.0\s+postgres-schema\s+realize,release,probe,\w*[bB]ackup,restore\s/);
+
+    const provisioned = await berth(["dependency", "provision", "--kind", "postgres-schema", "--project", "prj_plugin", "--environment", "env_pr42", "--name", "preview-db", "--wait"]);
+    expect(provisioned.code, provisioned.stderr).toBe(0);
+    expect(provisioned.stdout).toMatch(/status:\s+ready/);
+    const id = /id:\s+(dep_\S+)/.exec(provisioned.stdout)![1];
+    const schema = `berth_${id.toLowerCase()}`;
+    expect(provisioned.stdout).toContain(`postgres://${schema}:****@127.0.0.1:${adminUrl.port || 5432}/${sharedDatabase}`);
+
+    // The app's view: the delivered URL, used unchanged.
+    const internal = server.client(deployment.secrets.internalToken);
+    const { dependency } = await internal.dependency.getDependency({ id });
+    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
+    internal.close();
+    secrets.push(decodeURIComponent(new URL(connectionUrl).password));
+    const sql = async <T extends pg.QueryResultRow>(text: string) => {
+      const client = new pg.Client({ connectionString: connectionUrl });
+      await client.connect();
+      try {
+        return (await client.query<T>(text)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    expect(await sql("SELECT current_schema() AS schema")).toEqual([{ schema }]);
+    await sql("CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 300) g");
+
+    const backup = await json<{ id: string; status: string; kind: string; format: string }>(["dependency", "backup", "create", id, "--wait"]);
+    expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE", format: "pg-schema-dump-v1" });
+
+    await sql("DELETE FROM orders WHERE id > 3; CREATE TABLE scratch_after_backup (id int)");
+    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM orders"))[0].n).toBe(300);
+    expect(await sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")).toEqual([{ tablename: "orders" }]);
+
+    // Backups hold a dependency back from deletion; the user removes them first.
+    expect((await berth(["dependency", "backup", "delete", backup.id])).code).toBe(0);
+    const deleted = await berth(["dependency", "delete", id]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/status:\s+deleted/);
+    expect(await adminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema], databaseUrl(sharedDatabase))).toEqual([]);
+    expect(await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [schema])).toEqual([]);
+    expect(server.output(), "the server logged this dependency's jobs (the log scan below reads real content)").toContain(id);
+  }, 120_000);
+
+  it("never shows the target's admin password or a dependency's password in CLI output or server logs", () => {
+    expect(secrets.length, "the previous test resolved the dependency's password").toBe(2);
+    const seen = [...outputs, server.output()].join("\n");
+    for (const secret of secrets) expect(seen.includes(secret), "a secret leaked into CLI output or server logs").toBe(false);
+  });
+
+  it("refuses to start when a configured plugin is built for another SDK major or is not installed, naming each", async () => {
+    const missing = "@acme/berth-provider-not-installed";
+    const refusal = await deployment.start({ providers: [INCOMPATIBLE_PLUGIN, missing] }, { cwd: INSTALL_DIR }).then(
+      async (started) => {
+        await started.stop();
+        throw new Error("the server started with a broken plugin configuration");
+      },
+      (error: Error) => error.message,
+    );
+    expect(refusal).toMatch(/exited with 2 before listening/);
+    expect(refusal).toContain("[config_invalid]");
+    expect(refusal).toContain(`providers: provider plugin ${INCOMPATIBLE_PLUGIN} was built for provider SDK ^2.0.0, but this Berth implements 1.0.0; upgrade the plugin or Berth`);
+    expect(refusal).toContain(`providers: cannot find ${missing}; install it where Berth runs (npm install ${missing})`);
+    for (const secret of secrets) expect(refusal.includes(secret)).toBe(false);
+  });
+});

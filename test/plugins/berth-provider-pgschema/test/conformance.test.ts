@@ -1,0 +1,36 @@
+import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { runProviderConformance } from "@berth/provider-sdk/conformance";
+import type { SafeMetadata } from "@berth/provider-sdk";
+import { provider } from "../src/index.js";
+import { scratchDatabase, withConnection } from "./scratch-database.js";
+
+// The shared database the target names; the dependencies' schemas live in it.
+const shared = scratchDatabase("conf");
+beforeAll(() => shared.create());
+// Registered before the kit's own afterAll (which releases), so it runs after it.
+afterAll(() => shared.drop());
+
+/** `owner`'s sample table, addressed explicitly, so a foreign connection aims at the owner's schema. */
+const sampleTable = (owner: SafeMetadata) => `${pg.escapeIdentifier(owner.schema)}.conformance_sample`;
+
+runProviderConformance({
+  provider,
+  kind: "postgres-schema",
+  target: { name: "conformance", kind: "postgres-schema", adminUrl: shared.adminUrl },
+  sample: {
+    write: (connectionUrl, owner, value) =>
+      withConnection(connectionUrl, async (client) => {
+        await client.query(`CREATE TABLE IF NOT EXISTS ${sampleTable(owner)} (id int PRIMARY KEY, value text NOT NULL)`);
+        await client.query(`INSERT INTO ${sampleTable(owner)} VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value`, [value]);
+      }),
+    // With B's connection and A's metadata this aims at A's schema; Postgres refuses
+    // (no USAGE on it), which the kit counts as "sees nothing".
+    read: (connectionUrl, owner) =>
+      withConnection(connectionUrl, async (client) => {
+        const { rows } = await client.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [`${pg.escapeIdentifier(owner.schema)}.conformance_sample`]);
+        if (!rows[0].t) return undefined;
+        return (await client.query<{ value: string }>(`SELECT value FROM ${sampleTable(owner)} WHERE id = 1`)).rows[0]?.value;
+      }),
+  },
+});
