@@ -18,7 +18,7 @@ export function dependencyCommand(): Command {
   dependency
     .command("provision")
     .description("create a managed dependency on a realization target (asynchronous: returns in `provisioning`)")
-    .requiredOption("--kind <kind>", "postgres (more kinds as providers are added; see `berth provider list`)")
+    .requiredOption("--kind <kind>", "postgres, redis, mysql, clickhouse, object-storage, opensearch, or a plugin's kind (see `berth provider list`); the server needs a realization target for it")
     .requiredOption("--project <id>", "project id, e.g. prj_prod")
     .requiredOption("--environment <id>", "environment id, e.g. env_prod")
     .requiredOption("--name <name>", "unique name in the project and environment, e.g. app-db")

@@ -1,0 +1,278 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import type { RowDataPacket } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_URL as CLICKHOUSE_ADMIN_URL, chQuery, requireServer as requireClickHouse } from "../../providers/clickhouse/test/server.js";
+import { admin as mysqlAdmin, ADMIN_URL as MYSQL_ADMIN_URL, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
+import { getText, putText } from "../../providers/object-storage/test/support/s3-client.js";
+import { startS3Target, type S3TestTarget } from "../../providers/object-storage/test/support/s3-target.js";
+import { startFakeOpenSearch, type FakeOpenSearch } from "../../providers/opensearch/test/fake-opensearch.js";
+import { openSearchSample, request as openSearchRequest } from "../../providers/opensearch/test/sample.js";
+import { REDIS_ADMIN_URL, requireRedis, withRedis } from "../../providers/redis/test/support.js";
+import { testDeployment } from "../support/berth-server.js";
+import { adminQuery, plantedSecret, POSTGRES_ADMIN_URL } from "../support/env.js";
+import { runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+
+// An operator configures one realization target per built-in kind; a user then drives every
+// kind with the same `berth` verbs. Each case goes through the host's wiring of the shipped
+// providers: provision (dependency service) → write through the delivered URL → backup →
+// change → restore (backup service) → delete (release) → the provider's objects are gone.
+
+type Metadata = Record<string, string>;
+
+/** What one kind needs: its target, how an app reads and writes a sample, what realize made. */
+interface KindAdapter {
+  kind: string;
+  /** Shown in the test name (e.g. that OpenSearch is a fake). */
+  against: string;
+  adminUrl(): string;
+  /** Writes `value` as the sample, replacing any earlier one. */
+  write(connectionUrl: string, owner: Metadata, value: string): Promise<void>;
+  read(connectionUrl: string, owner: Metadata): Promise<string | undefined>;
+  /**
+   * One check per thing realize created (and the sample write filled), seen by the operator;
+   * "login" means the delivered credentials still work. All hold before the delete, none after.
+   */
+  created(connectionUrl: string, owner: Metadata): Record<string, () => Promise<boolean>>;
+}
+
+/** The names of the checks that hold. */
+async function existing(checks: Record<string, () => Promise<boolean>>): Promise<string[]> {
+  const found: string[] = [];
+  for (const [name, exists] of Object.entries(checks)) if (await exists()) found.push(name);
+  return found;
+}
+
+/** Whether `action` succeeds (any error counts as refused). */
+const succeeds = (action: () => Promise<unknown>) =>
+  action().then(
+    () => true,
+    () => false,
+  );
+
+/** Runs `fn` on a client of `connectionUrl`, closed afterwards. */
+async function withPostgres<T>(connectionUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function redisKeys(pattern: string): Promise<string[]> {
+  return withRedis(redisAdminUrl, async (client) => {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== "0");
+    return keys;
+  });
+}
+
+/** An admin URL whose password is planted when it has none (the local servers accept any). */
+function withPlantedPassword(adminUrl: string, label: string, user?: string): string {
+  const url = new URL(adminUrl);
+  if (url.password) return adminUrl;
+  if (user && !url.username) url.username = user;
+  url.password = plantedSecret(label);
+  return url.toString();
+}
+
+const postgresAdminUrl = withPlantedPassword(POSTGRES_ADMIN_URL, "pgadmin");
+// Redis 7's `default` user is `nopass` here, so AUTH default <anything> succeeds.
+const redisAdminUrl = withPlantedPassword(REDIS_ADMIN_URL, "redisadmin", "default");
+const clickhouseUsersDir = new URL(CLICKHOUSE_ADMIN_URL).searchParams.get("usersDir");
+let s3: S3TestTarget;
+let opensearch: FakeOpenSearch;
+
+const adapters: KindAdapter[] = [
+  {
+    kind: "postgres",
+    against: "Postgres 15",
+    adminUrl: () => postgresAdminUrl,
+    write: (url, _owner, value) =>
+      withPostgres(url, async (client) => {
+        await client.query("CREATE TABLE IF NOT EXISTS sample (id int PRIMARY KEY, value text NOT NULL)");
+        await client.query("INSERT INTO sample VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", [value]);
+      }),
+    read: (url) => withPostgres(url, async (client) => (await client.query<{ value: string }>("SELECT value FROM sample WHERE id = 1")).rows[0]?.value),
+    created: (url, owner) => ({
+      database: async () => (await adminQuery("SELECT 1 FROM pg_database WHERE datname = $1", [owner.database])).length > 0,
+      role: async () => (await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user])).length > 0,
+      login: () => succeeds(() => withPostgres(url, (client) => client.query("SELECT 1"))),
+    }),
+  },
+  {
+    kind: "redis",
+    against: "Redis 7 (ACL user per dependency)",
+    adminUrl: () => redisAdminUrl,
+    write: (url, owner, value) => withRedis(url, async (client) => void (await client.set(`${owner.keyPrefix}sample`, value))),
+    read: (url, owner) => withRedis(url, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+    created: (url, owner) => ({
+      "ACL user": async () => (await withRedis(redisAdminUrl, (client) => client.call("ACL", "GETUSER", owner.user))) !== null,
+      keys: async () => (await redisKeys(`${owner.keyPrefix}*`)).length > 0,
+      login: () => succeeds(() => withRedis(url, (client) => client.get(`${owner.keyPrefix}sample`))),
+    }),
+  },
+  {
+    kind: "mysql",
+    against: "MariaDB 10.11",
+    adminUrl: () => MYSQL_ADMIN_URL,
+    write: (url, owner, value) =>
+      withConnection(url, owner.database, async (connection) => {
+        await connection.query("CREATE TABLE IF NOT EXISTS sample (id int PRIMARY KEY, value text NOT NULL)");
+        await connection.query("INSERT INTO sample VALUES (1, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)", [value]);
+      }),
+    read: (url, owner) =>
+      withConnection(url, owner.database, async (connection) => {
+        const [rows] = await connection.query<RowDataPacket[]>("SELECT value FROM sample WHERE id = 1");
+        return rows[0]?.value as string | undefined;
+      }),
+    created: (url, owner) => ({
+      database: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [owner.database]))[0].length > 0),
+      user: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ?", [owner.user]))[0].length > 0),
+      login: () => succeeds(() => withConnection(url, undefined, (c) => c.query("SELECT 1"))),
+    }),
+  },
+  {
+    kind: "clickhouse",
+    against: "ClickHouse 18.16 (users.d)",
+    adminUrl: () => CLICKHOUSE_ADMIN_URL,
+    // One row per written value; the latest wins, so changing the sample is an insert.
+    async write(url, owner, value) {
+      await chQuery(url, owner.database, "CREATE TABLE IF NOT EXISTS sample (seq UInt64, value String) ENGINE = MergeTree ORDER BY seq");
+      await chQuery(url, owner.database, `INSERT INTO sample SELECT count() + 1, '${value.replace(/[\\']/g, "\\$&")}' FROM sample`);
+    },
+    async read(url, owner) {
+      const rows = await chQuery(url, owner.database, "SELECT value FROM sample ORDER BY seq DESC LIMIT 1 FORMAT TabSeparated");
+      return rows === "" ? undefined : rows.replace(/\n$/, "");
+    },
+    created: (url, owner) => ({
+      database: async () => (await chQuery(CLICKHOUSE_ADMIN_URL, "default", `SELECT count() FROM system.databases WHERE name = '${owner.database}'`)).trim() === "1",
+      ...(clickhouseUsersDir ? { "users.d file": async () => existsSync(join(clickhouseUsersDir, `${owner.user}.xml`)) } : {}),
+      login: () => succeeds(() => chQuery(url, owner.database, "SELECT 1")),
+    }),
+  },
+  {
+    kind: "object-storage",
+    against: "s3rver 3.7.1 (isolation=none)",
+    adminUrl: () => s3.adminUrl,
+    write: (url, owner, value) => putText(url, owner.bucket, "sample.txt", value),
+    read: (url, owner) => getText(url, owner.bucket, "sample.txt"),
+    // isolation=none delivers the target's own keys: they keep working, so no "login" check.
+    created: (_url, owner) => ({
+      bucket: () =>
+        getText(s3.adminUrl, owner.bucket, "sample.txt").then(
+          () => true,
+          (error: Error) => (error.name === "NoSuchBucket" ? false : Promise.reject(error)),
+        ),
+    }),
+  },
+  {
+    kind: "opensearch",
+    against: "a protocol-level FAKE of OpenSearch 2.x with the security plugin (providers/opensearch/test/fake-opensearch.ts), not a real server",
+    adminUrl: () => opensearch.adminUrl,
+    write: openSearchSample.write,
+    read: openSearchSample.read,
+    created: (url, owner) => {
+      const user = decodeURIComponent(new URL(url).username);
+      const securityObject = (api: string) => async () => (await openSearchRequest(opensearch.adminUrl, `/_plugins/_security/api/${api}/${user}`)).status === 200;
+      return {
+        indices: async () => opensearch.indexNames().some((name) => name.startsWith(owner.index)),
+        "internal user": securityObject("internalusers"),
+        role: securityObject("roles"),
+        "role mapping": securityObject("rolesmapping"),
+        login: async () => (await openSearchRequest(url, "/")).status === 200,
+      };
+    },
+  },
+];
+
+const deployment = testDeployment();
+let server: ServerProcess;
+let env: NodeJS.ProcessEnv;
+/** Dependencies (and their backups) a failed case left behind, deleted after all. */
+const leftovers = new Map<string, string[]>();
+
+async function berth(outputs: string[], args: string[]): Promise<CliResult> {
+  const result = await runCli(args, env);
+  outputs.push(result.stdout, result.stderr);
+  return result;
+}
+async function json<T>(outputs: string[], args: string[]): Promise<T> {
+  const result = await berth(outputs, [...args, "-o", "json"]);
+  expect(result.code, `berth ${args.join(" ")}:\n${result.stderr}`).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+beforeAll(async () => {
+  await Promise.all([requireRedis(), requireMysql(), requireClickHouse()]);
+  [s3, opensearch] = await Promise.all([startS3Target(), startFakeOpenSearch({ security: true })]);
+  server = await deployment.start({ targets: adapters.map(({ kind, adminUrl }) => ({ name: `${kind}-main`, kind, adminUrl: adminUrl() })) });
+  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+});
+afterAll(async () => {
+  const outputs: string[] = [];
+  for (const [id, backups] of leftovers) {
+    for (const backup of backups) await berth(outputs, ["dependency", "backup", "delete", backup]);
+    await berth(outputs, ["dependency", "delete", id]);
+  }
+  await server?.stop();
+  await Promise.all([s3?.stop(), opensearch?.close()]);
+  await deployment.cleanup();
+});
+
+describe("every built-in provider through the CLI, on one server with a target per kind", () => {
+  for (const adapter of adapters) {
+    it(`${adapter.kind} against ${adapter.against}: provision, back up, restore, delete; no secret shown`, async () => {
+      const outputs: string[] = [];
+      const dependency = await json<{ id: string; status: string; metadata: Metadata; connectionSecretRef: string; realizationTarget: string }>(outputs, [
+        "dependency", "provision", "--kind", adapter.kind, "--project", "prj_providers", "--environment", "env_e2e", "--name", `${adapter.kind}-app`, "--wait",
+      ]);
+      leftovers.set(dependency.id, []);
+      expect(dependency).toMatchObject({ status: "DEPENDENCY_STATUS_READY", realizationTarget: `${adapter.kind}-main` });
+
+      // The app's view: the delivered URL, used unchanged.
+      const internal = server.client(deployment.secrets.internalToken);
+      const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency.connectionSecretRef, purpose: "e2e" });
+      internal.close();
+      // The target's admin password (planted for Postgres and Redis; MariaDB's local root has none)
+      // and the dependency's own: neither may show in CLI output or the server log.
+      const secrets = [new URL(adapter.adminUrl()).password, new URL(connectionUrl).password].filter(Boolean).map(decodeURIComponent);
+      const owner = dependency.metadata;
+      await adapter.write(connectionUrl, owner, "before the backup");
+
+      const backup = await json<{ id: string; status: string; kind: string }>(outputs, ["dependency", "backup", "create", dependency.id, "--wait"]);
+      leftovers.get(dependency.id)!.push(backup.id);
+      expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE" });
+
+      await adapter.write(connectionUrl, owner, "after the backup");
+      expect(await adapter.read(connectionUrl, owner)).toBe("after the backup");
+      const restored = await berth(outputs, ["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(await adapter.read(connectionUrl, owner)).toBe("before the backup");
+
+      const created = adapter.created(connectionUrl, owner);
+      expect(await existing(created), "what realize created, before the delete").toEqual(Object.keys(created));
+
+      // Backups hold a dependency back from deletion; the user removes them first.
+      expect((await berth(outputs, ["dependency", "backup", "delete", backup.id])).code).toBe(0);
+      const deleted = await berth(outputs, ["dependency", "delete", dependency.id]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      expect(deleted.stdout).toMatch(/status:\s+deleted/);
+      leftovers.delete(dependency.id);
+      expect(await existing(adapter.created(connectionUrl, owner)), "what realize created, after the delete").toEqual([]);
+
+      expect(server.output(), "the server logged this dependency's jobs (the scan below reads real content)").toContain(dependency.id);
+      const seen = [...outputs, server.output()].join("\n");
+      for (const secret of secrets) expect(seen.includes(secret), "a secret leaked into CLI output or the server log").toBe(false);
+    }, 120_000);
+  }
+});
