@@ -1,2 +1,3 @@
-// placeholder: filled in by the providers issue
-export {};
+export { mysqlProvider } from "./provider.js";
+export { objectNameFor } from "./names.js";
+export { BACKUP_FORMAT, DUMP_OPTIONS } from "./dump.js";

@@ -90,4 +90,13 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0003_backup_compression",
+    async up(knex: Knex) {
+      // How the artifact's plaintext was compressed before sealing; older artifacts are gzip.
+      await knex.schema.alterTable("backups", (t) => {
+        t.text("compression").notNullable().defaultTo("gzip");
+      });
+    },
+  },
 ];

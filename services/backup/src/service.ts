@@ -2,6 +2,7 @@ import { BackupInternalServiceService, BackupServiceService, findDependency, typ
 import type { Provider } from "@berth/provider-sdk";
 import { bindHandlers, migrateSchema, OutboxRelay, type JobConsumer, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
+import type { ArtifactCompression } from "./store/store.js";
 import { runBackup } from "./domain/backups.js";
 import { onBackupSettled, runSchedulerPass } from "./domain/policies.js";
 import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
@@ -16,6 +17,8 @@ export interface BackupServiceOptions {
   messaging: Messaging;
   keyring: Keyring;
   artifacts: ArtifactStore;
+  /** Compression of new artifacts inside the seal; default gzip (level 1). */
+  compression?: ArtifactCompression;
   /** The same providers the dependency service loads; their backup/restore are used here. */
   providers: Provider[];
   /** Clients to the other services, with the internal token. */
@@ -55,6 +58,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     providers,
     artifacts: options.artifacts,
     keyring: options.keyring,
+    compression: options.compression ?? "gzip",
     relay,
     log,
     onSettled: (backup) => onBackupSettled(ctx, backup),

@@ -46,6 +46,8 @@ export const hostConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Compression of new backup artifacts inside their encryption: gzip (level 1, smaller) or none (faster on CPU-bound hosts). */
+    backupCompression: z.enum(["gzip", "none"]).default("gzip"),
     /** Backup policies run only where this is enabled (any number of replicas may enable it). */
     backupScheduler: z.object({ enabled: z.boolean().default(false), tickMs: z.number().int().min(100).default(30_000) }).strict().default({ enabled: false, tickMs: 30_000 }),
     /** Where services this process does not run are served (host:port); local ones are called through this process's own address. */

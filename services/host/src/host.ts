@@ -110,6 +110,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         messaging,
         keyring,
         artifacts: config.artifactS3 ? new S3ArtifactStore(config.artifactS3) : new LocalArtifactStore(config.artifactDir!),
+        compression: config.backupCompression,
         providers,
         peers: peersFor("dependency"),
         tokens,

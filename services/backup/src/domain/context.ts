@@ -2,6 +2,7 @@ import type { Dependency } from "@berth/client";
 import { isProviderError, redactSecrets, type Provider } from "@berth/provider-sdk";
 import { ArtifactCorruptError } from "../artifacts/sealed-stream.js";
 import type { Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { ArtifactCompression } from "../store/store.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { BackupRecord } from "../store/store.js";
 
@@ -19,6 +20,8 @@ export interface BackupContext {
   providers: Map<string, Provider>;
   artifacts: ArtifactStore;
   keyring: Keyring;
+  /** How new artifacts are compressed inside the seal (operator config `backupCompression`). */
+  compression: ArtifactCompression;
   relay: OutboxRelay;
   log: Logger;
   /** Called when a backup reaches succeeded or failed (policy attempts and retries hook in here). */

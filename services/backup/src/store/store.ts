@@ -5,6 +5,9 @@ type Row = Record<string, unknown>;
 
 export type BackupState = "pending" | "running" | "succeeded" | "failed";
 
+/** Artifact compression: gzip level 1 (smaller) or none (faster where CPU is short). */
+export type ArtifactCompression = "gzip" | "none";
+
 export interface BackupRecord {
   id: string;
   seq: string;
@@ -18,6 +21,8 @@ export interface BackupRecord {
   durationMs: number;
   sha256: string;
   format: string;
+  /** "gzip" or "none": how the artifact's plaintext is compressed inside the seal. */
+  compression: ArtifactCompression;
   trigger: "manual" | "scheduled";
   policyId: string;
   artifactKey: string;
@@ -61,6 +66,7 @@ function backup(row: Row): BackupRecord {
     durationMs: Number(row.duration_ms),
     sha256: row.sha256 as string,
     format: row.format as string,
+    compression: row.compression as ArtifactCompression,
     trigger: row.trigger as BackupRecord["trigger"],
     policyId: row.policy_id as string,
     artifactKey: row.artifact_key as string,
