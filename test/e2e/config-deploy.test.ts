@@ -132,7 +132,13 @@ afterAll(async () => {
     }
   }
   const redis = new Redis(REDIS_ADMIN_URL);
-  for (const user of (await redis.acl("USERS")) as string[]) if (user.startsWith("berth_dep_")) await redis.acl("DELUSER", user).catch(() => undefined);
+  // What the test's managed Redis users made: the users and the keys under their prefixes.
+  for (const user of (await redis.acl("USERS")) as string[]) {
+    if (!user.startsWith("berth_dep_")) continue;
+    await redis.acl("DELUSER", user).catch(() => undefined);
+    const keys = await redis.keys(`${user}:*`);
+    if (keys.length > 0) await redis.unlink(...keys);
+  }
   redis.disconnect();
   await server?.stop();
   await deployment.cleanup();

@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from "node:stream";
+import { once } from "node:events";
+import type { Readable, Writable } from "node:stream";
 
 /**
  * Berth's Redis artifact format ("redis-dump-v1"): a header, then one record per
@@ -8,6 +9,8 @@ import { Transform, type TransformCallback } from "node:stream";
 export const REDIS_FORMAT = "redis-dump-v1";
 export const HEADER = Buffer.from("BERTH-REDIS-DUMP-1\n");
 const END = 0xffffffff;
+const RECORD_OVERHEAD = 16;
+const CHUNK = 256 * 1024;
 
 export interface KeyRecord {
   key: Buffer;
@@ -15,68 +18,162 @@ export interface KeyRecord {
   dump: Buffer;
 }
 
-export function encodeRecord(record: KeyRecord): Buffer {
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(record.key.length);
-  const ttl = Buffer.alloc(8);
-  ttl.writeBigInt64BE(BigInt(record.pttl));
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(record.dump.length);
-  return Buffer.concat([head, record.key, ttl, size, record.dump]);
+/**
+ * Encodes records into 256 KiB chunks written to `sink`, instead of a few small
+ * buffers per key; a payload larger than a chunk is written as it is.
+ */
+export class RecordWriter {
+  private chunk = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  private needsDrain = false;
+
+  constructor(private readonly sink: Writable) {
+    this.put(HEADER);
+  }
+
+  /** Appends one record; call `drained` now and then to honour the sink's backpressure. */
+  add(key: Buffer, pttl: number, dump: Buffer): void {
+    const size = RECORD_OVERHEAD + key.length + dump.length;
+    if (size > this.chunk.length - this.used) {
+      this.emit();
+      if (size > this.chunk.length) {
+        const head = Buffer.allocUnsafe(RECORD_OVERHEAD + key.length);
+        encodeHead(head, 0, key, pttl, dump.length);
+        this.write(head);
+        this.write(dump);
+        return;
+      }
+    }
+    const at = encodeHead(this.chunk, this.used, key, pttl, dump.length);
+    this.used = at + dump.copy(this.chunk, at);
+  }
+
+  /** Resolves once the sink wants more data. */
+  async drained(): Promise<void> {
+    if (this.used >= CHUNK / 2) this.emit();
+    if (!this.needsDrain) return;
+    this.needsDrain = false;
+    if (this.sink.writableNeedDrain) await once(this.sink, "drain");
+  }
+
+  /** Writes the end marker and what is buffered, and ends the sink. */
+  async finish(): Promise<void> {
+    const end = Buffer.alloc(4);
+    end.writeUInt32BE(END);
+    this.put(end);
+    this.emit();
+    this.sink.end();
+    await this.drained();
+  }
+
+  private put(bytes: Buffer): void {
+    if (bytes.length > this.chunk.length - this.used) this.emit();
+    this.used += bytes.copy(this.chunk, this.used);
+  }
+
+  private emit(): void {
+    if (this.used === 0) return;
+    const full = this.chunk.subarray(0, this.used);
+    this.chunk = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
+    this.write(full);
+  }
+
+  private write(bytes: Buffer): void {
+    if (!this.sink.write(bytes)) this.needsDrain = true;
+  }
 }
 
-export function endMarker(): Buffer {
-  const end = Buffer.alloc(4);
-  end.writeUInt32BE(END);
-  return end;
+function encodeHead(target: Buffer, at: number, key: Buffer, pttl: number, dumpLength: number): number {
+  target.writeUInt32BE(key.length, at);
+  at += 4;
+  at += key.copy(target, at);
+  // PTTL is -1 or a millisecond count far below 2^53: two 32-bit halves, no BigInt.
+  target.writeInt32BE(Math.floor(pttl / 2 ** 32), at);
+  target.writeUInt32BE(pttl >>> 0, at + 4);
+  target.writeUInt32BE(dumpLength, at + 8);
+  return at + 12;
 }
 
-/** Parses the format back into records (object mode), failing on a bad header or a missing end marker. */
-export function createRecordParser(): Transform {
+/** The artifact is not a complete redis-dump-v1 stream. */
+export class DumpFormatError extends Error {}
+
+/**
+ * Parses an artifact into batches of records, failing on a bad header, a
+ * truncated stream or data after the end marker. Records are views into the
+ * source's chunks; a record spanning many chunks is joined once, when whole.
+ */
+export async function* readRecords(source: Readable): AsyncGenerator<KeyRecord[]> {
   let buffer: Buffer = Buffer.alloc(0);
+  let parked: Buffer[] = [];
+  let parkedBytes = 0;
+  let needed = 0;
   let headerSeen = false;
   let ended = false;
-  return new Transform({
-    readableObjectMode: true,
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
-      try {
-        if (!headerSeen) {
-          if (buffer.length < HEADER.length) return callback();
-          if (!buffer.subarray(0, HEADER.length).equals(HEADER)) throw new Error("not a Berth Redis dump");
-          buffer = buffer.subarray(HEADER.length);
-          headerSeen = true;
-        }
-        for (;;) {
-          if (ended) {
-            if (buffer.length > 0) throw new Error("data after the end marker");
-            break;
-          }
-          if (buffer.length < 4) break;
-          const keyLength = buffer.readUInt32BE(0);
-          if (keyLength === END) {
-            ended = true;
-            buffer = buffer.subarray(4);
-            continue;
-          }
-          const dumpAt = 4 + keyLength + 8;
-          if (buffer.length < dumpAt + 4) break;
-          const dumpLength = buffer.readUInt32BE(dumpAt);
-          if (buffer.length < dumpAt + 4 + dumpLength) break;
-          this.push({
-            key: Buffer.from(buffer.subarray(4, 4 + keyLength)),
-            pttl: Number(buffer.readBigInt64BE(4 + keyLength)),
-            dump: Buffer.from(buffer.subarray(dumpAt + 4, dumpAt + 4 + dumpLength)),
-          } satisfies KeyRecord);
-          buffer = buffer.subarray(dumpAt + 4 + dumpLength);
-        }
-        callback();
-      } catch (error) {
-        callback(error as Error);
+  for await (const data of source) {
+    const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data as Uint8Array);
+    if (ended) {
+      if (chunk.length > 0) throw new DumpFormatError("data after the end marker");
+      continue;
+    }
+    if (needed > 0) {
+      parked.push(chunk);
+      parkedBytes += chunk.length;
+      if (parkedBytes < needed) continue;
+      buffer = Buffer.concat(parked, parkedBytes);
+      parked = [];
+      parkedBytes = 0;
+      needed = 0;
+    } else {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    }
+    if (!headerSeen) {
+      if (buffer.length < HEADER.length) continue;
+      if (!buffer.subarray(0, HEADER.length).equals(HEADER)) throw new DumpFormatError("not a Berth Redis dump");
+      buffer = buffer.subarray(HEADER.length);
+      headerSeen = true;
+    }
+    const batch: KeyRecord[] = [];
+    let at = 0;
+    for (;;) {
+      if (buffer.length - at < 4) {
+        needed = at + 4;
+        break;
       }
-    },
-    flush(callback: TransformCallback) {
-      callback(ended ? undefined : new Error("the Redis dump is truncated"));
-    },
-  });
+      const keyLength = buffer.readUInt32BE(at);
+      if (keyLength === END) {
+        ended = true;
+        if (buffer.length > at + 4) throw new DumpFormatError("data after the end marker");
+        at += 4;
+        break;
+      }
+      const dumpAt = at + 4 + keyLength + 8;
+      if (buffer.length < dumpAt + 4) {
+        needed = dumpAt + 4;
+        break;
+      }
+      const dumpLength = buffer.readUInt32BE(dumpAt);
+      const end = dumpAt + 4 + dumpLength;
+      if (buffer.length < end) {
+        needed = end;
+        break;
+      }
+      const pttl = buffer.readInt32BE(at + 4 + keyLength) * 2 ** 32 + buffer.readUInt32BE(at + 8 + keyLength);
+      batch.push({ key: buffer.subarray(at + 4, at + 4 + keyLength), pttl, dump: buffer.subarray(dumpAt + 4, end) });
+      at = end;
+    }
+    const stillNeeded = needed - at;
+    buffer = buffer.subarray(at);
+    // Park chunks only for a large gap (a big payload); small gaps are cheaper to join each time.
+    if (!ended && stillNeeded - buffer.length > 64 * 1024) {
+      needed = stillNeeded;
+      parked = [buffer];
+      parkedBytes = buffer.length;
+    } else {
+      needed = 0;
+    }
+    if (batch.length > 0) yield batch;
+  }
+  if (!headerSeen) throw new DumpFormatError("not a Berth Redis dump");
+  if (!ended) throw new DumpFormatError("the Redis dump is truncated");
 }

@@ -1,0 +1,18 @@
+import { runProviderConformance } from "@berth/provider-sdk/conformance";
+import { redisProvider } from "../src/index.js";
+import { REDIS_ADMIN_URL, requireRedis, withRedis } from "./support.js";
+
+await requireRedis();
+
+runProviderConformance({
+  provider: redisProvider,
+  kind: "redis",
+  target: { name: "conformance", kind: "redis", adminUrl: REDIS_ADMIN_URL },
+  sample: {
+    write: (connectionUrl, owner, value) =>
+      withRedis(connectionUrl, async (client) => {
+        await client.set(`${owner.keyPrefix}sample`, value);
+      }),
+    read: (connectionUrl, owner) => withRedis(connectionUrl, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+  },
+});
