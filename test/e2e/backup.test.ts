@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createWriteStream, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -15,6 +16,7 @@ import { readEvents } from "../support/nats.js";
 import { testDeployment } from "../support/berth-server.js";
 import type { ServerProcess } from "../support/server-process.js";
 
+const MEMO_PLUGIN = fileURLToPath(new URL("../fixtures/memo-provider/index.mjs", import.meta.url));
 const deployment = testDeployment();
 let server: ServerProcess;
 let api: BerthClient;
@@ -24,7 +26,8 @@ let n = 0;
 const rid = (label: string) => `${label}-${++n}-${Date.now()}`;
 
 beforeAll(async () => {
-  server = await deployment.start();
+  // Every built-in kind backs up natively now; a plugin kind without backup shows metadata-only restore points.
+  server = await deployment.start({ providers: [MEMO_PLUGIN] });
   api = server.client(deployment.secrets.adminToken);
   internal = server.client(deployment.secrets.internalToken);
 });
@@ -252,11 +255,11 @@ describe("backup and restore an imported redis", () => {
 describe("restore points Berth cannot back up natively", () => {
   it("are metadata-only, say so, and refuse restore", async () => {
     const planted = plantedSecret("bk");
-    const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "search", kind: "opensearch", connectionUrl: `https://admin:${planted}@search.internal:9200/logs`, probe: false, deletionProtection: false });
+    const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "notes", kind: "memo", connectionUrl: `memo://admin:${planted}@memo.internal/notes`, probe: false, deletionProtection: false });
     const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
     expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_METADATA_ONLY);
     expect(backup?.status).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
-    expect(backup?.metadataOnlyReason).toBe("the opensearch provider has no native backup");
+    expect(backup?.metadataOnlyReason).toBe("the memo provider has no native backup");
     const refused = await apiError(api.backup.restoreBackup({ requestId: rid("r"), backupId: backup!.id, acknowledgeDataOverwrite: true }));
     expect(refused.reason).toBe("restore_point_metadata_only");
 
