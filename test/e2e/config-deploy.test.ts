@@ -40,7 +40,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A berth.yaml as a repository would hold it: two managed dependencies, one with backups. */
-function writeConfig(name: string, port: number, extra: { intervalHours?: number; backup?: boolean; preview?: boolean } = {}): string {
+function writeConfig(name: string, port: number, extra: { intervalHours?: number; backup?: boolean; preview?: boolean; dbEnv?: string } = {}): string {
   const backup =
     extra.backup === false
       ? ""
@@ -59,7 +59,7 @@ dependencies:
     kind: postgres
     source: managed
     bind:
-      env: DATABASE_URL${backup}
+      env: ${extra.dbEnv ?? "DATABASE_URL"}${backup}
   cache:
     kind: redis
     source: managed
@@ -125,7 +125,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Stop every app this file started, then release what the test provisioned.
-  for (const environment of ["env_a", "env_b", "env_p"]) {
+  for (const environment of ["env_a", "env_b", "env_c", "env_p", "env_r"]) {
     const list = await runCli(["deployments", "list", "--project", "prj_cfg", "--environment", environment, "-o", "json"], env).catch(() => undefined);
     for (const d of list?.code === 0 ? (JSON.parse(list.stdout).items as Array<{ id: string; status: string }>) : []) {
       if (d.status === "DEPLOYMENT_STATUS_RUNNING") await runCli(["deployments", "stop", d.id], env);
@@ -229,6 +229,32 @@ describe("berth deploy: berth.yaml end to end on real Postgres and Redis", () =>
     }
   });
 
+  it("an env var renamed and renamed back redeploys each time, replacing the previous deployment", { timeout: 180_000 }, async () => {
+    const renamePort = await freePort();
+    const args = ["deploy", "--project", "prj_cfg", "--environment", "env_r", "--server", "local"];
+    await json<DeployJson>([...args, "--config", writeConfig("berth-r1.yaml", renamePort, { backup: false })]);
+    expect(await (await fetch(`http://127.0.0.1:${renamePort}/health`)).json()).toMatchObject({ database: "visits=1" });
+
+    const renamed = await json<DeployJson>([...args, "--config", writeConfig("berth-r2.yaml", renamePort, { backup: false, dbEnv: "DB_URL" })]);
+    expect(renamed.changes.map((c) => `${c.subject}:${c.action}:${c.name}`)).toEqual([
+      "binding:bind:DB_URL",
+      "binding:unbind:DATABASE_URL",
+      "deployment:stop:web",
+      "deployment:create:web",
+    ]);
+    // The app reads DATABASE_URL only: the rename reached it. The old deployment freed its port first.
+    expect(await (await fetch(`http://127.0.0.1:${renamePort}/health`)).json()).toMatchObject({ database: "missing", redis: "hits=2" });
+
+    // Back to DATABASE_URL: a new binding (the old one stays unbound in history), and the data is still there.
+    const back = await json<DeployJson>([...args, "--config", writeConfig("berth-r3.yaml", renamePort, { backup: false })]);
+    expect(back.changes.filter((c) => c.subject === "binding").map((c) => `${c.action}:${c.name}`)).toEqual(["bind:DATABASE_URL", "unbind:DB_URL"]);
+    expect(await (await fetch(`http://127.0.0.1:${renamePort}/health`)).json()).toMatchObject({ database: "visits=2", redis: "hits=3" });
+    const state = await environmentState("env_r");
+    expect(state.bindings).toEqual(["web:DATABASE_URL=db", "web:REDIS_URL=cache"]);
+    expect(state.liveDeployments).toBe(1);
+    expect((await json<DeployJson>([...args, "--config", writeConfig("berth-r3.yaml", renamePort, { backup: false })])).changes).toEqual([]);
+  });
+
   it("a config with a credential is refused with the key path, and nothing is created", { timeout: 120_000 }, async () => {
     const before = await environmentState("env_a");
     const leaked = `postgres://app:Sup3rS3cretPw9@db.internal:5432/app`;
@@ -287,6 +313,13 @@ describe("berth preview cleanup: only what provenance proves belongs to the prev
     // Running it again is safe and removes nothing more.
     const again = await json<{ removed: unknown[] }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config]);
     expect(again.removed).toEqual([]);
+
+    // The pull request is reopened: the preview deploys again from scratch, then goes again.
+    const reopened = await json<DeployJson>(["deploy", ...scope, "--server", "local", "--preview", "pr-42", "--config", config]);
+    expect(reopened.changes.filter((c) => c.subject === "dependency").map((c) => c.action)).toEqual(["provision", "provision"]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, database: "visits=1", redis: "hits=1" });
+    const second = await json<{ removed: Array<{ subject: string; name: string }> }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config]);
+    expect(second.removed.filter((r) => r.subject === "dependency").map((r) => r.name).sort()).toEqual(["cache-pr-42", "db-pr-42"]);
   });
 
   it("refuses to clean up a config whose previews are not ephemeral", async () => {

@@ -272,13 +272,14 @@ describe("parseBerthConfig: invalid files", () => {
 describe("loadBerthConfig", () => {
   const dir = mkdtempSync(join(tmpdir(), "berth-config-"));
 
-  it("reads a file and resolves run.cwd against the file's directory", async () => {
+  it("reads a file and resolves a relative run.cwd against the file's directory", async () => {
     mkdirSync(join(dir, "shop"), { recursive: true });
     const file = join(dir, "shop", "berth.yaml");
     writeFileSync(file, yamlOf(["resource: web", "run:", "  command: node server.js", "  cwd: ./app"]));
     expect((await loadBerthConfig(file)).run?.cwd).toBe(join(dir, "shop", "app"));
     writeFileSync(file, yamlOf(["resource: web", "run:", "  command: node server.js"]));
-    expect((await loadBerthConfig(file)).run?.cwd).toBe(join(dir, "shop"));
+    // No cwd stays no cwd: the runtime target's default, the same from any checkout.
+    expect((await loadBerthConfig(file)).run?.cwd).toBeUndefined();
     writeFileSync(file, yamlOf(["resource: web", "run:", "  command: node server.js", "  cwd: /srv/web"]));
     expect((await loadBerthConfig(file)).run?.cwd).toBe("/srv/web");
   });

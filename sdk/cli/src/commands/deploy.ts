@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
-import { ErrorReason, reasonCode } from "@berth/client";
+import { deploymentStatusToJSON, ErrorReason, reasonCode } from "@berth/client";
 import { BerthConfigError, cleanupPreview, deploy, DeployError, loadBerthConfig, type BerthConfig, type CleanupResult, type DeployResult } from "@berth/deploy";
 import { EXIT } from "../exit-codes.js";
 import { CliError, printJson, printTable } from "../output.js";
 import { waitForDeployment } from "../wait.js";
-import { examples, timeoutOption, withClient } from "./common.js";
+import { examples, parseTimeout, withClient } from "./common.js";
 
 const PREVIEW_ID = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
@@ -90,7 +90,11 @@ export function deployCommand(): Command {
       .requiredOption("--server <srv>", "server (runtime target) id (srv_…) or name the resource runs on"),
   )
     .option("--no-wait", "return once the deployment is created instead of waiting until it runs")
-    .addOption(timeoutOption())
+    .addOption(
+      new Option("--timeout <seconds>", "stop waiting for each dependency to be ready, and then for the deployment to run, after this many seconds (the work goes on)")
+        .argParser(parseTimeout)
+        .default(600_000, "600"),
+    )
     .addHelpText(
       "after",
       examples(
@@ -100,8 +104,9 @@ export function deployCommand(): Command {
       ) +
         "\n\nIn order: the resource (created from berth.yaml's run block if missing), each managed dependency\n" +
         "(provisioned when none of that name exists), the bindings to the env vars berth.yaml names, backup\n" +
-        "policies (created, updated or disabled; deploy never runs a backup), then one deployment. A second run\n" +
-        "changes nothing and says so; a run that was interrupted finishes the work when started again.",
+        "policies (created, updated or disabled; deploy never runs a backup), then one deployment; the resource's\n" +
+        "previous deployment is stopped first. A second run changes nothing and says so; a run that was\n" +
+        "interrupted finishes the work when started again.",
     )
     .action(
       withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
@@ -118,11 +123,11 @@ export function deployCommand(): Command {
         }).catch(deployFailure);
         let exitCode: number = EXIT.ok;
         let deploymentStatus: string | undefined;
-        const created = result.changes.find((c) => c.subject === "deployment" && c.id);
-        if (created && flags.wait) {
-          const settled = await waitForDeployment(client, created.id!, `deploying ${scopedResource(config, flags)} (${created.id})`, flags.timeout);
+        // Also a kept deployment: a resumed run may find the one it created still starting.
+        if (result.deploymentId && flags.wait && !flags.dryRun) {
+          const settled = await waitForDeployment(client, result.deploymentId, `deploying ${scopedResource(config, flags)} (${result.deploymentId})`, flags.timeout);
           exitCode = settled.exitCode;
-          deploymentStatus = settled.deployment.status === undefined ? undefined : String(settled.deployment.status);
+          deploymentStatus = deploymentStatusToJSON(settled.deployment.status);
         }
         if (json) printJson({ ...result, deploymentStatus });
         else printDeployResult(result, flags);
@@ -151,6 +156,7 @@ function printCleanup(result: CleanupResult): void {
 export function previewCommand(): Command {
   const preview = new Command("preview").description("ephemeral pull-request previews deployed from berth.yaml");
   scopeOptions(preview.command("cleanup").description("remove a preview: stop it, unbind it, delete only the dependencies created for it"))
+    .option("--delete-backups", "also delete the backups of the preview's own dependencies (otherwise they block its delete)", false)
     .addHelpText(
       "after",
       examples(
@@ -159,10 +165,12 @@ export function previewCommand(): Command {
       ) +
         "\n\nOnly dependencies whose provenance proves they were created from repository config for this preview\n" +
         "are deleted. Shared, manually created or bound, imported and other previews' dependencies are kept, and\n" +
-        "the output says why. Needs `preview.lifecycle: ephemeral` in berth.yaml. Safe to re-run.",
+        "the output says why. Needs `preview.lifecycle: ephemeral` in berth.yaml. Safe to re-run. Pass the same\n" +
+        "--repository as deploy did (on GitHub Actions both default to $GITHUB_REPOSITORY). Exits 5 when one of\n" +
+        "the preview's own dependencies could not be deleted (listed as kept, with the reason).",
     )
     .action(
-      withClient<ScopeFlags>(async (client, flags) => {
+      withClient<ScopeFlags & { deleteBackups: boolean }>(async (client, flags) => {
         if (!flags.preview) throw new CliError("--preview is required, e.g. --preview pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
         const config = await readConfig(flags);
         if (config.preview?.lifecycle !== "ephemeral") {
@@ -177,10 +185,15 @@ export function previewCommand(): Command {
           preview: flags.preview,
           client,
           dryRun: flags.dryRun,
+          deleteBackups: flags.deleteBackups,
           onProgress: flags.output === "json" ? undefined : (message) => process.stderr.write(`  … ${message}\n`),
         });
         if (flags.output === "json") printJson(result);
         else printCleanup(result);
+        if (result.incomplete) {
+          process.stderr.write("error: some of the preview's own dependencies were kept (see above); nothing else was left behind [dependency_delete_blocked]\n");
+          return EXIT.precondition;
+        }
         return EXIT.ok;
       }),
     );

@@ -31,14 +31,14 @@ const run = z
       .string()
       .min(1, { error: "must not be empty" })
       .optional()
-      .describe("Working directory for `command`. A relative path is relative to the directory of berth.yaml. Default: that directory."),
+      .describe("Working directory for `command` on the runtime target. A relative path is resolved against the directory of berth.yaml on the machine running `berth deploy` (use an absolute path for a remote target). Default: the runtime target's own."),
     healthUrl: z
       .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
       .refine(isHttpUrlWithoutUserinfo, { error: "must not contain a user name or password (user@host)" })
       .optional()
       .describe("http(s) URL that answers when the resource is healthy, e.g. http://127.0.0.1:8080/health. Must not contain userinfo."),
   })
-  .describe("How the resource starts. `berth deploy` creates or updates the resource from it. Optional.");
+  .describe("How the resource starts. `berth deploy` creates the resource from it when missing; an existing resource that differs is reported as a conflict (config_conflict). Optional.");
 
 const bind = z
   .strictObject({

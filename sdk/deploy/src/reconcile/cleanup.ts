@@ -5,11 +5,13 @@ import type { DeployTarget } from "./types.js";
 export interface CleanupOptions extends DeployTarget {
   preview: string;
   dryRun?: boolean;
+  /** Also delete the backups of the preview's own dependencies (retained backups otherwise block their delete). */
+  deleteBackups?: boolean;
   onProgress?: (message: string) => void;
 }
 
 export interface CleanupItem {
-  subject: "resource" | "dependency" | "binding" | "deployment";
+  subject: "resource" | "dependency" | "binding" | "deployment" | "backup";
   id: string;
   name: string;
   /** Why it was removed or kept, in one safe sentence. */
@@ -22,17 +24,23 @@ export interface CleanupResult {
   removed: CleanupItem[];
   /** Left in place, each with the reason. */
   kept: CleanupItem[];
+  /** True when some of the preview's own dependencies could not be deleted (see `kept`): run again after fixing that. */
+  incomplete: boolean;
 }
 
 const LIVE = new Set([DeploymentStatus.DEPLOYMENT_STATUS_PENDING, DeploymentStatus.DEPLOYMENT_STATUS_STARTING, DeploymentStatus.DEPLOYMENT_STATUS_RUNNING]);
 
-/** True when `provenance` proves the record was created from repository config for exactly this preview. */
+/**
+ * True when `provenance` proves the record was created from repository config for
+ * exactly this preview of exactly this repository ("" only matches records that
+ * were deployed without --repository too).
+ */
 function provenFor(provenance: Provenance | undefined, target: CleanupOptions): boolean {
   return (
     provenance?.source === ProvenanceSource.PROVENANCE_SOURCE_CONFIG &&
     provenance.previewId === target.preview &&
     provenance.environment === target.environmentId &&
-    (!target.repository || provenance.repository === target.repository)
+    provenance.repository === (target.repository ?? "")
   );
 }
 
@@ -43,7 +51,9 @@ function keepReason(dependency: Dependency, target: CleanupOptions): string {
   if (p?.source !== ProvenanceSource.PROVENANCE_SOURCE_CONFIG) return "not created from repository config (created manually or by the CLI)";
   if (!p.previewId) return "created from repository config outside any preview: shared by the environment";
   if (p.previewId !== target.preview) return `belongs to preview ${p.previewId}`;
-  if (target.repository && p.repository !== target.repository) return `created from another repository (${p.repository || "unknown"})`;
+  if (p.repository !== (target.repository ?? "")) {
+    return p.repository ? `created from repository ${p.repository} (pass --repository ${p.repository} if that is this one)` : "created without a repository name, but --repository was given";
+  }
   return "its provenance does not prove it belongs to this preview";
 }
 
@@ -97,6 +107,7 @@ export async function cleanupPreview(options: CleanupOptions): Promise<CleanupRe
     return { items: page.bindings, nextPageToken: page.nextPageToken };
   });
   const blockedByOutside = new Map<string, string>();
+  let incomplete = false;
   for (const binding of bindings) {
     const onPreviewResource = previewResourceIds.has(binding.resourceId);
     if (!onPreviewResource) {
@@ -117,6 +128,7 @@ export async function cleanupPreview(options: CleanupOptions): Promise<CleanupRe
     const outside = blockedByOutside.get(dependency.id);
     if (outside) {
       kept.push({ subject: "dependency", id: dependency.id, name: dependency.name, reason: outside });
+      incomplete = true;
       continue;
     }
     if (dry) {
@@ -124,12 +136,15 @@ export async function cleanupPreview(options: CleanupOptions): Promise<CleanupRe
       continue;
     }
     options.onProgress?.(`deleting dependency ${dependency.name} (${dependency.id})`);
+    await settleBackups(options, dependency, requestId, removed);
     try {
       await client.dependency.deleteDependency({ id: dependency.id, requestId: requestId("delete", dependency.id) });
       removed.push({ subject: "dependency", id: dependency.id, name: dependency.name, reason: `created from repository config for preview ${options.preview}` });
     } catch (error) {
       if (!isBerthApiError(error) || error.reason !== "dependency_delete_blocked") throw error;
-      kept.push({ subject: "dependency", id: dependency.id, name: dependency.name, reason: `delete blocked: ${error.message}` });
+      const hint = options.deleteBackups ? "" : " (retained backups block it: pass --delete-backups to delete the preview's own backups)";
+      kept.push({ subject: "dependency", id: dependency.id, name: dependency.name, reason: `delete blocked: ${error.message}${hint}` });
+      incomplete = true;
     }
   }
 
@@ -138,7 +153,42 @@ export async function cleanupPreview(options: CleanupOptions): Promise<CleanupRe
     removed.push({ subject: "resource", id: resource.id, name: resource.name, reason: `created from repository config for preview ${options.preview}` });
     if (!dry) await client.deployment.deleteResource({ id: resource.id, requestId: requestId("resource", resource.id) });
   }
-  return { dryRun: dry, removed, kept };
+  return { dryRun: dry, removed, kept, incomplete };
+}
+
+/**
+ * A preview dependency's backup policy is turned off (no new backups while it is
+ * going away) and, with deleteBackups, its backups are deleted so they do not
+ * block the delete.
+ */
+async function settleBackups(options: CleanupOptions, dependency: Dependency, requestId: (...parts: string[]) => string, removed: CleanupItem[]): Promise<void> {
+  const { client } = options;
+  const policy = await client.backup.getBackupPolicy({ id: "", dependencyId: dependency.id }).then(
+    (r) => r.policy,
+    (error: unknown) => {
+      if (isBerthApiError(error) && error.reason === "backup_policy_not_found") return undefined;
+      throw error;
+    },
+  );
+  if (policy?.enabled) {
+    await client.backup.configureBackupPolicy({
+      requestId: requestId("policy-off", policy.id),
+      dependencyId: dependency.id,
+      intervalHours: policy.intervalHours,
+      retentionDays: policy.retentionDays,
+      retryOnFailure: policy.retryOnFailure,
+      enabled: false,
+    });
+  }
+  if (!options.deleteBackups) return;
+  const backups = await allPages(async (pageToken) => {
+    const page = await client.backup.listBackups({ dependencyId: dependency.id, status: 0, pageSize: 500, pageToken, showDeleted: false });
+    return { items: page.backups, nextPageToken: page.nextPageToken };
+  });
+  for (const backup of backups) {
+    await client.backup.deleteBackup({ id: backup.id, requestId: requestId("backup", backup.id) });
+    removed.push({ subject: "backup", id: backup.id, name: dependency.name, reason: `a backup of the preview's own dependency ${dependency.name}` });
+  }
 }
 
 async function waitStopped(options: CleanupOptions, id: string): Promise<void> {

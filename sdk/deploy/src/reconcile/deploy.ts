@@ -1,4 +1,5 @@
 import {
+  BindingStatus,
   DependencyStatus,
   DeploymentStatus,
   ErrorReason,
@@ -68,6 +69,7 @@ class Reconciler {
   }
 
   async execute(): Promise<DeployResult> {
+    this.validateNames();
     const serverId = await this.resolveServer();
     const resource = await this.reconcileResource();
     const dependencies = await this.reconcileDependencies();
@@ -98,6 +100,35 @@ class Reconciler {
 
   private requestId(...parts: string[]): string {
     return stableRequestId(this.options.projectId, this.options.environmentId, this.options.preview ?? "", ...parts);
+  }
+
+  /**
+   * Creates a record with a request id derived from `parts`. A request id names
+   * one record forever, so when the record it names was since deleted or unbound
+   * (a preview cleaned up and reopened, an env var renamed and renamed back),
+   * the next id in the sequence (":2", ":3"…) is used. A run killed after a
+   * create sends the same id again and gets the live record back.
+   */
+  private async createLive<T>(parts: string[], create: (requestId: string) => Promise<T>, live: (record: T) => Promise<boolean>): Promise<T> {
+    for (let attempt = 1; attempt <= 100; attempt++) {
+      const record = await create(this.requestId(...parts, ...(attempt === 1 ? [] : [`#${attempt}`])));
+      if (await live(record)) return record;
+    }
+    throw new DeployError(reasonCode(ErrorReason.ERROR_REASON_INTERNAL), `could not create ${parts[0]} ${parts[1] ?? ""}: 100 earlier records of it were deleted`);
+  }
+
+  /** Scoped names must be valid before anything is written, or a deploy would stop halfway. */
+  private validateNames(): void {
+    const names = [this.config.resource, ...Object.entries(this.config.dependencies).filter(([, d]) => d.source === "managed").map(([key]) => key)];
+    for (const base of names) {
+      const name = scopedName(base, this.options.preview);
+      if (!/^[a-z][a-z0-9-]{0,62}$/.test(name) || name.endsWith("-")) {
+        throw new DeployError(
+          reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID),
+          `${name} is not a valid name (1-63 lowercase letters, digits and dashes, starting with a letter, not ending with a dash)${this.options.preview ? "; use a shorter --preview" : ""}`,
+        );
+      }
+    }
   }
 
   private async resolveServer(): Promise<string> {
@@ -140,18 +171,26 @@ class Reconciler {
       this.record("resource", "create", name, `create resource ${name} (${run.command})`);
       return undefined;
     }
-    const { resource } = await this.client.deployment.createResource({
-      requestId: this.requestId("resource", name),
-      ...this.scope(),
-      name,
-      command: run.command,
-      cwd: run.cwd ?? "",
-      env: {},
-      healthUrl: run.healthUrl ?? "",
-      provenance: configProvenance(this.options),
-    });
-    this.record("resource", "create", name, `created resource ${name}`, resource!.id);
-    return resource!;
+    const resource = await this.createLive(
+      ["resource", name],
+      async (requestId) =>
+        (
+          await this.client.deployment.createResource({
+            requestId,
+            ...this.scope(),
+            name,
+            command: run.command,
+            cwd: run.cwd ?? "",
+            env: {},
+            healthUrl: run.healthUrl ?? "",
+            provenance: configProvenance(this.options),
+          })
+        ).resource!,
+      // A replayed id returns the record even after it was deleted; Get does not.
+      async (created) => (await orUndefined(this.client.deployment.getResource({ id: created.id }))) !== undefined,
+    );
+    this.record("resource", "create", name, `created resource ${name}`, resource.id);
+    return resource;
   }
 
   // --- dependencies ---------------------------------------------------------
@@ -196,17 +235,24 @@ class Reconciler {
         out.set(key, undefined);
         continue;
       }
-      const { dependency } = await this.client.dependency.provisionDependency({
-        requestId: this.requestId("dependency", name, declared.kind),
-        ...this.scope(),
-        name,
-        kind: declared.kind,
-        realizationTarget: "",
-        provenance: configProvenance(this.options),
-        deletionProtection: false,
-      });
-      this.record("dependency", "provision", key, `provisioning managed ${declared.kind} dependency ${name}`, dependency!.id);
-      out.set(key, dependency!);
+      const dependency = await this.createLive(
+        ["dependency", name, declared.kind],
+        async (requestId) =>
+          (
+            await this.client.dependency.provisionDependency({
+              requestId,
+              ...this.scope(),
+              name,
+              kind: declared.kind,
+              realizationTarget: "",
+              provenance: configProvenance(this.options),
+              deletionProtection: false,
+            })
+          ).dependency!,
+        async (created) => created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING,
+      );
+      this.record("dependency", "provision", key, `provisioning managed ${declared.kind} dependency ${name}`, dependency.id);
+      out.set(key, dependency);
     }
     return out;
   }
@@ -258,7 +304,8 @@ class Reconciler {
       }
       const depName = dependency?.name ?? scopedName(key, this.options.preview);
       if (current) {
-        this.record("binding", "unbind", env, `unbind ${env} from ${current.dependencyId} (berth.yaml binds it to ${depName})`, current.id);
+        const how = current.provenance?.source === ProvenanceSource.PROVENANCE_SOURCE_CONFIG ? "" : ", a binding made by hand";
+        this.record("binding", "unbind", env, `unbind ${env} from ${current.dependencyId}${how} (berth.yaml binds it to ${depName})`, current.id);
         if (!this.dry) await this.client.binding.unbindDependency({ id: current.id, requestId: this.requestId("unbind", current.id) });
         byEnv.delete(env);
       }
@@ -266,16 +313,23 @@ class Reconciler {
         this.record("binding", "bind", env, `bind ${depName} to ${resourceName} as ${env}`);
         continue;
       }
-      const { binding } = await this.client.binding.bindDependency({
-        requestId: this.requestId("bind", resource.id, dependency.id, env),
-        ...this.scope(),
-        resourceId: resource.id,
-        dependencyId: dependency.id,
-        targetEnvVar: env,
-        provenance: configProvenance(this.options),
-      });
-      this.record("binding", "bind", env, `bound ${depName} to ${resourceName} as ${env}`, binding!.id);
-      byEnv.set(env, binding!);
+      const binding = await this.createLive(
+        ["bind", resource.id, dependency.id, env],
+        async (requestId) =>
+          (
+            await this.client.binding.bindDependency({
+              requestId,
+              ...this.scope(),
+              resourceId: resource.id,
+              dependencyId: dependency.id,
+              targetEnvVar: env,
+              provenance: configProvenance(this.options),
+            })
+          ).binding!,
+        async (created) => created.status === BindingStatus.BINDING_STATUS_ACTIVE,
+      );
+      this.record("binding", "bind", env, `bound ${depName} to ${resourceName} as ${env}`, binding.id);
+      byEnv.set(env, binding);
     }
     // Bindings an earlier deploy made from this config that berth.yaml no longer declares. Manual ones stay.
     for (const [env, binding] of byEnv) {
@@ -354,6 +408,16 @@ class Reconciler {
       this.keep("deployment", name, latest.id, `deployment ${latest.id} of ${name} is live with the same bindings`);
       return latest.id;
     }
+    // One live deployment per resource: the one being replaced is stopped first, so
+    // it frees what the new one needs (its port, its queue consumers…).
+    const live = resource ? (await this.deployments(resource.id)).filter((d) => LIVE_DEPLOYMENT.has(d.status)) : [];
+    for (const old of live) {
+      this.record("deployment", "stop", name, `stop deployment ${old.id} of ${name} (replaced by the new one)`, old.id);
+      if (!this.dry) {
+        await this.client.deployment.stopDeployment({ id: old.id, requestId: this.requestId("stop", old.id) });
+        await this.waitStopped(old.id);
+      }
+    }
     if (this.dry || !resource) {
       this.record("deployment", "create", name, `deploy ${name} to ${this.options.server}`);
       return undefined;
@@ -369,12 +433,25 @@ class Reconciler {
     return deployment!.id;
   }
 
-  private async latestDeployment(resourceId: string): Promise<Deployment | undefined> {
-    const all = await allPages(async (pageToken) => {
+  private async deployments(resourceId: string): Promise<Deployment[]> {
+    return allPages(async (pageToken) => {
       const page = await this.client.deployment.listDeployments({ ...this.scope(), resourceId, runtimeTargetId: "", status: 0, pageSize: 500, pageToken });
       return { items: page.deployments, nextPageToken: page.nextPageToken };
     });
-    return all.at(-1);
+  }
+
+  private async latestDeployment(resourceId: string): Promise<Deployment | undefined> {
+    return (await this.deployments(resourceId)).at(-1);
+  }
+
+  private async waitStopped(id: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { deployment } = await this.client.deployment.getDeployment({ id });
+      if (!deployment || !LIVE_DEPLOYMENT.has(deployment.status)) return;
+      if (Date.now() > deadline) throw new DeployError(reasonCode(ErrorReason.ERROR_REASON_UNAVAILABLE), `deployment ${id} did not stop within 60 s; run deploy again`);
+      await sleep(200);
+    }
   }
 }
 
@@ -393,7 +470,7 @@ function assertKind(key: string, found: Dependency, kind: string): void {
 function resourceDrift(resource: Resource, run: NonNullable<DeployConfig["run"]>): string[] {
   const drift: string[] = [];
   if (resource.command !== run.command) drift.push("command");
-  if ((run.cwd ?? "") !== resource.cwd) drift.push("cwd");
+  if (run.cwd !== undefined && run.cwd !== resource.cwd) drift.push("cwd");
   if ((run.healthUrl ?? "") !== resource.healthUrl) drift.push("healthUrl");
   return drift;
 }
