@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -12,6 +14,7 @@ import { REPO_ROOT, runCli, type CliResult, type ServerProcess } from "../suppor
 const PLUGIN = "@acme/berth-provider-pgschema";
 const INSTALL_DIR = join(REPO_ROOT, "test");
 const INCOMPATIBLE_PLUGIN = fileURLToPath(new URL("../fixtures/incompatible-provider/index.mjs", import.meta.url));
+const SHADOWING_PLUGIN = fileURLToPath(new URL("../fixtures/shadowing-provider/index.mjs", import.meta.url));
 
 const deployment = testDeployment();
 const sharedDatabase = `berth_pgs_${uniqueSuffix()}`;
@@ -56,6 +59,13 @@ afterAll(async () => {
 });
 
 describe("a third-party provider loaded by package name", () => {
+  it("is built to stand alone: its bundle imports only its driver and Node built-ins (the SDK is inlined)", () => {
+    const bundle = readFileSync(join(INSTALL_DIR, "plugins/berth-provider-pgschema/dist/index.js"), "utf8");
+    const imported = [...bundle.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(imported.filter((name) => name !== "pg" && !builtinModules.includes(name.replace(/^node:/, "")))).toEqual([]);
+  });
+
   it("serves postgres-schema dependencies through the CLI: provision, back up, restore, delete", async () => {
     const providers = await berth(["provider", "list"]);
     expect(providers.code, providers.stderr).toBe(0);
@@ -111,9 +121,9 @@ describe("a third-party provider loaded by package name", () => {
     for (const secret of secrets) expect(seen.includes(secret), "a secret leaked into CLI output or server logs").toBe(false);
   });
 
-  it("refuses to start when a configured plugin is built for another SDK major or is not installed, naming each", async () => {
+  it("refuses to start when a configured plugin is built for another SDK major, is not installed, or claims a built-in kind, naming each", async () => {
     const missing = "@acme/berth-provider-not-installed";
-    const refusal = await deployment.start({ providers: [INCOMPATIBLE_PLUGIN, missing] }, { cwd: INSTALL_DIR }).then(
+    const refusal = await deployment.start({ providers: [INCOMPATIBLE_PLUGIN, missing, SHADOWING_PLUGIN] }, { cwd: INSTALL_DIR }).then(
       async (started) => {
         await started.stop();
         throw new Error("the server started with a broken plugin configuration");
@@ -124,6 +134,7 @@ describe("a third-party provider loaded by package name", () => {
     expect(refusal).toContain("[config_invalid]");
     expect(refusal).toContain(`providers: provider plugin ${INCOMPATIBLE_PLUGIN} was built for provider SDK ^2.0.0, but this Berth implements 1.0.0; upgrade the plugin or Berth`);
     expect(refusal).toContain(`providers: cannot find ${missing}; install it where Berth runs (npm install ${missing})`);
+    expect(refusal).toContain(`providers: ${SHADOWING_PLUGIN} declares kind redis (already handled by @berth/provider-redis); one provider per kind`);
     for (const secret of secrets) expect(refusal.includes(secret)).toBe(false);
   });
 });

@@ -39,7 +39,8 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   const masterKeys = config.masterKeys.map(parseMasterKey);
   const keyring = new Keyring(masterKeys, config.activeMasterKeyId ?? masterKeys[0].id);
   const tokens = { admin: config.adminToken, internal: config.internalToken };
-  const plugins = await loadProviderPlugins(config.providers).catch(async (error: unknown) => {
+  const builtInKinds = new Map(BUILT_IN_PROVIDERS.flatMap((p) => p.manifest.kinds.map((kind) => [kind, p.manifest.name] as const)));
+  const plugins = await loadProviderPlugins(config.providers, process.cwd(), builtInKinds).catch(async (error: unknown) => {
     await messaging.close();
     throw error;
   });

@@ -26,14 +26,24 @@ export function resolvePlugin(name: string, cwd = process.cwd()): string {
 
 /**
  * Loads third-party providers by npm package name or path. A plugin that is
- * missing, malformed or built for another SDK major stops start-up with a clear error.
+ * missing, malformed, built for another SDK major, or claims a kind that another
+ * provider already handles (`takenKinds`: the built-in ones) stops start-up with a
+ * clear error: one provider per kind, never a silent shadow.
  */
-export async function loadProviderPlugins(names: string[], cwd = process.cwd()): Promise<Provider[]> {
+export async function loadProviderPlugins(names: string[], cwd = process.cwd(), takenKinds: ReadonlyMap<string, string> = new Map()): Promise<Provider[]> {
   const providers: Provider[] = [];
   const problems: string[] = [];
+  const owners = new Map(takenKinds);
   for (const name of names) {
     try {
-      providers.push(validateProviderModule(name, await import(resolvePlugin(name, cwd))));
+      const provider = validateProviderModule(name, await import(resolvePlugin(name, cwd)));
+      const clashes = provider.manifest.kinds.filter((kind) => owners.has(kind));
+      if (clashes.length > 0) {
+        problems.push(`providers: ${name} declares kind ${clashes.map((k) => `${k} (already handled by ${owners.get(k)})`).join(", ")}; one provider per kind`);
+        continue;
+      }
+      for (const kind of provider.manifest.kinds) owners.set(kind, name);
+      providers.push(provider);
     } catch (error) {
       if (isProviderError(error)) problems.push(`providers: ${error.message}`);
       else {
