@@ -23,5 +23,13 @@ runProviderConformance({
         const [rows] = await connection.query<RowDataPacket[]>("SELECT value FROM conformance_sample WHERE id = 1");
         return rows[0]?.value as string | undefined;
       }),
+    exists: (target, owner) =>
+      withConnection(target.adminUrl, undefined, async (connection) => {
+        const [found] = await connection.query<RowDataPacket[]>(
+          "SELECT (SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) + (SELECT count(*) FROM mysql.user WHERE User = ?) AS n",
+          [owner.database, owner.user],
+        );
+        return Number(found[0].n) > 0;
+      }),
   },
 });

@@ -35,5 +35,15 @@ runProviderConformance({
         const rows = await client.query<{ value: string }>("SELECT value FROM conformance_sample WHERE id = 1");
         return rows.rows[0]?.value;
       }),
+    async exists(target, owner) {
+      const client = new pg.Client({ connectionString: target.adminUrl });
+      await client.connect();
+      try {
+        const found = await client.query("SELECT (SELECT count(*) FROM pg_database WHERE datname = $1) + (SELECT count(*) FROM pg_roles WHERE rolname = $2) AS n", [owner.database, owner.user]);
+        return Number(found.rows[0].n) > 0;
+      } finally {
+        await client.end();
+      }
+    },
   },
 });

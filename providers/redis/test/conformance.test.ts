@@ -14,5 +14,11 @@ runProviderConformance({
         await client.set(`${owner.keyPrefix}sample`, value);
       }),
     read: (connectionUrl, owner) => withRedis(connectionUrl, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+    exists: (target, owner) =>
+      withRedis(target.adminUrl, async (client) => {
+        const users = (await client.acl("USERS")) as string[];
+        const [, keys] = await client.scan("0", "MATCH", `${owner.keyPrefix}*`, "COUNT", 10_000);
+        return users.includes(owner.user) || keys.length > 0;
+      }),
   },
 });

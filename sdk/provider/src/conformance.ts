@@ -17,6 +17,14 @@ export interface ConformanceSample {
   write(connectionUrl: string, owner: SafeMetadata, value: string): Promise<void>;
   /** The value last written to `owner`, or undefined when there is none. May throw when access is refused. */
   read(connectionUrl: string, owner: SafeMetadata): Promise<string | undefined>;
+  /**
+   * Optional, recommended: whether anything of the dependency `owner` describes is
+   * still on the target (its database, user, keys, bucket…), checked with the
+   * target's admin connection. After release the kit expects false. Without it,
+   * "gone" is only checked through the released dependency's own credentials,
+   * which stop working once its user is dropped even if its data stayed.
+   */
+  exists?(target: RealizationTarget, owner: SafeMetadata): Promise<boolean>;
 }
 
 export interface ConformanceOptions {
@@ -170,6 +178,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
     when(caps.realize)(`realize: creates a dependency whose connection works, and again returns it${skipNote("realize")}`, async () => {
       a = remember(await provider.realize!({ dependencyId: idA, name: "conformance-a", kind, target: target!, ...ctx() }));
       expect(a.connectionUrl).toBeTruthy();
+      if (sample.exists) expect(await sample.exists(target!, a.metadata), "sample.exists does not see what realize created").toBe(true);
       // Metadata is shown to users: it may name the database but never carry the password.
       await sample.write(a.connectionUrl, a.metadata, "first");
       expect(await sample.read(a.connectionUrl, a.metadata)).toBe("first");
@@ -254,6 +263,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
         () => undefined,
       );
       expect(after, "the released dependency's data is still readable").toBeUndefined();
+      if (sample.exists) expect(await sample.exists(target!, a!.metadata), "release left the dependency's objects on the target").toBe(false);
       await provider.release!({ dependencyId: idA, kind, target: target!, metadata: a!.metadata, ...ctx() });
       // Releasing something never realized is fine too (a delete retried after a lost reply).
       await provider.release!({ dependencyId: `dep_conf${run}z`, kind, target: target!, metadata: {}, ...ctx() });
