@@ -4,20 +4,15 @@
 // run on the same database. Also samples the Berth server's RSS (jobs run inside it) every
 // 100 ms during each job. Prints a table, writes test/bench/results/backup.json.
 import { spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { BackupStatus, RestoreStatus, createBerthClient } from "@berth/client";
 import pg from "pg";
-import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { POSTGRES, startBerth } from "./lib/berth.mjs";
+import { GiB, MiB, best, cpuSeconds, logger, median, secs, writeResults } from "./lib/measure.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const POSTGRES = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const NATS = process.env.BERTH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const GB = Number(process.env.BENCH_BACKUP_GB ?? 1);
 // Interleaved rounds (raw, Berth, raw, Berth …); each side is its best run, which is the most
 // repeatable figure on a small machine that other work shares.
@@ -25,32 +20,7 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_BACKUP_ROUNDS ?? 2));
 const TARGET_BYTES = Math.round(GB * 1024 ** 3);
 const BATCH_ROWS = 250_000;
 const TARGETS = { backupRatio: 1.1, restoreRatio: 1.1, workerRssBytes: 200 * 1024 * 1024 }; // RSS limit: 200 MiB
-const JOB_TIMEOUT_MS = 3_600_000;
-
-const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const GiB = (bytes) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const best = (values) => Math.min(...values);
-const log = (line) => console.log(`[backup bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-function startServer(args) {
-  const child = spawn(process.execPath, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const append = (chunk) => (output = (output + chunk).slice(-200_000));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
-    child.stdout.on("data", (chunk) => {
-      append(chunk);
-      const match = /"address":"([^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ address: match[1], child, output: () => output });
-      }
-    });
-    child.stderr.on("data", append);
-    child.once("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
-}
+const log = logger("backup bench");
 
 /** The URL without its password, and the password as PGPASSWORD: never on a command line. */
 function pgTarget(connectionUrl) {
@@ -84,92 +54,25 @@ async function sql(url, text, params) {
   }
 }
 
-/** CPU seconds of a process (user + system) and of its reaped children (the pg tools it ran). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const tick = (i) => Number(fields[i - 3]) / 100; // fields are numbered from 1, and 3 is the first after "comm) "; USER_HZ is 100 on Linux
-  return { own: tick(14) + tick(15), children: tick(16) + tick(17) };
-}
-
-/** Samples VmRSS every 100 ms; VmHWM is reset at start (clear_refs 5) so it is this phase's peak. */
-function rssSampler(pid) {
-  const read = () => {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-  };
-  let hwmReset = true;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-  } catch {
-    hwmReset = false; // then VmHWM is the process's lifetime peak
-  }
-  const start = read().rss;
-  const cpu0 = cpuSeconds(pid);
-  let peak = start;
-  let samples = 0;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, read().rss);
-      samples++;
-    } catch {
-      /* the process is gone; the job will report it */
-    }
-  }, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      const end = read();
-      const cpu = cpuSeconds(pid);
-      return { serverCpuSeconds: cpu.own - cpu0.own, toolCpuSeconds: cpu.children - cpu0.children, startRssBytes: start, peakRssBytes: Math.max(peak, end.rss), endRssBytes: end.rss, vmHwmBytes: end.hwm, vmHwmIsPhasePeak: hwmReset, samples };
-    },
-  };
-}
-
 async function sha256File(path) {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");
 }
 
-const suffix = randomBytes(4).toString("hex");
-const database = `berth_bench_${suffix}`;
-const databaseUrl = POSTGRES.replace(/\/[^/]*$/, `/${database}`);
-const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
-const internalToken = `bench-internal-${randomBytes(16).toString("hex")}`;
-const artifactDir = mkdtempSync(join(tmpdir(), "berth-bench-artifacts-"));
 const scratchDir = mkdtempSync(join(tmpdir(), "berth-bench-dump-"));
-const config = {
-  services: ["dependency", "binding", "deployment", "backup"],
-  listen: { host: "127.0.0.1", port: 0 },
-  databaseUrl,
-  natsUrl: NATS,
-  natsPrefix: `bench${suffix}`,
-  adminToken,
-  internalToken,
-  masterKeys: [`bench:${randomBytes(32).toString("base64")}`],
-  artifactDir,
-  targets: [{ name: "main", kind: "postgres", adminUrl: POSTGRES }],
-  logLevel: "warn",
-};
-const configPath = `/tmp/berth-bench-backup-${suffix}.json`;
-writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
 
 let server;
-let client;
-let internal;
 let dependencyId = "";
-const backupIds = [];
 const started = performance.now();
 try {
-  server = await startServer([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"]);
-  const pid = server.child.pid;
-  client = createBerthClient({ address: server.address, token: adminToken });
-  internal = createBerthClient({ address: server.address, token: internalToken });
+  server = await startBerth({ targets: [{ name: "main", kind: "postgres", adminUrl: POSTGRES }] }, { log });
+  const { client, internal } = server;
 
   // 1. A managed Postgres dependency on the `main` target.
-  const { dependency } = await client.dependency.provisionDependency({ requestId: `bench-p-${suffix}`, projectId: "prj_bench", environmentId: "env_bench", name: "db", kind: "postgres", realizationTarget: "main", deletionProtection: false });
+  const { dependency } = await client.dependency.provisionDependency({ requestId: server.requestId("p"), projectId: "prj_bench", environmentId: "env_bench", name: "db", kind: "postgres", realizationTarget: "main", deletionProtection: false });
   dependencyId = dependency.id;
+  server.dependencyIds.push(dependencyId); // server.stop() deletes it after its backups: its database and role are dropped
   for await (const update of client.dependency.watchDependency({ id: dependencyId, untilSettled: true }, { timeoutMs: 120_000 })) void update;
   const { dependency: ready } = await client.dependency.getDependency({ id: dependencyId });
   const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready.connectionSecretRef, purpose: "bench" })).connectionUrl;
@@ -229,36 +132,21 @@ try {
 
   async function berthBackup(round) {
     await settle();
-    const sampler = rssSampler(pid);
-    const t0 = performance.now();
-    const { backup } = await client.backup.createBackup({ requestId: `bench-b-${suffix}-${round}`, dependencyId, retentionDays: 1 });
-    backupIds.push(backup.id);
-    let last = backup;
-    for await (const update of client.backup.watchBackup({ id: backup.id, untilSettled: true }, { timeoutMs: JOB_TIMEOUT_MS })) last = update.backup;
-    const ms = performance.now() - t0;
-    const rss = sampler.stop();
-    if (last.status !== BackupStatus.BACKUP_STATUS_SUCCEEDED) throw new Error(`backup ${backup.id} did not succeed: ${last.status} ${last.statusReason}`);
+    const { ms, jobMs, backup: last, usage: rss } = await server.backup(dependencyId);
     berth.backupMs.push(ms);
-    berth.backupServerMs.push(Number(last.durationMs));
+    berth.backupServerMs.push(jobMs);
     berth.backupRss.push(rss);
     lastBackup = last;
-    log(`  Berth backup ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(Number(last.durationMs))}), artifact ${MiB(Number(last.sizeBytes))}, peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_dump ${rss.toolCpuSeconds.toFixed(1)} s`);
+    log(`  Berth backup ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(jobMs)}), artifact ${MiB(Number(last.sizeBytes))}, peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_dump ${rss.toolCpuSeconds.toFixed(1)} s`);
   }
 
   async function berthRestore(round) {
     await settle();
-    const sampler = rssSampler(pid);
-    const t0 = performance.now();
-    const { restore } = await client.backup.restoreBackup({ requestId: `bench-r-${suffix}-${round}`, backupId: lastBackup.id, acknowledgeDataOverwrite: true });
-    let last = restore;
-    for await (const update of client.backup.watchRestore({ id: restore.id, untilSettled: true }, { timeoutMs: JOB_TIMEOUT_MS })) last = update.restore;
-    const ms = performance.now() - t0;
-    const rss = sampler.stop();
-    if (last.status !== RestoreStatus.RESTORE_STATUS_SUCCEEDED) throw new Error(`restore ${restore.id} did not succeed: ${last.status} ${last.statusReason}`);
+    const { ms, jobMs, usage: rss } = await server.restore(lastBackup.id);
     berth.restoreMs.push(ms);
-    berth.restoreServerMs.push(Date.parse(last.endTime) - Date.parse(last.startTime));
+    berth.restoreServerMs.push(jobMs);
     berth.restoreRss.push(rss);
-    log(`  Berth restore ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(Date.parse(last.endTime) - Date.parse(last.startTime))}), peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_restore ${rss.toolCpuSeconds.toFixed(1)} s`);
+    log(`  Berth restore ${round + 1}/${ROUNDS}: ${secs(ms)} (job ${secs(jobMs)}), peak RSS ${MiB(rss.peakRssBytes)}, CPU: server ${rss.serverCpuSeconds.toFixed(1)} s + pg_restore ${rss.toolCpuSeconds.toFixed(1)} s`);
   }
 
   log("backups: raw pg_dump -Fc to a file, then Berth");
@@ -285,7 +173,7 @@ try {
   if (JSON.stringify(restored) !== JSON.stringify(original)) throw new Error(`restored data differs: ${JSON.stringify(restored)} vs ${JSON.stringify(original)}`);
 
   // Diagnostics: the full-file checksum read that precedes every Berth restore, timed alone (page cache warm).
-  const artifactPath = join(artifactDir, `${lastBackup.id}.artifact`);
+  const artifactPath = join(server.artifactDir, `${lastBackup.id}.artifact`);
   const t0 = performance.now();
   const artifactSha = await sha256File(artifactPath);
   const checksumReadMs = performance.now() - t0;
@@ -337,59 +225,35 @@ try {
   console.log(`\nsizes: database ${MiB(databaseSize)}, raw pg_dump -Fc file ${MiB(rawDumpBytes)}, Berth artifact ${MiB(Number(lastBackup.sizeBytes))} (gzip, AES-256-GCM sealed)`);
   const runs = (list) => list.map(secs).join(", ");
   console.log(`all runs: raw pg_dump ${runs(raw.dumpMs)}; Berth backup ${runs(berth.backupMs)}; raw pg_restore ${runs(raw.restoreMs)}; Berth restore ${runs(berth.restoreMs)}`);
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const serverCpu = (list) => median(list.map((r) => r.serverCpuSeconds)).toFixed(1);
   const toolCpu = (list) => median(list.map((r) => r.toolCpuSeconds)).toFixed(1);
   console.log(`CPU seconds (median per run; 2 cores): pg_dump alone ${median(raw.dumpCpu).toFixed(1)} | Berth backup: pg_dump ${toolCpu(berth.backupRss)} + Berth server ${serverCpu(berth.backupRss)}; pg_restore alone ${median(raw.restoreCpu).toFixed(1)} | Berth restore: pg_restore ${toolCpu(berth.restoreRss)} + Berth server ${serverCpu(berth.restoreRss)} (Postgres backend CPU not counted)`);
   console.log(`diagnostics: Berth job time (server) backup ${berth.backupServerMs.map(secs).join(", ")}, restore ${berth.restoreServerMs.map(secs).join(", ")}; sha256 read of the artifact alone ${secs(checksumReadMs)}`);
 
-  mkdirSync(`${root}test/bench/results`, { recursive: true });
-  const out = `${root}test/bench/results/backup.json`;
-  writeFileSync(
-    out,
-    JSON.stringify(
-      {
-        when: new Date().toISOString(),
-        requestedGb: GB,
-        rounds: ROUNDS,
-        database: { sizeBytes: databaseSize, eventRows: rows, tables: tableSizes.map((t) => ({ name: t.relname, bytes: Number(t.bytes) })), fillMs },
-        targets: TARGETS,
-        results,
-        sizes: { rawDumpBytes, berthArtifactBytes: Number(lastBackup.sizeBytes) },
-        diagnostics: { artifactChecksumReadMs: checksumReadMs },
-        totalMs: performance.now() - started,
-      },
-      null,
-      2,
-    ),
-  );
+  const out = writeResults("backup", {
+    when: new Date().toISOString(),
+    requestedGb: GB,
+    rounds: ROUNDS,
+    database: { sizeBytes: databaseSize, eventRows: rows, tables: tableSizes.map((t) => ({ name: t.relname, bytes: Number(t.bytes) })), fillMs },
+    targets: TARGETS,
+    results,
+    sizes: { rawDumpBytes, berthArtifactBytes: Number(lastBackup.sizeBytes) },
+    diagnostics: { artifactChecksumReadMs: checksumReadMs },
+    totalMs: performance.now() - started,
+  });
   console.log(`\nwrote ${out}`);
 } finally {
-  // Delete through the API first (backups, then the dependency drops its database and role) …
-  for (const id of backupIds) await client?.backup.deleteBackup({ id, requestId: `bench-del-${id}` }).catch((error) => log(`delete ${id}: ${error.message}`));
-  if (dependencyId) await client?.dependency.deleteDependency({ id: dependencyId, requestId: `bench-d-${suffix}` }).catch((error) => log(`delete ${dependencyId}: ${error.message}`));
-  client?.close();
-  internal?.close();
-  if (server) {
-    const exited = new Promise((resolve) => server.child.once("exit", resolve));
-    server.child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-  }
-  // … then make sure: whatever the API left, and Berth's own database, streams and directories.
-  const admin = new pg.Client({ connectionString: POSTGRES });
-  await admin.connect();
+  // Through the API first (backups, then the dependency drops its database and role), then Berth's
+  // own database, streams and directories …
+  await server?.stop();
+  // … then make sure: whatever the API left.
   if (dependencyId) {
+    const admin = new pg.Client({ connectionString: POSTGRES });
+    await admin.connect();
     const name = `berth_${dependencyId.toLowerCase()}`;
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS "${name}"`);
+    await admin.end();
   }
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
-  const nc = await connect({ servers: NATS });
-  const jsm = await jetstreamManager(nc);
-  for (const stream of [`BENCH${suffix.toUpperCase()}_EVENTS`, `BENCH${suffix.toUpperCase()}_JOBS`]) await jsm.streams.delete(stream).catch(() => undefined);
-  await nc.close();
-  rmSync(artifactDir, { recursive: true, force: true });
   rmSync(scratchDir, { recursive: true, force: true });
-  rmSync(configPath, { force: true });
 }

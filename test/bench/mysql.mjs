@@ -1,37 +1,48 @@
-// node test/bench/mysql.mjs (after `pnpm -s build`): Berth's native MySQL/MariaDB backup — the
-// provider's `mariadb-dump` stream through gzip level 1 into a file, as the backup service runs
-// it — against plain `mariadb-dump` with the same options to a file, measured in the same run on
-// the same scratch database of BENCH_MYSQL_MB (default 300 MiB). Also times the plain dump piped
-// through the same gzip level 1, which isolates the provider's own overhead. Prints a table,
-// writes test/bench/results/mysql.json, releases (drops) the scratch database.
+// pnpm bench:mysql (or node test/bench/mysql.mjs after `pnpm -s build`): Berth's native
+// MySQL/MariaDB backup against plain `mariadb-dump` with the provider's own options (DUMP_OPTIONS
+// plus --events) to a file, measured in the same run on the same scratch database of
+// BENCH_MYSQL_MB (default 300 MiB).
+//
+// The scratch database and its user are made with the provider's realize (and dropped with its
+// release at the end). The Berth side is the real thing: a `berth serve` process (the backup
+// service), to which the database is imported as a dependency through the API (Berth then holds
+// its URL, so its backups are native), and CreateBackup → WatchBackup until succeeded; the time is
+// from the call to `succeeded`. It runs twice per round, on two servers: one with the default
+// artifact compression (gzip level 1) and one with `backupCompression: none`. Also timed each
+// round, as a diagnostic: the plain dump piped through Node's gzip level 1 (what the default
+// pipeline's compression costs without Berth). Rounds follow one untimed warm-up dump, their order
+// rotated each round; figures are medians over BENCH_MYSQL_ROUNDS (default 3). Then, for
+// information, RestoreBackup of each variant into the same database (and, as a reference, the
+// plain dump loaded with the `mariadb` client). Prints a table, writes test/bench/results/mysql.json.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { closeSync, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { createGunzip, createGzip } from "node:zlib";
+import { createGzip } from "node:zlib";
 import { createConnection } from "mysql2/promise";
 import { DUMP_OPTIONS, mysqlProvider } from "../../providers/mysql/dist/index.js";
+import { startBerth } from "./lib/berth.mjs";
+import { MiB, cpuSeconds, cpuSecondsOrNaN, envInt, loadText, logger, machine, median, rotate, secs as seconds, writeResults } from "./lib/measure.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const ADMIN = process.env.BERTH_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/";
-const MB = Number(process.env.BENCH_MYSQL_MB ?? 300);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_MYSQL_ROUNDS ?? 3));
+const MB = envInt("BENCH_MYSQL_MB", 300);
+const ROUNDS = envInt("BENCH_MYSQL_ROUNDS", 3);
+const RESTORE_ROUNDS = envInt("BENCH_MYSQL_RESTORE_ROUNDS", 1);
 const TARGET_BYTES = Math.round(MB * 1024 ** 2);
 const BATCH_ROWS = 250_000;
 const ACCOUNTS = 100_000;
 const TARGETS = { backupRatio: 1.1 };
-// Berth's backup service compresses with gzip level 1 (services/backup/src/domain/backups.ts).
-const GZIP = { level: 1 };
+// The Berth servers: the default configuration (artifacts gzip level 1), and backupCompression: none.
+const VARIANTS = [
+  { name: "berthGzip", label: "Berth, gzip level 1 (default)", short: "default gzip", config: {} },
+  { name: "berthNone", label: "Berth, backupCompression: none", short: "backupCompression: none", config: { backupCompression: "none" } },
+];
 
-const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const log = (line) => console.log(`[mysql bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+const secs = (ms) => seconds(ms, 2);
+const log = logger("mysql bench");
 
 function endpointOf(url) {
   const parsed = new URL(url);
@@ -46,22 +57,11 @@ function endpointOf(url) {
 
 async function query(url, text, params) {
   const e = endpointOf(url);
-  const connection = await createConnection({ host: e.host, port: e.port, user: e.user, password: e.password, database: e.database || undefined });
+  const connection = await createConnection({ host: e.host, port: e.port, user: e.user, password: e.password, database: e.database || undefined, multipleStatements: true });
   try {
     return (await connection.query(text, params))[0];
   } finally {
     await connection.end();
-  }
-}
-
-/** CPU seconds (user + system) of a process from /proc, or of this process's reaped children. */
-function cpuOf(pid, which = "own") {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    const tick = (i) => Number(fields[i - 3]) / 100; // fields numbered from 1; 3 is the first after "comm) "; USER_HZ 100
-    return which === "own" ? tick(14) + tick(15) : tick(16) + tick(17);
-  } catch {
-    return NaN; // a remote server: its CPU is not ours to read
   }
 }
 
@@ -76,44 +76,20 @@ async function serverPid() {
   }
 }
 
-/** Runs `fn`, returning its wall time and the CPU seconds this process, its children and the server spent. */
-async function measure(fn, mariadbdPid) {
-  const own0 = process.cpuUsage();
-  const children0 = cpuOf(process.pid, "children");
-  const server0 = mariadbdPid ? cpuOf(mariadbdPid) : NaN;
-  const t0 = performance.now();
-  await fn();
-  const ms = performance.now() - t0;
-  const own = process.cpuUsage(own0);
-  return {
-    ms,
-    cpu: {
-      nodeSeconds: (own.user + own.system) / 1e6,
-      dumpToolSeconds: cpuOf(process.pid, "children") - children0,
-      serverSeconds: mariadbdPid ? cpuOf(mariadbdPid) - server0 : null,
-    },
-  };
-}
-
-/** Plain mariadb-dump with the provider's options; stdout to `output` (a file descriptor or "pipe"). */
-function dump(optionFile, database, output) {
-  const child = spawn("mariadb-dump", [`--defaults-file=${optionFile}`, ...DUMP_OPTIONS, "--events", "--", database], { stdio: ["ignore", output, "pipe"] });
+/** A client tool with the option file; stdin/stdout as given; resolves when it exits 0. */
+function tool(name, args, stdio) {
+  const child = spawn(name, args, { stdio: [...stdio, "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const done = new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`mariadb-dump exited with ${code}: ${stderr}`))));
+    child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}: ${stderr}`))));
   });
   return { child, done };
 }
 
-async function gunzippedBytes(path) {
-  let bytes = 0;
-  const counter = new PassThrough();
-  counter.on("data", (chunk) => (bytes += chunk.length));
-  await pipeline(createReadStream(path), createGunzip(), counter);
-  return bytes;
-}
+/** Plain mariadb-dump with the provider's options; stdout to `output` (a file descriptor or "pipe"). */
+const dump = (optionFile, database, output) => tool("mariadb-dump", [`--defaults-file=${optionFile}`, ...DUMP_OPTIONS, "--events", "--", database], ["ignore", output]);
 
 const suffix = randomBytes(4).toString("hex");
 const dependencyId = `dep_bench${suffix}`;
@@ -121,13 +97,14 @@ const target = { name: "bench", kind: "mysql", adminUrl: ADMIN };
 const signal = new AbortController().signal;
 const scratch = mkdtempSync(join(tmpdir(), "berth-bench-mysql-"));
 const started = performance.now();
+const servers = [];
 let realized;
 try {
-  // 1. A managed dependency: the scratch database and its user.
+  // 1. The scratch database and its user.
   realized = await mysqlProvider.realize({ dependencyId, name: "bench", kind: "mysql", target, signal });
   const url = realized.connectionUrl.replace(`@${new URL(realized.connectionUrl).host}`, `@${new URL(ADMIN).host}`);
   const { database } = realized.metadata;
-  log(`realized ${database}; filling it to ≥ ${MiB(TARGET_BYTES)}`);
+  log(`scratch database ${database}; filling it to ≥ ${MiB(TARGET_BYTES)}`);
 
   // 2. Fill it with INSERT … SELECT from MariaDB's sequence tables: accounts, events (most of the
   //    bytes: ~100 characters of hex payload per row, two secondary indexes) and documents (longer,
@@ -159,10 +136,16 @@ try {
   }
   await fill.query("ANALYZE TABLE accounts, documents, events");
   const tables = (await fill.query("SELECT TABLE_NAME AS name, DATA_LENGTH + INDEX_LENGTH AS bytes FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 2 DESC"))[0];
-  const [[counts]] = await fill.query("SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM documents) AS documents");
   await fill.end();
   const databaseSize = tables.reduce((sum, t) => sum + Number(t.bytes), 0);
   const fillMs = performance.now() - fillStarted;
+  // What a restore must bring back exactly.
+  const fingerprint = async () =>
+    JSON.stringify(
+      (await query(url, "SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT SUM(amount) FROM events) AS amount, (SELECT MAX(id) FROM events) AS maxId, (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM documents) AS documents, (SELECT SUM(LENGTH(body)) FROM documents) AS body"))[0],
+    );
+  const original = await fingerprint();
+  const counts = JSON.parse(original);
   log(`filled: ${Number(counts.events).toLocaleString("en")} events, ${counts.accounts} accounts, ${counts.documents} documents; ${MiB(databaseSize)} in ${secs(fillMs)}`);
 
   // 3. The option file the plain runs use (the provider writes its own, the same way).
@@ -171,9 +154,18 @@ try {
   writeFileSync(optionFile, `[client]\nhost=${quote(e.host)}\nport=${e.port}\nuser=${quote(e.user)}\npassword=${quote(e.password)}\nprotocol=TCP\n`, { mode: 0o600 });
   const mariadbd = await serverPid();
 
+  // 4. Two Berth servers, each with the database imported as a dependency.
+  for (const variant of VARIANTS) {
+    const server = await startBerth(variant.config, { log });
+    servers.push(server);
+    const dependency = await server.importDependency({ kind: "mysql", name: "db", connectionUrl: url });
+    variant.server = server;
+    variant.dependencyId = dependency.id;
+    log(`${variant.label}: berth serve on ${server.address} (pid ${server.pid}), imported ${dependency.id}`);
+  }
+
   const rawFile = join(scratch, "raw.sql");
   const rawGzipFile = join(scratch, "raw.sql.gz");
-  const berthFile = join(scratch, "berth.sql.gz");
   const plain = async () => {
     const fd = openSync(rawFile, "w");
     try {
@@ -182,112 +174,157 @@ try {
       closeSync(fd);
     }
   };
-  const plainGzip = async () => {
-    const { child, done } = dump(optionFile, database, "pipe");
-    await Promise.all([done, pipeline(child.stdout, createGzip(GZIP), createWriteStream(rawGzipFile))]);
-  };
-  const berth = async () => {
-    // As services/backup runs it: provider → sink (PassThrough) → gzip level 1 → artifact file.
-    const sink = new PassThrough();
-    const written = pipeline(sink, createGzip(GZIP), createWriteStream(berthFile));
-    written.catch(() => undefined);
-    await mysqlProvider.backup({ kind: "mysql", connectionUrl: url, metadata: realized.metadata, sink, signal });
-    await written;
-  };
 
-  const loadBefore = loadavg()[0];
+  /** Wall time of fn, and the CPU seconds this process's children (mariadb-dump) and the server spent. */
+  async function measured(fn) {
+    const children0 = cpuSeconds(process.pid).children;
+    const server0 = mariadbd ? cpuSecondsOrNaN(mariadbd).own : NaN;
+    const own0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = (await fn()) ?? {};
+    const ms = performance.now() - t0;
+    const own = process.cpuUsage(own0);
+    return { ms, ...result, dumpToolCpuSeconds: cpuSeconds(process.pid).children - children0, nodeCpuSeconds: (own.user + own.system) / 1e6, mariadbdCpuSeconds: mariadbd ? cpuSecondsOrNaN(mariadbd).own - server0 : null };
+  }
+
+  const lastBackup = {};
+  const order = [
+    ["raw", async () => ({ ...(await measured(plain)), bytes: statSync(rawFile).size })],
+    [
+      "rawGzip",
+      async () => {
+        const run = await measured(async () => {
+          const { child, done } = dump(optionFile, database, "pipe");
+          await Promise.all([done, pipeline(child.stdout, createGzip({ level: 1 }), createWriteStream(rawGzipFile))]);
+        });
+        return { ...run, bytes: statSync(rawGzipFile).size };
+      },
+    ],
+    ...VARIANTS.map((variant) => [
+      variant.name,
+      async () => {
+        const server0 = mariadbd ? cpuSecondsOrNaN(mariadbd).own : NaN;
+        const run = await variant.server.backup(variant.dependencyId);
+        lastBackup[variant.name] = run.backup;
+        const mariadbdCpuSeconds = mariadbd ? cpuSecondsOrNaN(mariadbd).own - server0 : null;
+        // The server ran mariadb-dump (its reaped child) and did the rest (gzip, sealing, writing) itself.
+        return { ms: run.ms, jobMs: run.jobMs, bytes: Number(run.backup.sizeBytes), dumpToolCpuSeconds: run.usage.toolCpuSeconds, serverCpuSeconds: run.usage.serverCpuSeconds, mariadbdCpuSeconds, peakRssBytes: run.usage.peakRssBytes };
+      },
+    ]),
+  ];
+  const label = { raw: "raw mariadb-dump > file", rawGzip: "raw | Node gzip -1 (diagnostic)", ...Object.fromEntries(VARIANTS.map((v) => [v.name, v.label])) };
+  const runs = Object.fromEntries(order.map(([name]) => [name, []]));
+
   log("warm-up: one untimed plain dump (page cache and buffer pool start equal for every timed run)");
   await plain();
-  const runs = { raw: [], rawGzip: [], berth: [] };
+  const machineBefore = machine();
+  log(`backups: ${ROUNDS} rounds, order rotated per round; ${loadText(machineBefore)}`);
   for (let round = 0; round < ROUNDS; round++) {
-    // The order rotates each round, so no variant always runs first (or after the same neighbour).
-    const variants = [
-      ["raw", plain, rawFile],
-      ["rawGzip", plainGzip, rawGzipFile],
-      ["berth", berth, berthFile],
-    ];
-    for (const [name, fn, file] of [...variants.slice(round % 3), ...variants.slice(0, round % 3)]) {
-      const result = await measure(fn, mariadbd);
-      runs[name].push(result);
-      const cpu = result.cpu;
-      log(`  ${name.padEnd(7)} ${round + 1}/${ROUNDS}: ${secs(result.ms)}, ${MiB(statSync(file).size)}, CPU: mariadb-dump ${cpu.dumpToolSeconds.toFixed(1)} s, node ${cpu.nodeSeconds.toFixed(1)} s${cpu.serverSeconds === null ? "" : `, mariadbd ${cpu.serverSeconds.toFixed(1)} s`}`);
+    for (const [name, fn] of rotate(order, round)) {
+      const run = await fn();
+      runs[name].push(run);
+      const job = run.jobMs === undefined ? "" : ` (job ${secs(run.jobMs)})`;
+      const cpu = `mariadb-dump ${run.dumpToolCpuSeconds.toFixed(1)} s, ${run.serverCpuSeconds === undefined ? `node ${run.nodeCpuSeconds.toFixed(1)} s` : `Berth server ${run.serverCpuSeconds.toFixed(1)} s`}${run.mariadbdCpuSeconds === null ? "" : `, mariadbd ${run.mariadbdCpuSeconds.toFixed(1)} s`}`;
+      log(`  ${label[name].padEnd(31)} ${round + 1}/${ROUNDS}: ${secs(run.ms)}${job}, ${MiB(run.bytes)}, CPU: ${cpu}`);
+    }
+  }
+  const machineAfter = machine();
+  const rawBytes = statSync(rawFile).size;
+
+  // 5. Restores (for information), after the backups (a restore rewrites every table): the plain
+  //    dump loaded with the mariadb client as a reference, then each variant's last backup through
+  //    Berth, each after a change it must undo (a table dropped, a row added).
+  log("restores into the same database (for information)");
+  const damage = () => query(url, "DROP TABLE documents; INSERT INTO events (account_id, kind, created_at, amount, payload) VALUES (1, 'extra', NOW(), 1, 'not in the backup')");
+  const restores = { rawLoad: [], berthGzip: [], berthNone: [] };
+  for (let round = 0; round < RESTORE_ROUNDS; round++) {
+    await damage();
+    const fd = openSync(rawFile, "r");
+    try {
+      restores.rawLoad.push(await measured(() => tool("mariadb", [`--defaults-file=${optionFile}`, "--max-allowed-packet=1073741824", database], [fd, "ignore"]).done));
+    } finally {
+      closeSync(fd);
+    }
+    if ((await fingerprint()) !== original) throw new Error("the plain load did not bring the data back");
+    log(`  ${"raw mariadb < dump".padEnd(31)} ${round + 1}/${RESTORE_ROUNDS}: ${secs(restores.rawLoad.at(-1).ms)}`);
+    for (const variant of VARIANTS) {
+      await damage();
+      const run = await variant.server.restore(lastBackup[variant.name].id);
+      const restored = await fingerprint();
+      if (restored !== original) throw new Error(`restored data differs: ${restored} vs ${original}`);
+      restores[variant.name].push({ ms: run.ms, jobMs: run.jobMs, toolCpuSeconds: run.usage.toolCpuSeconds, serverCpuSeconds: run.usage.serverCpuSeconds, peakRssBytes: run.usage.peakRssBytes });
+      log(`  ${variant.label.padEnd(31)} ${round + 1}/${RESTORE_ROUNDS}: ${secs(run.ms)} (job ${secs(run.jobMs)}), CPU: mariadb client ${run.usage.toolCpuSeconds.toFixed(1)} s, Berth server ${run.usage.serverCpuSeconds.toFixed(1)} s, server peak RSS ${MiB(run.usage.peakRssBytes)}`);
     }
   }
 
-  const loadAfter = loadavg()[0];
-  // Diagnostic: gzip level 1 of the finished plain dump alone (file in page cache). No pipeline
-  // that gzips this dump on one core can finish faster.
-  const gzipAlone = await measure(() => pipeline(createReadStream(rawFile, { highWaterMark: 256 * 1024 }), createGzip(GZIP), createWriteStream("/dev/null")));
-  // The artifact is the same dump: same length once gunzipped (only the dump date line differs, and it has a fixed width).
-  const rawBytes = statSync(rawFile).size;
-  const berthUncompressed = await gunzippedBytes(berthFile);
-  if (Math.abs(berthUncompressed - rawBytes) > 64) throw new Error(`Berth's artifact holds ${berthUncompressed} bytes of dump, the plain dump ${rawBytes}`);
-
-  const ms = (name) => median(runs[name].map((r) => r.ms));
-  const cpuMedian = (name, key) => median(runs[name].map((r) => r.cpu[key] ?? NaN));
-  const results = {
-    rawMs: ms("raw"),
-    rawGzipMs: ms("rawGzip"),
-    berthMs: ms("berth"),
-    ratio: ms("berth") / ms("raw"),
-    ratioVsRawGzip: ms("berth") / ms("rawGzip"),
-    target: TARGETS.backupRatio,
-    runs: Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, list.map((r) => r.ms)])),
-    cpuSeconds: Object.fromEntries(
-      Object.keys(runs).map((name) => [name, { mariadbDump: cpuMedian(name, "dumpToolSeconds"), node: cpuMedian(name, "nodeSeconds"), mariadbd: mariadbd ? cpuMedian(name, "serverSeconds") : null }]),
-    ),
+  // Medians per variant.
+  const summary = (list) => {
+    const of = (key) => (list.length && list[0][key] !== undefined && list[0][key] !== null ? median(list.map((r) => r[key])) : undefined);
+    const out = { medianMs: of("ms"), medianJobMs: of("jobMs"), bytes: list.at(-1)?.bytes, cpuSeconds: { mariadbDump: of("dumpToolCpuSeconds"), berthServer: of("serverCpuSeconds"), node: of("nodeCpuSeconds"), mariadbd: of("mariadbdCpuSeconds") } };
+    if (list.length && list[0].peakRssBytes !== undefined) out.peakRssBytes = Math.max(...list.map((r) => r.peakRssBytes));
+    return { ...out, runs: list };
   };
+  const backups = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)]));
+  const rawMs = backups.raw.medianMs;
+  backups.rawGzip.ratio = backups.rawGzip.medianMs / rawMs;
+  for (const variant of VARIANTS) {
+    const b = backups[variant.name];
+    b.compression = variant.config.backupCompression ?? "gzip";
+    b.isDefault = variant.config.backupCompression === undefined;
+    b.ratio = b.medianMs / rawMs;
+    b.jobRatio = b.medianJobMs / rawMs;
+  }
+  backups.berthGzip.ratioVsRawGzip = backups.berthGzip.medianMs / backups.rawGzip.medianMs;
+  const restoreSummary = Object.fromEntries(Object.entries(restores).map(([name, list]) => [name, summary(list)]));
+
   const pass = (ok) => (ok ? "ok" : "MISSED");
   const [version] = await query(ADMIN, "SELECT VERSION() AS v");
-  console.log(`\nBackup of a managed MySQL dependency on ${version.v}: database ${MiB(databaseSize)} (${Number(counts.events).toLocaleString("en")} events, ${counts.accounts} accounts, ${counts.documents} documents; filled in ${secs(fillMs)})`);
-  console.log(`options: mariadb-dump ${DUMP_OPTIONS.join(" ")} --events; median of ${ROUNDS} interleaved runs each (order rotated per round), after one untimed warm-up dump`);
-  console.log("raw = plain mariadb-dump > file; raw | gzip-1 = the same piped through Node's gzip level 1; Berth = the provider's backup → gzip level 1 → file (as the backup service runs it)\n");
-  console.log("run              median    all runs");
-  for (const [label, name] of [
-    ["raw", "raw"],
-    ["raw | gzip-1", "rawGzip"],
-    ["Berth", "berth"],
-  ])
-    console.log(`${label.padEnd(15)}  ${secs(ms(name)).padStart(8)}  ${runs[name].map((r) => secs(r.ms)).join(", ")}`);
-  console.log(`\nheadline: Berth ÷ raw = ${results.ratio.toFixed(2)}×  (target ≤ ${TARGETS.backupRatio.toFixed(2)}×) ${pass(results.ratio <= TARGETS.backupRatio)}`);
-  console.log(`provider overhead: Berth ÷ (raw | gzip-1) = ${results.ratioVsRawGzip.toFixed(2)}×`);
-  const cpuLine = (name) => {
-    const c = results.cpuSeconds[name];
-    return `mariadb-dump ${c.mariadbDump.toFixed(1)} + node ${c.node.toFixed(1)}${c.mariadbd === null ? "" : ` + mariadbd ${c.mariadbd.toFixed(1)}`}`;
-  };
-  console.log(`CPU seconds (median; 2 cores shared): raw ${cpuLine("raw")} | raw | gzip-1 ${cpuLine("rawGzip")} | Berth ${cpuLine("berth")}`);
-  const sizes = { databaseBytes: databaseSize, rawDumpBytes: rawBytes, rawGzipBytes: statSync(rawGzipFile).size, berthArtifactBytes: statSync(berthFile).size, berthUncompressedBytes: berthUncompressed };
-  console.log(`diagnostics: Node gzip level 1 of the plain dump file alone: ${secs(gzipAlone.ms)} wall, ${gzipAlone.cpu.nodeSeconds.toFixed(1)} CPU s (the floor for any run that gzips this dump on one core)`);
-  console.log(`machine: ${availableParallelism()} cores, 1-minute load average ${loadBefore.toFixed(1)} before the timed runs and ${loadAfter.toFixed(1)} after (other work shares these cores)`);
-  console.log(`sizes: database ${MiB(sizes.databaseBytes)}, plain dump ${MiB(sizes.rawDumpBytes)}, plain dump gzip-1 ${MiB(sizes.rawGzipBytes)}, Berth artifact ${MiB(sizes.berthArtifactBytes)} (gzip-1, not sealed here)`);
+  console.log(`\nBackup of a MySQL database on ${version.v}, imported into Berth: ${MiB(databaseSize)} (${Number(counts.events).toLocaleString("en")} events, ${counts.accounts} accounts, ${counts.documents} documents; filled in ${secs(fillMs)})`);
+  console.log(`raw = mariadb-dump ${DUMP_OPTIONS.join(" ")} --events > file; Berth = berth serve, CreateBackup → WatchBackup reports succeeded (job = the backup's own durationMs)`);
+  console.log(`median of ${ROUNDS} interleaved runs each (order rotated per round), after one untimed warm-up dump; machine: ${loadText(machineBefore)} before, ${loadText(machineAfter)} after\n`);
+  console.log("backup                            median    ratio   job time  job ratio    output  CPU (median): mariadb-dump / Berth server or node / mariadbd  all runs");
+  for (const name of Object.keys(runs)) {
+    const b = backups[name];
+    const ratio = name === "raw" ? "    —" : `${b.ratio.toFixed(2)}×`;
+    const job = b.medianJobMs === undefined ? "       —" : secs(b.medianJobMs).padStart(8);
+    const jobRatio = b.jobRatio === undefined ? "        —" : `${b.jobRatio.toFixed(2)}×`.padStart(9);
+    const c = b.cpuSeconds;
+    const cpu = `${c.mariadbDump.toFixed(1)} / ${(c.berthServer ?? c.node).toFixed(1)} / ${c.mariadbd === undefined ? "—" : c.mariadbd.toFixed(1)} s`;
+    console.log(`${label[name].padEnd(32)}  ${secs(b.medianMs).padStart(7)}  ${ratio.padStart(6)}  ${job}  ${jobRatio}  ${MiB(b.bytes).padStart(9)}  ${cpu.padStart(60)}  ${b.runs.map((r) => secs(r.ms)).join(", ")}`);
+  }
+  for (const variant of VARIANTS) {
+    const b = backups[variant.name];
+    const head = variant.config.backupCompression === undefined ? `Berth ÷ raw (${variant.short})` : `(${variant.short})`;
+    console.log(`${head}: ${b.ratio.toFixed(2)}×  (target ≤ ${TARGETS.backupRatio.toFixed(2)}×) ${pass(b.ratio <= TARGETS.backupRatio)}; job time ÷ raw ${b.jobRatio.toFixed(2)}×`);
+  }
+  console.log(`the Berth server's default is gzip level 1; backupCompression: none is the operator option that seals artifacts without gzip`);
+  console.log(`diagnostic: Berth (default gzip) ÷ (raw | Node gzip -1) = ${backups.berthGzip.ratioVsRawGzip.toFixed(2)}× (the gzip alone costs raw ${backups.rawGzip.ratio.toFixed(2)}×)`);
+  const restoreLine = (name) => `${secs(restoreSummary[name].medianMs)}${restoreSummary[name].medianJobMs === undefined ? "" : ` (job ${secs(restoreSummary[name].medianJobMs)})`}`;
+  console.log(`\nrestore into the same database (for information; ${RESTORE_ROUNDS === 1 ? "one run" : `median of ${RESTORE_ROUNDS}`}): ${VARIANTS.map((v) => `Berth ${v.short} ${restoreLine(v.name)}`).join("; ")}; reference: mariadb < plain dump ${restoreLine("rawLoad")}`);
+  const sizes = { databaseBytes: databaseSize, rawDumpBytes: rawBytes, rawGzipBytes: backups.rawGzip.bytes, berthGzipArtifactBytes: backups.berthGzip.bytes, berthNoneArtifactBytes: backups.berthNone.bytes };
+  console.log(`sizes: database ${MiB(sizes.databaseBytes)}, plain dump ${MiB(sizes.rawDumpBytes)}, plain dump | gzip -1 ${MiB(sizes.rawGzipBytes)}, Berth artifact ${MiB(sizes.berthGzipArtifactBytes)} (gzip -1, sealed) / ${MiB(sizes.berthNoneArtifactBytes)} (none, sealed: ${(sizes.berthNoneArtifactBytes - rawBytes).toLocaleString("en")} bytes more than the plain dump); Berth server peak RSS ${MiB(Math.max(backups.berthGzip.peakRssBytes, backups.berthNone.peakRssBytes))} during backups`);
 
-  mkdirSync(`${root}test/bench/results`, { recursive: true });
-  const out = `${root}test/bench/results/mysql.json`;
-  writeFileSync(
-    out,
-    JSON.stringify(
-      {
-        when: new Date().toISOString(),
-        server: version.v,
-        requestedMb: MB,
-        rounds: ROUNDS,
-        statistic: "median",
-        headline: "ratio = Berth (provider backup → gzip level 1 → file) ÷ plain mariadb-dump to a file",
-        dumpOptions: [...DUMP_OPTIONS, "--events"],
-        database: { sizeBytes: databaseSize, rows: { events: Number(counts.events), accounts: Number(counts.accounts), documents: Number(counts.documents) }, tables: tables.map((t) => ({ name: t.name, bytes: Number(t.bytes) })), fillMs },
-        targets: TARGETS,
-        results,
-        sizes,
-        diagnostics: { gzipAloneMs: gzipAlone.ms, gzipAloneCpuSeconds: gzipAlone.cpu.nodeSeconds },
-        machine: { cores: availableParallelism(), loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
-        totalMs: performance.now() - started,
-      },
-      null,
-      2,
-    ),
-  );
+  const out = writeResults("mysql", {
+    when: new Date().toISOString(),
+    server: version.v,
+    requestedMb: MB,
+    rounds: ROUNDS,
+    statistic: "median",
+    headline: "ratio = Berth (berth serve: CreateBackup → WatchBackup succeeded, imported dependency) ÷ plain mariadb-dump to a file",
+    defaultCompression: "gzip",
+    dumpOptions: [...DUMP_OPTIONS, "--events"],
+    database: { sizeBytes: databaseSize, rows: { events: Number(counts.events), accounts: Number(counts.accounts), documents: Number(counts.documents) }, tables: tables.map((t) => ({ name: t.name, bytes: Number(t.bytes) })), fillMs },
+    targets: TARGETS,
+    headlineRatios: { defaultGzip: backups.berthGzip.ratio, compressionNone: backups.berthNone.ratio },
+    backup: backups,
+    restore: restoreSummary,
+    sizes,
+    machine: { before: machineBefore, after: machineAfter },
+    totalMs: performance.now() - started,
+  });
   console.log(`\nwrote ${out}`);
 } finally {
+  for (const server of servers) await server.stop();
   if (realized || dependencyId) await mysqlProvider.release({ dependencyId, kind: "mysql", target, metadata: realized?.metadata ?? {}, signal }).catch((error) => log(`release ${dependencyId}: ${error.message}`));
   rmSync(scratch, { recursive: true, force: true });
 }

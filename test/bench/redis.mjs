@@ -1,48 +1,39 @@
-// node test/bench/redis.mjs (after `pnpm -s build`): Berth's native Redis backup of a managed
-// dependency holding BENCH_REDIS_KEYS keys (default 1,000,000: small strings, every 20th a hash,
-// every 10th with a TTL) against `redis-cli --rdb` of the same server, measured in the same run.
-// The backup goes through gzip level 1, as Berth's backup service sends it (encryption and the
-// artifact store are left out). Also times Berth's restore into an empty database, and, for
-// reference, a redis-server starting from the RDB file. Uses a private redis-server on a free
-// port (--save "" --appendonly no), so the shared server is untouched. Prints a summary and
-// writes test/bench/results/redis.json.
+// pnpm bench:redis (or node test/bench/redis.mjs after `pnpm -s build`): Berth's native Redis
+// backup of BENCH_REDIS_KEYS keys (default 1,000,000: small strings, every 20th a hash, every 10th
+// with a TTL) against `redis-cli --rdb` of the same server, measured in the same run.
+//
+// The data lives in a private redis-server on a free port (--save "" --appendonly no), so the
+// shared server is untouched. The Berth side is the real thing: a `berth serve` process (the
+// backup service), to which the database is imported as a dependency through the API (Berth then
+// holds its URL, so its backups are native), and CreateBackup → WatchBackup until succeeded; the
+// time is from the call to `succeeded`. It runs twice per round, on two servers: one with the
+// default artifact compression (gzip level 1) and one with `backupCompression: none`. Rounds are
+// interleaved with the raw run, their order rotated each round; figures are medians over
+// BENCH_REDIS_ROUNDS (default 3). Then, for information, RestoreBackup of each variant into the
+// same database, and a redis-server loading the RDB file at start. Prints a table, writes
+// test/bench/results/redis.json.
 import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import { createGunzip, createGzip } from "node:zlib";
-import { redisProvider, REDIS_FORMAT } from "../../providers/redis/dist/index.js";
+import { startBerth } from "./lib/berth.mjs";
+import { MiB, cpuSeconds, envInt, loadText, logger, machine, median, rotate, secs as seconds, writeResults } from "./lib/measure.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const KEYS = Number(process.env.BENCH_REDIS_KEYS ?? 1_000_000);
-// Interleaved rounds (raw, Berth, raw, Berth …); each side is its best run, the most repeatable
-// figure on a small machine that other work shares.
-const ROUNDS = Math.max(1, Number(process.env.BENCH_REDIS_ROUNDS ?? 2));
+const KEYS = envInt("BENCH_REDIS_KEYS", 1_000_000);
+const ROUNDS = envInt("BENCH_REDIS_ROUNDS", 3);
+const RESTORE_ROUNDS = envInt("BENCH_REDIS_RESTORE_ROUNDS", 1);
 const TARGETS = { backupRatio: 2 };
+// The Berth servers: the default configuration (artifacts gzip level 1), and backupCompression: none.
+const VARIANTS = [
+  { name: "berthGzip", label: "Berth, gzip level 1 (default)", short: "default gzip", config: {} },
+  { name: "berthNone", label: "Berth, backupCompression: none", short: "backupCompression: none", config: { backupCompression: "none" } },
+];
 
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const best = (values) => Math.min(...values);
-const log = (line) => console.log(`[redis bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
-const signal = new AbortController().signal;
-
-/** CPU seconds (user + system) of a process, and of its reaped children (redis's fork for --rdb). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  const tick = (i) => Number(fields[i - 3]) / 100; // fields are numbered from 1, and 3 is the first after "comm) "; USER_HZ is 100
-  return { own: tick(14) + tick(15), children: tick(16) + tick(17) };
-}
-
-function ownCpuSeconds() {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1e6;
-}
+const secs = (ms) => seconds(ms, 2);
+const log = logger("redis bench");
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -77,7 +68,7 @@ function fillSession(port) {
       if (!socket.write(text)) await new Promise((resolve) => socket.once("drain", resolve));
     },
     async replies(count) {
-      while (lines < count) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (lines < count) await pause(5);
       if (failed) throw new Error(`the fill failed: ${failed}`);
     },
     close: () => socket.destroy(),
@@ -92,8 +83,7 @@ function cli(port, ...args) {
 }
 
 function startRedis(port, dir, extra = []) {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", join(dir, `redis-${port}.log`), ...extra], { stdio: "ignore" });
-  return child;
+  return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", join(dir, `redis-${port}.log`), ...extra], { stdio: "ignore" });
 }
 
 /** Waits until the server answers PING and has finished loading its RDB. */
@@ -116,7 +106,7 @@ async function waitReady(port, child) {
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not become ready`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await pause(10);
   }
 }
 
@@ -124,7 +114,7 @@ async function stopRedis(child) {
   if (!child || child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+  await Promise.race([exited, pause(10_000)]);
 }
 
 function timeChild(tool, args) {
@@ -138,15 +128,15 @@ function timeChild(tool, args) {
   });
 }
 
-/** Loads the data set under the dependency's key prefix through the admin (default) user, pipelined. */
-async function fill(port, prefix) {
+/** Loads the data set through the default user, pipelined. */
+async function fill(port) {
   const session = fillSession(port);
   let batch = "";
   let sent = 0;
   let hashes = 0;
   let withTtl = 0;
   for (let i = 0; i < KEYS; i++) {
-    const key = `${prefix}key:${i}`;
+    const key = `key:${i}`;
     if (i % 20 === 0) {
       batch += command("HSET", key, "name", `user ${i}`, "email", `user${i}@example.com`, "visits", String(i % 977));
       hashes++;
@@ -174,162 +164,167 @@ async function infoField(port, section, field) {
   return new RegExp(`^${field}:(.*)$`, "m").exec(reply)?.[1]?.trim();
 }
 
-async function dbsize(port) {
-  return Number(await cli(port, "DBSIZE"));
-}
+const dbsize = async (port) => Number(await cli(port, "DBSIZE"));
+const expires = async (port) => Number(/expires=(\d+)/.exec((await infoField(port, "keyspace", "db0")) ?? "")?.[1] ?? 0);
 
 const scratch = mkdtempSync(join(tmpdir(), "berth-bench-redis-"));
 const started = performance.now();
-let server;
+const servers = {};
+let redis;
 let loader;
 try {
   const port = await freePort();
   // repl-diskless-sync-delay 0: otherwise the server waits 5 s for more replicas before it
   // streams the RDB to `redis-cli --rdb`, and the raw baseline would measure that wait.
-  server = startRedis(port, scratch, ["--repl-diskless-sync-delay", "0"]);
-  await waitReady(port, server);
+  redis = startRedis(port, scratch, ["--repl-diskless-sync-delay", "0"]);
+  await waitReady(port, redis);
   const version = await infoField(port, "server", "redis_version");
-  log(`private redis-server ${version} on 127.0.0.1:${port} (${scratch})`);
-
-  const dependencyId = `dep_bench${randomBytes(4).toString("hex")}`;
-  const realized = await redisProvider.realize({ dependencyId, name: "bench", kind: "redis", target: { name: "bench", kind: "redis", adminUrl: `redis://127.0.0.1:${port}` }, signal });
-  const { connectionUrl, metadata } = realized;
-  log(`realized ${metadata.user}; filling ${KEYS.toLocaleString("en")} keys under ${metadata.keyPrefix}`);
+  log(`private redis-server ${version} on 127.0.0.1:${port} (${scratch}); filling ${KEYS.toLocaleString("en")} keys`);
   const fillStarted = performance.now();
-  const shape = await fill(port, metadata.keyPrefix);
+  const shape = await fill(port);
   const fillMs = performance.now() - fillStarted;
   const keyCount = await dbsize(port);
   if (keyCount !== KEYS) throw new Error(`expected ${KEYS} keys, found ${keyCount}`);
   const usedMemory = Number(await infoField(port, "memory", "used_memory"));
   log(`filled in ${secs(fillMs)}: ${shape.hashes.toLocaleString("en")} hashes, ${shape.withTtl.toLocaleString("en")} keys with a TTL, used_memory ${MiB(usedMemory)}`);
 
+  // Two Berth servers, each with the database imported as a dependency.
+  const connectionUrl = `redis://127.0.0.1:${port}/0`;
+  for (const variant of VARIANTS) {
+    const server = await startBerth(variant.config, { log });
+    servers[variant.name] = server;
+    const dependency = await server.importDependency({ kind: "redis", name: "cache", connectionUrl });
+    variant.server = server;
+    variant.dependencyId = dependency.id;
+    log(`${variant.label}: berth serve on ${server.address} (pid ${server.pid}), imported ${dependency.id}`);
+  }
+
   const rdbFile = join(scratch, "raw.rdb");
-  const artifactFile = join(scratch, "berth.artifact.gz");
-  const raw = { ms: [], redisCpu: [] };
-  const berth = { ms: [], redisCpu: [], nodeCpu: [], uncompressedBytes: 0 };
+  const runs = { raw: [], berthGzip: [], berthNone: [] };
+  const lastBackup = {};
 
-  async function rawBackup(round) {
-    const cpu0 = cpuSeconds(server.pid);
-    const ms = await timeChild("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--rdb", rdbFile]);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // redis reaps its fork (and so counts its CPU) in the next cron tick
-    const cpu1 = cpuSeconds(server.pid);
-    raw.ms.push(ms);
-    raw.redisCpu.push(cpu1.own - cpu0.own + cpu1.children - cpu0.children);
-    log(`  raw redis-cli --rdb ${round + 1}/${ROUNDS}: ${secs(ms)}, ${MiB(statSync(rdbFile).size)}, redis CPU ${raw.redisCpu.at(-1).toFixed(2)} s (main thread + fork)`);
+  /** Redis CPU (main thread and any fork it reaped) around fn; the fork is reaped in the next cron tick, hence the pause. */
+  async function withRedisCpu(fn) {
+    const cpu0 = cpuSeconds(redis.pid);
+    const result = await fn();
+    await pause(500);
+    const cpu1 = cpuSeconds(redis.pid);
+    return { ...result, redisCpuSeconds: cpu1.own - cpu0.own + cpu1.children - cpu0.children };
   }
 
-  async function berthBackup(round) {
-    const cpu0 = cpuSeconds(server.pid);
-    const node0 = ownCpuSeconds();
-    const t0 = performance.now();
-    const sink = new PassThrough();
-    let uncompressed = 0;
-    sink.on("data", (chunk) => (uncompressed += chunk.length));
-    const written = pipeline(sink, createGzip({ level: 1 }), createWriteStream(artifactFile));
-    const result = await redisProvider.backup({ kind: "redis", connectionUrl, metadata, sink, signal });
-    await written;
-    const ms = performance.now() - t0;
-    const cpu1 = cpuSeconds(server.pid);
-    if (result.format !== REDIS_FORMAT) throw new Error(`unexpected format ${result.format}`);
-    berth.ms.push(ms);
-    berth.redisCpu.push(cpu1.own - cpu0.own);
-    berth.nodeCpu.push(ownCpuSeconds() - node0);
-    berth.uncompressedBytes = uncompressed;
-    log(`  Berth backup ${round + 1}/${ROUNDS}: ${secs(ms)}, ${MiB(uncompressed)} → ${MiB(statSync(artifactFile).size)} gzip, CPU: redis ${berth.redisCpu.at(-1).toFixed(2)} s, node (incl. gzip) ${berth.nodeCpu.at(-1).toFixed(2)} s`);
-  }
+  const rawRun = async () => {
+    const run = await withRedisCpu(async () => ({ ms: await timeChild("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "--rdb", rdbFile]) }));
+    return { ...run, bytes: statSync(rdbFile).size };
+  };
+  const berthRun = (variant) => async () => {
+    const run = await withRedisCpu(() => variant.server.backup(variant.dependencyId));
+    lastBackup[variant.name] = run.backup;
+    return { ms: run.ms, jobMs: run.jobMs, bytes: Number(run.backup.sizeBytes), redisCpuSeconds: run.redisCpuSeconds, serverCpuSeconds: run.usage.serverCpuSeconds, peakRssBytes: run.usage.peakRssBytes };
+  };
+  const order = [["raw", rawRun], ...VARIANTS.map((v) => [v.name, berthRun(v)])];
+  const label = { raw: "raw redis-cli --rdb", ...Object.fromEntries(VARIANTS.map((v) => [v.name, v.label])) };
 
-  log("backups: raw redis-cli --rdb to a file, then Berth (gzip -1 to a file)");
+  const machineBefore = machine();
+  log(`backups: ${ROUNDS} rounds of raw redis-cli --rdb to a file and Berth with each compression, order rotated per round; ${loadText(machineBefore)}`);
   for (let round = 0; round < ROUNDS; round++) {
-    await rawBackup(round);
-    await berthBackup(round);
+    for (const [name, fn] of rotate(order, round)) {
+      const run = await fn();
+      runs[name].push(run);
+      const job = run.jobMs === undefined ? "" : ` (job ${secs(run.jobMs)})`;
+      const berthCpu = run.serverCpuSeconds === undefined ? "" : `, Berth server ${run.serverCpuSeconds.toFixed(2)} s, server peak RSS ${MiB(run.peakRssBytes)}`;
+      log(`  ${label[name].padEnd(31)} ${round + 1}/${ROUNDS}: ${secs(run.ms)}${job}, ${MiB(run.bytes)}, CPU: redis ${run.redisCpuSeconds.toFixed(2)} s${berthCpu}`);
+    }
   }
+  const machineAfter = machine();
 
-  // Restore into an empty database: FLUSHALL, then the artifact back through gunzip.
-  log("restore into an empty database (for information)");
-  await cli(port, "FLUSHALL");
-  const restoreCpu0 = cpuSeconds(server.pid);
-  const node0 = ownCpuSeconds();
-  const rss0 = process.memoryUsage().rss;
-  let peakRss = rss0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const t0 = performance.now();
-  const source = createReadStream(artifactFile).pipe(createGunzip({ chunkSize: 256 * 1024 }));
-  await redisProvider.restore({ kind: "redis", connectionUrl, metadata, source, format: REDIS_FORMAT, signal });
-  const restoreMs = performance.now() - t0;
-  clearInterval(rssTimer);
-  const restoreRedisCpu = cpuSeconds(server.pid).own - restoreCpu0.own;
-  const restoreNodeCpu = ownCpuSeconds() - node0;
-  const restoredKeys = await dbsize(port);
-  const restoredExpires = Number(/expires=(\d+)/.exec((await infoField(port, "keyspace", "db0")) ?? "")?.[1] ?? 0);
-  if (restoredKeys !== KEYS) throw new Error(`restore brought back ${restoredKeys} keys, expected ${KEYS}`);
-  if (restoredExpires !== shape.withTtl) throw new Error(`restore brought back ${restoredExpires} keys with a TTL, expected ${shape.withTtl}`);
-  const sample = await cli(port, "HGET", `${metadata.keyPrefix}key:40`, "email");
-  if (sample !== "user40@example.com") throw new Error("a restored hash differs");
-  log(`  Berth restore: ${secs(restoreMs)}, ${restoredKeys.toLocaleString("en")} keys (${restoredExpires.toLocaleString("en")} with a TTL), CPU: redis ${restoreRedisCpu.toFixed(2)} s, node ${restoreNodeCpu.toFixed(2)} s, node RSS +${MiB(peakRss - rss0)} peak`);
+  // Restores (for information): each variant's last backup back into the same database, after
+  // changing it (a key deleted, one added) so the restore has something to undo.
+  log("restores into the same database (for information)");
+  const restores = { berthGzip: [], berthNone: [] };
+  for (let round = 0; round < RESTORE_ROUNDS; round++) {
+    for (const variant of VARIANTS) {
+      await cli(port, "DEL", "key:40");
+      await cli(port, "SET", "extra:key", "not in the backup");
+      const run = await withRedisCpu(() => variant.server.restore(lastBackup[variant.name].id));
+      const [restoredKeys, restoredExpires, sample, extra] = [await dbsize(port), await expires(port), await cli(port, "HGET", "key:40", "email"), await cli(port, "EXISTS", "extra:key")];
+      if (restoredKeys !== KEYS) throw new Error(`restore brought back ${restoredKeys} keys, expected ${KEYS}`);
+      if (restoredExpires !== shape.withTtl) throw new Error(`restore brought back ${restoredExpires} keys with a TTL, expected ${shape.withTtl}`);
+      if (sample !== "user40@example.com" || extra !== "0") throw new Error("the restore did not undo the changes");
+      restores[variant.name].push({ ms: run.ms, jobMs: run.jobMs, redisCpuSeconds: run.redisCpuSeconds, serverCpuSeconds: run.usage.serverCpuSeconds, peakRssBytes: run.usage.peakRssBytes });
+      log(`  ${variant.label.padEnd(31)} ${round + 1}/${RESTORE_ROUNDS}: ${secs(run.ms)} (job ${secs(run.jobMs)}), CPU: redis ${run.redisCpuSeconds.toFixed(2)} s, Berth server ${run.usage.serverCpuSeconds.toFixed(2)} s, server peak RSS ${MiB(run.usage.peakRssBytes)}`);
+    }
+  }
 
   // Reference: a fresh redis-server loading the raw RDB file at start.
   const loaderPort = await freePort();
   const loadStarted = performance.now();
   loader = startRedis(loaderPort, scratch, ["--dbfilename", "raw.rdb"]);
   await waitReady(loaderPort, loader);
-  while ((await infoField(loaderPort, "persistence", "loading")) !== "0") await new Promise((resolve) => setTimeout(resolve, 10));
+  while ((await infoField(loaderPort, "persistence", "loading")) !== "0") await pause(10);
   const rdbLoadMs = performance.now() - loadStarted;
   await stopRedis(loader);
   log(`  reference: redis-server start loading the RDB file: ${secs(rdbLoadMs)}`);
 
-  const backupMs = best(berth.ms);
-  const rawMs = best(raw.ms);
-  const ratio = backupMs / rawMs;
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const results = {
-    backup: {
-      rawMs,
-      berthMs: backupMs,
-      ratio,
-      target: TARGETS.backupRatio,
-      rawRuns: raw.ms,
-      berthRuns: berth.ms,
-      rawRedisCpuSeconds: raw.redisCpu,
-      berthRedisCpuSeconds: berth.redisCpu,
-      berthNodeCpuSeconds: berth.nodeCpu,
-    },
-    restore: {
-      berthMs: restoreMs,
-      rdbLoadAtStartMs: rdbLoadMs,
-      redisCpuSeconds: restoreRedisCpu,
-      nodeCpuSeconds: restoreNodeCpu,
-      nodePeakRssGrowthBytes: peakRss - rss0,
-    },
+  // Medians per variant.
+  const summary = (list) => {
+    const of = (key) => (list.length && list[0][key] !== undefined ? median(list.map((r) => r[key])) : undefined);
+    return { medianMs: of("ms"), medianJobMs: of("jobMs"), bytes: list.at(-1)?.bytes, redisCpuSeconds: of("redisCpuSeconds"), serverCpuSeconds: of("serverCpuSeconds"), peakRssBytes: list.length && list[0].peakRssBytes !== undefined ? Math.max(...list.map((r) => r.peakRssBytes)) : undefined, runs: list };
   };
-  console.log(`\nredis backup ${KEYS >= 1e6 && KEYS % 1e6 === 0 ? `${KEYS / 1e6}M` : KEYS.toLocaleString("en")} keys: berth ${secs(backupMs)}, redis-cli --rdb ${secs(rawMs)}, ratio ${ratio.toFixed(2)} (target ≤ ${TARGETS.backupRatio}×) ${ratio <= TARGETS.backupRatio ? "ok" : "MISSED"}`);
-  console.log(`${ROUNDS === 1 ? "one run each" : `best of ${ROUNDS} interleaved runs each`}; all runs: raw ${raw.ms.map(secs).join(", ")}; Berth ${berth.ms.map(secs).join(", ")}`);
-  console.log(`CPU (median per run): redis-cli --rdb: redis ${median(raw.redisCpu).toFixed(2)} s (mostly its fork) | Berth: redis main thread ${median(berth.redisCpu).toFixed(2)} s + node ${median(berth.nodeCpu).toFixed(2)} s (incl. gzip)`);
-  console.log(`restore into an empty database: Berth ${secs(restoreMs)} (redis ${restoreRedisCpu.toFixed(2)} s CPU); reference: redis-server loading the RDB at start ${secs(rdbLoadMs)}`);
-  console.log(`sizes: RDB ${MiB(statSync(rdbFile).size)}, Berth artifact ${MiB(berth.uncompressedBytes)} uncompressed, ${MiB(statSync(artifactFile).size)} gzip -1`);
+  const backups = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)]));
+  const rawMs = backups.raw.medianMs;
+  for (const variant of VARIANTS) {
+    const b = backups[variant.name];
+    b.compression = variant.config.backupCompression ?? "gzip";
+    b.isDefault = variant.config.backupCompression === undefined;
+    b.ratio = b.medianMs / rawMs;
+    b.jobRatio = b.medianJobMs / rawMs;
+  }
+  const restoreSummary = Object.fromEntries(Object.entries(restores).map(([name, list]) => [name, summary(list)]));
 
-  mkdirSync(`${root}test/bench/results`, { recursive: true });
-  const out = `${root}test/bench/results/redis.json`;
-  writeFileSync(
-    out,
-    JSON.stringify(
-      {
-        when: new Date().toISOString(),
-        redisVersion: version,
-        keys: KEYS,
-        rounds: ROUNDS,
-        dataset: { keys: KEYS, hashes: shape.hashes, withTtl: shape.withTtl, usedMemoryBytes: usedMemory, fillMs },
-        targets: TARGETS,
-        results,
-        sizes: { rdbBytes: statSync(rdbFile).size, berthUncompressedBytes: berth.uncompressedBytes, berthGzipBytes: statSync(artifactFile).size },
-        totalMs: performance.now() - started,
-      },
-      null,
-      2,
-    ),
-  );
+  const pass = (ok) => (ok ? "ok" : "MISSED");
+  const keysText = KEYS >= 1e6 && KEYS % 1e6 === 0 ? `${KEYS / 1e6}M` : KEYS.toLocaleString("en");
+  console.log(`\nRedis backup of ${keysText} keys (${shape.hashes.toLocaleString("en")} hashes, ${shape.withTtl.toLocaleString("en")} with a TTL; used_memory ${MiB(usedMemory)}) on redis ${version}`);
+  console.log(`raw = redis-cli --rdb to a file; Berth = berth serve, imported dependency, CreateBackup → WatchBackup reports succeeded (job = the backup's own durationMs)`);
+  console.log(`median of ${ROUNDS} interleaved runs each (order rotated per round); machine: ${loadText(machineBefore)} before, ${loadText(machineAfter)} after\n`);
+  console.log("backup                            median    ratio   job time  job ratio  artifact     CPU (median): redis / Berth server  all runs");
+  for (const name of Object.keys(runs)) {
+    const b = backups[name];
+    const ratio = name === "raw" ? "    —" : `${b.ratio.toFixed(2)}×`;
+    const job = name === "raw" ? "       —" : secs(b.medianJobMs).padStart(8);
+    const jobRatio = name === "raw" ? "        —" : `${b.jobRatio.toFixed(2)}×`.padStart(9);
+    const cpu = `${b.redisCpuSeconds.toFixed(2)} s / ${b.serverCpuSeconds === undefined ? "—" : `${b.serverCpuSeconds.toFixed(2)} s`}`;
+    console.log(`${label[name].padEnd(32)}  ${secs(b.medianMs).padStart(7)}  ${ratio.padStart(6)}  ${job}  ${jobRatio}  ${MiB(b.bytes).padStart(10)}  ${cpu.padStart(34)}  ${b.runs.map((r) => secs(r.ms)).join(", ")}`);
+  }
+  for (const variant of VARIANTS) {
+    const b = backups[variant.name];
+    const head = variant.config.backupCompression === undefined ? `Berth ÷ raw (${variant.short})` : `(${variant.short})`;
+    console.log(`${head}: ${b.ratio.toFixed(2)}×  (target ≤ ${TARGETS.backupRatio}×) ${pass(b.ratio <= TARGETS.backupRatio)}; job time ÷ raw ${b.jobRatio.toFixed(2)}×`);
+  }
+  console.log(`the Berth server's default is gzip level 1; backupCompression: none is the operator option that seals artifacts without gzip`);
+  console.log(`\nrestore into the same database (for information; ${RESTORE_ROUNDS === 1 ? "one run" : `median of ${RESTORE_ROUNDS}`}): ${VARIANTS.map((v) => `${v.short} ${secs(restoreSummary[v.name].medianMs)} (job ${secs(restoreSummary[v.name].medianJobMs)}, redis ${restoreSummary[v.name].redisCpuSeconds.toFixed(2)} s CPU, Berth server ${restoreSummary[v.name].serverCpuSeconds.toFixed(2)} s)`).join("; ")}; reference: redis-server loading the RDB at start ${secs(rdbLoadMs)}`);
+  console.log(`sizes: RDB ${MiB(backups.raw.bytes)}, Berth artifact ${MiB(backups.berthGzip.bytes)} (gzip -1, sealed) / ${MiB(backups.berthNone.bytes)} (none, sealed); Berth server peak RSS ${MiB(Math.max(backups.berthGzip.peakRssBytes, backups.berthNone.peakRssBytes))} during backups`);
+
+  const out = writeResults("redis", {
+    when: new Date().toISOString(),
+    redisVersion: version,
+    keys: KEYS,
+    rounds: ROUNDS,
+    statistic: "median",
+    headline: "ratio = Berth (berth serve: CreateBackup → WatchBackup succeeded, imported dependency) ÷ redis-cli --rdb to a file",
+    defaultCompression: "gzip",
+    dataset: { keys: KEYS, hashes: shape.hashes, withTtl: shape.withTtl, usedMemoryBytes: usedMemory, fillMs },
+    targets: TARGETS,
+    headlineRatios: { defaultGzip: backups.berthGzip.ratio, compressionNone: backups.berthNone.ratio },
+    backup: backups,
+    restore: { ...restoreSummary, rdbLoadAtStartMs: rdbLoadMs },
+    sizes: { rdbBytes: backups.raw.bytes, berthGzipArtifactBytes: backups.berthGzip.bytes, berthNoneArtifactBytes: backups.berthNone.bytes },
+    machine: { before: machineBefore, after: machineAfter },
+    totalMs: performance.now() - started,
+  });
   console.log(`\nwrote ${out}`);
 } finally {
+  for (const server of Object.values(servers)) await server.stop();
   await stopRedis(loader);
-  await stopRedis(server);
+  await stopRedis(redis);
   rmSync(scratch, { recursive: true, force: true });
 }
