@@ -1,10 +1,5 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { isProviderError, ProviderError, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import { createSpool, isProviderError, ProviderError, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
 import {
   CLICKHOUSE_FORMAT,
   encodeChunk,
@@ -110,7 +105,7 @@ async function streamTableData(connection: Connection, table: string, signal: Ab
 }
 
 /**
- * In-place restore. The artifact is first spooled to a private temp file and read
+ * In-place restore. The artifact is first spooled to a private, encrypted temp file and read
  * through once, so a truncated or foreign artifact is refused before anything is
  * dropped. Then every table of the database is dropped, and the artifact's tables
  * are created and filled in order: tables not in the backup end up gone.
@@ -121,25 +116,24 @@ export async function restore(request: RestoreRequest): Promise<void> {
   const { endpoint, database } = connection;
   const options = { database, signal: request.signal };
   await query(endpoint, "SELECT 1", options);
-  const dir = await mkdtemp(join(tmpdir(), "berth-clickhouse-restore-"));
-  const spooled = join(dir, "artifact");
+  const spool = await createSpool("clickhouse-restore");
   try {
-    await pipeline(request.source, createWriteStream(spooled, { mode: 0o600 }), { signal: request.signal });
+    await spool.fill(request.source, request.signal);
     let tableCount = 0;
-    for await (const item of readArtifact(createReadStream(spooled))) {
+    for await (const item of readArtifact(spool.reader())) {
       if (isHeader(item)) checkHeader(item, database);
       else tableCount++;
     }
     request.progress?.(`dropping the tables of ${database}`);
     await dropAllTables(connection, request.signal);
     request.progress?.(`restoring ${tableCount} tables`);
-    for await (const item of readArtifact(createReadStream(spooled))) {
+    for await (const item of readArtifact(spool.reader())) {
       if (request.signal.aborted) throw new ProviderError("internal", "restore aborted");
       if (isHeader(item)) continue;
       await restoreTable(connection, item, request.signal);
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await spool.dispose();
   }
 }
 

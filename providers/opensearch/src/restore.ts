@@ -1,10 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { finished } from "node:stream/promises";
-import { ProviderError, type RestoreRequest } from "@berth/provider-sdk";
-import { openConnection, writeTo } from "./connection.js";
+import { createSpool, ProviderError, type RestoreRequest, type Spool } from "@berth/provider-sdk";
+import { openConnection } from "./connection.js";
 import { OPENSEARCH_FORMAT, readDump, type DocRecord, type IndexRecord } from "./dump-format.js";
 import { errorDetail, type OpenSearchHttp } from "./http.js";
 import { deleteIndices, indicesUnder, refreshIndices } from "./indices.js";
@@ -14,7 +9,7 @@ const BULK_BYTES = 5 * 1024 * 1024;
 
 /**
  * In-place restore. The artifact is first checked end to end while it is
- * spooled to a private temp file, so a corrupt or truncated one changes
+ * spooled to a private, encrypted temp file, so a corrupt or truncated one changes
  * nothing. Then every index under the prefix is deleted (so indices created
  * after the backup are gone), each backed-up index is created again with its
  * settings, mappings and aliases, its documents are bulk-indexed, and all are
@@ -23,44 +18,32 @@ const BULK_BYTES = 5 * 1024 * 1024;
 export async function restore(request: RestoreRequest): Promise<void> {
   if (request.format !== OPENSEARCH_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OPENSEARCH_FORMAT}`);
   const { http, prefix } = openConnection(request.connectionUrl, request.metadata, request.signal);
-  const dir = await mkdtemp(join(tmpdir(), "berth-opensearch-restore-"));
+  const spool = await createSpool("opensearch-restore");
   try {
-    const spool = join(dir, "artifact.ndjson");
     request.progress?.("checking the artifact");
-    await spoolChecked(request, spool);
+    await spool.fill(checkedLines(request), request.signal);
     request.progress?.("deleting the current indices");
     await deleteIndices(http, (await indicesUnder(http, prefix)).keys());
     await applyDump(http, spool, prefix, request);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await spool.dispose();
   }
 }
 
-async function spoolChecked(request: RestoreRequest, path: string): Promise<void> {
-  const file = createWriteStream(path, { mode: 0o600 });
-  let failure: Error | undefined;
-  // Kept rather than thrown from an event: a write still in flight when a bad record stops the loop fails late.
-  file.on("error", (error) => (failure ??= error));
-  try {
-    for await (const { line } of readDump(request.source)) {
-      if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
-      if (failure) break;
-      await writeTo(file, `${line}\n`);
-    }
-    file.end();
-    await finished(file).catch(() => undefined);
-    if (failure) throw new ProviderError("internal", `cannot spool the artifact to a temp file: ${failure.message}`, { cause: failure });
-  } finally {
-    file.destroy();
+/** The artifact's lines, each checked as it passes: a corrupt or truncated artifact fails before anything is deleted. */
+async function* checkedLines(request: RestoreRequest): AsyncGenerator<string> {
+  for await (const { line } of readDump(request.source)) {
+    if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
+    yield `${line}\n`;
   }
 }
 
-async function applyDump(http: OpenSearchHttp, spool: string, prefix: string, request: RestoreRequest): Promise<void> {
+async function applyDump(http: OpenSearchHttp, spool: Spool, prefix: string, request: RestoreRequest): Promise<void> {
   let fromPrefix = prefix;
   const rename = (name: string) => (name.startsWith(fromPrefix) ? prefix + name.slice(fromPrefix.length) : name);
   const created: string[] = [];
   const bulk = new BulkBatch(http);
-  for await (const { record } of readDump(createReadStream(spool))) {
+  for await (const { record } of readDump(spool.reader())) {
     if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
     switch (record.type) {
       case "header":

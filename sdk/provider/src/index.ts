@@ -21,3 +21,5 @@ export type {
 } from "./provider.js";
 export { dependencyObjectName } from "./names.js";
 export type { ObjectNameOptions } from "./names.js";
+export { createSpool } from "./spool.js";
+export type { Spool } from "./spool.js";
