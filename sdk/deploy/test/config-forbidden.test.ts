@@ -301,6 +301,9 @@ describe("berth.yaml benign values are not mistaken for secrets", () => {
     "node server.js --password-file=./secrets/db-password",
     "sh -c 'npx prisma migrate deploy && node dist/main.js'",
     "php artisan serve --host=0.0.0.0 --port=8000",
+    // Absolute paths with a temp directory's random suffix (a CI checkout, mkdtemp):
+    "/usr/local/bin/node /tmp/fresh-clone-CNZA1o/main/test/fixtures/app-two-deps.mjs 4545",
+    "/home/runner/work/shop/shop/node_modules/.bin/tsx /tmp/tmp.Xk29vQ7pLm/server.ts",
   ])("accepts run.command: %s", (command) => {
     const config = parseBerthConfig(yamlOf(["resource: web", "run:", `  command: "${command}"`, "  cwd: services/checkout-api-v2", "  healthUrl: https://web-pr-42.preview.example.com/healthz"]));
     expect(config.run?.command).toBe(command);

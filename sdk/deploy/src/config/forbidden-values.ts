@@ -98,16 +98,23 @@ function isWordLike(segment: string): boolean {
 
 /** True when some run of token characters in `value` looks like a random secret. */
 export function hasHighEntropyToken(value: string): boolean {
-  for (const [candidate] of value.matchAll(/[A-Za-z0-9+/=_-]{20,}/g)) {
-    if (candidate.length < MIN_TOKEN_LENGTH) continue;
-    if (candidate.split(/[/_+=-]+/).every(isWordLike)) continue;
-    const hasDigit = /[0-9]/.test(candidate);
-    const hasLower = /[a-z]/.test(candidate);
-    const hasUpper = /[A-Z]/.test(candidate);
-    const isMixed = (hasDigit && (hasLower || hasUpper)) || (hasLower && hasUpper);
-    if (isMixed && shannonEntropy(candidate) >= MIN_TOKEN_ENTROPY) return true;
+  for (const [run] of value.matchAll(/[A-Za-z0-9+/=_-]{20,}/g)) {
+    // An absolute path (`/tmp/build-x7Qk2/app`) is judged segment by segment: its
+    // directories are names, and a temp directory's short random suffix is not a secret.
+    const candidates = run.startsWith("/") ? run.split("/").filter((segment) => segment.length >= MIN_TOKEN_LENGTH) : [run];
+    for (const candidate of candidates) if (looksRandom(candidate)) return true;
   }
   return false;
+}
+
+function looksRandom(candidate: string): boolean {
+  if (candidate.length < MIN_TOKEN_LENGTH) return false;
+  if (candidate.split(/[/_+=-]+/).every(isWordLike)) return false;
+  const hasDigit = /[0-9]/.test(candidate);
+  const hasLower = /[a-z]/.test(candidate);
+  const hasUpper = /[A-Z]/.test(candidate);
+  const isMixed = (hasDigit && (hasLower || hasUpper)) || (hasLower && hasUpper);
+  return isMixed && shannonEntropy(candidate) >= MIN_TOKEN_ENTROPY;
 }
 
 export const FORBIDDEN_VALUE_RULES: readonly ForbiddenValueRule[] = [
