@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +8,8 @@ import { DeploymentStatus, dependencyStatusToJSON } from "@berth/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POSTGRES_ADMIN_URL, adminQuery } from "../support/env.js";
 import { testDeployment } from "../support/berth-server.js";
-import { CLI, runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { CLI, cliSession, runCli, type ServerProcess } from "../support/server-process.js";
+import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app-two-deps.mjs", import.meta.url));
 const REDIS_ADMIN_URL = process.env.BERTH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -17,27 +17,8 @@ const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-config-"));
 let server: ServerProcess;
 let env: NodeJS.ProcessEnv;
-const outputs: string[] = [];
 
-async function berth(args: string[], input?: string): Promise<CliResult> {
-  const result = await runCli(args, env, input);
-  outputs.push(result.stdout, result.stderr);
-  return result;
-}
-async function json<T = Record<string, unknown>>(args: string[], input?: string): Promise<T> {
-  const result = await berth([...args, "-o", "json"], input);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const { berth, json } = cliSession(() => env);
 
 /** A berth.yaml as a repository would hold it: two managed dependencies, one with backups. */
 function writeConfig(name: string, port: number, extra: { intervalHours?: number; backup?: boolean; preview?: boolean; dbEnv?: string } = {}): string {

@@ -1,35 +1,16 @@
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plantedSecret } from "../support/env.js";
 import { testDeployment } from "../support/berth-server.js";
-import { runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app.mjs", import.meta.url));
 const deployment = testDeployment();
 let server: ServerProcess;
 let env: NodeJS.ProcessEnv;
-const outputs: string[] = [];
 
-async function berth(args: string[], input?: string): Promise<CliResult> {
-  const result = await runCli(args, env, input);
-  outputs.push(result.stdout, result.stderr);
-  return result;
-}
-async function json<T = Record<string, unknown>>(args: string[], input?: string): Promise<T> {
-  const result = await berth([...args, "-o", "json"], input);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+const { berth, json, outputs } = cliSession(() => env);
 
 beforeAll(async () => {
   server = await deployment.start();

@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -17,6 +16,7 @@ import { startGate } from "../support/gate.js";
 import { readEvents } from "../support/nats.js";
 import { testDeployment } from "../support/berth-server.js";
 import type { ServerProcess } from "../support/server-process.js";
+import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app.mjs", import.meta.url));
 const MEMO_PLUGIN = fileURLToPath(new URL("../fixtures/memo-provider/index.mjs", import.meta.url));
@@ -48,15 +48,6 @@ afterAll(async () => {
   await deployment.cleanup();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function record<T>(promise: Promise<T>): Promise<T> {
   try {

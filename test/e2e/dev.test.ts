@@ -4,9 +4,9 @@ import { createBerthClient } from "@berth/client";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { embeddedPostgresDir } from "@berth/host";
-import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../support/server-process.js";
+import { freePort } from "../support/net.js";
 
 const home = mkdtempSync(join(tmpdir(), "berth-home-"));
 afterAll(() => {
@@ -14,15 +14,6 @@ afterAll(() => {
   rmSync(dirname(embeddedPostgresDir(home)), { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("berth dev (the README's first command)", () => {
   it("starts with embedded defaults, and the CLI finds it to provision and list a postgres", async () => {

@@ -92,3 +92,23 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: stri
     child.once("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/**
+ * `berth` and `json` bound to one server's environment, keeping every output for
+ * leak scans. `env` is read at each call, so it may be set in beforeAll.
+ */
+export function cliSession(env: () => NodeJS.ProcessEnv) {
+  const outputs: string[] = [];
+  async function berth(args: string[], input?: string): Promise<CliResult> {
+    const result = await runCli(args, env(), input);
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  }
+  /** Runs with `-o json`, requires exit 0, and parses stdout. */
+  async function json<T = Record<string, unknown>>(args: string[], input?: string): Promise<T> {
+    const result = await berth([...args, "-o", "json"], input);
+    if (result.code !== 0) throw new Error(`berth ${args.join(" ")} exited with ${result.code}:\n${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  }
+  return { berth, json, outputs };
+}
