@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupStatus, RestoreStatus, type BerthClient } from "@berth/client";
 import { Keyring, parseMasterKey } from "@berth/runtime";
@@ -18,15 +17,6 @@ let server: ServerProcess;
 let api: BerthClient;
 let internal: BerthClient;
 
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 async function settled<T extends { status: number }>(stream: AsyncIterable<{ backup?: T; restore?: T }>): Promise<T> {
   let last: T | undefined;
   for await (const update of stream) last = update.backup ?? update.restore;
@@ -51,7 +41,7 @@ describe("backupCompression: none", () => {
     for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
     const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
     const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
-    await sql(url, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 500) g;");
+    await adminQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 500) g", [], url);
 
     const { backup } = await api.backup.createBackup({ requestId: "cmp-b", dependencyId: dependency!.id, retentionDays: 1 });
     const done = await settled(api.backup.watchBackup({ id: backup!.id, untilSettled: true }, { timeoutMs: 60_000 }));
@@ -70,10 +60,10 @@ describe("backupCompression: none", () => {
     for await (const chunk of Readable.from([readFileSync(join(deployment.artifactDir, `${backup!.id}.artifact`))]).pipe(createOpenStream(dataKey, `artifact:${backup!.id}`))) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).subarray(0, 5).toString("latin1")).toBe("PGDMP");
 
-    await sql(url, "DELETE FROM notes WHERE id > 10");
+    await adminQuery("DELETE FROM notes WHERE id > 10", [], url);
     const { restore } = await api.backup.restoreBackup({ requestId: "cmp-r", backupId: backup!.id, acknowledgeDataOverwrite: true });
     const restored = await settled(api.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: 60_000 }));
     expect(restored.status).toBe(RestoreStatus.RESTORE_STATUS_SUCCEEDED);
-    expect((await sql(url, "SELECT count(*)::int AS n FROM notes")).rows[0].n).toBe(500);
+    expect((await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM notes", [], url))[0].n).toBe(500);
   });
 });

@@ -1,5 +1,5 @@
-import { DependencySource, DeploymentStatus, isBerthApiError, ProvenanceSource, type Dependency, type Provenance } from "@berth/client";
-import { allPages, sleep, stableRequestId } from "./client-helpers.js";
+import { DependencySource, isBerthApiError, ProvenanceSource, type Dependency, type Provenance } from "@berth/client";
+import { allPages, LIVE_DEPLOYMENT, resourceDeployments, stableRequestId, stopDeployment } from "./client-helpers.js";
 import type { DeployTarget } from "./types.js";
 
 export interface CleanupOptions extends DeployTarget {
@@ -27,8 +27,6 @@ export interface CleanupResult {
   /** True when some of the preview's own dependencies could not be deleted (see `kept`): run again after fixing that. */
   incomplete: boolean;
 }
-
-const LIVE = new Set([DeploymentStatus.DEPLOYMENT_STATUS_PENDING, DeploymentStatus.DEPLOYMENT_STATUS_STARTING, DeploymentStatus.DEPLOYMENT_STATUS_RUNNING]);
 
 /**
  * True when `provenance` proves the record was created from repository config for
@@ -87,16 +85,12 @@ export async function cleanupPreview(options: CleanupOptions): Promise<CleanupRe
 
   // 1. Stop the preview's live deployments: a live deployment pins its dependencies.
   for (const resource of previewResources) {
-    const deployments = await allPages(async (pageToken) => {
-      const page = await client.deployment.listDeployments({ ...scope, resourceId: resource.id, runtimeTargetId: "", status: 0, pageSize: 500, pageToken });
-      return { items: page.deployments, nextPageToken: page.nextPageToken };
-    });
-    for (const deployment of deployments.filter((d) => LIVE.has(d.status))) {
+    const deployments = await resourceDeployments(client, scope, resource.id);
+    for (const deployment of deployments.filter((d) => LIVE_DEPLOYMENT.has(d.status))) {
       removed.push({ subject: "deployment", id: deployment.id, name: resource.name, reason: "stopped: a deployment of the preview" });
       if (!dry) {
         options.onProgress?.(`stopping deployment ${deployment.id} of ${resource.name}`);
-        await client.deployment.stopDeployment({ id: deployment.id, requestId: requestId("stop", deployment.id) });
-        await waitStopped(options, deployment.id);
+        await stopDeployment(client, deployment.id, requestId("stop", deployment.id));
       }
     }
   }
@@ -188,15 +182,5 @@ async function settleBackups(options: CleanupOptions, dependency: Dependency, re
   for (const backup of backups) {
     await client.backup.deleteBackup({ id: backup.id, requestId: requestId("backup", backup.id) });
     removed.push({ subject: "backup", id: backup.id, name: dependency.name, reason: `a backup of the preview's own dependency ${dependency.name}` });
-  }
-}
-
-async function waitStopped(options: CleanupOptions, id: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { deployment } = await options.client.deployment.getDeployment({ id });
-    if (!deployment || !LIVE.has(deployment.status)) return;
-    if (Date.now() > deadline) throw new Error(`deployment ${id} did not stop within 60 s; run cleanup again`);
-    await sleep(200);
   }
 }

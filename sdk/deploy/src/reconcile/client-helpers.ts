@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isBerthApiError } from "@berth/client";
+import { DeploymentStatus, isBerthApiError, type BerthClient, type Deployment } from "@berth/client";
 
 /** Every item of a paged List call. */
 export async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>): Promise<T[]> {
@@ -33,3 +33,30 @@ export async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Deployment states that hold a workload (and pin its dependencies). */
+export const LIVE_DEPLOYMENT: ReadonlySet<DeploymentStatus> = new Set([
+  DeploymentStatus.DEPLOYMENT_STATUS_PENDING,
+  DeploymentStatus.DEPLOYMENT_STATUS_STARTING,
+  DeploymentStatus.DEPLOYMENT_STATUS_RUNNING,
+]);
+
+/** Every deployment of a resource, oldest first. */
+export function resourceDeployments(client: BerthClient, scope: { projectId: string; environmentId: string }, resourceId: string): Promise<Deployment[]> {
+  return allPages(async (pageToken) => {
+    const page = await client.deployment.listDeployments({ ...scope, resourceId, runtimeTargetId: "", status: 0, pageSize: 500, pageToken });
+    return { items: page.deployments, nextPageToken: page.nextPageToken };
+  });
+}
+
+/** Stops a deployment and waits (at most 60 s) until it no longer holds a workload. */
+export async function stopDeployment(client: BerthClient, id: string, requestId: string): Promise<void> {
+  await client.deployment.stopDeployment({ id, requestId });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { deployment } = await client.deployment.getDeployment({ id });
+    if (!deployment || !LIVE_DEPLOYMENT.has(deployment.status)) return;
+    if (Date.now() > deadline) throw new Error(`deployment ${id} did not stop within 60 s; run the command again`);
+    await sleep(200);
+  }
+}

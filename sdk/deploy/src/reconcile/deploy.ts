@@ -1,33 +1,19 @@
 import {
   BindingStatus,
   DependencyStatus,
-  DeploymentStatus,
   ErrorReason,
   ProvenanceSource,
   reasonCode,
   type Binding,
   type Dependency,
-  type Deployment,
   type Resource,
 } from "@berth/client";
-import { allPages, orUndefined, sleep, stableRequestId } from "./client-helpers.js";
+import { allPages, LIVE_DEPLOYMENT, orUndefined, resourceDeployments, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
+import type { BerthConfig } from "../config/types.js";
 import { configProvenance, scopedName, type Change, type ChangeSubject, type DeployOptions, type DeployResult, type Kept } from "./types.js";
 
-/** The parts of a parsed berth.yaml that deploy acts on (see ../config). */
-export interface DeployConfig {
-  resource: string;
-  run?: { command: string; cwd?: string; healthUrl?: string };
-  dependencies: Record<
-    string,
-    {
-      kind: string;
-      source: "managed" | "existing";
-      name?: string;
-      bind: { env: string };
-      backup?: { enabled: boolean; intervalHours: number; retentionDays: number; retryOnFailure: boolean };
-    }
-  >;
-}
+/** The parts of a parsed berth.yaml that deploy acts on; other front ends may build it without a file. */
+export type DeployConfig = Pick<BerthConfig, "resource" | "run" | "dependencies">;
 
 /** Thrown when the environment cannot be made to match berth.yaml; `reason` is a stable Berth reason code. */
 export class DeployError extends Error {
@@ -39,8 +25,6 @@ export class DeployError extends Error {
     this.name = "DeployError";
   }
 }
-
-const LIVE_DEPLOYMENT = new Set([DeploymentStatus.DEPLOYMENT_STATUS_PENDING, DeploymentStatus.DEPLOYMENT_STATUS_STARTING, DeploymentStatus.DEPLOYMENT_STATUS_RUNNING]);
 
 /**
  * Makes a project environment match berth.yaml, in order: the resource, its
@@ -397,7 +381,8 @@ class Reconciler {
 
   private async reconcileDeployment(resource: Resource | undefined, serverId: string, bindings: Binding[]): Promise<string | undefined> {
     const name = scopedName(this.config.resource, this.options.preview);
-    const latest = resource ? await this.latestDeployment(resource.id) : undefined;
+    const history = resource ? await resourceDeployments(this.client, this.scope(), resource.id) : [];
+    const latest = history.at(-1);
     const wanted = snapshotKey(bindings.map((b) => ({ bindingId: b.id, secretRef: b.secretRef })));
     if (
       latest &&
@@ -410,13 +395,9 @@ class Reconciler {
     }
     // One live deployment per resource: the one being replaced is stopped first, so
     // it frees what the new one needs (its port, its queue consumers…).
-    const live = resource ? (await this.deployments(resource.id)).filter((d) => LIVE_DEPLOYMENT.has(d.status)) : [];
-    for (const old of live) {
+    for (const old of history.filter((d) => LIVE_DEPLOYMENT.has(d.status))) {
       this.record("deployment", "stop", name, `stop deployment ${old.id} of ${name} (replaced by the new one)`, old.id);
-      if (!this.dry) {
-        await this.client.deployment.stopDeployment({ id: old.id, requestId: this.requestId("stop", old.id) });
-        await this.waitStopped(old.id);
-      }
+      if (!this.dry) await stopDeployment(this.client, old.id, this.requestId("stop", old.id));
     }
     if (this.dry || !resource) {
       this.record("deployment", "create", name, `deploy ${name} to ${this.options.server}`);
@@ -431,27 +412,6 @@ class Reconciler {
     });
     this.record("deployment", "create", name, `created deployment ${deployment!.id} of ${name} on ${this.options.server}`, deployment!.id);
     return deployment!.id;
-  }
-
-  private async deployments(resourceId: string): Promise<Deployment[]> {
-    return allPages(async (pageToken) => {
-      const page = await this.client.deployment.listDeployments({ ...this.scope(), resourceId, runtimeTargetId: "", status: 0, pageSize: 500, pageToken });
-      return { items: page.deployments, nextPageToken: page.nextPageToken };
-    });
-  }
-
-  private async latestDeployment(resourceId: string): Promise<Deployment | undefined> {
-    return (await this.deployments(resourceId)).at(-1);
-  }
-
-  private async waitStopped(id: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const { deployment } = await this.client.deployment.getDeployment({ id });
-      if (!deployment || !LIVE_DEPLOYMENT.has(deployment.status)) return;
-      if (Date.now() > deadline) throw new DeployError(reasonCode(ErrorReason.ERROR_REASON_UNAVAILABLE), `deployment ${id} did not stop within 60 s; run deploy again`);
-      await sleep(200);
-    }
   }
 }
 

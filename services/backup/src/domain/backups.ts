@@ -107,7 +107,8 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
     const seal = createSealStream(dataKey, `artifact:${backupId}`);
     // gzip level 1 by default: several times smaller for SQL dumps, at the cost of CPU;
     // `backupCompression: none` trades artifact size for speed on CPU-bound hosts.
-    const written = ctx.compression === "gzip" ? pipeline(sink, counter, createGzip({ level: 1 }), seal, writer.stream) : pipeline(sink, counter, seal, writer.stream);
+    const compress = ctx.compression === "gzip" ? createGzip({ level: 1 }) : new PassThrough();
+    const written = pipeline(sink, counter, compress, seal, writer.stream);
     written.catch(() => undefined); // awaited below on success; on failure the abort ends it
     const result = await provider.backup({ kind: dependency.kind, connectionUrl, metadata: dependency.metadata, sink, signal: job.signal });
     await written;

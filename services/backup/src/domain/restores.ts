@@ -98,10 +98,8 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
     );
     const counter = progressCounter((bytes) => store.updateRestore(ctx.db, restoreId, { bytesRestored: bytes }));
     const source = new PassThrough();
-    const reading =
-      backup.compression === "gzip"
-        ? pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), createGunzip({ chunkSize: 256 * 1024 }), counter, source)
-        : pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), counter, source);
+    const decompress = backup.compression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
+    const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), decompress, counter, source);
     await Promise.all([reading, provider.restore({ kind: dependency.kind, connectionUrl, metadata: dependency.metadata, source, format: backup.format, signal: job.signal })]);
     await ctx.db.transaction(async (trx) => {
       const record = await store.updateRestore(trx, restoreId, { status: "succeeded", statusReason: "", bytesRestored: counter.bytes(), endedAt: new Date() });
