@@ -142,7 +142,7 @@ function lastLines(stderr: string): string {
     .map((line) =>
       line
         .replace(/ near '[\s\S]*$/, " (statement excerpt removed)")
-        .replace(/Duplicate entry '.*' for key/, "Duplicate entry (value removed) for key")
+        .replace(/Duplicate entry '[^']*' for key/, "Duplicate entry (value removed) for key")
         .slice(0, 400),
     )
     .join(" | ");

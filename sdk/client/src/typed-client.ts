@@ -110,5 +110,10 @@ function authMetadata(token: string): Metadata {
 
 export function createChannel(options: ConnectionOptions): Client {
   const creds: ChannelCredentials = options.tls || options.caPem ? credentials.createSsl(options.caPem ?? null) : credentials.createInsecure();
-  return new Client(options.address, creds, { "grpc.keepalive_time_ms": 30_000 });
+  return new Client(options.address, creds, {
+    "grpc.keepalive_time_ms": 30_000,
+    // Explicit bounds: a page of 500 records fits; nothing larger is ever sent.
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.max_send_message_length": 4 * 1024 * 1024,
+  });
 }

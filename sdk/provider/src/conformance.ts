@@ -162,7 +162,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
       await expectProviderError(Promise.resolve().then(() => provider.describeConnection(kind, "not a url")), ["invalid_input"]);
       const planted = `Pw${randomBytes(8).toString("hex")}`;
       secrets.add(planted);
-      const sampleUrl = (options.connectionUrl ?? target!.adminUrl).replace(/\/\/([^:@/]*)(:[^@]*)?@/, `//$1:${planted}@`);
+      const sampleUrl = (options.connectionUrl ?? target!.adminUrl).replace(/\/\/([^:@/]*)(:[^@/]*)?@/, `//$1:${planted}@`);
       const withPassword = /\/\/[^/]*@/.test(sampleUrl) ? sampleUrl : sampleUrl.replace("//", `//user:${planted}@`);
       try {
         const described = provider.describeConnection(kind, withPassword);

@@ -22,6 +22,13 @@ import type { HostConfig, ServiceName } from "./config.js";
 import { loadProviderPlugins } from "./plugins.js";
 import { BUILT_IN_PROVIDERS } from "./providers.js";
 
+/**
+ * Deadline of a service-to-service unary call. A peer that does not answer in
+ * time fails only that call (UNAVAILABLE to the caller); other calls share the
+ * HTTP/2 connection and are not held up by it.
+ */
+const PEER_CALL_TIMEOUT_MS = 10_000;
+
 export interface RunningHost {
   /** host:port the gRPC server listens on. */
   address: string;
@@ -52,7 +59,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     pools.push(db);
     return db;
   };
-  // Services call each other through gRPC with the internal token, also within one
+  // Services call each other through gRPC (each call with a deadline: PEER_CALL_TIMEOUT_MS) with the internal token, also within one
   // process: the same path as a split deployment. Clients exist once the server listens.
   const peerClients = new Map<string, BerthClient>();
   let selfAddress = "";
@@ -62,7 +69,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     if (!address) throw new Error(`no address for the ${service} service`);
     let client = peerClients.get(address);
     if (!client) {
-      client = createBerthClient({ address, token: config.internalToken, tls: Boolean(config.tls), caPem: config.tls?.caFile ? readFileSync(config.tls.caFile) : undefined });
+      client = createBerthClient({ address, token: config.internalToken, timeoutMs: PEER_CALL_TIMEOUT_MS, tls: Boolean(config.tls), caPem: config.tls?.caFile ? readFileSync(config.tls.caFile) : undefined });
       peerClients.set(address, client);
     }
     return client;

@@ -9,10 +9,13 @@ export function encodeSeqToken(seq: string): string {
   return Buffer.from(JSON.stringify({ s: seq })).toString("base64url");
 }
 
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 export function decodeSeqToken(token: string): string {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { s?: unknown };
-    if (typeof parsed.s === "string" && /^[0-9]{1,19}$/.test(parsed.s)) return parsed.s;
+    // A seq is a Postgres bigint: anything above its maximum was not issued here.
+    if (typeof parsed.s === "string" && /^[0-9]{1,19}$/.test(parsed.s) && BigInt(parsed.s) <= MAX_BIGINT) return parsed.s;
   } catch {
     // fall through
   }

@@ -84,7 +84,7 @@ export const FORBIDDEN_KEY_RULES: readonly ForbiddenKeyRule[] = [
     id: "provider-key",
     holds: "provider keys",
     instead: "which provider realizes a kind is operator configuration of the Berth server, never repository config",
-    matches: (k) => /^provider(key|keys|id|ref|handle)$/.test(k) || /provider.*key$/.test(k),
+    matches: (k) => /^provider(key|keys|id|ref|handle)$/.test(k) || (k.includes("provider") && k.endsWith("key") && k.indexOf("provider") + 8 <= k.length - 3),
   },
   {
     id: "artifact",

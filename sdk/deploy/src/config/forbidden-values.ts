@@ -36,7 +36,7 @@ const KNOWN_TOKENS: readonly RegExp[] = [
   /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}/, // Stripe
   /(?<![A-Za-z0-9])sk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}/, // OpenAI, Anthropic
   /(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}/, // Google API key
-  /(?<![A-Za-z0-9])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, // JWT
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, // JWT
   /(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}/,
   /(?<![A-Za-z0-9])SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/, // SendGrid
   /(?<![A-Za-z0-9])hf_[A-Za-z0-9]{30,}/, // Hugging Face

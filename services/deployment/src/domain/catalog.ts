@@ -49,9 +49,27 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
   return created;
 }
 
-/** True when text contains a URL with a password (scheme://user:password@host). */
+/**
+ * True when text contains a URL with a password (scheme://user:password@host).
+ * One pass over the text: each "://" starts a scan of its userinfo, which ends at
+ * the first "/", so no character is scanned twice (a regex with a repeated scheme
+ * class before "://" backtracks quadratically on long input).
+ */
 function holdsCredential(text: string): boolean {
-  return /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:[^\s@/]+@/i.test(text);
+  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
+    if (at === 0 || !/[a-z0-9+.-]/i.test(text[at - 1]!)) continue;
+    let colon = false;
+    for (let i = at + 3; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === "@") {
+        if (colon && text[i - 1] !== ":") return true;
+        break;
+      }
+      if (c === "/" || c === "?" || c === "#" || /\s/.test(c)) break;
+      if (c === ":") colon = true;
+    }
+  }
+  return false;
 }
 
 export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {

@@ -6,12 +6,13 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, isBerthApiError, reasonCode } from "@berth/client";
+import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, isBerthApiError, reasonCode, type FieldViolation } from "@berth/client";
 import { redactSecrets } from "@berth/provider-sdk";
 import { isBerthError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { authenticate, type Access, type Caller, type Tokens } from "./auth.js";
+import { assertValidRequest, compileRequestValidator } from "./validate-request.js";
 
 interface MethodDefinition {
   path: string;
@@ -60,6 +61,8 @@ export function bindHandlers<D extends ServiceDefinition>(
   for (const [name, method] of Object.entries(definition)) {
     const handler = handlers[name as keyof D] as unknown as (request: unknown, context: CallContext) => unknown;
     const rpc = method.path;
+    // Compiled once per method; a request field without a declared bound fails start-up.
+    const validator = compileRequestValidator(rpc);
     if (method.responseStream) {
       implementation[name] = (call: ServerWritableStream<unknown, unknown>) => {
         const started = Date.now();
@@ -68,6 +71,7 @@ export function bindHandlers<D extends ServiceDefinition>(
         void (async () => {
           try {
             const caller = authenticate(call.metadata, options.access, options.tokens);
+            assertValidRequest(validator, call.request);
             const stream = handler(call.request, { caller, signal: controller.signal, log: options.log }) as AsyncIterable<unknown>;
             for await (const message of stream) {
               if (controller.signal.aborted) break;
@@ -88,6 +92,7 @@ export function bindHandlers<D extends ServiceDefinition>(
         void (async () => {
           try {
             const caller = authenticate(call.metadata, options.access, options.tokens);
+            assertValidRequest(validator, call.request);
             const response = await (handler(call.request, { caller, signal: controller.signal, log: options.log }) as Promise<unknown>);
             callback(null, response);
             options.log.debug({ rpc, ms: Date.now() - started }, "rpc ok");
@@ -101,19 +106,36 @@ export function bindHandlers<D extends ServiceDefinition>(
   return implementation;
 }
 
-/** Maps any thrown value to a safe ServiceError. Unknown errors are logged (redacted) and hidden. */
+/**
+ * Bounds on what an error sends back. Trailers travel as HTTP/2 headers: an error
+ * that echoed a huge value would exceed the peer's header limit and stall the
+ * call until its deadline, so every part is cut to a short prefix.
+ */
+const ERROR_BOUNDS = { message: 1024, metadataEntries: 16, metadataKey: 64, metadataValue: 256, violations: 20, violationField: 128, violationDescription: 256 };
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(${text.length - max} more characters)`;
+}
+
+function errorDetails(detail: { code: GrpcStatus; message: string; reason: string; metadata: Record<string, string>; fieldViolations: FieldViolation[] }): Partial<ServiceError> {
+  const message = clip(detail.message, ERROR_BOUNDS.message);
+  const metadata = Object.fromEntries(
+    Object.entries(detail.metadata)
+      .slice(0, ERROR_BOUNDS.metadataEntries)
+      .map(([key, value]) => [clip(key, ERROR_BOUNDS.metadataKey), clip(value, ERROR_BOUNDS.metadataValue)]),
+  );
+  const fieldViolations = detail.fieldViolations
+    .slice(0, ERROR_BOUNDS.violations)
+    .map((v) => ({ field: clip(v.field, ERROR_BOUNDS.violationField), description: clip(v.description, ERROR_BOUNDS.violationDescription) }));
+  return { code: detail.code, details: message, metadata: encodeErrorDetails({ ...detail, message, metadata, fieldViolations }, ERROR_DOMAIN) };
+}
+
+/** Maps any thrown value to a safe, bounded ServiceError. Unknown errors are logged (redacted) and hidden. */
 export function toServiceError(error: unknown, rpc: string, log: Logger): Partial<ServiceError> {
   if (isBerthError(error)) {
     const reason = reasonCode(error.reason);
     log.info({ rpc, code: GrpcStatus[error.code], reason }, "rpc refused");
-    return {
-      code: error.code,
-      details: error.message,
-      metadata: encodeErrorDetails(
-        { code: error.code, message: error.message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations },
-        ERROR_DOMAIN,
-      ),
-    };
+    return errorDetails({ code: error.code, message: error.message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations });
   }
   if (isBerthApiError(error)) {
     // An error from another Berth service: pass its status and reason on, safely.
@@ -122,18 +144,11 @@ export function toServiceError(error: unknown, rpc: string, log: Logger): Partia
     const reason = peerDown ? reasonCode(ErrorReason.ERROR_REASON_UNAVAILABLE) : error.reason;
     const message = peerDown ? "a Berth service this call needs is unavailable; retry shortly" : redactSecrets(error.message);
     log.warn({ rpc, code: GrpcStatus[code], reason }, "peer call failed");
-    return { code, details: message, metadata: encodeErrorDetails({ code, message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations }, ERROR_DOMAIN) };
+    return errorDetails({ code, message, reason, metadata: error.metadata, fieldViolations: error.fieldViolations });
   }
   const errorId = newId("err");
   const message = error instanceof Error ? error.message : String(error);
-  log.error({ rpc, errorId, error: redactSecrets(message) }, "rpc failed");
+  log.error({ rpc, errorId, error: clip(redactSecrets(message), 4096) }, "rpc failed");
   const safe = `internal error (${errorId}); the server log has details`;
-  return {
-    code: GrpcStatus.INTERNAL,
-    details: safe,
-    metadata: encodeErrorDetails(
-      { code: GrpcStatus.INTERNAL, message: safe, reason: reasonCode(ErrorReason.ERROR_REASON_INTERNAL), metadata: { error_id: errorId }, fieldViolations: [] },
-      ERROR_DOMAIN,
-    ),
-  };
+  return errorDetails({ code: GrpcStatus.INTERNAL, message: safe, reason: reasonCode(ErrorReason.ERROR_REASON_INTERNAL), metadata: { error_id: errorId }, fieldViolations: [] });
 }

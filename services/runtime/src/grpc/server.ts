@@ -22,14 +22,26 @@ export interface GrpcServerHandle {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-/** Starts a gRPC server with health checking and reflection for every registered service. */
+/**
+ * Explicit limits of every Berth gRPC server. Requests are small (the edge bounds
+ * each field; the largest allowed request is well under 1 MiB); responses may carry
+ * a page of 500 records. Streams per connection are capped so one client cannot
+ * hold unbounded server memory.
+ */
+export const GRPC_SERVER_LIMITS = {
+  "grpc.max_receive_message_length": 4 * 1024 * 1024,
+  "grpc.max_send_message_length": 16 * 1024 * 1024,
+  "grpc.max_concurrent_streams": 1000,
+} as const;
+
 export interface ServerTls {
   certPem: Buffer;
   keyPem: Buffer;
 }
 
+/** Starts a gRPC server with health checking and reflection for every registered service. */
 export async function startGrpcServer(options: { host: string; port: number; services: RegisteredService[]; log: Logger; tls?: ServerTls }): Promise<GrpcServerHandle> {
-  const server = new Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  const server = new Server(GRPC_SERVER_LIMITS);
   const health = new HealthImplementation({ "": "SERVING" });
   for (const service of options.services) {
     server.addService(service.definition, service.implementation);
