@@ -31,7 +31,7 @@ export { addLeaseColumns, leasedTable } from "./jobs/leased-table.js";
 export type { LeasedTable, LeasedTableSpec } from "./jobs/leased-table.js";
 export { LEASE_DEFAULTS, leaseSettings, startJobReconciler } from "./jobs/reconciler.js";
 export type { JobLeaseSettings, JobReconciler, JobReconcilerConfig, LeasedJob, LeasedJobKind } from "./jobs/reconciler.js";
-export { compileRequestValidator, berthRpcPaths, declaredRules } from "./grpc/validate-request.js";
+export { compileRequestValidator, berthRpcPaths, declaredRules, requestDescriptor } from "./grpc/validate-request.js";
 export type { RequestValidator } from "./grpc/validate-request.js";
 export { RULES_BY_NAME, RULES_BY_FIELD } from "./grpc/request-limits.js";
 export type { FieldRule } from "./grpc/request-limits.js";

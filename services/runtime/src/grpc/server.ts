@@ -6,6 +6,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { descriptorSetPath } from "@berth/client";
 import type { Logger } from "../logger.js";
+import { MALFORMED_REQUEST } from "./validate-request.js";
 
 export interface RegisteredService {
   /** Fully qualified name, e.g. "berth.dependency.v1.DependencyService" (health status key). */
@@ -44,7 +45,7 @@ export async function startGrpcServer(options: { host: string; port: number; ser
   const server = new Server(GRPC_SERVER_LIMITS);
   const health = new HealthImplementation({ "": "SERVING" });
   for (const service of options.services) {
-    server.addService(service.definition, service.implementation);
+    server.addService(tolerantDecoding(service.definition), service.implementation);
     health.setStatus(service.name, "SERVING");
   }
   health.addToServer(server);
@@ -80,6 +81,27 @@ export async function startGrpcServer(options: { host: string; port: number; ser
       });
     },
   };
+}
+
+/**
+ * Request bytes that do not decode reach the edge as MALFORMED_REQUEST, which
+ * answers INVALID_ARGUMENT; without this grpc-js answers INTERNAL.
+ */
+function tolerantDecoding(definition: ServiceDefinition): ServiceDefinition {
+  const methods = Object.entries(definition).map(([name, method]) => [
+    name,
+    {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch {
+          return MALFORMED_REQUEST;
+        }
+      },
+    },
+  ]);
+  return Object.fromEntries(methods) as ServiceDefinition;
 }
 
 /**

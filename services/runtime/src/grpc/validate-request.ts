@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createFileRegistry, fromBinary, ScalarType, type DescField, type DescMessage, type FileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { descriptorSetPath, type FieldViolation } from "@berth/client";
-import { assertNoViolations } from "../errors.js";
+import { assertNoViolations, invalidArgument } from "../errors.js";
 import { ruleFor, type CharClass, type FieldRule, type IntRule, type StringRule } from "./request-limits.js";
 
 /** Checks one decoded request (ts-proto plain object) and lists what is wrong with it. */
@@ -67,8 +67,17 @@ export function compileRequestValidator(rpcPath: string): RequestValidator {
   };
 }
 
+/**
+ * What the server hands the edge when a request's bytes are not a valid protobuf
+ * message of its type (grpc-js would otherwise answer INTERNAL for a client's mistake).
+ */
+export const MALFORMED_REQUEST: unique symbol = Symbol("berth.malformed-request");
+
 /** Throws INVALID_ARGUMENT listing what is wrong, or returns. */
 export function assertValidRequest(validator: RequestValidator, request: unknown): void {
+  if (request === MALFORMED_REQUEST) {
+    throw invalidArgument("the request is not a valid protobuf message of this RPC's request type", [{ field: "(request)", description: "could not be decoded" }]);
+  }
   assertNoViolations(validator(request));
 }
 

@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import { Client, credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import { create, toBinary, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { berthRpcPaths, requestDescriptor } from "@berth/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDeployment } from "../support/berth-server.js";
+import { adminQuery, databaseUrl } from "../support/env.js";
+import type { ServerProcess } from "../support/server-process.js";
+
+// Hostile input against a real `berth serve`: every RPC (public and internal) gets typed edge
+// cases (huge strings, NUL and control characters, out-of-range numbers, undeclared enums,
+// forged page tokens, oversized lists and maps) and random bytes. Berth must answer each with
+// a client error — never INTERNAL — within a second, keep health answering, and change nothing.
+
+const deployment = testDeployment();
+let server: ServerProcess;
+
+const MiB = 1024 * 1024;
+const huge = "x".repeat(MiB);
+const long = "y".repeat(70 * 1024);
+const forgedTokens = ["!!!", "A".repeat(200), tokenFor("99999999999999999999"), tokenFor("9223372036854775808"), tokenFor("-1"), tokenFor("1e3")];
+
+function tokenFor(seq: string): string {
+  return Buffer.from(JSON.stringify({ s: seq })).toString("base64url");
+}
+
+/** Bad values for one field, each making the request invalid. */
+function badValues(field: DescField): unknown[] {
+  switch (field.fieldKind) {
+    case "scalar":
+      if (field.scalar === 9 /* string */) {
+        const base = [huge, long, "a\u0000b", "\u001b[2J", "line\nbreak\u0007", "\u0085next"];
+        return field.name === "page_token" ? [...base, ...forgedTokens] : base;
+      }
+      if (field.scalar === 8 /* bool */) return [];
+      return [-1, -(2 ** 31), 2 ** 31 - 1];
+    case "enum":
+      return [999, -7];
+    case "list":
+      return [Array.from({ length: 1001 }, (_, i) => `x${i}`), ["ok", "\u0000"], [huge]];
+    case "map":
+      return [Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`K${i}`, "v"])), { "BAD\u0000KEY": "v" }, { K: huge }];
+    case "message":
+      return field.message.fields
+        .filter((f) => f.fieldKind === "scalar" && f.scalar === 9)
+        .flatMap((nested) => [{ [nested.localName]: huge }, { [nested.localName]: "\u0000" }]);
+  }
+}
+
+interface Call {
+  rpc: string;
+  label: string;
+  bytes: Uint8Array;
+}
+
+function typedCases(rpc: string, message: DescMessage): Call[] {
+  return message.fields.flatMap((field) =>
+    badValues(field).map((value, i) => ({
+      rpc,
+      label: `${field.name}#${i}`,
+      bytes: toBinary(message, create(message, { [field.localName]: value } as never)),
+    })),
+  );
+}
+
+function randomCases(rpc: string, count: number): Call[] {
+  return Array.from({ length: count }, (_, i) => ({ rpc, label: `random#${i}`, bytes: randomBytes(1 + Math.floor(Math.random() * 400)) }));
+}
+
+interface Answer {
+  rpc: string;
+  label: string;
+  code: number;
+  ms: number;
+}
+
+function send(client: Client, call: Call, token: string, streaming: boolean): Promise<Answer> {
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  const started = performance.now();
+  const deadline = Date.now() + 5000;
+  const identity = (b: Uint8Array) => Buffer.from(b);
+  return new Promise((resolve) => {
+    const done = (code: number) => resolve({ rpc: call.rpc, label: call.label, code, ms: performance.now() - started });
+    if (streaming) {
+      const stream = client.makeServerStreamRequest(call.rpc, identity, identity, call.bytes, metadata, { deadline });
+      stream.on("data", () => {
+        // A fuzzed watch must not stream: one message means the request was accepted.
+        stream.cancel();
+        done(status.OK);
+      });
+      stream.on("error", (error: ServiceError) => done(error.code));
+      stream.on("end", () => done(status.OK));
+    } else {
+      client.makeUnaryRequest(call.rpc, identity, identity, call.bytes, metadata, { deadline }, (error) => done(error ? error.code : status.OK));
+    }
+  });
+}
+
+/** Every row of every Berth table, hashed per table: proves an invalid call changed nothing. */
+async function stateFingerprint(): Promise<Record<string, string>> {
+  const url = databaseUrl(deployment.databaseName);
+  const tables = await adminQuery<{ schema: string; name: string }>(
+    "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'berth_%' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%' ORDER BY 1, 2",
+    [],
+    url,
+  );
+  const out: Record<string, string> = {};
+  for (const { schema, name } of tables) {
+    const [row] = await adminQuery<{ h: string }>(`SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM "${schema}"."${name}" t`, [], url);
+    out[`${schema}.${name}`] = row!.h;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  server = await deployment.start();
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await deployment.cleanup();
+});
+
+describe("hostile input against every RPC", () => {
+  it("gets a client error within a second, never INTERNAL, with health answering and no state changed", { timeout: 120_000 }, async () => {
+    const rpcs = berthRpcPaths();
+    const streaming = new Set(rpcs.filter((rpc) => /\/Watch[A-Z]/.test(rpc)));
+    const calls = rpcs.flatMap((rpc) => [...typedCases(rpc, requestDescriptor(rpc)), ...randomCases(rpc, 25)]);
+    expect(calls.length).toBeGreaterThan(2000);
+
+    const before = await stateFingerprint();
+    const client = new Client(server.address, credentials.createInsecure(), { "grpc.max_send_message_length": 8 * MiB });
+    const healthClient = new Client(server.address, credentials.createInsecure());
+    const health: number[] = [];
+    let fuzzing = true;
+    const healthLoop = (async () => {
+      while (fuzzing) {
+        const started = performance.now();
+        const code = await new Promise<number>((resolve) =>
+          healthClient.makeUnaryRequest("/grpc.health.v1.Health/Check", (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), new Metadata(), { deadline: Date.now() + 2000 }, (error) =>
+            resolve(error ? error.code : status.OK),
+          ),
+        );
+        expect(code).toBe(status.OK);
+        health.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+
+    const answers: Answer[] = [];
+    const queue = [...calls];
+    const worker = async () => {
+      for (let call = queue.shift(); call; call = queue.shift()) {
+        const token = call.rpc.includes("InternalService/") ? deployment.secrets.internalToken : deployment.secrets.adminToken;
+        answers.push(await send(client, call, token, streaming.has(call.rpc)));
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const seconds = (performance.now() - started) / 1000;
+    fuzzing = false;
+    await healthLoop;
+    client.close();
+    healthClient.close();
+
+    const describe = (a: Answer) => `${a.rpc} ${a.label}: ${status[a.code]} in ${a.ms.toFixed(0)} ms`;
+    const slowest = [...answers].sort((a, b) => b.ms - a.ms)[0]!;
+    console.log(`fuzz: ${answers.length} calls in ${seconds.toFixed(1)} s; slowest ${describe(slowest)}; health checks ${health.length}, slowest ${Math.max(...health).toFixed(0)} ms`);
+    expect(answers.filter((a) => a.code === status.INTERNAL || a.code === status.UNKNOWN).map(describe)).toEqual([]);
+    expect(answers.filter((a) => a.code === status.OK).map(describe)).toEqual([]);
+    expect(answers.filter((a) => a.ms > 1000).map(describe)).toEqual([]);
+    expect(health.length).toBeGreaterThan(5);
+    expect(Math.max(...health)).toBeLessThan(1000);
+    expect(await stateFingerprint()).toEqual(before);
+  });
+
+  it("refuses a 1 MiB command, env value, name or id in under 50 ms while another client's Get keeps answering", { timeout: 60_000 }, async () => {
+    const attacker = server.client(deployment.secrets.adminToken);
+    const bystander = server.client(deployment.secrets.adminToken);
+    const base = { requestId: "", projectId: "prj_hostile", environmentId: "env_a", name: "web", command: "node app.js", cwd: "", env: {}, healthUrl: "" };
+    const variants = [
+      { ...base, command: `node ${huge}` },
+      { ...base, env: { BIG: huge } },
+      { ...base, name: huge },
+      { ...base, projectId: `prj_${huge}` },
+    ];
+    const gets: number[] = [];
+    let attacking = true;
+    const getLoop = (async () => {
+      while (attacking) {
+        const started = performance.now();
+        await expect(bystander.dependency.getDependency({ id: "dep_doesnotexist" })).rejects.toMatchObject({ reason: "dependency_not_found" });
+        gets.push(performance.now() - started);
+      }
+    })();
+    const refusals: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (const request of variants) {
+        const started = performance.now();
+        const error = await attacker.deployment.createResource(request).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        refusals.push(performance.now() - started);
+        expect(error).toMatchObject({ code: status.INVALID_ARGUMENT, reason: "invalid_argument" });
+        // The answer names the field and its size, never the value.
+        expect(JSON.stringify(error).length).toBeLessThan(4096);
+      }
+    }
+    attacking = false;
+    await getLoop;
+    attacker.close();
+    bystander.close();
+    const sorted = [...refusals].sort((a, b) => a - b);
+    console.log(`1 MiB refusals: median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; bystander Gets: ${gets.length}, max ${Math.max(...gets).toFixed(1)} ms`);
+    expect(sorted[sorted.length >> 1]).toBeLessThan(50);
+    expect(Math.max(...gets)).toBeLessThan(500);
+  });
+});
