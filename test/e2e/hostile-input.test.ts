@@ -157,7 +157,7 @@ describe("hostile input against every RPC", () => {
       }
     };
     const started = performance.now();
-    await Promise.all(Array.from({ length: 16 }, worker));
+    await Promise.all(Array.from({ length: 8 }, worker));
     const seconds = (performance.now() - started) / 1000;
     fuzzing = false;
     await healthLoop;
@@ -168,7 +168,8 @@ describe("hostile input against every RPC", () => {
     const slowest = [...answers].sort((a, b) => b.ms - a.ms)[0]!;
     console.log(`fuzz: ${answers.length} calls in ${seconds.toFixed(1)} s; slowest ${describe(slowest)}; health checks ${health.length}, slowest ${Math.max(...health).toFixed(0)} ms`);
     expect(answers.filter((a) => a.code === status.INTERNAL || a.code === status.UNKNOWN).map(describe)).toEqual([]);
-    expect(answers.filter((a) => a.code === status.OK).map(describe)).toEqual([]);
+    // Every typed case is invalid by construction; random bytes may decode to a harmless valid read.
+    expect(answers.filter((a) => a.code === status.OK && !a.label.startsWith("random#")).map(describe)).toEqual([]);
     expect(answers.filter((a) => a.ms > 1000).map(describe)).toEqual([]);
     expect(health.length).toBeGreaterThan(5);
     expect(Math.max(...health)).toBeLessThan(1000);
@@ -216,5 +217,23 @@ describe("hostile input against every RPC", () => {
     console.log(`1 MiB refusals: median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms; bystander Gets: ${gets.length}, max ${Math.max(...gets).toFixed(1)} ms`);
     expect(sorted[sorted.length >> 1]).toBeLessThan(50);
     expect(Math.max(...gets)).toBeLessThan(500);
+  });
+
+  it("a 60 KB id sent through a call that reaches a peer service does not hold up other calls", { timeout: 60_000 }, async () => {
+    const api = server.client(deployment.secrets.adminToken);
+    const { resource } = await api.deployment.createResource({ requestId: "hostile-res", projectId: "prj_hostile", environmentId: "env_a", name: "planned", command: "node app.js", cwd: "", env: {}, healthUrl: "" });
+    const { runtimeTarget } = await api.deployment.createRuntimeTarget({ requestId: "hostile-srv", name: "hostile-static", kind: "static", canDeliverDependencySecrets: false });
+    const started = performance.now();
+    const bind = api.binding
+      .bindDependency({ requestId: "", projectId: "prj_hostile", environmentId: "env_a", resourceId: resource!.id, dependencyId: `dep_${"z".repeat(60 * 1024)}`, targetEnvVar: "DATABASE_URL" })
+      .then(() => undefined, (e: unknown) => e);
+    const plans = Array.from({ length: 10 }, () => api.deployment.planDeployment({ resourceId: resource!.id, runtimeTargetId: runtimeTarget!.id }));
+    const [bindError, ...planned] = await Promise.all([bind, ...plans]);
+    const ms = performance.now() - started;
+    expect(bindError).toMatchObject({ code: status.INVALID_ARGUMENT, reason: "invalid_argument" });
+    expect(JSON.stringify(bindError)).not.toContain("zzzzzzzz");
+    expect(planned).toHaveLength(10);
+    expect(ms).toBeLessThan(2000);
+    api.close();
   });
 });

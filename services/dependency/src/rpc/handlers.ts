@@ -5,7 +5,7 @@ import {
   type DependencyServiceService,
   type ProviderServiceService,
 } from "@berth/client";
-import { BerthError, storedProvenance, type Handlers } from "@berth/runtime";
+import { BerthError, invalidArgument, storedProvenance, type Handlers } from "@berth/runtime";
 import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
 import { deleteDependency } from "../domain/delete.js";
@@ -109,6 +109,10 @@ export function internalHandlers(ctx: DependencyContext): Handlers<typeof Depend
 export function providerHandlers(ctx: DependencyContext): Handlers<typeof ProviderServiceService> {
   return {
     async listProviders(request) {
+      // Every provider fits on one page, so no token was ever issued: any token is forged or stale.
+      if (request.pageToken) {
+        throw invalidArgument("page_token is not a token this server issued", [{ field: "page_token", description: "providers fit on one page; omit it" }], ErrorReason.ERROR_REASON_INVALID_PAGE_TOKEN);
+      }
       const manifests = ctx.providers.manifests().filter((m) => !request.kind || m.kinds.includes(request.kind));
       return {
         providers: manifests.map((m) => ({
