@@ -1,6 +1,7 @@
 import {
   isProviderError,
   maskConnectionUrl,
+  maskSafeMetadata,
   ProviderError,
   redactSecrets,
   secretPartsOfUrl,
@@ -10,7 +11,7 @@ import {
 } from "@berth/provider-sdk";
 import { IMPORTABLE_KINDS, KIND_SPECS, type ImportableKind } from "./kinds/index.js";
 import { probeTcp } from "./probe.js";
-import { parseConnectionUrl, passwordCandidates, type KindSpec, type ParsedConnectionUrl } from "./url.js";
+import { parseConnectionUrl, type KindSpec, type ParsedConnectionUrl } from "./url.js";
 
 /** Imported connections belong to someone else: Berth only validates and probes them. */
 const manifest: ProviderManifest = {
@@ -29,18 +30,19 @@ function specFor(kind: string): KindSpec {
 }
 
 /**
- * Validates with the kind's rules. Messages are written never to quote the URL;
- * redacting its likely secrets once more guards against a future message that does.
+ * Validates with the kind's rules. Metadata never holds a secret of the URL
+ * (a user name equal to the password is masked). Messages are written never to
+ * quote the URL; redacting its likely secrets once more guards against a
+ * future message that does.
  */
 function inspect(kind: string, url: string): { parsed: ParsedConnectionUrl; description: ConnectionDescription } {
   const spec = specFor(kind);
   try {
     const parsed = parseConnectionUrl(url, spec);
-    return { parsed, description: { metadata: spec.metadata(parsed), maskedUrl: maskConnectionUrl(url) } };
+    return { parsed, description: { metadata: maskSafeMetadata(spec.metadata(parsed), url), maskedUrl: maskConnectionUrl(url) } };
   } catch (error) {
     if (!isProviderError(error)) throw error;
-    const secrets = [...passwordCandidates(url), ...secretPartsOfUrl(url)];
-    throw new ProviderError(error.code, redactSecrets(error.message, secrets), { field: error.field });
+    throw new ProviderError(error.code, redactSecrets(error.message, secretPartsOfUrl(url)), { field: error.field });
   }
 }
 

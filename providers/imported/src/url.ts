@@ -1,4 +1,4 @@
-import { ProviderError } from "@berth/provider-sdk";
+import { credentialsOfUrl, ProviderError } from "@berth/provider-sdk";
 
 /** What every kind needs from a connection URL, already validated and decoded. */
 export interface ParsedConnectionUrl {
@@ -7,7 +7,10 @@ export interface ParsedConnectionUrl {
   /** Host name or IP; IPv6 without brackets. */
   host: string;
   port: number;
-  /** Decoded user name; undefined when the URL has none. */
+  /**
+   * Decoded user name; undefined when the URL has none, or when its kind's
+   * clients read a lone userinfo as the password (`redis://SECRET@host`).
+   */
   user?: string;
   /** Decoded path segments, without the leading and one trailing slash. */
   segments: string[];
@@ -68,7 +71,7 @@ export function parseConnectionUrl(url: string, spec: KindSpec): ParsedConnectio
     scheme,
     host,
     port,
-    user: parsed.username === "" ? undefined : decode(parsed.username, "user name"),
+    user: parsed.username === "" ? undefined : userOf(url, parsed.username),
     segments: pathSegments(parsed.pathname),
     query: parsed.searchParams,
   };
@@ -98,6 +101,12 @@ function parsePort(text: string): number {
   return port;
 }
 
+/** The user name as the scheme's clients read it; a lone Redis userinfo is the password, not a user. */
+function userOf(url: string, rawUser: string): string | undefined {
+  decode(rawUser, "user name");
+  return credentialsOfUrl(url).user;
+}
+
 function pathSegments(pathname: string): string[] {
   const trimmed = pathname.replace(/^\//, "").replace(/\/$/, "");
   return trimmed === "" ? [] : trimmed.split("/").map((s) => decode(s, "path"));
@@ -109,24 +118,6 @@ function decode(text: string, what: string): string {
   } catch {
     throw invalid(`${what} has invalid percent-encoding`);
   }
-}
-
-/**
- * Likely secrets of a possibly malformed URL, for a last redaction pass over
- * messages: the userinfo after the first ":" (raw and decoded), and its head
- * before any unencoded "/", "?" or "#", which parsers take for the port.
- */
-export function passwordCandidates(url: string): string[] {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:(.*)@/i.exec(url.trim());
-  if (!match) return [];
-  const raw = match[1];
-  const candidates = [raw, raw.split(/[/?#]/, 1)[0]];
-  try {
-    candidates.push(decodeURIComponent(raw));
-  } catch {
-    // Not valid percent-encoding: the raw form is all there is.
-  }
-  return candidates;
 }
 
 /** "host:port", bracketing IPv6 so the port stays readable. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import {
   maskConnectionUrl,
+  maskSafeMetadata,
   PROVIDER_SDK_VERSION,
   ProviderError,
   redactSecrets,
@@ -32,7 +33,11 @@ function describe(kind: string, connectionUrl: string): ConnectionDescription {
     throw new ProviderError("invalid_input", "scheme must be postgres or postgresql", { field: "connection_url" });
   }
   return {
-    metadata: { host: url.hostname, port: url.port || "5432", database: decodeURIComponent(url.pathname.slice(1)), user: decodeURIComponent(url.username) },
+    // A user name or database equal to the password is masked too.
+    metadata: maskSafeMetadata(
+      { host: url.hostname, port: url.port || "5432", database: decodeURIComponent(url.pathname.slice(1)), user: decodeURIComponent(url.username) },
+      connectionUrl,
+    ),
     maskedUrl: maskConnectionUrl(connectionUrl),
   };
 }
@@ -104,7 +109,7 @@ export const postgresProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["postgres"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, transactionalRestore: true },
   },
   describeConnection: describe,
   realize,

@@ -1,7 +1,7 @@
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { isIP } from "node:net";
-import { ProviderError, redactSecrets } from "@berth/provider-sdk";
+import { credentialsOfUrl, ProviderError, redactSecrets } from "@berth/provider-sdk";
 import { RedisReplyError, ReplyParser, type RespReply } from "./resp-parser.js";
 
 export { RedisReplyError, type RespReply } from "./resp-parser.js";
@@ -16,16 +16,20 @@ export interface RedisEndpoint {
   db: number;
 }
 
-/** The endpoint of a URL that describeConnection already accepted. */
+/**
+ * The endpoint of a URL that describeConnection already accepted. A lone
+ * userinfo (`redis://SECRET@host`) is the password, as redis-cli reads it.
+ */
 export function endpointOf(connectionUrl: string): RedisEndpoint {
   const url = new URL(connectionUrl);
   const db = url.pathname.replace(/^\/|\/$/g, "");
+  const { user, password } = credentialsOfUrl(connectionUrl);
   return {
     host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
     port: Number(url.port || 6379),
     tls: url.protocol === "rediss:",
-    user: url.username ? decodeURIComponent(url.username) : undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
+    user,
+    password,
     db: db === "" ? 0 : Number(db),
   };
 }

@@ -1,7 +1,7 @@
 export { PROVIDER_SDK_VERSION, PROVIDER_SDK_MAJOR, isSdkVersionCompatible } from "./version.js";
 export { ProviderError, isProviderError } from "./errors.js";
 export type { ProviderErrorCode, ProviderErrorOptions } from "./errors.js";
-export { maskConnectionUrl, redactSecrets, secretPartsOfUrl } from "./masking.js";
+export { credentialsOfUrl, maskConnectionUrl, maskSafeMetadata, redactSecrets, secretPartsOfUrl } from "./masking.js";
 export { validateProviderModule } from "./plugin.js";
 export type {
   Provider,

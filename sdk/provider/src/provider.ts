@@ -16,6 +16,13 @@ export interface ProviderCapabilities {
   rotate: boolean;
   /** Name of the native backup format, e.g. "pg_dump-custom". */
   backupFormat?: string;
+  /**
+   * True when a restore that is aborted or cut off leaves the target exactly as it
+   * was (the engine applies it in one transaction, e.g. `pg_restore --single-transaction`).
+   * Berth then tells the user a cancelled or interrupted restore left the target unchanged;
+   * otherwise it says the target may hold partially restored data.
+   */
+  transactionalRestore?: boolean;
 }
 
 /**

@@ -39,7 +39,7 @@ describe("maskConnectionUrl", () => {
 
   it.each([
     ["password", "postgres://db.internal/app?user=app&password=hunter22&sslmode=require", "postgres://db.internal/app?user=app&password=****&sslmode=require"],
-    ["token", "https://api.example.com/v1?token=tok_abc123&page=2", "https://api.example.com/v1?token=****&page=2"],
+    ["token", "https://api.example.com/v1?token=tok_abc123&timeout=2", "https://api.example.com/v1?token=****&timeout=2"],
     ["secret_key", "s3://minio.internal/bucket?access_key=AKIAEXAMPLE&secret_key=wJalrXUtnFEMI&region=eu", "s3://minio.internal/bucket?access_key=****&secret_key=****&region=eu"],
   ])("masks the %s= query parameter and keeps the other parameters", (_key, url, expected) => {
     expect(maskConnectionUrl(url)).toBe(expected);
@@ -52,8 +52,8 @@ describe("maskConnectionUrl", () => {
   });
 
   it("masks both the userinfo password and a secret query parameter in one URL", () => {
-    const masked = maskConnectionUrl(`https://deploy:${PW}@api.example.com/v1?token=tok_abc123&page=2`);
-    expect(masked).toBe("https://deploy:****@api.example.com/v1?token=****&page=2");
+    const masked = maskConnectionUrl(`https://deploy:${PW}@api.example.com/v1?token=tok_abc123&region=eu`);
+    expect(masked).toBe("https://deploy:****@api.example.com/v1?token=****&region=eu");
   });
 
   it.each([
@@ -129,8 +129,8 @@ describe("secretPartsOfUrl", () => {
     expect(secretPartsOfUrl("postgres://app@db.internal/app?sslmode=require")).toEqual([]);
   });
 
-  it("returns the whole input when it cannot be parsed", () => {
-    expect(secretPartsOfUrl(`postgres://app:${PW}@db.internal:99999/app`)).toEqual([`postgres://app:${PW}@db.internal:99999/app`]);
+  it("returns the whole input and its likely password when it cannot be parsed", () => {
+    expect(secretPartsOfUrl(`postgres://app:${PW}@db.internal:99999/app`)).toEqual([`postgres://app:${PW}@db.internal:99999/app`, PW]);
   });
 
   it("feeds redactSecrets so that a driver message quoting the password is cleaned", () => {

@@ -1,4 +1,4 @@
-import { createOutboxTable, type Knex, type Migration } from "@berth/runtime";
+import { addLeaseColumns, createOutboxTable, type Knex, type Migration } from "@berth/runtime";
 
 /** Schema of the backup service. Only this package reads or writes it. */
 export const SCHEMA = "berth_backup";
@@ -97,6 +97,24 @@ export const migrations: Migration[] = [
       await knex.schema.alterTable("backups", (t) => {
         t.text("compression").notNullable().defaultTo("gzip");
       });
+    },
+  },
+  {
+    name: "0004_job_leases",
+    async up(knex: Knex) {
+      // The owner (a process instance) and heartbeat of a running job, claim count and cancel request.
+      await knex.schema.alterTable("backups", (t) => addLeaseColumns(t, { attempts: true, cancellable: true }));
+      await knex.schema.alterTable("restores", (t) => {
+        addLeaseColumns(t, { attempts: true, cancellable: true });
+        // Set just before the worker starts writing into the target: until then a dead or
+        // cancelled restore left the target untouched.
+        t.timestamp("target_write_started_at", { useTz: true });
+        // Whether the engine rolls an unfinished restore back (provider capability transactionalRestore).
+        t.boolean("target_rolls_back").notNullable().defaultTo(false);
+        t.text("dependency_kind").notNullable().defaultTo("");
+      });
+      await knex.raw("CREATE INDEX backups_status_lease ON backups (status, lease_heartbeat_at) WHERE status IN ('pending', 'running')");
+      await knex.raw("CREATE INDEX restores_status_lease ON restores (status, lease_heartbeat_at) WHERE status IN ('pending', 'running')");
     },
   },
 ];

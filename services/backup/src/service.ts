@@ -1,12 +1,29 @@
 import { BackupInternalServiceService, BackupServiceService, findDependency, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
-import { bindHandlers, migrateSchema, OutboxRelay, type JobConsumer, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import {
+  bindHandlers,
+  leaseSettings,
+  migrateSchema,
+  newId,
+  OutboxRelay,
+  startJobReconciler,
+  type JobConsumer,
+  type JobLeaseSettings,
+  type JobReconciler,
+  type Keyring,
+  type Knex,
+  type Logger,
+  type Messaging,
+  type RegisteredService,
+  type Tokens,
+} from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { ArtifactCompression } from "./store/store.js";
-import { runBackup } from "./domain/backups.js";
+import { runBackup } from "./domain/backup-job.js";
+import { backupJobs, restoreJobs } from "./domain/job-recovery.js";
 import { onBackupSettled, runSchedulerPass } from "./domain/policies.js";
 import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
-import { runRestore } from "./domain/restores.js";
+import { runRestore } from "./domain/restore-job.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
@@ -26,6 +43,10 @@ export interface BackupServiceOptions {
   tokens: Tokens;
   log: Logger;
   jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
+  /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
+  instanceId?: string;
+  /** Job leases and their reconciler: heartbeat, lease TTL, pass interval, attempts (defaults LEASE_DEFAULTS). */
+  reconciler?: Partial<Omit<JobLeaseSettings, "instanceId">>;
   /** Policies run only where the scheduler is enabled (--enable-backup-scheduler). */
   scheduler?: { enabled: boolean; tickMs?: number };
 }
@@ -62,7 +83,9 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     relay,
     log,
     onSettled: (backup) => onBackupSettled(ctx, backup),
+    jobs: leaseSettings(options.instanceId ?? newId("ins"), options.reconciler),
   };
+  let reconciler: JobReconciler | undefined;
   const schedulerEnabled = options.scheduler?.enabled ?? false;
   let schedulerTimer: NodeJS.Timeout | undefined;
   let schedulerPass: Promise<void> | undefined;
@@ -85,6 +108,8 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       const jobs = { ackWaitMs: 60_000, ...Object.fromEntries(Object.entries(options.jobs ?? {}).filter(([, v]) => v !== undefined)) };
       consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
       consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
+      // Jobs whose worker died (any replica, either messaging mode) are re-queued or failed.
+      reconciler = startJobReconciler({ name: "backup", db: ctx.db, kinds: [backupJobs(ctx), restoreJobs(ctx)], config: ctx.jobs, log, afterChange: () => relay.kick() });
       if (schedulerEnabled) {
         schedulerTimer = setInterval(() => {
           schedulerPass ??= runSchedulerPass(ctx)
@@ -97,6 +122,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     async stop(graceMs = 10_000) {
       clearInterval(schedulerTimer);
       await schedulerPass;
+      await reconciler?.stop();
       for (const consumer of consumers) await consumer.stop(graceMs);
       await relay.stop();
       await relay.drain();

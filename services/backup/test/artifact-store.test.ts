@@ -66,6 +66,26 @@ describe.each(stores)("artifact store: %s", (_name, make) => {
   });
 });
 
+describe("artifact store: partial writes of a dead job (local directory)", () => {
+  // s3rver answers NotImplemented to ListMultipartUploads, so the S3 store's listPartials and
+  // removePartials (ListMultipartUploads + AbortMultipartUpload) cannot be exercised here.
+  it("lists and removes a `.partial` left by a write that never committed, keeping finished artifacts", async () => {
+    const store = new LocalArtifactStore(temp());
+    const done = await store.writer("bkp_done.artifact");
+    await pipeline(Readable.from([randomBytes(1024)]), done.stream);
+    await done.commit();
+    const dead = await store.writer("bkp_dead.artifact");
+    dead.stream.write(randomBytes(64 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.listPartials("bkp_dead.artifact")).toHaveLength(1);
+    expect(await store.listPartials("bkp_done.artifact")).toEqual([]);
+    expect(await store.removePartials("bkp_dead.artifact")).toBe(1);
+    expect(await store.listPartials("bkp_dead.artifact")).toEqual([]);
+    expect(await store.exists("bkp_done.artifact")).toBe(true);
+    dead.stream.destroy();
+  });
+});
+
 describe("sealed artifact stream", () => {
   const key = randomBytes(32);
   const seal = async (data: Buffer) => readAll(Readable.from([data]).pipe(createSealStream(key, "artifact:bkp_x")));

@@ -1,4 +1,4 @@
-import { createOutboxTable, type Knex, type Migration } from "@berth/runtime";
+import { addLeaseColumns, createOutboxTable, type Knex, type Migration } from "@berth/runtime";
 
 /** Schema of the dependency service. Only this package reads or writes it. */
 export const SCHEMA = "berth_dependency";
@@ -48,6 +48,13 @@ export const migrations: Migration[] = [
         t.primary(["owner_id", "name", "version"]);
       });
       await createOutboxTable(knex);
+    },
+  },
+  {
+    name: "0002_realization_lease",
+    async up(knex: Knex) {
+      // The worker realizing a dependency (a process instance) and its heartbeat; realize_attempts counts claims.
+      await knex.schema.alterTable("dependencies", (t) => addLeaseColumns(t, { attempts: false, cancellable: false }));
     },
   },
 ];

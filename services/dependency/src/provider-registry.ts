@@ -2,6 +2,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import type { Provider, ProviderManifest, RealizationTarget } from "@berth/provider-sdk";
 import { BerthError } from "@berth/runtime";
+import { withSafeOutput } from "./safe-provider.js";
 
 /**
  * Which provider realizes each kind, which validates imported connections of
@@ -16,6 +17,8 @@ export class ProviderRegistry {
     private readonly targets: RealizationTarget[],
     importer?: Provider,
   ) {
+    providers = providers.map(withSafeOutput);
+    importer = importer && withSafeOutput(importer);
     for (const provider of providers) {
       for (const kind of provider.manifest.kinds) {
         if (provider.realize && !this.managed.has(kind)) this.managed.set(kind, provider);

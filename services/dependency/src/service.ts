@@ -6,9 +6,14 @@ import {
 import type { Provider, RealizationTarget } from "@berth/provider-sdk";
 import {
   bindHandlers,
+  leaseSettings,
   migrateSchema,
+  newId,
   OutboxRelay,
+  startJobReconciler,
   type JobConsumer,
+  type JobLeaseSettings,
+  type JobReconciler,
   type Keyring,
   type Knex,
   type Logger,
@@ -18,7 +23,8 @@ import {
 } from "@berth/runtime";
 import { REALIZE_QUEUE, type DependencyContext, type ReferenceCheck } from "./domain/context.js";
 import { deletionProtectionCheck, resumeDelete } from "./domain/delete.js";
-import { reconcileStuckDependencies, runRealization } from "./domain/realize.js";
+import { runRealization } from "./domain/realize.js";
+import { interruptedDeletes, realizationJobs } from "./domain/realization-recovery.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { ProviderRegistry } from "./provider-registry.js";
 import { publicHandlers, internalHandlers, providerHandlers } from "./rpc/handlers.js";
@@ -41,7 +47,13 @@ export interface DependencyServiceOptions {
   /** Extra delete-safety checks (binding, deployment, backup references). */
   referenceChecks?: ReferenceCheck[];
   jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
-  reconciler?: { intervalMs?: number; staleAfterMs?: number; maxAttempts?: number };
+  /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
+  instanceId?: string;
+  /**
+   * Job leases and their reconciler (defaults LEASE_DEFAULTS); staleAfterMs (default 120 s)
+   * is how long a dependency sits in `deleting` before an interrupted delete is finished.
+   */
+  reconciler?: Partial<Omit<JobLeaseSettings, "instanceId">> & { staleAfterMs?: number };
 }
 
 export interface DependencyService {
@@ -61,6 +73,7 @@ export interface DependencyService {
 export function createDependencyService(options: DependencyServiceOptions): DependencyService {
   const log = options.log.child({ service: "dependency" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
+  const { staleAfterMs = 120_000, ...leaseOverrides } = options.reconciler ?? {};
   const ctx: DependencyContext = {
     db: options.db,
     secrets: new SecretStore(options.keyring),
@@ -68,16 +81,11 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
     relay,
     referenceChecks: [deletionProtectionCheck, ...(options.referenceChecks ?? [])],
     log,
+    jobs: leaseSettings(options.instanceId ?? newId("ins"), leaseOverrides),
   };
-  const reconcile = { intervalMs: 30_000, staleAfterMs: 120_000, maxAttempts: 10, ...options.reconciler };
   let consumer: JobConsumer | undefined;
-  let reconcileTimer: NodeJS.Timeout | undefined;
+  let reconciler: JobReconciler | undefined;
   const shutdown = new AbortController();
-
-  const runReconciler = () =>
-    reconcileStuckDependencies(ctx, reconcile, (dependency) => resumeDelete(ctx, dependency, shutdown.signal)).catch(
-      (error: unknown) => log.warn({ error: error instanceof Error ? error.name : "error" }, "reconciler pass failed"),
-    );
 
   const edge = { tokens: options.tokens, log };
   return {
@@ -103,11 +111,19 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
       await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
       relay.start();
       consumer = await options.messaging.consumeJobs(REALIZE_QUEUE, (job) => runRealization(ctx, job), options.jobs);
-      void runReconciler();
-      reconcileTimer = setInterval(() => void runReconciler(), reconcile.intervalMs);
+      // Realizations whose worker died (any replica, either messaging mode) are re-queued or failed.
+      reconciler = startJobReconciler({
+        name: "dependency",
+        db: ctx.db,
+        kinds: [realizationJobs(ctx)],
+        sweeps: [interruptedDeletes(ctx, staleAfterMs, (dependency) => resumeDelete(ctx, dependency, shutdown.signal))],
+        config: ctx.jobs,
+        log,
+        afterChange: () => relay.kick(),
+      });
     },
     async stop(graceMs = 10_000) {
-      clearInterval(reconcileTimer);
+      await reconciler?.stop();
       await consumer?.stop(graceMs);
       shutdown.abort();
       await relay.stop();

@@ -61,7 +61,24 @@ export const hostConfigSchema = z
     shutdownGraceMs: z.number().int().min(0).default(10_000),
     // Each realization job holds a pooled connection (pool max 10): keep headroom for RPCs.
     jobs: z.object({ concurrency: z.number().int().min(1).max(6, "at most 6 (each job holds one of the 10 pooled connections)").optional(), maxDeliver: z.number().int().min(1).optional(), ackWaitMs: z.number().int().min(1000).optional() }).default({}),
-    reconciler: z.object({ intervalMs: z.number().int().min(100).optional(), staleAfterMs: z.number().int().min(100).optional(), maxAttempts: z.number().int().min(1).optional() }).default({}),
+    /**
+     * Job leases (realization, backup, restore) and their reconciler: a running job's worker heart-beats every
+     * heartbeatMs (2 s); a lease not refreshed for leaseTtlMs (10 s) belongs to a dead worker; a pass runs every
+     * intervalMs (5 s); an unowned waiting job is queued again after waitingGraceMs (10 s); maxAttempts (5) claims
+     * before a job whose worker keeps dying is failed; staleAfterMs (120 s) before an interrupted delete is finished.
+     */
+    reconciler: z
+      .object({
+        intervalMs: z.number().int().min(100).optional(),
+        staleAfterMs: z.number().int().min(100).optional(),
+        maxAttempts: z.number().int().min(1).optional(),
+        heartbeatMs: z.number().int().min(100).optional(),
+        leaseTtlMs: z.number().int().min(500).optional(),
+        waitingGraceMs: z.number().int().min(100).optional(),
+      })
+      .strict()
+      .refine((r) => (r.heartbeatMs ?? 2000) * 2 <= (r.leaseTtlMs ?? 10_000), { message: "leaseTtlMs must be at least twice heartbeatMs, or live jobs look dead" })
+      .default({}),
   })
   .strict();
 

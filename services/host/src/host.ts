@@ -11,6 +11,7 @@ import {
   ensureDatabase,
   InProcessMessaging,
   Keyring,
+  newId,
   parseMasterKey,
   startGrpcServer,
   type Knex,
@@ -46,6 +47,8 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   const masterKeys = config.masterKeys.map(parseMasterKey);
   const keyring = new Keyring(masterKeys, config.activeMasterKeyId ?? masterKeys[0].id);
   const tokens = { admin: config.adminToken, internal: config.internalToken };
+  // Owner of this process's job leases: a restarted process is a new owner, so its predecessor's leases expire.
+  const instanceId = newId("ins");
   const builtInKinds = new Map(BUILT_IN_PROVIDERS.flatMap((p) => p.manifest.kinds.map((kind) => [kind, p.manifest.name] as const)));
   const plugins = await loadProviderPlugins(config.providers, process.cwd(), builtInKinds).catch(async (error: unknown) => {
     await messaging.close();
@@ -99,6 +102,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         referenceChecks,
         jobs: config.jobs,
         reconciler: config.reconciler,
+        instanceId,
       }),
     );
   }
@@ -125,6 +129,8 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
         log,
         scheduler: config.backupScheduler,
         jobs: config.jobs,
+        reconciler: config.reconciler,
+        instanceId,
       }),
     );
   }
@@ -159,7 +165,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   // Calls to this process's own services go to loopback (a wildcard listen address is not dialable,
   // and a TLS certificate then needs to cover 127.0.0.1).
   selfAddress = ["0.0.0.0", "::", "[::]"].includes(config.listen.host) ? `127.0.0.1:${server.port}` : server.address;
-  log.info({ services: config.services, messaging: messaging.kind }, "berth started");
+  log.info({ services: config.services, messaging: messaging.kind, instanceId }, "berth started");
 
   let stopping: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@ import { BackupStatus, backupStatusFromJSON, RestoreStatus, restoreStatusFromJSO
 import { EXIT } from "../exit-codes.js";
 import { printBackup, printBackupList, printRestore, printRestoreList } from "../present-backup.js";
 import { waitForBackup, waitForRestore } from "../wait.js";
+import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
 
@@ -21,7 +22,8 @@ const RESTORE_WARNING =
   "notice, printed with the restore, says the same). Without --acknowledge-data-overwrite the server\n" +
   "refuses, changing nothing (exit code 5, reason restore_acknowledgement_required). Only a succeeded\n" +
   "native backup can be restored (metadata-only ones hold no data: restore_point_metadata_only), and one\n" +
-  "restore of a dependency runs at a time (restore_in_progress).\n" +
+  "restore of a dependency runs at a time (restore_in_progress); `berth dependency backup restore cancel rst_…`\n" +
+  "stops a pending or running one.\n" +
   "Exit code: with --wait, 1 when the restore ends failed (the dependency may hold partially restored data).";
 
 /** `berth dependency backup …`: back up a dependency and restore it in place. */
@@ -110,7 +112,9 @@ export function dependencyBackupCommand(): Command {
       }),
     );
 
-  backup
+  backup.addCommand(backupCancelCommand());
+
+  const restoreCommand = backup
     .command("restore")
     .description("restore a backup into its own dependency, OVERWRITING the dependency's current data in place")
     .argument("<backup-id>", "backup id (bkp_…) of a succeeded native backup")
@@ -136,6 +140,7 @@ export function dependencyBackupCommand(): Command {
         return settled.exitCode;
       }),
     );
+  restoreCommand.addCommand(restoreCancelCommand());
 
   addPageOptions(
     backup

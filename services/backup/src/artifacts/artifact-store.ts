@@ -31,6 +31,10 @@ export interface ArtifactStore {
   checksum(key: string): Promise<string>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Unfinished writes of `key` a dead or cancelled job left (`<key>.partial` files, open multipart uploads). */
+  listPartials(key: string): Promise<string[]>;
+  /** Removes every unfinished write of `key`; the finished artifact, if any, stays. Returns how many it removed. */
+  removePartials(key: string): Promise<number>;
 }
 
 /** Counts and hashes the bytes that pass through. */
@@ -102,6 +106,17 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
-    await rm(`${this.path(key)}.partial`, { force: true });
+    await this.removePartials(key);
+  }
+
+  async listPartials(key: string): Promise<string[]> {
+    const partial = `${this.path(key)}.partial`;
+    return (await this.exists(`${key}.partial`)) ? [partial] : [];
+  }
+
+  async removePartials(key: string): Promise<number> {
+    const partials = await this.listPartials(key);
+    for (const partial of partials) await rm(partial, { force: true });
+    return partials.length;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PassThrough, Transform, type Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { ArtifactInfo, ArtifactStore, ArtifactWriter } from "./artifact-store.js";
 
@@ -94,5 +94,36 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
+  }
+
+  /**
+   * Open multipart uploads of exactly this key (their parts are billed until aborted).
+   * Needs ListMultipartUploads, which s3rver (the test server) does not implement;
+   * a bucket lifecycle rule AbortIncompleteMultipartUpload is the backstop.
+   */
+  private async openUploads(key: string): Promise<Array<{ key: string; uploadId: string }>> {
+    const objectKey = this.key(key);
+    const found: Array<{ key: string; uploadId: string }> = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.options.bucket, Prefix: objectKey, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }));
+      for (const upload of page.Uploads ?? []) if (upload.Key === objectKey && upload.UploadId) found.push({ key: upload.Key, uploadId: upload.UploadId });
+      if (!page.IsTruncated) return found;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  async listPartials(key: string): Promise<string[]> {
+    return (await this.openUploads(key)).map((upload) => `${upload.key}#${upload.uploadId}`);
+  }
+
+  async removePartials(key: string): Promise<number> {
+    const uploads = await this.openUploads(key);
+    for (const upload of uploads) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: upload.key, UploadId: upload.uploadId }));
+    }
+    return uploads.length;
   }
 }

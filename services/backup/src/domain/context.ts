@@ -1,7 +1,7 @@
 import type { Dependency } from "@berth/client";
 import { isProviderError, redactSecrets, type Provider } from "@berth/provider-sdk";
 import { ArtifactCorruptError } from "../artifacts/sealed-stream.js";
-import type { Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { JobLeaseSettings, Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { ArtifactCompression } from "../store/store.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { BackupRecord } from "../store/store.js";
@@ -24,6 +24,8 @@ export interface BackupContext {
   compression: ArtifactCompression;
   relay: OutboxRelay;
   log: Logger;
+  /** This process's instance id (lease owner), heartbeat period, lease TTL and attempt bound. */
+  jobs: JobLeaseSettings;
   /** Called when a backup reaches succeeded or failed (policy attempts and retries hook in here). */
   onSettled(backup: BackupRecord): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
 import type { BackupContext } from "../domain/context.js";
 import { getRestore, requestRestore } from "../domain/restores.js";
+import { cancelBackup, cancelRestore } from "../domain/cancel.js";
 import { store } from "../store/store.js";
 import { outcomeFromWire, presentAttempt, presentBackup, presentPolicy, presentRestore, stateFromStatus } from "./present.js";
 
@@ -29,6 +30,12 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
     },
     async restoreBackup(request) {
       return { restore: presentRestore(await requestRestore(ctx, { requestId: request.requestId, backupId: request.backupId, acknowledgeDataOverwrite: request.acknowledgeDataOverwrite })) };
+    },
+    async cancelBackup(request) {
+      return { backup: presentBackup(await cancelBackup(ctx, request.id)) };
+    },
+    async cancelRestore(request) {
+      return { restore: presentRestore(await cancelRestore(ctx, request.id)) };
     },
     async getRestore(request) {
       return { restore: presentRestore(await getRestore(ctx, request.id)) };

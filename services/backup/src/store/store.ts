@@ -35,6 +35,11 @@ export interface BackupRecord {
   startedAt: Date | null;
   endedAt: Date | null;
   deletedAt: Date | null;
+  /** Instance id of the worker running it (null unless running). */
+  leaseOwner: string | null;
+  /** Times a worker claimed it. */
+  attempts: number;
+  cancelRequestedAt: Date | null;
 }
 
 export interface RestoreRecord {
@@ -50,9 +55,22 @@ export interface RestoreRecord {
   updatedAt: Date;
   startedAt: Date | null;
   endedAt: Date | null;
+  leaseOwner: string | null;
+  attempts: number;
+  cancelRequestedAt: Date | null;
+  /** Set when the worker began writing into the target (null: the target was not touched). */
+  targetWriteStartedAt: Date | null;
+  /** Whether the engine rolls an unfinished restore back (Postgres: one transaction). */
+  targetRollsBack: boolean;
+  dependencyKind: string;
 }
 
-function backup(row: Row): BackupRecord {
+/** Lease columns every job row has. */
+function leaseOf(row: Row): { leaseOwner: string | null; attempts: number; cancelRequestedAt: Date | null } {
+  return { leaseOwner: (row.lease_owner as string | null) ?? null, attempts: Number(row.attempts ?? 0), cancelRequestedAt: (row.cancel_requested_at as Date | null) ?? null };
+}
+
+export function backup(row: Row): BackupRecord {
   return {
     id: row.id as string,
     seq: String(row.seq),
@@ -79,10 +97,11 @@ function backup(row: Row): BackupRecord {
     startedAt: (row.started_at as Date | null) ?? null,
     endedAt: (row.ended_at as Date | null) ?? null,
     deletedAt: (row.deleted_at as Date | null) ?? null,
+    ...leaseOf(row),
   };
 }
 
-function restore(row: Row): RestoreRecord {
+export function restore(row: Row): RestoreRecord {
   return {
     id: row.id as string,
     seq: String(row.seq),
@@ -96,11 +115,15 @@ function restore(row: Row): RestoreRecord {
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at as Date | null) ?? null,
     endedAt: (row.ended_at as Date | null) ?? null,
+    ...leaseOf(row),
+    targetWriteStartedAt: (row.target_write_started_at as Date | null) ?? null,
+    targetRollsBack: Boolean(row.target_rolls_back),
+    dependencyKind: (row.dependency_kind as string) ?? "",
   };
 }
 
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-function patchOf(changes: Record<string, unknown>, db: Db): Record<string, unknown> {
+export function patchOf(changes: Record<string, unknown>, db: Db): Record<string, unknown> {
   const patch: Record<string, unknown> = { updated_at: db.fn.now() };
   for (const [key, value] of Object.entries(changes)) if (value !== undefined) patch[snake(key)] = value;
   return patch;
@@ -154,7 +177,7 @@ export const store = {
     return (await db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at")).map(backup);
   },
 
-  async insertRestore(db: Db, r: { id: string; backupId: string; dependencyId: string; bytesTotal: number; requestId: string | null }): Promise<RestoreRecord | "in_flight"> {
+  async insertRestore(db: Db, r: { id: string; backupId: string; dependencyId: string; bytesTotal: number; requestId: string | null }): Promise<RestoreRecord | "in_flight" | "request_id_taken"> {
     try {
       const [row] = await db("restores")
         .insert({ id: r.id, backup_id: r.backupId, dependency_id: r.dependencyId, status: "pending", bytes_total: r.bytesTotal, request_id: r.requestId })
@@ -162,11 +185,13 @@ export const store = {
       return restore(row);
     } catch (error) {
       if (uniqueViolation(error, "restores_one_in_flight")) return "in_flight";
+      if (uniqueViolation(error, "restores_request_id_unique")) return "request_id_taken";
       throw error;
     }
   },
-  async getRestore(db: Db, id: string): Promise<RestoreRecord | undefined> {
-    const row = await db("restores").where({ id }).first();
+  async getRestore(db: Db, id: string, forUpdate = false): Promise<RestoreRecord | undefined> {
+    const query = db("restores").where({ id }).first();
+    const row = await (forUpdate ? query.forUpdate() : query);
     return row ? restore(row) : undefined;
   },
   async restoreByRequestId(db: Db, requestId: string): Promise<RestoreRecord | undefined> {

@@ -1,5 +1,5 @@
 import type { DependencyReference } from "@berth/client";
-import type { Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { JobLeaseSettings, Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { ProviderRegistry } from "../provider-registry.js";
 import type { SecretStore } from "../store/secret-store.js";
 import type { DependencyRecord } from "../store/records.js";
@@ -22,6 +22,8 @@ export interface DependencyContext {
   relay: OutboxRelay;
   referenceChecks: ReferenceCheck[];
   log: Logger;
+  /** This process's instance id (lease owner), heartbeat period, lease TTL and attempt bound. */
+  jobs: JobLeaseSettings;
 }
 
 export const REALIZE_QUEUE = "dependency.realize";

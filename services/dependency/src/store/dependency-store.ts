@@ -3,7 +3,7 @@ import type { DependencyRecord, DependencyState } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
 
-interface Row {
+export interface Row {
   id: string;
   seq: string;
   project_id: string;
@@ -23,12 +23,13 @@ interface Row {
   request_id: string | null;
   request_fingerprint: string;
   realize_attempts: number;
+  lease_owner: string | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
 }
 
-function fromRow(row: Row): DependencyRecord {
+export function fromRow(row: Row): DependencyRecord {
   return {
     id: row.id,
     seq: String(row.seq),
@@ -49,6 +50,7 @@ function fromRow(row: Row): DependencyRecord {
     requestId: row.request_id,
     requestFingerprint: row.request_fingerprint,
     realizeAttempts: row.realize_attempts,
+    leaseOwner: row.lease_owner ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deletedAt: row.deleted_at,
@@ -82,6 +84,7 @@ export interface DependencyChanges {
   maskedUrl?: string;
   deletionProtection?: boolean;
   realizeAttempts?: number;
+  leaseOwner?: string | null;
   deletedAt?: Date;
 }
 
@@ -161,6 +164,7 @@ export const dependencyStore = {
     if (changes.maskedUrl !== undefined) patch.masked_url = changes.maskedUrl;
     if (changes.deletionProtection !== undefined) patch.deletion_protection = changes.deletionProtection;
     if (changes.realizeAttempts !== undefined) patch.realize_attempts = changes.realizeAttempts;
+    if (changes.leaseOwner !== undefined) patch.lease_owner = changes.leaseOwner;
     if (changes.deletedAt !== undefined) patch.deleted_at = changes.deletedAt;
     const [row] = await db<Row>("dependencies").where({ id }).update(patch).returning("*");
     return fromRow(row as Row);

@@ -24,6 +24,8 @@ export interface DependencyRecord {
   requestId: string | null;
   requestFingerprint: string;
   realizeAttempts: number;
+  /** Instance id of the worker realizing it (null when no worker holds it). */
+  leaseOwner: string | null;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;

@@ -133,6 +133,29 @@ export interface ListRestoresResponse {
   nextPageToken: string;
 }
 
+export interface CancelBackupRequest {
+  /** "bkp_…" */
+  id: string;
+}
+
+export interface CancelBackupResponse {
+  /**
+   * FAILED when it was pending (or its worker had died); RUNNING with a
+   * status_reason "cancelling…" while its worker stops it (watch it to settle).
+   */
+  backup?: Backup | undefined;
+}
+
+export interface CancelRestoreRequest {
+  /** "rst_…" */
+  id: string;
+}
+
+export interface CancelRestoreResponse {
+  /** See CancelBackupResponse.backup. */
+  restore?: Restore | undefined;
+}
+
 export interface ConfigureBackupPolicyRequest {
   requestId: string;
   /** "dep_…"; the policy is created or replaced for this dependency. */
@@ -1513,6 +1536,278 @@ export const ListRestoresResponse: MessageFns<ListRestoresResponse> = {
     const message = createBaseListRestoresResponse();
     message.restores = object.restores?.map((e) => Restore.fromPartial(e)) || [];
     message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelBackupRequest(): CancelBackupRequest {
+  return { id: "" };
+}
+
+export const CancelBackupRequest: MessageFns<CancelBackupRequest> = {
+  encode(message: CancelBackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelBackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelBackupRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CancelBackupRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelBackupRequest>, I>>(base?: I): CancelBackupRequest {
+    return CancelBackupRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelBackupRequest>, I>>(object: I): CancelBackupRequest {
+    const message = createBaseCancelBackupRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelBackupResponse(): CancelBackupResponse {
+  return { backup: undefined };
+}
+
+export const CancelBackupResponse: MessageFns<CancelBackupResponse> = {
+  encode(message: CancelBackupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.backup !== undefined) {
+      Backup.encode(message.backup, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelBackupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelBackupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.backup = Backup.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelBackupResponse {
+    return { backup: isSet(object.backup) ? Backup.fromJSON(object.backup) : undefined };
+  },
+
+  toJSON(message: CancelBackupResponse): unknown {
+    const obj: any = {};
+    if (message.backup !== undefined) {
+      obj.backup = Backup.toJSON(message.backup);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelBackupResponse>, I>>(base?: I): CancelBackupResponse {
+    return CancelBackupResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelBackupResponse>, I>>(object: I): CancelBackupResponse {
+    const message = createBaseCancelBackupResponse();
+    message.backup = (object.backup !== undefined && object.backup !== null)
+      ? Backup.fromPartial(object.backup)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCancelRestoreRequest(): CancelRestoreRequest {
+  return { id: "" };
+}
+
+export const CancelRestoreRequest: MessageFns<CancelRestoreRequest> = {
+  encode(message: CancelRestoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRestoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRestoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRestoreRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CancelRestoreRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelRestoreRequest>, I>>(base?: I): CancelRestoreRequest {
+    return CancelRestoreRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelRestoreRequest>, I>>(object: I): CancelRestoreRequest {
+    const message = createBaseCancelRestoreRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelRestoreResponse(): CancelRestoreResponse {
+  return { restore: undefined };
+}
+
+export const CancelRestoreResponse: MessageFns<CancelRestoreResponse> = {
+  encode(message: CancelRestoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.restore !== undefined) {
+      Restore.encode(message.restore, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRestoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRestoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.restore = Restore.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRestoreResponse {
+    return { restore: isSet(object.restore) ? Restore.fromJSON(object.restore) : undefined };
+  },
+
+  toJSON(message: CancelRestoreResponse): unknown {
+    const obj: any = {};
+    if (message.restore !== undefined) {
+      obj.restore = Restore.toJSON(message.restore);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelRestoreResponse>, I>>(base?: I): CancelRestoreResponse {
+    return CancelRestoreResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelRestoreResponse>, I>>(object: I): CancelRestoreResponse {
+    const message = createBaseCancelRestoreResponse();
+    message.restore = (object.restore !== undefined && object.restore !== null)
+      ? Restore.fromPartial(object.restore)
+      : undefined;
     return message;
   },
 };
@@ -2955,6 +3250,41 @@ export const BackupServiceService = {
     responseDeserialize: (value: Buffer): ListRestoresResponse => ListRestoresResponse.decode(value),
   },
   /**
+   * Cancels a PENDING or RUNNING backup. A pending one ends FAILED at once; a
+   * running one is marked and its worker (on any replica) aborts the dump on
+   * its next heartbeat, removes the partial artifact and ends it FAILED with a
+   * status_reason starting "cancelled". Cancelling a cancelled backup returns
+   * it; a backup that finished otherwise is refused with FAILED_PRECONDITION
+   * backup_already_finished.
+   */
+  cancelBackup: {
+    path: "/berth.backup.v1.BackupService/CancelBackup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelBackupRequest): Buffer => Buffer.from(CancelBackupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelBackupRequest => CancelBackupRequest.decode(value),
+    responseSerialize: (value: CancelBackupResponse): Buffer =>
+      Buffer.from(CancelBackupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelBackupResponse => CancelBackupResponse.decode(value),
+  },
+  /**
+   * Cancels a PENDING or RUNNING restore, the same way as CancelBackup
+   * (restore_already_finished when it finished otherwise). The FAILED
+   * restore's status_reason says what state the target is in: unchanged when
+   * the restore had not begun writing or the engine rolls it back (Postgres
+   * restores run in one transaction), otherwise possibly partially restored.
+   */
+  cancelRestore: {
+    path: "/berth.backup.v1.BackupService/CancelRestore" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelRestoreRequest): Buffer => Buffer.from(CancelRestoreRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelRestoreRequest => CancelRestoreRequest.decode(value),
+    responseSerialize: (value: CancelRestoreResponse): Buffer =>
+      Buffer.from(CancelRestoreResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelRestoreResponse => CancelRestoreResponse.decode(value),
+  },
+  /**
    * Creates the backup policy of a dependency, or replaces every setting of
    * its existing one. Idempotent by request_id.
    */
@@ -3058,6 +3388,23 @@ export interface BackupServiceServer extends UntypedServiceImplementation {
   restoreBackup: handleUnaryCall<RestoreBackupRequest, RestoreBackupResponse>;
   getRestore: handleUnaryCall<GetRestoreRequest, GetRestoreResponse>;
   listRestores: handleUnaryCall<ListRestoresRequest, ListRestoresResponse>;
+  /**
+   * Cancels a PENDING or RUNNING backup. A pending one ends FAILED at once; a
+   * running one is marked and its worker (on any replica) aborts the dump on
+   * its next heartbeat, removes the partial artifact and ends it FAILED with a
+   * status_reason starting "cancelled". Cancelling a cancelled backup returns
+   * it; a backup that finished otherwise is refused with FAILED_PRECONDITION
+   * backup_already_finished.
+   */
+  cancelBackup: handleUnaryCall<CancelBackupRequest, CancelBackupResponse>;
+  /**
+   * Cancels a PENDING or RUNNING restore, the same way as CancelBackup
+   * (restore_already_finished when it finished otherwise). The FAILED
+   * restore's status_reason says what state the target is in: unchanged when
+   * the restore had not begun writing or the engine rolls it back (Postgres
+   * restores run in one transaction), otherwise possibly partially restored.
+   */
+  cancelRestore: handleUnaryCall<CancelRestoreRequest, CancelRestoreResponse>;
   /**
    * Creates the backup policy of a dependency, or replaces every setting of
    * its existing one. Idempotent by request_id.
@@ -3202,6 +3549,51 @@ export interface BackupServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRestoresResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Cancels a PENDING or RUNNING backup. A pending one ends FAILED at once; a
+   * running one is marked and its worker (on any replica) aborts the dump on
+   * its next heartbeat, removes the partial artifact and ends it FAILED with a
+   * status_reason starting "cancelled". Cancelling a cancelled backup returns
+   * it; a backup that finished otherwise is refused with FAILED_PRECONDITION
+   * backup_already_finished.
+   */
+  cancelBackup(
+    request: CancelBackupRequest,
+    callback: (error: ServiceError | null, response: CancelBackupResponse) => void,
+  ): ClientUnaryCall;
+  cancelBackup(
+    request: CancelBackupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelBackupResponse) => void,
+  ): ClientUnaryCall;
+  cancelBackup(
+    request: CancelBackupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelBackupResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Cancels a PENDING or RUNNING restore, the same way as CancelBackup
+   * (restore_already_finished when it finished otherwise). The FAILED
+   * restore's status_reason says what state the target is in: unchanged when
+   * the restore had not begun writing or the engine rolls it back (Postgres
+   * restores run in one transaction), otherwise possibly partially restored.
+   */
+  cancelRestore(
+    request: CancelRestoreRequest,
+    callback: (error: ServiceError | null, response: CancelRestoreResponse) => void,
+  ): ClientUnaryCall;
+  cancelRestore(
+    request: CancelRestoreRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelRestoreResponse) => void,
+  ): ClientUnaryCall;
+  cancelRestore(
+    request: CancelRestoreRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelRestoreResponse) => void,
   ): ClientUnaryCall;
   /**
    * Creates the backup policy of a dependency, or replaces every setting of

@@ -1,0 +1,76 @@
+import { recordEvent, recordJob, type LeasedJobKind } from "@berth/runtime";
+import { jobStore } from "../store/job-store.js";
+import type { BackupRecord, RestoreRecord } from "../store/store.js";
+import { backupEventData } from "./backups.js";
+import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext } from "./context.js";
+import { restoreEventData } from "./restores.js";
+import { targetState } from "./target-state.js";
+
+const listed = (job: { status: string; leaseOwner: string | null }) => ({ status: job.status, owner: job.leaseOwner });
+
+/** Backups for the shared job reconciler: a dead worker's backup is cleaned up and run again (bounded). */
+export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
+  return {
+    name: "backup",
+    listExpired: (ttlMs) => jobStore.backups.listExpired(ctx.db, ttlMs),
+    listWaiting: (graceMs) => jobStore.backups.listWaiting(ctx.db, graceMs),
+    async requeue(job, operationId) {
+      return ctx.db.transaction(async (trx) => {
+        const statusReason = job.leaseOwner ? "re-queued: the worker running it stopped" : job.statusReason;
+        const record = await jobStore.backups.settleListed(trx, job.id, listed(job), { status: "pending", statusReason });
+        if (record) await recordJob(trx, BACKUP_QUEUE, operationId, { backupId: job.id });
+        return Boolean(record);
+      });
+    },
+    async fail(job, reason) {
+      const failed = await ctx.db.transaction(async (trx) => {
+        const record = await jobStore.backups.settleListed(trx, job.id, listed(job), { status: "failed", statusReason: reason, endedAt: new Date() });
+        if (record) await recordEvent(trx, "backup.backup.failed", { ...backupEventData(record), reason });
+        return record;
+      });
+      if (failed) await ctx.onSettled(failed);
+      return Boolean(failed);
+    },
+    deadOwnerFailure: (job) => (job.cancelRequestedAt ? "cancelled by an operator; its worker had stopped; no artifact was kept" : undefined),
+    cleanup: (job) => removePartials(ctx, job.artifactKey),
+  };
+}
+
+/**
+ * Restores for the shared job reconciler: one that never started is queued
+ * again; one whose worker died is failed — an in-place restore is never blindly
+ * run twice — with a reason saying what state the target is in.
+ */
+export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
+  return {
+    name: "restore",
+    listExpired: (ttlMs) => jobStore.restores.listExpired(ctx.db, ttlMs),
+    listWaiting: (graceMs) => jobStore.restores.listWaiting(ctx.db, graceMs),
+    async requeue(job, operationId) {
+      return ctx.db.transaction(async (trx) => {
+        const record = await jobStore.restores.settleListed(trx, job.id, listed(job), { status: "pending" });
+        if (record) await recordJob(trx, RESTORE_QUEUE, operationId, { restoreId: job.id });
+        return Boolean(record);
+      });
+    },
+    async fail(job, reason) {
+      return ctx.db.transaction(async (trx) => {
+        const record = await jobStore.restores.settleListed(trx, job.id, listed(job), { status: "failed", statusReason: reason, endedAt: new Date() });
+        if (record) await recordEvent(trx, "backup.restore.failed", { ...restoreEventData(record), reason });
+        return Boolean(record);
+      });
+    },
+    deadOwnerFailure: (job) =>
+      `${job.cancelRequestedAt ? "cancelled by an operator; its worker had stopped" : "the worker running it stopped (the server exited or crashed)"}; ${targetState(job)}; request the restore again if still wanted`,
+  };
+}
+
+/** A partial artifact that cannot be removed is logged, not fatal: the job must still end. */
+async function removePartials(ctx: BackupContext, key: string): Promise<void> {
+  if (!key) return;
+  const removed = await ctx.artifacts.removePartials(key).catch((error: unknown) => {
+    ctx.log.warn({ key, error: error instanceof Error ? error.name : "error" }, "could not remove a partial artifact");
+    return 0;
+  });
+  if (removed > 0) ctx.log.info({ key, removed }, "removed partial artifact of a dead backup");
+}
