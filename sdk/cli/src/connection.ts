@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createBerthClient, type BerthClient } from "@berth/client";
-import { berthHome, readDevCredentials, readDevServerInfo } from "@berth/host";
+import { berthHome, readDevCredentials, readDevServerInfo } from "@berth/host/light";
 import { EXIT } from "./exit-codes.js";
 import { CliError } from "./output.js";
 

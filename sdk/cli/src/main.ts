@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { CommanderError } from "commander";
-import { ConfigError } from "@berth/host";
 import { EXIT } from "./exit-codes.js";
 import { reportError, type OutputFormat } from "./output.js";
 import { buildProgram } from "./program.js";
@@ -17,9 +16,6 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else if (error instanceof ConfigError) {
-    process.stderr.write(`error: ${error.message} [config_invalid]\n`);
-    process.exitCode = EXIT.usage;
   } else {
     process.exitCode = reportError(error, (program.opts().output as OutputFormat) ?? "table");
   }

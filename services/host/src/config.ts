@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
+import { IMPLEMENTED_SERVICES, SERVICE_NAMES, type ServiceName } from "./service-names.js";
 
-export const SERVICE_NAMES = ["dependency", "binding", "deployment", "backup"] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
-/** Services this build can run; the others have contracts but no implementation yet. */
-export const IMPLEMENTED_SERVICES: ReadonlySet<ServiceName> = new Set(["dependency", "binding", "deployment", "backup"]);
+export { SERVICE_NAMES, IMPLEMENTED_SERVICES } from "./service-names.js";
+export type { ServiceName } from "./service-names.js";
+
 
 const token = z.string().min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)");
 const masterKey = z

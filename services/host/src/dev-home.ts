@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { generateMasterKeySpec } from "@berth/runtime";
+
+// Read by every CLI call to find the dev server: keep this module free of heavy imports
+// (no @berth/runtime), so a client command starts fast.
 
 /** Where `berth dev` keeps its state: $BERTH_HOME, default ~/.berth. */
 export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -23,25 +24,12 @@ export interface DevServerInfo {
   startedAt: string;
 }
 
-const CREDENTIALS = "credentials.json";
+export const CREDENTIALS = "credentials.json";
 const SERVER = "server.json";
 
-function writePrivate(path: string, value: unknown): void {
+export function writePrivate(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
-}
-
-export function loadOrCreateDevCredentials(home: string): DevCredentials {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const path = join(home, CREDENTIALS);
-  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as DevCredentials;
-  const credentials: DevCredentials = {
-    adminToken: `bta_${randomBytes(24).toString("base64url")}`,
-    internalToken: `bti_${randomBytes(24).toString("base64url")}`,
-    masterKey: generateMasterKeySpec(),
-  };
-  writePrivate(path, credentials);
-  return credentials;
 }
 
 /** The dev credentials when a dev server was ever started in `home`. */

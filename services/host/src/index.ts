@@ -13,9 +13,9 @@ export {
   ENV_KEYS,
 } from "./config.js";
 export type { HostConfig, HostConfigInput, ServiceName } from "./config.js";
+export { loadOrCreateDevCredentials } from "./dev-credentials.js";
 export {
   berthHome,
-  loadOrCreateDevCredentials,
   readDevCredentials,
   readDevServerInfo,
   writeDevServerInfo,

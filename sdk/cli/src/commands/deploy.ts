@@ -1,6 +1,9 @@
 import { Command, Option } from "commander";
 import { deploymentStatusToJSON, ErrorReason, reasonCode } from "@berth/client";
-import { BerthConfigError, cleanupPreview, deploy, DeployError, loadBerthConfig, type BerthConfig, type CleanupResult, type DeployResult } from "@berth/deploy";
+import type { BerthConfig, CleanupResult, DeployResult } from "@berth/deploy";
+
+// berth.yaml parsing and the reconcile library load only for `deploy` and `preview cleanup`.
+const deployLibrary = () => import("@berth/deploy");
 import { EXIT } from "../exit-codes.js";
 import { CliError, printJson, printTable } from "../output.js";
 import { waitForDeployment } from "../wait.js";
@@ -36,6 +39,7 @@ async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
   if (flags.preview !== undefined && !PREVIEW_ID.test(flags.preview)) {
     throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
   }
+  const { loadBerthConfig, BerthConfigError } = await deployLibrary();
   try {
     return await loadBerthConfig(flags.config);
   } catch (error) {
@@ -54,7 +58,7 @@ function target(flags: ScopeFlags) {
   return { projectId: flags.project, environmentId: flags.environment, preview: flags.preview, repository: flags.repository, actor: process.env.GITHUB_ACTOR ?? process.env.USER ?? "" };
 }
 
-function deployFailure(error: unknown): never {
+function deployFailure(error: unknown, DeployError: Awaited<ReturnType<typeof deployLibrary>>["DeployError"]): never {
   if (error instanceof DeployError) {
     const exit = error.reason === "runtime_target_not_found" || error.reason === "resource_not_found" || error.reason === "dependency_not_found" ? EXIT.notFound : EXIT.precondition;
     throw new CliError(error.message, error.reason, exit);
@@ -112,6 +116,7 @@ export function deployCommand(): Command {
       withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
         const config = await readConfig(flags);
         const json = flags.output === "json";
+        const { deploy, DeployError } = await deployLibrary();
         const result = await deploy(config, {
           ...target(flags),
           client,
@@ -120,7 +125,7 @@ export function deployCommand(): Command {
           readyTimeoutMs: flags.timeout,
           onChange: json ? undefined : (change) => process.stdout.write(`${flags.dryRun ? "~" : "+"} ${change.summary}${change.id && !change.summary.includes(change.id) ? ` (${change.id})` : ""}\n`),
           onProgress: json ? undefined : (message) => process.stderr.write(`  … ${message}\n`),
-        }).catch(deployFailure);
+        }).catch((error: unknown) => deployFailure(error, DeployError));
         let exitCode: number = EXIT.ok;
         let deploymentStatus: string | undefined;
         // Also a kept deployment: a resumed run may find the one it created still starting.
@@ -180,6 +185,7 @@ export function previewCommand(): Command {
             EXIT.precondition,
           );
         }
+        const { cleanupPreview } = await deployLibrary();
         const result = await cleanupPreview({
           ...target(flags),
           preview: flags.preview,

@@ -1,24 +1,7 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import {
-  berthHome,
-  clearDevServerInfo,
-  configFromEnv,
-  IMPLEMENTED_SERVICES,
-  loadOrCreateDevCredentials,
-  readDevServerInfo,
-  parseListen,
-  parseServices,
-  readConfigFile,
-  resolveConfig,
-  SERVICE_NAMES,
-  startEmbeddedPostgres,
-  startHost,
-  writeDevServerInfo,
-  type HostConfigInput,
-  type RunningHost,
-} from "@berth/host";
-import { createLogger } from "@berth/runtime";
+import { berthHome, IMPLEMENTED_SERVICES, readDevServerInfo, SERVICE_NAMES } from "@berth/host/light";
+import type { HostConfigInput, RunningHost } from "@berth/host";
 import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 
@@ -33,7 +16,21 @@ interface ServeFlags {
   logLevel?: string;
 }
 
-function flagLayer(flags: ServeFlags): HostConfigInput {
+/**
+ * The services, providers and drivers load only for `serve` and `dev`, so every
+ * other command starts without them. Config errors become usage errors here.
+ */
+async function loadHost() {
+  const [host, runtime] = await Promise.all([import("@berth/host"), import("@berth/runtime")]);
+  return { ...host, createLogger: runtime.createLogger };
+}
+
+function asUsageError(error: unknown, isConfigError: (e: unknown) => boolean): never {
+  if (isConfigError(error)) throw new CliError((error as Error).message, "config_invalid", EXIT.usage);
+  throw error;
+}
+
+function flagLayer(flags: ServeFlags, { parseServices, parseListen }: Awaited<ReturnType<typeof loadHost>>): HostConfigInput {
   return {
     services: flags.services ? parseServices(flags.services) : undefined,
     listen: flags.listen ? parseListen(flags.listen) : undefined,
@@ -96,11 +93,19 @@ Example:
   $ BERTH_CONFIG=/etc/berth/berth.yaml berth serve --services dependency --listen 0.0.0.0:7070`,
     )
     .action(async (flags: ServeFlags) => {
+      const lib = await loadHost();
+      const isConfigError = (e: unknown) => e instanceof lib.ConfigError;
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
-      const config = resolveConfig([configPath ? readConfigFile(configPath) : {}, configFromEnv(), flagLayer(flags)]);
+      const config = (() => {
+        try {
+          return lib.resolveConfig([configPath ? lib.readConfigFile(configPath) : {}, lib.configFromEnv(), flagLayer(flags, lib)]);
+        } catch (error) {
+          return asUsageError(error, isConfigError);
+        }
+      })();
       const setStop = stopOnSignals();
-      const log = createLogger({ level: config.logLevel });
-      const host = await startHost(config, log);
+      const log = lib.createLogger({ level: config.logLevel });
+      const host = await lib.startHost(config, log).catch((error: unknown) => asUsageError(error, isConfigError));
       setStop(() => host.stop());
     });
 }
@@ -130,15 +135,23 @@ Example:
       if (running) {
         throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running", EXIT.conflict);
       }
+      const lib = await loadHost();
+      const isConfigError = (e: unknown) => e instanceof lib.ConfigError;
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
-      const fileLayer = configPath ? readConfigFile(configPath) : {};
+      const fileLayer = (() => {
+        try {
+          return configPath ? lib.readConfigFile(configPath) : {};
+        } catch (error) {
+          return asUsageError(error, isConfigError);
+        }
+      })();
       const setStop = stopOnSignals();
-      const log = createLogger({ level: flags.logLevel ?? "info" });
-      const credentials = loadOrCreateDevCredentials(home);
-      const postgres = await startEmbeddedPostgres(home, log);
+      const log = lib.createLogger({ level: flags.logLevel ?? "info" });
+      const credentials = lib.loadOrCreateDevCredentials(home);
+      const postgres = await lib.startEmbeddedPostgres(home, log);
       let host: RunningHost | undefined;
       try {
-        const config = resolveConfig([
+        const config = lib.resolveConfig([
           {
             services: [...IMPLEMENTED_SERVICES],
             listen: { host: "127.0.0.1", port: Number(flags.port) },
@@ -150,20 +163,20 @@ Example:
             artifactDir: join(home, "artifacts"),
           },
           fileLayer,
-          configFromEnv(),
-          flagLayer(flags),
+          lib.configFromEnv(),
+          flagLayer(flags, lib),
         ]);
-        host = await startHost(config, log);
+        host = await lib.startHost(config, log);
       } catch (error) {
         await postgres.stop();
-        throw error;
+        asUsageError(error, isConfigError);
       }
-      writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
+      lib.writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
       process.stderr.write(
         `\nBerth dev server on ${host.address} (state in ${home}).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
       );
       setStop(async () => {
-        clearDevServerInfo(home);
+        lib.clearDevServerInfo(home);
         await host!.stop();
         await postgres.stop();
       });
