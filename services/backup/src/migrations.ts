@@ -117,4 +117,19 @@ export const migrations: Migration[] = [
       await knex.raw("CREATE INDEX restores_status_lease ON restores (status, lease_heartbeat_at) WHERE status IN ('pending', 'running')");
     },
   },
+  {
+    name: "0005_restore_safety_and_to_new",
+    async up(knex: Knex) {
+      await knex.schema.alterTable("restores", (t) => {
+        // The backup taken of the target just before an in-place restore (trigger pre-restore).
+        t.text("safety_backup_id").notNullable().defaultTo("");
+        t.boolean("skip_safety_backup").notNullable().defaultTo(false);
+        // True once a failed restore was undone from the safety backup.
+        t.boolean("rolled_back").notNullable().defaultTo(false);
+        // The backup's own dependency; differs from dependency_id for a restore into a new dependency.
+        t.text("source_dependency_id").notNullable().defaultTo("");
+        t.boolean("to_new_dependency").notNullable().defaultTo(false);
+      });
+    },
+  },
 ];

@@ -1,4 +1,4 @@
-import { BackupInternalServiceService, BackupServiceService, findDependency, type BerthClient } from "@berth/client";
+import { BackupInternalServiceService, BackupServiceService, findDependency, ProvenanceSource, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import {
   bindHandlers,
@@ -63,6 +63,14 @@ function dependencyPeer(peers: () => BerthClient): DependencyPeer {
     get: (id) => findDependency(peers(), id),
     async resolve(secretRef, purpose) {
       return (await peers().dependencyInternal.resolveConnectionSecret({ secretRef, purpose })).connectionUrl;
+    },
+    async provision({ restoredFromBackupId, ...input }) {
+      const { dependency } = await peers().dependency.provisionDependency({
+        ...input,
+        deletionProtection: false,
+        provenance: { source: ProvenanceSource.PROVENANCE_SOURCE_MANUAL, repository: "", environment: "", previewId: "", actor: "", restoredFromBackupId },
+      });
+      return dependency!;
     },
   };
 }

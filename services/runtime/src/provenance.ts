@@ -11,6 +11,7 @@ export function storedProvenance(provenance: Provenance | undefined): StoredProv
     environment: provenance?.environment ?? "",
     previewId: provenance?.previewId ?? "",
     actor: provenance?.actor ?? "",
+    restoredFromBackupId: provenance?.restoredFromBackupId ?? "",
   };
 }
 
@@ -22,5 +23,6 @@ export function presentProvenance(stored: StoredProvenance): Provenance {
     environment: String(stored.environment ?? ""),
     previewId: String(stored.previewId ?? ""),
     actor: String(stored.actor ?? ""),
+    restoredFromBackupId: String(stored.restoredFromBackupId ?? ""),
   };
 }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BackupStatus, backupStatusFromJSON, RestoreStatus, restoreStatusFromJSON } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
+import { CliError } from "../output.js";
 import { printBackup, printBackupList, printRestore, printRestoreList } from "../present-backup.js";
 import { waitForBackup, waitForRestore } from "../wait.js";
 import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
@@ -23,10 +24,30 @@ const RESTORE_WARNING =
   "refuses, changing nothing (exit code 5, reason restore_acknowledgement_required). Only a succeeded\n" +
   "native backup can be restored (metadata-only ones hold no data: restore_point_metadata_only), and one\n" +
   "restore of a dependency runs at a time (restore_in_progress); `berth dependency backup restore cancel rst_…`\n" +
-  "stops a pending or running one.\n" +
+  "stops a pending or running one.\n\n" +
+  "Before writing, Berth takes a safety backup of the dependency (trigger pre-restore, kept 7 days) and\n" +
+  "names it in the restore's output: restore that backup to undo a restore you regret. If the restore\n" +
+  "fails or is cancelled after it began writing, Berth puts the dependency back from the safety backup by\n" +
+  "itself (Postgres restores run in one transaction and need no rollback). --skip-safety-backup skips both.\n\n" +
+  "--to-new NAME restores into a NEW managed dependency of the same kind instead (in --project and\n" +
+  "--environment, default the source's): the source is never touched and keeps serving writes, no\n" +
+  "acknowledgement is needed, and the new dependency's provenance names the backup. Use it to copy\n" +
+  "production into staging or to investigate an incident.\n" +
   "Exit code: with --wait, 1 when the restore ends failed (the dependency may hold partially restored data).";
 
 /** `berth dependency backup …`: back up a dependency and restore it in place. */
+interface RestoreFlags {
+  acknowledgeDataOverwrite: boolean;
+  skipSafetyBackup: boolean;
+  toNew?: string;
+  project?: string;
+  environment?: string;
+  realizationTarget?: string;
+  wait: boolean;
+  timeout: number;
+  requestId?: string;
+}
+
 export function dependencyBackupCommand(): Command {
   const backup = new Command("backup")
     .alias("backups")
@@ -116,21 +137,39 @@ export function dependencyBackupCommand(): Command {
 
   const restoreCommand = backup
     .command("restore")
-    .description("restore a backup into its own dependency, OVERWRITING the dependency's current data in place")
+    .description("restore a backup in place (OVERWRITING the dependency's data, after a safety backup) or into a new dependency (--to-new)")
     .argument("<backup-id>", "backup id (bkp_…) of a succeeded native backup")
-    .option("--acknowledge-data-overwrite", "confirm that the dependency's current data is replaced by the backup's (required)", false)
+    .option("--acknowledge-data-overwrite", "confirm that the dependency's current data is replaced by the backup's (required in place)", false)
+    .option("--skip-safety-backup", "in place: do not back up the current data first (and so no automatic rollback)", false)
+    .option("--to-new <name>", "restore into a new managed dependency with this name; the source is not touched")
+    .option("--project <id>", "with --to-new: project of the new dependency (default: the source's)")
+    .option("--environment <id>", "with --to-new: environment of the new dependency (default: the source's)")
+    .option("--realization-target <name>", "with --to-new: where to provision it (default: the kind's default target)")
     .option("--wait", "wait until it succeeds (or fails), showing the bytes restored so far", false)
     .addOption(timeoutOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
-      examples("berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite --wait", "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite -o json") + RESTORE_WARNING,
+      examples(
+        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite --wait",
+        "berth dependency backup restore bkp_8Vd… --to-new app-db-copy --environment env_staging --wait",
+        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite -o json",
+      ) + RESTORE_WARNING,
     )
     .action(
-      withClient<{ acknowledgeDataOverwrite: boolean; wait: boolean; timeout: number; requestId?: string }>(async (client, flags, backupId) => {
+      withClient<RestoreFlags>(async (client, flags, backupId) => {
+        if (!flags.toNew && (flags.project || flags.environment || flags.realizationTarget)) {
+          throw new CliError("--project, --environment and --realization-target go with --to-new NAME", "invalid_argument", EXIT.usage);
+        }
         // Sent as given: without the acknowledgement the server refuses (restore_acknowledgement_required)
         // and the error says what a restore overwrites.
-        const { restore } = await client.backup.restoreBackup({ requestId: requestId(flags), backupId, acknowledgeDataOverwrite: flags.acknowledgeDataOverwrite });
+        const { restore } = await client.backup.restoreBackup({
+          requestId: requestId(flags),
+          backupId,
+          acknowledgeDataOverwrite: flags.acknowledgeDataOverwrite,
+          skipSafetyBackup: flags.skipSafetyBackup,
+          toNew: flags.toNew ? { name: flags.toNew, projectId: flags.project ?? "", environmentId: flags.environment ?? "", realizationTarget: flags.realizationTarget ?? "" } : undefined,
+        });
         if (!flags.wait) {
           printRestore(restore!, flags.output);
           return EXIT.ok;

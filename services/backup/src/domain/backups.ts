@@ -21,7 +21,7 @@ export async function getBackup(ctx: BackupContext, id: string): Promise<BackupR
  */
 export async function createBackup(
   ctx: BackupContext,
-  input: { requestId: string; dependencyId: string; retentionDays: number; trigger?: "manual" | "scheduled"; policyId?: string },
+  input: { requestId: string; dependencyId: string; retentionDays: number; trigger?: BackupRecord["trigger"]; policyId?: string },
 ): Promise<BackupRecord> {
   if (input.requestId) {
     const replay = await store.backupByRequestId(ctx.db, input.requestId);

@@ -11,6 +11,8 @@ export interface DependencyPeer {
   get(id: string): Promise<Dependency | undefined>;
   /** The connection for the worker; used only inside a running job. */
   resolve(secretRef: string, purpose: string): Promise<string>;
+  /** Provisions a managed dependency (idempotent by request id); returned at once, usually still provisioning. */
+  provision(input: { requestId: string; projectId: string; environmentId: string; name: string; kind: string; realizationTarget: string; restoredFromBackupId: string }): Promise<Dependency>;
 }
 
 export interface BackupContext {
@@ -34,6 +36,8 @@ export const BACKUP_QUEUE = "backup.run";
 export const RESTORE_QUEUE = "backup.restore";
 
 /** Said on every restore: what it does not do. */
+export const RESTORE_TO_NEW_NOTICE =
+  "restore into a new dependency: the source dependency is not touched; bind the new one to use it";
 export const RESTORE_NOTICE =
   "in-place restore of this dependency only: it does not restart runtimes, change bindings or rewrite deployment snapshots";
 

@@ -1,25 +1,27 @@
-import { PassThrough } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import { DependencyStatus, type Dependency } from "@berth/client";
+import type { Provider } from "@berth/provider-sdk";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { holdLease, recordEvent, type JobDelivery } from "@berth/runtime";
-import { progressCounter } from "../artifacts/progress.js";
-import { createOpenStream } from "../artifacts/sealed-stream.js";
+import { holdLease, recordEvent, type JobDelivery, type Logger } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
-import type { RestoreRecord } from "../store/store.js";
+import type { BackupRecord, RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
 import { safeJobReason, type BackupContext } from "./context.js";
 import { restoreEventData } from "./restores.js";
+import { artifactProblem, streamBackupInto } from "./restore-stream.js";
+import { awaitProvisioned, takeSafetyBackup } from "./safety-backup.js";
 import { targetState } from "./target-state.js";
+
+type TargetProgress = Pick<RestoreRecord, "targetWriteStartedAt" | "targetRollsBack" | "dependencyKind">;
 
 /**
  * The restore job. The worker claims the restore (a lease with a heartbeat), so
  * a cancel made through any replica reaches it and a dead worker's restore is
- * failed by the reconciler — never blindly run again. The artifact's SHA-256 is
- * checked over the whole file before anything touches the target, so a corrupt
- * or missing artifact fails with the target untouched; then decrypt → gunzip →
- * provider restore (in one transaction for Postgres). Every failure reason says
- * what state the target is in.
+ * failed by the reconciler — never blindly run again. Before anything touches
+ * the target: the artifact's SHA-256 is checked, a restore into a new dependency
+ * waits for it to be provisioned, and an in-place restore takes a safety backup
+ * of the target. If writing then fails (or is cancelled) on an engine that does
+ * not roll back by itself, the target is put back from the safety backup. Every
+ * failure reason says what state the target is in.
  */
 export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<void> {
   const { restoreId } = JSON.parse(Buffer.from(job.payload).toString("utf8")) as { restoreId: string };
@@ -29,62 +31,85 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
   const backup = await getBackup(ctx, restore.backupId);
   const log = ctx.log.child({ restoreId, backupId: backup.id, attempt: restore.attempts });
   const lease = holdLease({ heartbeat: () => jobStore.restores.heartbeat(ctx.db, restoreId, owner), intervalMs: ctx.jobs.heartbeatMs, parent: job.signal, log });
-  let target: Pick<RestoreRecord, "targetWriteStartedAt" | "targetRollsBack" | "dependencyKind"> = restore;
+  const update = (changes: Partial<RestoreRecord>) => jobStore.restores.updateOwned(ctx.db, restoreId, owner, changes);
+  let target: TargetProgress = restore;
+  let safety: BackupRecord | undefined;
   let secrets: string[] = [];
-  const fail = async (reason: string) => {
-    const failed = await ctx.db.transaction(async (trx) => {
-      const record = await jobStore.restores.updateOwned(trx, restoreId, owner, { status: "failed", statusReason: reason, endedAt: new Date(), leaseOwner: null });
-      if (record) await recordEvent(trx, "backup.restore.failed", { ...restoreEventData(record), reason });
-      return record;
-    });
-    if (!failed) return;
-    ctx.relay.kick();
-    log.warn({ reason }, "restore failed");
-  };
+  let written: { dependency: Dependency; provider: Provider; connectionUrl: string } | undefined;
+  const fail = (reason: string, changes: Partial<RestoreRecord> = {}) => settle(ctx, restoreId, owner, log, "failed", reason, changes);
   try {
-    if (!(await ctx.artifacts.exists(backup.artifactKey))) return await fail("the backup artifact is missing; the target was not touched");
-    if ((await ctx.artifacts.checksum(backup.artifactKey)) !== backup.sha256) {
-      return await fail("the backup artifact failed its checksum (corrupt or altered); the target was not touched");
+    const problem = await artifactProblem(ctx, backup);
+    if (problem) return await fail(`${problem}; the target was not touched`);
+    const dependency = restore.toNewDependency ? await awaitProvisioned(ctx, restore.dependencyId, lease.signal) : await ctx.dependencies.get(restore.dependencyId);
+    if (restore.toNewDependency && dependency?.status !== DependencyStatus.DEPENDENCY_STATUS_READY) {
+      return await fail(`the new dependency ${restore.dependencyId} could not be provisioned${dependency?.statusReason ? ` (${dependency.statusReason})` : ""}; nothing was restored`);
     }
-    const dependency = await ctx.dependencies.get(restore.dependencyId);
     const provider = dependency ? ctx.providers.get(dependency.kind) : undefined;
     if (!dependency || !provider?.restore) return await fail("the dependency or its provider's restore is gone; the target was not touched");
+    if (!restore.skipSafetyBackup) {
+      safety = await takeSafetyBackup(ctx, restoreId, dependency.id, lease.signal);
+      await update({ safetyBackupId: safety.id });
+      if (safety.status !== "succeeded") {
+        return await fail(`the safety backup ${safety.id} of the target failed (${safety.statusReason}); the target was not touched (restore with --skip-safety-backup to go on without one)`);
+      }
+    }
     const connectionUrl = await ctx.dependencies.resolve(dependency.connectionSecretRef, `restore ${restoreId}`);
     secrets = secretPartsOfUrl(connectionUrl);
-    const dataKey = Buffer.from(
-      ctx.keyring.decrypt({ keyId: backup.keyId, wrappedKey: backup.wrappedKey!, ciphertext: backup.sealedDataKey! }, `artifact:${backup.id}`),
-      "base64",
-    );
     lease.signal.throwIfAborted();
     // Recorded before the first byte reaches the target, so whoever ends this restore can say what state it left.
     target = { targetWriteStartedAt: new Date(), targetRollsBack: provider.manifest.capabilities.transactionalRestore === true, dependencyKind: dependency.kind };
-    await jobStore.restores.updateOwned(ctx.db, restoreId, owner, target);
-    const counter = progressCounter((bytes) => jobStore.restores.updateOwned(ctx.db, restoreId, owner, { bytesRestored: bytes }));
-    const source = new PassThrough();
-    const decompress = backup.compression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
-    const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), decompress, counter, source, { signal: lease.signal });
-    reading.catch(() => undefined);
-    await Promise.all([reading, provider.restore({ kind: dependency.kind, connectionUrl, metadata: dependency.metadata, source, format: backup.format, signal: lease.signal })]);
-    const succeeded = await ctx.db.transaction(async (trx) => {
-      const record = await jobStore.restores.updateOwned(trx, restoreId, owner, { status: "succeeded", statusReason: "", bytesRestored: counter.bytes(), endedAt: new Date(), leaseOwner: null });
-      if (record) await recordEvent(trx, "backup.restore.succeeded", restoreEventData(record));
-      return record;
-    });
-    if (!succeeded) return log.warn("restore finished after its lease was lost");
-    ctx.relay.kick();
-    log.info({ bytes: counter.bytes() }, "restore succeeded");
+    await update(target);
+    written = { dependency, provider, connectionUrl };
+    const bytes = await streamBackupInto(ctx, { backup, ...written, signal: lease.signal, onBytes: (b) => update({ bytesRestored: b }) });
+    await settle(ctx, restoreId, owner, log, "succeeded", "", { bytesRestored: bytes });
   } catch (error) {
     const ended = lease.ended();
     if (ended === "lost") return log.warn("restore stopped: its lease was lost (failed or cancelled elsewhere)");
     if (ended === "shutdown" && !target.targetWriteStartedAt) {
       // Nothing was written yet: give it back, to run after the restart.
-      await jobStore.restores.updateOwned(ctx.db, restoreId, owner, { status: "pending", leaseOwner: null });
+      await update({ status: "pending", leaseOwner: null });
       throw error;
     }
-    const why =
-      ended === "cancelled" ? "cancelled by an operator" : ended === "shutdown" ? "the server shut down during the restore" : safeJobReason(error, secrets, log, "the restore");
-    await fail(`${why}; ${targetState(target)}`);
+    const why = ended === "cancelled" ? "cancelled by an operator" : ended === "shutdown" ? "the server shut down during the restore" : safeJobReason(error, secrets, log, "the restore");
+    if (written && safety?.status === "succeeded" && !target.targetRollsBack && ended !== "shutdown") {
+      return await rollBack(ctx, { restoreId, owner, log, why, safety, ...written, signal: job.signal });
+    }
+    await fail(`${why}; ${targetState(target)}${safety && target.targetWriteStartedAt ? ` (its state before the restore is in safety backup ${safety.id})` : ""}`);
   } finally {
     lease.release();
   }
+}
+
+/**
+ * Puts the target back from the safety backup after a failed or cancelled restore.
+ * The restore's lease has ended its signal, so heartbeats are kept here by hand.
+ */
+async function rollBack(
+  ctx: BackupContext,
+  input: { restoreId: string; owner: string; log: Logger; why: string; safety: BackupRecord; dependency: Dependency; provider: Provider; connectionUrl: string; signal: AbortSignal },
+): Promise<void> {
+  const { restoreId, owner, log, why, safety } = input;
+  const heartbeat = setInterval(() => void jobStore.restores.heartbeat(ctx.db, restoreId, owner).catch(() => undefined), ctx.jobs.heartbeatMs);
+  try {
+    log.warn({ safetyBackupId: safety.id }, "restore failed after writing; rolling back from the safety backup");
+    await streamBackupInto(ctx, { backup: safety, dependency: input.dependency, provider: input.provider, connectionUrl: input.connectionUrl, signal: input.signal });
+    await settle(ctx, restoreId, owner, log, "failed", `${why}; the target was rolled back to its state before the restore from safety backup ${safety.id}`, { rolledBack: true });
+  } catch (error) {
+    const reason = safeJobReason(error, secretPartsOfUrl(input.connectionUrl), log, "the rollback");
+    await settle(ctx, restoreId, owner, log, "failed", `${why}; rolling back from safety backup ${safety.id} also failed (${reason}): the target may hold partially restored data; restore ${safety.id} by hand`, {});
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function settle(ctx: BackupContext, restoreId: string, owner: string, log: Logger, status: "succeeded" | "failed", reason: string, changes: Partial<RestoreRecord>): Promise<void> {
+  const record = await ctx.db.transaction(async (trx) => {
+    const updated = await jobStore.restores.updateOwned(trx, restoreId, owner, { ...changes, status, statusReason: reason, endedAt: new Date(), leaseOwner: null });
+    if (updated) await recordEvent(trx, `backup.restore.${status}`, status === "failed" ? { ...restoreEventData(updated), reason } : restoreEventData(updated));
+    return updated;
+  });
+  if (!record) return log.warn(`restore ${status} after its lease was lost`);
+  ctx.relay.kick();
+  if (status === "failed") log.warn({ reason }, "restore failed");
+  else log.info({ bytes: record.bytesRestored }, "restore succeeded");
 }

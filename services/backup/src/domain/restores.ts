@@ -1,7 +1,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
-import { store, type RestoreRecord } from "../store/store.js";
+import type { Dependency } from "@berth/client";
+import { store, type BackupRecord, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
 import { RESTORE_QUEUE, type BackupContext } from "./context.js";
 
@@ -15,22 +16,33 @@ export async function getRestore(ctx: BackupContext, id: string): Promise<Restor
   return found;
 }
 
+export interface RestoreInput {
+  requestId: string;
+  backupId: string;
+  acknowledgeDataOverwrite: boolean;
+  skipSafetyBackup: boolean;
+  /** Restore into a new managed dependency of the same kind instead of in place. */
+  toNew?: { name: string; projectId: string; environmentId: string; realizationTarget: string };
+}
+
 /**
- * Asks for an in-place restore of a backup into its own dependency. Refused,
- * changing nothing, without the explicit acknowledgement, for metadata-only or
- * unfinished restore points, and while another restore of the dependency runs.
+ * Asks for a restore of a backup: in place into its own dependency, or into a new
+ * managed dependency (`toNew`). Every precondition is checked before anything
+ * changes: refused without the acknowledgement (in place), for metadata-only or
+ * unfinished restore points, for a kind whose provider cannot restore, and while
+ * another restore of the target runs.
  */
-export async function requestRestore(ctx: BackupContext, input: { requestId: string; backupId: string; acknowledgeDataOverwrite: boolean }): Promise<RestoreRecord> {
+export async function requestRestore(ctx: BackupContext, input: RestoreInput): Promise<RestoreRecord> {
   if (input.requestId) {
     const replay = await store.restoreByRequestId(ctx.db, input.requestId);
     if (replay) return replay;
   }
   const backup = await getBackup(ctx, input.backupId);
-  if (!input.acknowledgeDataOverwrite) {
+  if (!input.toNew && !input.acknowledgeDataOverwrite) {
     throw new BerthError(
       GrpcStatus.FAILED_PRECONDITION,
       ErrorReason.ERROR_REASON_RESTORE_ACKNOWLEDGEMENT_REQUIRED,
-      `restoring ${backup.id} overwrites the data of ${backup.dependencyId} in place; pass --acknowledge-data-overwrite to confirm`,
+      `restoring ${backup.id} overwrites the data of ${backup.dependencyId} in place; pass --acknowledge-data-overwrite to confirm (or restore into a new dependency with --to-new NAME)`,
     );
   }
   if (backup.kind === "metadata_only") {
@@ -39,9 +51,19 @@ export async function requestRestore(ctx: BackupContext, input: { requestId: str
   if (backup.status !== "succeeded" || backup.deletedAt) {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be restored`);
   }
+  const targetId = input.toNew ? (await provisionRestoreTarget(ctx, backup, input)).id : backup.dependencyId;
   const id = newId("rst");
   const created = await ctx.db.transaction(async (trx) => {
-    const record = await store.insertRestore(trx, { id, backupId: backup.id, dependencyId: backup.dependencyId, bytesTotal: backup.bytesDone, requestId: input.requestId || null });
+    const record = await store.insertRestore(trx, {
+      id,
+      backupId: backup.id,
+      dependencyId: targetId,
+      sourceDependencyId: backup.dependencyId,
+      toNewDependency: Boolean(input.toNew),
+      skipSafetyBackup: input.skipSafetyBackup || Boolean(input.toNew),
+      bytesTotal: backup.bytesDone,
+      requestId: input.requestId || null,
+    });
     if (typeof record === "string") return record;
     await recordEvent(trx, "backup.restore.created", restoreEventData(record));
     await recordJob(trx, RESTORE_QUEUE, `restore:${id}`, { restoreId: id });
@@ -55,8 +77,33 @@ export async function requestRestore(ctx: BackupContext, input: { requestId: str
   }
   if (created === "request_id_taken") throw new Error("restore request id taken but not found");
   if (created === "in_flight") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${backup.dependencyId} is already running; one at a time`);
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${targetId} is already running; one at a time`);
   }
   ctx.relay.kick();
   return created;
+}
+
+/**
+ * The new dependency of a `--to-new` restore, provisioned through the dependency
+ * service like any other (same kind, a realization target, provenance naming the
+ * backup). Its request id derives from the restore's, so a retried call finds the
+ * same dependency instead of making a second one.
+ */
+async function provisionRestoreTarget(ctx: BackupContext, backup: BackupRecord, input: RestoreInput): Promise<Dependency> {
+  const source = await ctx.dependencies.get(backup.dependencyId);
+  if (!source) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `the dependency ${backup.dependencyId} that ${backup.id} was taken of is gone; its kind is unknown`);
+  const provider = ctx.providers.get(source.kind);
+  if (!provider?.restore || !provider.manifest.capabilities.restore) {
+    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${source.kind} provider cannot restore backups`);
+  }
+  const toNew = input.toNew!;
+  return ctx.dependencies.provision({
+    requestId: `restore-to-new:${input.requestId || newId("req")}`,
+    projectId: toNew.projectId || source.projectId,
+    environmentId: toNew.environmentId || source.environmentId,
+    name: toNew.name,
+    kind: source.kind,
+    realizationTarget: toNew.realizationTarget,
+    restoredFromBackupId: backup.id,
+  });
 }

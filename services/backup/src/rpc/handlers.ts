@@ -29,7 +29,18 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { backup: presentBackup(await deleteBackup(ctx, request.id)) };
     },
     async restoreBackup(request) {
-      return { restore: presentRestore(await requestRestore(ctx, { requestId: request.requestId, backupId: request.backupId, acknowledgeDataOverwrite: request.acknowledgeDataOverwrite })) };
+      const toNew = request.toNew?.name ? request.toNew : undefined;
+      return {
+        restore: presentRestore(
+          await requestRestore(ctx, {
+            requestId: request.requestId,
+            backupId: request.backupId,
+            acknowledgeDataOverwrite: request.acknowledgeDataOverwrite,
+            skipSafetyBackup: request.skipSafetyBackup ?? false,
+            toNew,
+          }),
+        ),
+      };
     },
     async cancelBackup(request) {
       return { backup: presentBackup(await cancelBackup(ctx, request.id)) };

@@ -1,6 +1,6 @@
 import { BackupAttemptOutcome, BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type BackupAttempt, type BackupPolicy, type Restore } from "@berth/client";
 import type { AttemptOutcome, AttemptRecord, PolicyRecord } from "../store/policy-store.js";
-import { RESTORE_NOTICE } from "../domain/context.js";
+import { RESTORE_NOTICE, RESTORE_TO_NEW_NOTICE } from "../domain/context.js";
 import type { BackupRecord, BackupState, RestoreRecord } from "../store/store.js";
 
 const STATUS: Record<BackupState, BackupStatus> = {
@@ -21,6 +21,12 @@ export function stateFromStatus(status: BackupStatus): BackupState | undefined {
 }
 
 /** Never the artifact key, path or data key: status, size, checksum and times only. */
+const TRIGGERS: Record<BackupRecord["trigger"], BackupTrigger> = {
+  manual: BackupTrigger.BACKUP_TRIGGER_MANUAL,
+  scheduled: BackupTrigger.BACKUP_TRIGGER_SCHEDULED,
+  "pre-restore": BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE,
+};
+
 export function presentBackup(b: BackupRecord): Backup {
   return {
     id: b.id,
@@ -33,7 +39,7 @@ export function presentBackup(b: BackupRecord): Backup {
     durationMs: String(b.durationMs),
     sha256: b.sha256,
     format: b.format,
-    trigger: b.trigger === "scheduled" ? BackupTrigger.BACKUP_TRIGGER_SCHEDULED : BackupTrigger.BACKUP_TRIGGER_MANUAL,
+    trigger: TRIGGERS[b.trigger],
     policyId: b.policyId,
     expireTime: b.expireAt?.toISOString(),
     createTime: b.createdAt.toISOString(),
@@ -51,10 +57,13 @@ export function presentRestore(r: RestoreRecord): Restore {
     status: RESTORE_STATUS[r.status],
     statusReason: r.statusReason,
     bytesRestored: String(r.bytesRestored),
-    notice: RESTORE_NOTICE,
+    notice: r.toNewDependency ? RESTORE_TO_NEW_NOTICE : RESTORE_NOTICE,
     createTime: r.createdAt.toISOString(),
     startTime: r.startedAt?.toISOString(),
     endTime: r.endedAt?.toISOString(),
+    safetyBackupId: r.safetyBackupId,
+    rolledBack: r.rolledBack,
+    sourceDependencyId: r.sourceDependencyId,
   };
 }
 

@@ -23,7 +23,7 @@ export interface BackupRecord {
   format: string;
   /** "gzip" or "none": how the artifact's plaintext is compressed inside the seal. */
   compression: ArtifactCompression;
-  trigger: "manual" | "scheduled";
+  trigger: "manual" | "scheduled" | "pre-restore";
   policyId: string;
   artifactKey: string;
   keyId: string;
@@ -63,6 +63,12 @@ export interface RestoreRecord {
   /** Whether the engine rolls an unfinished restore back (Postgres: one transaction). */
   targetRollsBack: boolean;
   dependencyKind: string;
+  safetyBackupId: string;
+  skipSafetyBackup: boolean;
+  rolledBack: boolean;
+  /** The dependency the backup was taken of (the restore's own dependency unless restored into a new one). */
+  sourceDependencyId: string;
+  toNewDependency: boolean;
 }
 
 /** Lease columns every job row has. */
@@ -119,6 +125,11 @@ export function restore(row: Row): RestoreRecord {
     targetWriteStartedAt: (row.target_write_started_at as Date | null) ?? null,
     targetRollsBack: Boolean(row.target_rolls_back),
     dependencyKind: (row.dependency_kind as string) ?? "",
+    safetyBackupId: (row.safety_backup_id as string) ?? "",
+    skipSafetyBackup: Boolean(row.skip_safety_backup),
+    rolledBack: Boolean(row.rolled_back),
+    sourceDependencyId: (row.source_dependency_id as string) || (row.dependency_id as string),
+    toNewDependency: Boolean(row.to_new_dependency),
   };
 }
 
@@ -177,10 +188,23 @@ export const store = {
     return (await db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at")).map(backup);
   },
 
-  async insertRestore(db: Db, r: { id: string; backupId: string; dependencyId: string; bytesTotal: number; requestId: string | null }): Promise<RestoreRecord | "in_flight" | "request_id_taken"> {
+  async insertRestore(
+    db: Db,
+    r: { id: string; backupId: string; dependencyId: string; sourceDependencyId: string; toNewDependency: boolean; skipSafetyBackup: boolean; bytesTotal: number; requestId: string | null },
+  ): Promise<RestoreRecord | "in_flight" | "request_id_taken"> {
     try {
       const [row] = await db("restores")
-        .insert({ id: r.id, backup_id: r.backupId, dependency_id: r.dependencyId, status: "pending", bytes_total: r.bytesTotal, request_id: r.requestId })
+        .insert({
+          id: r.id,
+          backup_id: r.backupId,
+          dependency_id: r.dependencyId,
+          source_dependency_id: r.sourceDependencyId,
+          to_new_dependency: r.toNewDependency,
+          skip_safety_backup: r.skipSafetyBackup,
+          status: "pending",
+          bytes_total: r.bytesTotal,
+          request_id: r.requestId,
+        })
         .returning("*");
       return restore(row);
     } catch (error) {

@@ -87,6 +87,7 @@ export const RULES_BY_NAME: Readonly<Record<string, FieldRule>> = {
   environment: str(256, "line"),
   preview_id: str(128, "token"),
   actor: str(256, "line"),
+  restored_from_backup_id: ID,
   // Resources: what to run. A command may be a small multi-line script.
   command: str(16 * 1024, "text"),
   cwd: str(4096, "line"),

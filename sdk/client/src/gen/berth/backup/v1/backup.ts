@@ -114,6 +114,8 @@ export enum BackupTrigger {
   BACKUP_TRIGGER_MANUAL = 1,
   /** BACKUP_TRIGGER_SCHEDULED - A backup policy run by the scheduler. */
   BACKUP_TRIGGER_SCHEDULED = 2,
+  /** BACKUP_TRIGGER_PRE_RESTORE - The safety backup Berth takes of a target just before an in-place restore. */
+  BACKUP_TRIGGER_PRE_RESTORE = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -128,6 +130,9 @@ export function backupTriggerFromJSON(object: any): BackupTrigger {
     case 2:
     case "BACKUP_TRIGGER_SCHEDULED":
       return BackupTrigger.BACKUP_TRIGGER_SCHEDULED;
+    case 3:
+    case "BACKUP_TRIGGER_PRE_RESTORE":
+      return BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -143,6 +148,8 @@ export function backupTriggerToJSON(object: BackupTrigger): string {
       return "BACKUP_TRIGGER_MANUAL";
     case BackupTrigger.BACKUP_TRIGGER_SCHEDULED:
       return "BACKUP_TRIGGER_SCHEDULED";
+    case BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE:
+      return "BACKUP_TRIGGER_PRE_RESTORE";
     case BackupTrigger.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -336,7 +343,18 @@ export interface Restore {
     | string
     | undefined;
   /** When it reached SUCCEEDED or FAILED. */
-  endTime?: string | undefined;
+  endTime?:
+    | string
+    | undefined;
+  /**
+   * The backup of the target taken just before this in-place restore ("" when skipped,
+   * or for a restore into a new dependency). Restore it to undo this restore.
+   */
+  safetyBackupId: string;
+  /** True when the restore failed after writing and Berth put the target back from the safety backup. */
+  rolledBack: boolean;
+  /** The dependency the backup was taken of; differs from dependency_id for a restore into a new dependency. */
+  sourceDependencyId: string;
 }
 
 /**
@@ -786,6 +804,9 @@ function createBaseRestore(): Restore {
     createTime: undefined,
     startTime: undefined,
     endTime: undefined,
+    safetyBackupId: "",
+    rolledBack: false,
+    sourceDependencyId: "",
   };
 }
 
@@ -820,6 +841,15 @@ export const Restore: MessageFns<Restore> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(82).fork()).join();
+    }
+    if (message.safetyBackupId !== "") {
+      writer.uint32(90).string(message.safetyBackupId);
+    }
+    if (message.rolledBack !== false) {
+      writer.uint32(96).bool(message.rolledBack);
+    }
+    if (message.sourceDependencyId !== "") {
+      writer.uint32(106).string(message.sourceDependencyId);
     }
     return writer;
   },
@@ -917,6 +947,30 @@ export const Restore: MessageFns<Restore> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.safetyBackupId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.rolledBack = reader.bool();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.sourceDependencyId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -969,6 +1023,21 @@ export const Restore: MessageFns<Restore> = {
         : isSet(object.end_time)
         ? globalThis.String(object.end_time)
         : undefined,
+      safetyBackupId: isSet(object.safetyBackupId)
+        ? globalThis.String(object.safetyBackupId)
+        : isSet(object.safety_backup_id)
+        ? globalThis.String(object.safety_backup_id)
+        : "",
+      rolledBack: isSet(object.rolledBack)
+        ? globalThis.Boolean(object.rolledBack)
+        : isSet(object.rolled_back)
+        ? globalThis.Boolean(object.rolled_back)
+        : false,
+      sourceDependencyId: isSet(object.sourceDependencyId)
+        ? globalThis.String(object.sourceDependencyId)
+        : isSet(object.source_dependency_id)
+        ? globalThis.String(object.source_dependency_id)
+        : "",
     };
   },
 
@@ -1004,6 +1073,15 @@ export const Restore: MessageFns<Restore> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime;
     }
+    if (message.safetyBackupId !== "") {
+      obj.safetyBackupId = message.safetyBackupId;
+    }
+    if (message.rolledBack !== false) {
+      obj.rolledBack = message.rolledBack;
+    }
+    if (message.sourceDependencyId !== "") {
+      obj.sourceDependencyId = message.sourceDependencyId;
+    }
     return obj;
   },
 
@@ -1022,6 +1100,9 @@ export const Restore: MessageFns<Restore> = {
     message.createTime = object.createTime ?? undefined;
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.safetyBackupId = object.safetyBackupId ?? "";
+    message.rolledBack = object.rolledBack ?? false;
+    message.sourceDependencyId = object.sourceDependencyId ?? "";
     return message;
   },
 };

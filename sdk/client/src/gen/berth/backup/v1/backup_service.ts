@@ -100,6 +100,27 @@ export interface RestoreBackupRequest {
    * overwritten by the backup's.
    */
   acknowledgeDataOverwrite: boolean;
+  /**
+   * In-place restores first take a safety backup of the target (trigger PRE_RESTORE) and, if the
+   * restore fails after writing, put the target back from it. True skips that backup (and the rollback).
+   */
+  skipSafetyBackup?:
+    | boolean
+    | undefined;
+  /**
+   * Restore into a new managed dependency of the same kind instead of in place: the source
+   * dependency is never touched. No acknowledgement or safety backup is needed.
+   */
+  toNew?: NewDependencyTarget | undefined;
+}
+
+/** Where `restore --to-new` creates its dependency. Project and environment default to the source's. */
+export interface NewDependencyTarget {
+  name: string;
+  projectId: string;
+  environmentId: string;
+  /** Realization target name from operator config; "" picks the default for the kind. */
+  realizationTarget: string;
 }
 
 export interface RestoreBackupResponse {
@@ -985,7 +1006,13 @@ export const DeleteBackupResponse: MessageFns<DeleteBackupResponse> = {
 };
 
 function createBaseRestoreBackupRequest(): RestoreBackupRequest {
-  return { requestId: "", backupId: "", acknowledgeDataOverwrite: false };
+  return {
+    requestId: "",
+    backupId: "",
+    acknowledgeDataOverwrite: false,
+    skipSafetyBackup: undefined,
+    toNew: undefined,
+  };
 }
 
 export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
@@ -998,6 +1025,12 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
     }
     if (message.acknowledgeDataOverwrite !== false) {
       writer.uint32(24).bool(message.acknowledgeDataOverwrite);
+    }
+    if (message.skipSafetyBackup !== undefined) {
+      writer.uint32(32).bool(message.skipSafetyBackup);
+    }
+    if (message.toNew !== undefined) {
+      NewDependencyTarget.encode(message.toNew, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1039,6 +1072,22 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
             message.acknowledgeDataOverwrite = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.skipSafetyBackup = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.toNew = NewDependencyTarget.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1068,6 +1117,16 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
         : isSet(object.acknowledge_data_overwrite)
         ? globalThis.Boolean(object.acknowledge_data_overwrite)
         : false,
+      skipSafetyBackup: isSet(object.skipSafetyBackup)
+        ? globalThis.Boolean(object.skipSafetyBackup)
+        : isSet(object.skip_safety_backup)
+        ? globalThis.Boolean(object.skip_safety_backup)
+        : undefined,
+      toNew: isSet(object.toNew)
+        ? NewDependencyTarget.fromJSON(object.toNew)
+        : isSet(object.to_new)
+        ? NewDependencyTarget.fromJSON(object.to_new)
+        : undefined,
     };
   },
 
@@ -1082,6 +1141,12 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
     if (message.acknowledgeDataOverwrite !== false) {
       obj.acknowledgeDataOverwrite = message.acknowledgeDataOverwrite;
     }
+    if (message.skipSafetyBackup !== undefined) {
+      obj.skipSafetyBackup = message.skipSafetyBackup;
+    }
+    if (message.toNew !== undefined) {
+      obj.toNew = NewDependencyTarget.toJSON(message.toNew);
+    }
     return obj;
   },
 
@@ -1093,6 +1158,139 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
     message.requestId = object.requestId ?? "";
     message.backupId = object.backupId ?? "";
     message.acknowledgeDataOverwrite = object.acknowledgeDataOverwrite ?? false;
+    message.skipSafetyBackup = object.skipSafetyBackup ?? undefined;
+    message.toNew = (object.toNew !== undefined && object.toNew !== null)
+      ? NewDependencyTarget.fromPartial(object.toNew)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNewDependencyTarget(): NewDependencyTarget {
+  return { name: "", projectId: "", environmentId: "", realizationTarget: "" };
+}
+
+export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
+  encode(message: NewDependencyTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.projectId !== "") {
+      writer.uint32(18).string(message.projectId);
+    }
+    if (message.environmentId !== "") {
+      writer.uint32(26).string(message.environmentId);
+    }
+    if (message.realizationTarget !== "") {
+      writer.uint32(34).string(message.realizationTarget);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewDependencyTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewDependencyTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.projectId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.environmentId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.realizationTarget = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewDependencyTarget {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      projectId: isSet(object.projectId)
+        ? globalThis.String(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.String(object.project_id)
+        : "",
+      environmentId: isSet(object.environmentId)
+        ? globalThis.String(object.environmentId)
+        : isSet(object.environment_id)
+        ? globalThis.String(object.environment_id)
+        : "",
+      realizationTarget: isSet(object.realizationTarget)
+        ? globalThis.String(object.realizationTarget)
+        : isSet(object.realization_target)
+        ? globalThis.String(object.realization_target)
+        : "",
+    };
+  },
+
+  toJSON(message: NewDependencyTarget): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.projectId !== "") {
+      obj.projectId = message.projectId;
+    }
+    if (message.environmentId !== "") {
+      obj.environmentId = message.environmentId;
+    }
+    if (message.realizationTarget !== "") {
+      obj.realizationTarget = message.realizationTarget;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NewDependencyTarget>, I>>(base?: I): NewDependencyTarget {
+    return NewDependencyTarget.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NewDependencyTarget>, I>>(object: I): NewDependencyTarget {
+    const message = createBaseNewDependencyTarget();
+    message.name = object.name ?? "";
+    message.projectId = object.projectId ?? "";
+    message.environmentId = object.environmentId ?? "";
+    message.realizationTarget = object.realizationTarget ?? "";
     return message;
   },
 };

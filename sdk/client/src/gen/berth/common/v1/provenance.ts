@@ -70,10 +70,12 @@ export interface Provenance {
   previewId: string;
   /** Free-form safe actor label (user name, CI job id). */
   actor: string;
+  /** Set when the record was made by restoring a backup into it ("bkp_…"): `restore --to-new`. */
+  restoredFromBackupId?: string | undefined;
 }
 
 function createBaseProvenance(): Provenance {
-  return { source: 0, repository: "", environment: "", previewId: "", actor: "" };
+  return { source: 0, repository: "", environment: "", previewId: "", actor: "", restoredFromBackupId: undefined };
 }
 
 export const Provenance: MessageFns<Provenance> = {
@@ -92,6 +94,9 @@ export const Provenance: MessageFns<Provenance> = {
     }
     if (message.actor !== "") {
       writer.uint32(42).string(message.actor);
+    }
+    if (message.restoredFromBackupId !== undefined) {
+      writer.uint32(50).string(message.restoredFromBackupId);
     }
     return writer;
   },
@@ -149,6 +154,14 @@ export const Provenance: MessageFns<Provenance> = {
             message.actor = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.restoredFromBackupId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -172,6 +185,11 @@ export const Provenance: MessageFns<Provenance> = {
         ? globalThis.String(object.preview_id)
         : "",
       actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      restoredFromBackupId: isSet(object.restoredFromBackupId)
+        ? globalThis.String(object.restoredFromBackupId)
+        : isSet(object.restored_from_backup_id)
+        ? globalThis.String(object.restored_from_backup_id)
+        : undefined,
     };
   },
 
@@ -192,6 +210,9 @@ export const Provenance: MessageFns<Provenance> = {
     if (message.actor !== "") {
       obj.actor = message.actor;
     }
+    if (message.restoredFromBackupId !== undefined) {
+      obj.restoredFromBackupId = message.restoredFromBackupId;
+    }
     return obj;
   },
 
@@ -205,6 +226,7 @@ export const Provenance: MessageFns<Provenance> = {
     message.environment = object.environment ?? "";
     message.previewId = object.previewId ?? "";
     message.actor = object.actor ?? "";
+    message.restoredFromBackupId = object.restoredFromBackupId ?? undefined;
     return message;
   },
 };
