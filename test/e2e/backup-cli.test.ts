@@ -46,7 +46,7 @@ describe("backups through the CLI", () => {
     expect(backup.status).toBe("BACKUP_STATUS_SUCCEEDED");
     expect(backup.kind).toBe("BACKUP_KIND_NATIVE");
     const list = await berth(["dependency", "backup", "list", db.id]);
-    expect(list.stdout).toMatch(new RegExp(`${backup.id}\\s+native\\s+succeeded`));
+    expect(list.stdout).toMatch(new RegExp(`${backup.id}\\s+native\\s+manual\\s+succeeded`));
 
     await query("DELETE FROM notes WHERE id > 10");
     const refused = await berth(["dependency", "backup", "restore", backup.id]);

@@ -8,7 +8,7 @@ import { createGunzip } from "node:zlib";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackupKind, BackupStatus, RestoreStatus, isBerthApiError, type BerthApiError, type BerthClient } from "@berth/client";
+import { BackupKind, BackupStatus, BackupTrigger, RestoreStatus, isBerthApiError, type BerthApiError, type BerthClient } from "@berth/client";
 import { Keyring, parseMasterKey } from "@berth/runtime";
 import { createOpenStream } from "@berth/backup-service";
 import { adminQuery, databaseUrl, plantedSecret } from "../support/env.js";
@@ -186,6 +186,13 @@ describe("backup and restore a managed postgres", () => {
     expect(Object.values(blocked.metadata)).toContain(`backup:${backupId}`);
     const { backup } = await api.backup.deleteBackup({ id: backupId, requestId: rid("del") });
     expect(backup?.deleteTime).toBeTruthy();
+    // The in-place restores above each took a safety backup of the target first: those hold it back too.
+    const { backups: safety } = await api.backup.listBackups({ dependencyId, status: 0, pageSize: 50, pageToken: "", showDeleted: false });
+    expect(safety.length).toBeGreaterThan(0);
+    for (const s of safety) {
+      expect(s.trigger).toBe(BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE);
+      await api.backup.deleteBackup({ id: s.id, requestId: rid("del") });
+    }
     expect(readdirSync(deployment.artifactDir)).toEqual([]);
     const { dependency } = await api.dependency.deleteDependency({ id: dependencyId, requestId: rid("d") });
     expect(dependency?.deleteTime).toBeTruthy();

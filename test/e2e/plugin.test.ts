@@ -105,8 +105,11 @@ describe("a third-party provider loaded by package name", () => {
     expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM orders"))[0].n).toBe(300);
     expect(await sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")).toEqual([{ tablename: "orders" }]);
 
-    // Backups hold a dependency back from deletion; the user removes them first.
+    // Backups (also the safety backup the restore took first) hold a dependency back from deletion.
+    const safetyId = /safety backup:\s+(bkp_\w+)/.exec(restored.stdout)?.[1];
+    expect(safetyId, restored.stdout).toBeDefined();
     expect((await berth(["dependency", "backup", "delete", backup.id])).code).toBe(0);
+    expect((await berth(["dependency", "backup", "delete", safetyId!])).code).toBe(0);
     const deleted = await berth(["dependency", "delete", id]);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stdout).toMatch(/status:\s+deleted/);

@@ -262,8 +262,13 @@ describe("every built-in provider through the CLI, on one server with a target p
       const created = adapter.created(connectionUrl, owner);
       expect(await existing(created), "what realize created, before the delete").toEqual(Object.keys(created));
 
+      // The restore backed the target up first and names that safety backup.
+      const safetyId = /safety backup:\s+(bkp_\w+)/.exec(restored.stdout)?.[1];
+      expect(safetyId, restored.stdout).toBeDefined();
+
       // Backups hold a dependency back from deletion; the user removes them first.
       expect((await berth(outputs, ["dependency", "backup", "delete", backup.id])).code).toBe(0);
+      expect((await berth(outputs, ["dependency", "backup", "delete", safetyId!])).code).toBe(0);
       const deleted = await berth(outputs, ["dependency", "delete", dependency.id]);
       expect(deleted.code, deleted.stderr).toBe(0);
       expect(deleted.stdout).toMatch(/status:\s+deleted/);

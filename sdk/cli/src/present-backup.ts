@@ -55,7 +55,7 @@ export function printBackup(backup: Backup, format: OutputFormat): void {
     ["duration", durationOf(backup)],
     ["sha256", backup.sha256 || "-"],
     ["format", backup.format || "-"],
-    ["trigger", lower(backupTriggerToJSON(backup.trigger), "BACKUP_TRIGGER_")],
+    ["trigger", triggerName(backup)],
     ...optional("policy", backup.policyId),
     ["created", backup.createTime ?? ""],
     ...optional("started", backup.startTime),
@@ -63,6 +63,11 @@ export function printBackup(backup: Backup, format: OutputFormat): void {
     ["expires", backup.expireTime ? `${backup.expireTime} (${until(backup.expireTime)})` : "never (kept until deleted)"],
     ...optional("deleted", backup.deleteTime),
   ]);
+}
+
+/** manual, scheduled or pre-restore (the safety backup taken before an in-place restore). */
+function triggerName(backup: Backup): string {
+  return lower(backupTriggerToJSON(backup.trigger), "BACKUP_TRIGGER_").replaceAll("_", "-");
 }
 
 function listFooter(nextPageToken: string): void {
@@ -76,10 +81,11 @@ export function printBackupList(backups: Backup[], format: OutputFormat, nextPag
     return;
   }
   printTable(
-    ["ID", "KIND", "STATUS", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
+    ["ID", "KIND", "TRIGGER", "STATUS", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
     backups.map((b) => [
       b.id,
       backupKindName(b),
+      triggerName(b),
       backupStatusName(b) + (b.deleteTime ? " (deleted)" : ""),
       hasArtifact(b) ? humanBytes(b.sizeBytes) : "-",
       durationOf(b),
