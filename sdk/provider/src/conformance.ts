@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
+import { checkManifestAfterRestore, checkManifestOfBackup, type ConformanceContentSample } from "./conformance-manifest.js";
 import { isProviderError, type ProviderErrorCode } from "./errors.js";
+import type { BackupManifest } from "./manifest.js";
 import { secretPartsOfUrl } from "./masking.js";
 import { validateProviderModule } from "./plugin.js";
 import type { Provider, RealizationTarget, RealizeResult, SafeMetadata } from "./provider.js";
@@ -25,6 +27,12 @@ export interface ConformanceSample {
    * which stop working once its user is dropped even if its data stayed.
    */
   exists?(target: RealizationTarget, owner: SafeMetadata): Promise<boolean>;
+  /**
+   * Required when the provider declares `capabilities.manifest`: where a manifest
+   * counts the sample's items, and how to add one more, so the kit can check that
+   * manifest counts equal what was written and that a change shows in `compareContent`.
+   */
+  content?: ConformanceContentSample;
 }
 
 export interface ConformanceOptions {
@@ -65,6 +73,7 @@ export const CONFORMANCE_CHECKS = [
   "isolation",
   "backup",
   "restore",
+  "backup manifest",
   "release",
   "bad input",
   "masking",
@@ -97,6 +106,8 @@ export function runProviderConformance(options: ConformanceOptions): void {
   const realizes = caps.realize && typeof provider.realize === "function";
   if (realizes && !target) throw new Error("runProviderConformance: the provider realizes, so `target` is required");
   if (!realizes && !options.connectionUrl) throw new Error("runProviderConformance: a provider that does not realize needs `connectionUrl`");
+  const manifests = caps.manifest === true && caps.backup && caps.restore;
+  if (manifests && !sample.content) throw new Error("runProviderConformance: the provider declares capabilities.manifest, so `sample.content` is required");
 
   /** Everything the provider returned or said that users may see; checked for secrets at the end. */
   const visible: string[] = [];
@@ -108,6 +119,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
   let b: RealizeResult | undefined;
   let artifact: Buffer | undefined;
   let format = "";
+  let manifest: BackupManifest | undefined;
   const released = new Set<string>();
 
   const remember = (result: RealizeResult) => {
@@ -155,6 +167,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
       for (const name of ["realize", "release", "probe", "backup", "restore"] as const) {
         if (caps[name]) expect(typeof provider[name], `capabilities.${name} is true, so ${name}() must exist`).toBe("function");
       }
+      if (caps.manifest) expect(typeof provider.describeContent, "capabilities.manifest is true, so describeContent() must exist").toBe("function");
       if (caps.backup) expect(caps.backupFormat, "a provider that backs up names its format").toBeTruthy();
     });
 
@@ -232,10 +245,25 @@ export function runProviderConformance(options: ConformanceOptions): void {
       await ended;
       artifact = Buffer.concat(chunks);
       format = result.format;
+      manifest = result.manifest;
       expect(format).toBe(caps.backupFormat);
       expect(artifact.length).toBeGreaterThan(0);
       for (const secret of secrets) expect(artifact.includes(secret), "the artifact holds a secret").toBe(false);
     });
+
+    const manifestKit = {
+      provider,
+      kind,
+      content: sample.content,
+      read: sample.read,
+      ctx,
+      primary,
+      backup: () => ({ artifact, format, manifest }),
+      secrets,
+      visible,
+      expectProviderError,
+    };
+    checkManifestOfBackup(manifestKit, manifests);
 
     when(caps.restore && caps.backup)(`restore: brings changed data back in place, refuses a wrong format${skipNote("restore")}`, async () => {
       expect(artifact, "backup must have passed").toBeDefined();
@@ -253,6 +281,8 @@ export function runProviderConformance(options: ConformanceOptions): void {
       );
       if (b) expect(await sample.read(b.connectionUrl, b.metadata), "restoring A changed B").toBe("other");
     });
+
+    checkManifestAfterRestore(manifestKit, manifests);
 
     when(caps.release)(`release: removes the dependency, and releasing again succeeds${skipNote("release")}`, async () => {
       expect(a, "realize must have passed").toBeDefined();

@@ -14,6 +14,12 @@ export type ProviderErrorCode =
   | "not_found"
   /** The data to restore is corrupt or of the wrong format. */
   | "corrupt_artifact"
+  /**
+   * The backup was made by a newer engine or dump tool than the target can load
+   * (e.g. a pg_dump 17 archive and pg_restore 15). Refused before anything changed;
+   * the message names both versions.
+   */
+  | "incompatible_version"
   /** Anything else; the message is still safe. */
   | "internal";
 

@@ -17,9 +17,16 @@ export type {
   BackupRequest,
   BackupResult,
   RestoreRequest,
+  DescribeContentRequest,
   ConnectionDescription,
 } from "./provider.js";
 export { dependencyObjectName } from "./names.js";
 export type { ObjectNameOptions } from "./names.js";
 export { createSpool } from "./spool.js";
 export type { Spool } from "./spool.js";
+export { CONTENT_UNITS, contentStats } from "./manifest.js";
+export type { BackupManifest, ContentEntry, ContentScope, ContentStats } from "./manifest.js";
+export { compareContent } from "./content-compare.js";
+export type { ContentCheck } from "./content-compare.js";
+export { refuseNewerVersion, versionNumbers } from "./restore-compatibility.js";
+export type { VersionPrecision, VersionRule } from "./restore-compatibility.js";

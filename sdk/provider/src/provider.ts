@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import type { BackupManifest, ContentStats } from "./manifest.js";
 
 /** What a provider can do, declared as data so Berth and the conformance kit can plan around it. */
 export interface ProviderCapabilities {
@@ -23,6 +24,12 @@ export interface ProviderCapabilities {
    * otherwise it says the target may hold partially restored data.
    */
   transactionalRestore?: boolean;
+  /**
+   * Backups return a {@link BackupManifest} taken in the dump's snapshot,
+   * `describeContent` reads live content the same way, and restore refuses a
+   * manifest the target cannot load (`incompatible_version`). Optional part of SDK v1.
+   */
+  manifest?: boolean;
 }
 
 /**
@@ -107,6 +114,8 @@ export interface BackupRequest extends OperationContext {
 
 export interface BackupResult {
   format: string;
+  /** What the artifact holds, counted in the dump's own snapshot; set when `capabilities.manifest` is true. */
+  manifest?: BackupManifest;
 }
 
 export interface RestoreRequest extends OperationContext {
@@ -116,6 +125,21 @@ export interface RestoreRequest extends OperationContext {
   metadata?: SafeMetadata;
   source: Readable;
   format: string;
+  /**
+   * The manifest the backup returned; absent for backups made before manifests
+   * (restore them as before). A provider declaring `capabilities.manifest`
+   * checks it before touching anything and throws
+   * ProviderError("incompatible_version") for a dump the target cannot load.
+   */
+  manifest?: BackupManifest;
+}
+
+/** What `describeContent` reads: the same dependency, through the same connection, as a backup would. */
+export interface DescribeContentRequest extends OperationContext {
+  kind: string;
+  connectionUrl: string;
+  /** As in BackupRequest: count only what the dependency owns. */
+  metadata?: SafeMetadata;
 }
 
 /** What a provider says about a connection URL without touching the network. */
@@ -146,4 +170,10 @@ export interface Provider {
   probe?(request: ProbeRequest): Promise<void>;
   backup?(request: BackupRequest): Promise<BackupResult>;
   restore?(request: RestoreRequest): Promise<void>;
+  /**
+   * Counts the live content the way `backup` counts it into its manifest, so a
+   * restored copy can be checked with `compareContent`. Read-only.
+   * Required when `capabilities.manifest` is true.
+   */
+  describeContent?(request: DescribeContentRequest): Promise<ContentStats>;
 }
