@@ -1,6 +1,8 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ProviderError, redactSecrets, secretPartsOfUrl, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import { ProviderError, redactSecrets, refuseNewerVersion, secretPartsOfUrl, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import { SnapshotSession } from "./content.js";
 
 export const BACKUP_FORMAT = "pg_dump-custom";
 
@@ -13,7 +15,13 @@ function connectionFor(connectionUrl: string): { url: string; env: NodeJS.Proces
 }
 
 /** Runs a pg tool, piping `input` in or its output out; fails with its redacted stderr. */
-async function runTool(tool: string, args: string[], connectionUrl: string, signal: AbortSignal, io: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream }): Promise<void> {
+async function runTool(
+  tool: string,
+  args: string[],
+  connectionUrl: string,
+  signal: AbortSignal,
+  io: { input?: NodeJS.ReadableStream; output?: NodeJS.ReadWriteStream; sink?: NodeJS.WritableStream },
+): Promise<void> {
   const { url, env } = connectionFor(connectionUrl);
   const child = spawn(tool, [...args, "--dbname", url], { env, signal, stdio: [io.input ? "pipe" : "ignore", io.output ? "pipe" : "ignore", "pipe"] });
   let stderr = "";
@@ -24,7 +32,7 @@ async function runTool(tool: string, args: string[], connectionUrl: string, sign
   });
   const streams: Array<Promise<unknown>> = [exited];
   if (io.input) streams.push(pipeline(io.input, child.stdin!));
-  if (io.output) streams.push(pipeline(child.stdout!, io.output));
+  if (io.output) streams.push(io.sink ? pipeline(child.stdout!, io.output, io.sink) : pipeline(child.stdout!, io.output));
   try {
     await Promise.all(streams);
   } catch (error) {
@@ -38,12 +46,64 @@ async function runTool(tool: string, args: string[], connectionUrl: string, sign
   }
 }
 
-/** Native logical backup: `pg_dump -Fc` streamed into the sink. */
+/**
+ * Native logical backup: `pg_dump -Fc` streamed into the sink, with a manifest
+ * counted in the dump's own snapshot: a REPEATABLE READ transaction exports its
+ * snapshot, pg_dump runs with `--snapshot=` on it, and the rows are counted in
+ * that transaction while the dump streams.
+ */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
-  // Uncompressed custom format: Berth compresses the artifact stream itself (gzip level 1),
-  // so compressing here too would only spend CPU twice.
-  await runTool("pg_dump", ["--format=custom", "--compress=0", "--no-owner", "--no-privileges"], request.connectionUrl, request.signal, { output: request.sink });
-  return { format: BACKUP_FORMAT };
+  const tool = toolVersion("pg_dump");
+  const session = await SnapshotSession.open(request.connectionUrl, request.signal);
+  try {
+    const snapshot = await session.exportSnapshot();
+    const header = archiveHeader();
+    // Uncompressed custom format: Berth compresses the artifact stream itself (gzip level 1),
+    // so compressing here too would only spend CPU twice.
+    const dumped = runTool("pg_dump", ["--format=custom", "--compress=0", "--no-owner", "--no-privileges", `--snapshot=${snapshot}`], request.connectionUrl, request.signal, {
+      output: header.tap,
+      sink: request.sink,
+    });
+    // Counted while pg_dump streams; the snapshot stays valid until this transaction ends.
+    const counted = session.countContent(request.signal);
+    const [, content] = await Promise.all([dumped, counted]);
+    return {
+      format: BACKUP_FORMAT,
+      manifest: { engine: { name: "postgres", version: session.serverVersion }, tool: { name: "pg_dump", version: tool }, formatVersion: header.version(), content },
+    };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Passes the archive through and reads its header: "PGDMP" and the archive version (major, minor, revision bytes). */
+function archiveHeader(): { tap: Transform; version: () => string } {
+  let head = Buffer.alloc(0);
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+      done(null, chunk);
+    },
+  });
+  const version = () => {
+    if (head.length < 8 || head.toString("latin1", 0, 5) !== "PGDMP") throw new ProviderError("internal", "pg_dump wrote no custom-format archive header");
+    return `${head[5]}.${head[6]}.${head[7]}`;
+  };
+  return { tap, version };
+}
+
+const versions = new Map<string, string>();
+
+/** The version of a local pg tool ("pg_dump (PostgreSQL) 15.20 (Debian …)" → "15.20"). */
+export function toolVersion(tool: string): string {
+  let version = versions.get(tool);
+  if (version === undefined) {
+    const run = spawnSync(tool, ["--version"], { encoding: "utf8", timeout: 10_000 });
+    if (run.error || run.status !== 0) throw new ProviderError("internal", `${tool} is not installed on the Berth server (install the PostgreSQL client tools)`);
+    version = /\(PostgreSQL\) (\S+)/.exec(run.stdout)?.[1] ?? run.stdout.trim().split(" ").pop() ?? "unknown";
+    versions.set(tool, version);
+  }
+  return version;
 }
 
 /**
@@ -52,6 +112,7 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
  */
 export async function restore(request: RestoreRequest): Promise<void> {
   if (request.format !== BACKUP_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${BACKUP_FORMAT}`);
+  if (request.manifest) await refuseIncompatible(request);
   await runTool(
     "pg_restore",
     ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error"],
@@ -59,4 +120,20 @@ export async function restore(request: RestoreRequest): Promise<void> {
     request.signal,
     { input: request.source },
   );
+}
+
+/**
+ * Before anything is touched: the local pg_restore must read the archive (it is
+ * no older than the pg_dump that wrote it), and the target server must load its
+ * SQL (it is no older than the server the dump came from), both by major version.
+ */
+async function refuseIncompatible(request: RestoreRequest): Promise<void> {
+  const manifest = request.manifest!;
+  refuseNewerVersion({ subject: "pg_restore on the Berth server", backupVersion: manifest.tool.version, targetVersion: toolVersion("pg_restore") });
+  const session = await SnapshotSession.open(request.connectionUrl, request.signal);
+  try {
+    refuseNewerVersion({ subject: "the target postgres server", backupVersion: manifest.engine.version, targetVersion: session.serverVersion });
+  } finally {
+    await session.close();
+  }
 }

@@ -16,6 +16,7 @@ import {
 } from "@berth/provider-sdk";
 import { PgAdmin } from "./admin.js";
 import { objectNameFor } from "./names.js";
+import { describeContent } from "./content.js";
 import { backup, BACKUP_FORMAT, restore } from "./dump.js";
 import { scramVerifier } from "./scram.js";
 
@@ -109,7 +110,17 @@ export const postgresProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["postgres"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, transactionalRestore: true },
+    capabilities: {
+      realize: true,
+      release: true,
+      probe: true,
+      backup: true,
+      restore: true,
+      rotate: false,
+      backupFormat: BACKUP_FORMAT,
+      transactionalRestore: true,
+      manifest: true,
+    },
   },
   describeConnection: describe,
   realize,
@@ -117,4 +128,5 @@ export const postgresProvider: Provider = {
   probe,
   backup,
   restore,
+  describeContent,
 };

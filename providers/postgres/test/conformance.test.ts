@@ -35,6 +35,13 @@ runProviderConformance({
         const rows = await client.query<{ value: string }>("SELECT value FROM conformance_sample WHERE id = 1");
         return rows.rows[0]?.value;
       }),
+    content: {
+      entry: () => ({ scope: "table", name: "public.conformance_sample" }),
+      add: (connectionUrl, owner, key, value) =>
+        withClient(connectionUrl, owner.database, async (client) => {
+          await client.query("INSERT INTO conformance_sample VALUES ((SELECT max(id) + 1 FROM conformance_sample), $1)", [`${key}=${value}`]);
+        }),
+    },
     async exists(target, owner) {
       const client = new pg.Client({ connectionString: target.adminUrl });
       await client.connect();
