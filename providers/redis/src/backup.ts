@@ -1,4 +1,5 @@
 import { isProviderError, ProviderError, redactSecrets, secretPartsOfUrl, type BackupRequest, type BackupResult, type SafeMetadata } from "@berth/provider-sdk";
+import { serverIdentity, TypeCounter } from "./content.js";
 import { RecordWriter, REDIS_FORMAT } from "./dump-format.js";
 import { prefixPattern, scanCommand, scanReply, SCAN_COUNT } from "./keys.js";
 import { endpointOf, messageOf, RedisReplyError, RespConnection, type RespReply } from "./resp.js";
@@ -25,6 +26,11 @@ const MAX_COUNT = 5000;
  * thread is the bottleneck, so never waits for this process. SCAN COUNT
  * follows the payload size of the last batch, so about BATCH_BYTES per batch
  * are in flight whether values are tiny or large.
+ *
+ * The manifest counts the keys per type from the DUMP payloads as they are
+ * written (their first byte is the RDB type), so it counts exactly the keys in
+ * the artifact. Redis has no snapshot: a key changed during the pass is in the
+ * artifact, and in the counts, as DUMP saw it.
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const secrets = secretPartsOfUrl(request.connectionUrl);
@@ -37,6 +43,8 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     connections.push(scanner);
     const dumper = await RespConnection.open(endpoint, { signal: request.signal, secrets });
     connections.push(dumper);
+    const engine = await serverIdentity(scanner);
+    const types = new TypeCounter();
     const writer = new RecordWriter(request.sink);
     const sent: Buffer[][] = [];
     let count = SCAN_COUNT;
@@ -76,7 +84,7 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
         const replies = await dumper.take(keys.length * 2);
         sent.shift();
         bell.ring();
-        const bytes = writeBatch(writer, keys, replies);
+        const bytes = writeBatch(writer, keys, replies, types);
         count = Math.max(MIN_COUNT, Math.min(MAX_COUNT, Math.floor(BATCH_BYTES / Math.max(1, bytes / keys.length))));
         await writer.drained();
       }
@@ -93,7 +101,10 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     );
     await Promise.all(sides);
     await writer.finish();
-    return { format: REDIS_FORMAT };
+    return {
+      format: REDIS_FORMAT,
+      manifest: { engine, tool: { name: `${engine.name} DUMP`, version: engine.version }, formatVersion: types.formatVersion(), content: types.stats() },
+    };
   } catch (error) {
     const failure = wrapError("backup", error, secrets);
     // The artifact is incomplete: end the sink without 'end', so a pipeline reading it
@@ -119,7 +130,7 @@ class Bell {
 }
 
 /** Adds the batch's records to the artifact; returns their payload bytes. */
-function writeBatch(writer: RecordWriter, keys: Buffer[], replies: RespReply[]): number {
+function writeBatch(writer: RecordWriter, keys: Buffer[], replies: RespReply[], types: TypeCounter): number {
   let bytes = 0;
   for (let i = 0; i < keys.length; i++) {
     const dump = replies[2 * i];
@@ -130,6 +141,7 @@ function writeBatch(writer: RecordWriter, keys: Buffer[], replies: RespReply[]):
     if (dump === null || pttl === -2) continue;
     if (!Buffer.isBuffer(dump) || typeof pttl !== "number") throw new Error("redis sent an unexpected DUMP or PTTL reply");
     writer.add(keys[i], pttl, dump);
+    types.add(dump);
     bytes += keys[i].length + dump.length;
   }
   return bytes;

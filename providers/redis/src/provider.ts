@@ -6,6 +6,7 @@ import {
   redactSecrets,
   secretPartsOfUrl,
   type BackupRequest,
+  type DescribeContentRequest,
   type ProbeRequest,
   type Provider,
   type RealizationTarget,
@@ -14,6 +15,7 @@ import {
   type RestoreRequest,
 } from "@berth/provider-sdk";
 import { backup } from "./backup.js";
+import { describeContent } from "./content.js";
 import { REDIS_FORMAT } from "./dump-format.js";
 import { realize, release } from "./realize.js";
 import { endpointOf, messageOf, RespConnection } from "./resp.js";
@@ -54,7 +56,7 @@ export const redisProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["redis"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: REDIS_FORMAT },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: REDIS_FORMAT, manifest: true },
   },
   describeConnection,
   async realize(request: RealizeRequest) {
@@ -73,5 +75,9 @@ export const redisProvider: Provider = {
   async restore(request: RestoreRequest) {
     describeConnection(request.kind, request.connectionUrl);
     return restore(request);
+  },
+  async describeContent(request: DescribeContentRequest) {
+    describeConnection(request.kind, request.connectionUrl);
+    return describeContent(request);
   },
 };

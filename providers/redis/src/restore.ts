@@ -1,5 +1,6 @@
-import { ProviderError, secretPartsOfUrl, type RestoreRequest } from "@berth/provider-sdk";
+import { ProviderError, refuseNewerVersion, secretPartsOfUrl, type RestoreRequest } from "@berth/provider-sdk";
 import { ownedPrefix, wrapError } from "./backup.js";
+import { serverIdentity } from "./content.js";
 import { DumpFormatError, readRecords, REDIS_FORMAT, type KeyRecord } from "./dump-format.js";
 import { forEachKeyBatch, prefixPattern, unlinkAll } from "./keys.js";
 import { endpointOf, RedisReplyError, RespConnection } from "./resp.js";
@@ -16,6 +17,8 @@ const RESTORE_BATCH_BYTES = 8 * 1024 * 1024;
  * one batch ahead) and is struck off that list; what is left on it was not in
  * the backup and is UNLINKed. Memory grows with the number of keys that
  * existed before the restore (none for a restore into an empty database).
+ * With a manifest, a backup from a newer Redis (major.minor) than the target is
+ * refused with incompatible_version before anything is read or changed.
  */
 export async function restore(request: RestoreRequest): Promise<void> {
   if (request.format !== REDIS_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${REDIS_FORMAT}`);
@@ -26,6 +29,11 @@ export async function restore(request: RestoreRequest): Promise<void> {
   try {
     connection = await RespConnection.open(endpointOf(request.connectionUrl), { signal: request.signal, secrets });
     const open = connection;
+    if (request.manifest) {
+      // RESTORE refuses payloads of a newer RDB version, and Redis bumps it in minor releases (7.0 → 7.2).
+      const target = await serverIdentity(open);
+      refuseNewerVersion({ subject: `the target ${target.name} server`, backupVersion: request.manifest.engine.version, targetVersion: target.version, precision: "minor" });
+    }
     const pattern = prefix === undefined ? undefined : prefixPattern(prefix);
     // Names without the prefix (it is the same for all): less memory and hashing.
     const nameOf = (key: Buffer) => key.toString("latin1", prefixBytes?.length ?? 0);

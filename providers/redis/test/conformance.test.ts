@@ -14,6 +14,14 @@ runProviderConformance({
         await client.set(`${owner.keyPrefix}sample`, value);
       }),
     read: (connectionUrl, owner) => withRedis(connectionUrl, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+    content: {
+      // The sample is one string key; the manifest counts keys per type under the prefix.
+      entry: () => ({ scope: "type", name: "string" }),
+      add: (connectionUrl, owner, key, value) =>
+        withRedis(connectionUrl, async (client) => {
+          await client.set(`${owner.keyPrefix}${key}`, value);
+        }),
+    },
     exists: (target, owner) =>
       withRedis(target.adminUrl, async (client) => {
         const users = (await client.acl("USERS")) as string[];
