@@ -1,8 +1,20 @@
 import { spawnSync } from "node:child_process";
 import { Readable } from "node:stream";
 import { escapeId, type RowDataPacket } from "mysql2/promise";
-import { ProviderError, secretPartsOfUrl, type BackupRequest, type BackupResult, type RestoreRequest, type SafeMetadata } from "@berth/provider-sdk";
+import {
+  contentStats,
+  ProviderError,
+  secretPartsOfUrl,
+  type BackupRequest,
+  type BackupResult,
+  type ContentStats,
+  type DescribeContentRequest,
+  type RestoreRequest,
+  type SafeMetadata,
+} from "@berth/provider-sdk";
 import { MysqlSession } from "./admin.js";
+import { describeContent as countLive, dumpToolVersion, refuseNewerServer, serverIdentity } from "./content.js";
+import { DumpRowCounter } from "./row-counter.js";
 import { parseEndpoint, type MysqlEndpoint } from "./connection.js";
 import { CLIENT_TOOLS, DUMP_TOOLS, findTool, runTool } from "./tools.js";
 
@@ -44,7 +56,9 @@ function dependencyEndpoint(connectionUrl: string, metadata: SafeMetadata | unde
 /**
  * Native logical backup: `mariadb-dump` (or `mysqldump`) of the dependency's
  * database in one consistent snapshot, streamed into the sink uncompressed
- * (Berth gzips the artifact stream itself).
+ * (Berth gzips the artifact stream itself). The manifest's row counts are read
+ * from the dump stream itself (DumpRowCounter), so they are the rows of the
+ * dump's own `--single-transaction` snapshot.
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const endpoint = dependencyEndpoint(request.connectionUrl, request.metadata);
@@ -52,7 +66,9 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
   // Connect first, so a wrong password or a dead server fails typed and before any byte is written.
   const session = await MysqlSession.open(endpoint, { what: "the mysql server", secrets, signal: request.signal });
   let events: boolean;
+  let engine;
   try {
+    engine = await serverIdentity(session);
     // mariadb-dump --events runs SHOW EVENTS, which needs the EVENT privilege on the database.
     // A managed dependency's user has it; an imported connection's may not, and then it cannot
     // see (nor own) any event either.
@@ -63,8 +79,16 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
   if (!events) request.progress?.("events not dumped: the user lacks the EVENT privilege");
   request.progress?.("dumping database");
   const args = [...DUMP_OPTIONS, events ? "--events" : "--skip-events", "--", endpoint.database];
-  await runTool(findTool(DUMP_TOOLS), args, endpoint, secrets, { output: request.sink, signal: request.signal });
-  return { format: BACKUP_FORMAT };
+  const tool = findTool(DUMP_TOOLS);
+  const counter = new DumpRowCounter();
+  await runTool(tool, args, endpoint, secrets, { through: counter, output: request.sink, signal: request.signal });
+  const content = contentStats([...counter.counts()].map(([name, count]) => ({ scope: "table" as const, name, count })));
+  return { format: BACKUP_FORMAT, manifest: { engine, tool: { name: tool.split("/").pop()!, version: dumpToolVersion(tool) }, formatVersion: "1", content } };
+}
+
+/** Rows per table of the live database (one consistent snapshot), to compare a restored copy with its manifest. */
+export async function describeContent(request: DescribeContentRequest): Promise<ContentStats> {
+  return countLive(request, dependencyEndpoint(request.connectionUrl, request.metadata));
 }
 
 /**
@@ -89,9 +113,10 @@ export async function restore(request: RestoreRequest): Promise<void> {
     throw new ProviderError("corrupt_artifact", `the artifact is not a ${BACKUP_FORMAT} dump (no mariadb-dump/mysqldump header)`);
   }
 
-  request.progress?.("removing current objects");
   const session = await MysqlSession.open(endpoint, { what: "the mysql server", secrets, signal: request.signal });
   try {
+    if (request.manifest) refuseNewerServer(request.manifest, await serverIdentity(session));
+    request.progress?.("removing current objects");
     await dropAllObjects(session, endpoint.database);
   } finally {
     await session.close();

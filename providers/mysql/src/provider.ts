@@ -12,7 +12,7 @@ import {
 } from "@berth/provider-sdk";
 import { MysqlSession, type ServerFlavour } from "./admin.js";
 import { deliveredUrl, parseEndpoint } from "./connection.js";
-import { backup, BACKUP_FORMAT, restore } from "./dump.js";
+import { backup, BACKUP_FORMAT, describeContent, restore } from "./dump.js";
 import { objectNameFor } from "./names.js";
 import { nativePasswordHash } from "./password.js";
 
@@ -103,7 +103,7 @@ export const mysqlProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["mysql"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, manifest: true },
   },
   describeConnection: (kind, url) => importedProvider.describeConnection(kind, url),
   realize,
@@ -111,4 +111,5 @@ export const mysqlProvider: Provider = {
   probe,
   backup,
   restore,
+  describeContent,
 };

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { Readable, Writable } from "node:stream";
+import type { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isProviderError, ProviderError, redactSecrets } from "@berth/provider-sdk";
 import { coalesceChunks } from "./coalesce.js";
@@ -70,6 +70,8 @@ export interface ToolRun {
   input?: Readable;
   /** Receives the tool's stdout; ended when it ends. */
   output?: Writable;
+  /** A stage stdout passes through on its way to `output` (e.g. a row counter). */
+  through?: Transform;
   signal: AbortSignal;
 }
 
@@ -98,7 +100,10 @@ export async function runTool(tool: string, args: string[], endpoint: MysqlEndpo
     const streams: Array<Promise<unknown>> = [exited];
     // The tool stops reading stdin when it fails (EPIPE); its exit code and stderr say why.
     if (run.input) streams.push(pipeline(run.input, child.stdin!).catch((error: unknown) => (isBrokenPipe(error) ? undefined : Promise.reject(error))));
-    if (run.output) streams.push(pipeline(child.stdout!, coalesceChunks(OUTPUT_CHUNK_BYTES), run.output));
+    if (run.output) {
+      const stages = run.through ? [coalesceChunks(OUTPUT_CHUNK_BYTES), run.through] : [coalesceChunks(OUTPUT_CHUNK_BYTES)];
+      streams.push(pipeline([child.stdout!, ...stages, run.output]));
+    }
     // Whichever fails first is reported; the others' later failures are consequences.
     for (const stream of streams) stream.catch(() => undefined);
     try {

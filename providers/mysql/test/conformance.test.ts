@@ -23,6 +23,13 @@ runProviderConformance({
         const [rows] = await connection.query<RowDataPacket[]>("SELECT value FROM conformance_sample WHERE id = 1");
         return rows[0]?.value as string | undefined;
       }),
+    content: {
+      entry: () => ({ scope: "table", name: "conformance_sample" }),
+      add: (connectionUrl, owner, key, value) =>
+        withConnection(connectionUrl, owner.database, async (connection) => {
+          await connection.query("INSERT INTO conformance_sample SELECT max(id) + 1, ? FROM conformance_sample", [`${key}=${value}`]);
+        }),
+    },
     exists: (target, owner) =>
       withConnection(target.adminUrl, undefined, async (connection) => {
         const [found] = await connection.query<RowDataPacket[]>(
