@@ -1,5 +1,6 @@
 import { once } from "node:events";
-import { createSpool, isProviderError, ProviderError, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import { contentStats, createSpool, isProviderError, ProviderError, type BackupRequest, type BackupResult, type ContentEntry, type RestoreRequest } from "@berth/provider-sdk";
+import { contentName, countRows, refuseNewerServer } from "./content.js";
 import {
   CLICKHOUSE_FORMAT,
   encodeChunk,
@@ -25,6 +26,11 @@ export { CLICKHOUSE_FORMAT };
  * Streams every table of the dependency's database: tables first (schema, then
  * their data as FORMAT Native), then views and materialized views in the order
  * they were created, each materialized view followed by its inner table's data.
+ *
+ * The manifest counts each data table with `SELECT count()` right before its
+ * data is read. ClickHouse has no snapshot across queries, so a write to a table
+ * between the two queries (one round trip apart) makes the count differ from the
+ * rows in the artifact; a restore drill then reports it.
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
@@ -38,6 +44,7 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     if (!sink.write(chunk)) await once(sink, "drain", { signal: request.signal });
   };
   await write(encodeHeader({ database, serverVersion, dataFormat: "Native" } satisfies DumpHeader));
+  const entries: ContentEntry[] = [];
   for (const table of backupOrder(tables)) {
     if (request.signal.aborted) throw new ProviderError("internal", "backup aborted");
     const innerOf = table.innerOf;
@@ -45,13 +52,18 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     const record: TableRecord = { table: table.name, engine: table.engine, data: table.holdsData, ...(create ? { create } : {}), ...(innerOf ? { innerOf } : {}) };
     await write(encodeTable(record));
     if (record.data) {
+      entries.push({ scope: "table", name: contentName(table), count: await countRows(connection, table.name, request.signal) });
       await streamTableData(connection, table.name, request.signal, write);
       await write(endOfData());
     }
   }
   await write(endMarker());
   sink.end();
-  return { format: CLICKHOUSE_FORMAT };
+  const engine = { name: "clickhouse", version: serverVersion };
+  return {
+    format: CLICKHOUSE_FORMAT,
+    manifest: { engine, tool: { name: "clickhouse SELECT … FORMAT Native", version: serverVersion }, formatVersion: "1", content: contentStats(entries) },
+  };
 }
 
 /** Data tables by name; then views in creation order, each materialized view followed by its inner table. */
@@ -116,6 +128,7 @@ export async function restore(request: RestoreRequest): Promise<void> {
   const { endpoint, database } = connection;
   const options = { database, signal: request.signal };
   await query(endpoint, "SELECT 1", options);
+  if (request.manifest) await refuseNewerServer(connection, request.manifest, request.signal);
   const spool = await createSpool("clickhouse-restore");
   try {
     await spool.fill(request.source, request.signal);

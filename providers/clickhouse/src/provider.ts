@@ -10,6 +10,7 @@ import {
   type RealizeResult,
   type ReleaseRequest,
 } from "@berth/provider-sdk";
+import { describeContent } from "./content.js";
 import { backup, CLICKHOUSE_FORMAT, restore } from "./dump.js";
 import { isClickHouseError, query, type HttpEndpoint } from "./http.js";
 import { quoteIdentifier } from "./sql.js";
@@ -82,7 +83,7 @@ export const clickhouseProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["clickhouse"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: CLICKHOUSE_FORMAT },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: CLICKHOUSE_FORMAT, manifest: true },
   },
   describeConnection: (kind, connectionUrl) => {
     checkKind(kind);
@@ -93,4 +94,5 @@ export const clickhouseProvider: Provider = {
   probe,
   backup,
   restore,
+  describeContent,
 };

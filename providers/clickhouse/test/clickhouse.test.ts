@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync } from "no
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isProviderError, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
+import { compareContent, isProviderError, type BackupManifest, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
 import { clickhouseProvider, CLICKHOUSE_FORMAT } from "../src/index.js";
 import { trailingException } from "../src/server-exception.js";
 import { sha256Hex } from "../src/users.js";
@@ -25,12 +25,15 @@ function readable(path: string): boolean {
   }
 }
 
+let lastManifest: BackupManifest | undefined;
+
 async function backupOf(result: RealizeResult): Promise<Buffer> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
   sink.on("data", (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise((resolve) => sink.on("end", resolve));
-  const { format } = await provider.backup!({ kind: "clickhouse", connectionUrl: result.connectionUrl, metadata: result.metadata, sink, signal });
+  const { format, manifest } = await provider.backup!({ kind: "clickhouse", connectionUrl: result.connectionUrl, metadata: result.metadata, sink, signal });
+  lastManifest = manifest;
   await ended;
   expect(format).toBe(CLICKHOUSE_FORMAT);
   return Buffer.concat(chunks);
@@ -162,6 +165,12 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     expect(before.events).toMatch(/^20003 rows/);
     const native = await chQuery(a.connectionUrl, a.metadata.database, "SELECT * FROM events ORDER BY id FORMAT TabSeparated");
     const artifact = await backupOf(a);
+    const manifest = lastManifest!;
+    const counts = Object.fromEntries(manifest.content.entries.map((e) => [e.name, e.count]));
+    // Data tables only (views hold no rows); the materialized view's inner table is named after its view.
+    expect(counts).toMatchObject({ events: 20003, empty_table: 0, ".inner.doubled": 1 });
+    expect(manifest.engine.name).toBe("clickhouse");
+    const liveContent = () => provider.describeContent!({ kind: "clickhouse", connectionUrl: a.connectionUrl, metadata: a.metadata, signal });
 
     const q = (sql: string) => chQuery(a.connectionUrl, a.metadata.database, sql);
     await q("INSERT INTO events VALUES (99, '2025-01-01 00:00:00', 'later', [], 0, 'late')");
@@ -170,7 +179,9 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     await q("CREATE TABLE created_later (k UInt8) ENGINE = Log");
     await q("INSERT INTO created_later VALUES (1)");
 
+    expect(compareContent(manifest.content, await liveContent()).filter((c) => !c.ok).map((c) => c.name)).toContain("table events rows");
     await restoreFrom(a, artifact);
+    expect(compareContent(manifest.content, await liveContent()).filter((c) => !c.ok)).toEqual([]);
     expect((await tablesOf(a)).filter((t) => !t.startsWith(".inner")).sort()).toEqual([...tables].sort());
     expect(await snapshot(a, tables)).toEqual(before);
     expect(await q("SELECT * FROM events ORDER BY id FORMAT TabSeparated")).toBe(native);

@@ -18,6 +18,11 @@ runProviderConformance({
       const seq = BigInt(Date.now()) * 1000n + (sequence++ % 1000n);
       await chQuery(connectionUrl, owner.database, `INSERT INTO ${TABLE} VALUES (${seq}, '${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}')`);
     },
+    content: {
+      entry: () => ({ scope: "table", name: TABLE }),
+      // seq 0: older than every sample value, so read() still returns the latest one.
+      add: (connectionUrl, owner, key, value) => chQuery(connectionUrl, owner.database, `INSERT INTO ${TABLE} VALUES (0, '${key}=${value}')`).then(() => undefined),
+    },
     async read(connectionUrl, owner) {
       if ((await chQuery(connectionUrl, owner.database, `EXISTS TABLE ${TABLE}`)).trim() !== "1") return undefined;
       const rows = await chQuery(connectionUrl, owner.database, `SELECT value FROM ${TABLE} ORDER BY seq DESC LIMIT 1 FORMAT TabSeparated`);
