@@ -7,6 +7,10 @@ import { encodeDigest, encodeEnd, encodeEntry, encodeHeader, OBJECTS_FORMAT, typ
 import { listKeys, type BucketContext } from "./bucket.js";
 import { createS3Client, s3ErrorName, toProviderError } from "./client.js";
 import { parseConnection } from "./connection.js";
+import { ARTIFACT_VERSION, objectContent, S3_API_VERSION } from "./content.js";
+
+/** The exporter's version, named in manifests as their tool. */
+export const PROVIDER_VERSION = "0.1.0";
 
 /** Writes with backpressure; sink failures become ProviderErrors so they are never mistaken for S3 errors. */
 async function write(sink: Writable, chunk: Buffer, signal: AbortSignal): Promise<void> {
@@ -75,7 +79,9 @@ async function backupObject(ctx: BucketContext, key: string, sink: Writable): Pr
 /**
  * Native backup: every object of the connection's bucket (under its key prefix,
  * if the URL has one) with its content headers and user metadata, streamed
- * object by object into the sink as {@link OBJECTS_FORMAT}.
+ * object by object into the sink as {@link OBJECTS_FORMAT}. The manifest counts
+ * the objects and bytes as they are copied: exactly what the artifact holds.
+ * S3 has no snapshot; an object changed during the pass is copied as it was read.
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
@@ -97,7 +103,13 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     }
     await write(request.sink, encodeEnd(count), request.signal);
     request.sink.end();
-    return { format: OBJECTS_FORMAT };
+    const manifest = {
+      engine: { name: "s3", version: S3_API_VERSION },
+      tool: { name: "@berth/provider-object-storage", version: PROVIDER_VERSION },
+      formatVersion: ARTIFACT_VERSION,
+      content: objectContent(connection.prefix, count, bytes),
+    };
+    return { format: OBJECTS_FORMAT, manifest };
   } catch (error) {
     if (request.signal.aborted && !isProviderError(error)) throw new ProviderError("internal", "the backup was cancelled", { cause: error });
     throw error;

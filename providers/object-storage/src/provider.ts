@@ -14,6 +14,7 @@ import {
 } from "@berth/provider-sdk";
 import { OBJECTS_FORMAT } from "./artifact-format.js";
 import { backup } from "./backup.js";
+import { describeContent } from "./content.js";
 import { deleteBucket, ensureBucket, type BucketContext } from "./bucket.js";
 import { createS3Client, s3ErrorName, toProviderError } from "./client.js";
 import { deliveredConnectionUrl, describeConnection, KIND, parseConnection } from "./connection.js";
@@ -135,7 +136,7 @@ export function createObjectStorageProvider(options: ObjectStorageProviderOption
       version: "0.1.0",
       sdkVersion: `^${PROVIDER_SDK_VERSION}`,
       kinds: [KIND],
-      capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OBJECTS_FORMAT },
+      capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OBJECTS_FORMAT, manifest: true },
     },
     describeConnection,
     realize,
@@ -143,6 +144,7 @@ export function createObjectStorageProvider(options: ObjectStorageProviderOption
     probe,
     backup,
     restore: (request: RestoreRequest) => restore(request, limits),
+    describeContent,
   };
 }
 

@@ -15,6 +15,7 @@ import { listingPrefix } from "./backup.js";
 import { deleteObjects, listKeys, type BucketContext } from "./bucket.js";
 import { createS3Client, toProviderError } from "./client.js";
 import { parseConnection } from "./connection.js";
+import { refuseNewerArtifact } from "./content.js";
 
 export interface UploadLimits {
   /** Objects of at least this size are uploaded in parts; default 5 GiB, the largest single PUT S3 accepts. */
@@ -154,6 +155,7 @@ async function restoreObject(ctx: BucketContext, object: ArtifactObject, limits:
  */
 export async function restore(request: RestoreRequest, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<void> {
   if (request.format !== OBJECTS_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OBJECTS_FORMAT}`);
+  if (request.manifest) refuseNewerArtifact(request.manifest);
   const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
   const client = createS3Client(connection);
   const ctx: BucketContext = { client, bucket: connection.bucket, signal: request.signal, secrets: connection.secrets };

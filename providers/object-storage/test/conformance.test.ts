@@ -19,5 +19,10 @@ runProviderConformance({
   sample: {
     write: (connectionUrl, owner, value) => putText(connectionUrl, owner.bucket, SAMPLE_KEY, value),
     read: (connectionUrl, owner) => getText(connectionUrl, owner.bucket, SAMPLE_KEY),
+    content: {
+      // A managed dependency's connection covers its whole bucket: one entry, "/".
+      entry: () => ({ scope: "bucket", name: "/" }),
+      add: (connectionUrl, owner, key, value) => putText(connectionUrl, owner.bucket, `conformance/${key}`, value),
+    },
   },
 });
