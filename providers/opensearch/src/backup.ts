@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
-import { ProviderError, type BackupRequest, type BackupResult } from "@berth/provider-sdk";
+import { contentStats, ProviderError, type BackupRequest, type BackupResult, type ContentEntry } from "@berth/provider-sdk";
+import { clusterIdentity, contentName } from "./content.js";
 import { openConnection, writeTo } from "./connection.js";
 import { encodeRecord, headerRecord, OPENSEARCH_FORMAT } from "./dump-format.js";
 import type { OpenSearchHttp } from "./http.js";
@@ -31,9 +32,14 @@ interface SearchReply {
  * Native logical backup of every index under the dependency's prefix: its
  * re-creatable settings, mappings and aliases, then all its documents through
  * a scroll sorted by `_doc`, streamed into the sink as opensearch-ndjson-v1.
+ * The manifest counts each index's documents as the scroll exports them; a
+ * scroll is a point-in-time view of its index, so the count is exactly what the
+ * artifact holds of it (indices are exported one after another, not at one instant).
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const { http, prefix } = openConnection(request.connectionUrl, request.metadata, request.signal);
+  const engine = await clusterIdentity(http);
+  const entries: ContentEntry[] = [];
   request.progress?.("listing indices");
   const indices = await indicesUnder(http, prefix);
   await writeTo(request.sink, encodeRecord(headerRecord(prefix)));
@@ -48,11 +54,14 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
       request.sink,
       encodeRecord({ type: "index", name, settings: recreatableSettings(definition.settings), mappings: definition.mappings ?? {}, aliases: definition.aliases ?? {} }),
     );
-    documents += await exportDocuments(http, name, request.sink, request.signal);
+    const exported = await exportDocuments(http, name, request.sink, request.signal);
+    entries.push({ scope: "index", name: contentName(name, prefix), count: exported });
+    documents += exported;
   }
   await writeTo(request.sink, encodeRecord({ type: "end", indices: indices.size, documents }));
   request.sink.end();
-  return { format: OPENSEARCH_FORMAT };
+  const tool = { name: "opensearch scroll export", version: engine.version };
+  return { format: OPENSEARCH_FORMAT, manifest: { engine, tool, formatVersion: "1", content: contentStats(entries) } };
 }
 
 async function exportDocuments(http: OpenSearchHttp, index: string, sink: Writable, signal: AbortSignal): Promise<number> {

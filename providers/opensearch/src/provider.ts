@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PROVIDER_SDK_VERSION, ProviderError, type ProbeRequest, type Provider, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
 import { backup } from "./backup.js";
+import { describeContent } from "./content.js";
 import { describeOpenSearch, openConnection } from "./connection.js";
 import { OPENSEARCH_FORMAT } from "./dump-format.js";
 import { OpenSearchHttp } from "./http.js";
@@ -71,7 +72,7 @@ export const opensearchProvider: Provider = {
     version: "0.1.0",
     sdkVersion: `^${PROVIDER_SDK_VERSION}`,
     kinds: ["opensearch"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OPENSEARCH_FORMAT },
+    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OPENSEARCH_FORMAT, manifest: true },
   },
   describeConnection: describeOpenSearch,
   realize,
@@ -79,4 +80,5 @@ export const opensearchProvider: Provider = {
   probe,
   backup,
   restore,
+  describeContent,
 };

@@ -1,5 +1,6 @@
 import { createSpool, ProviderError, type RestoreRequest, type Spool } from "@berth/provider-sdk";
 import { openConnection } from "./connection.js";
+import { refuseNewerCluster } from "./content.js";
 import { OPENSEARCH_FORMAT, readDump, type DocRecord, type IndexRecord } from "./dump-format.js";
 import { errorDetail, type OpenSearchHttp } from "./http.js";
 import { deleteIndices, indicesUnder, refreshIndices } from "./indices.js";
@@ -18,6 +19,7 @@ const BULK_BYTES = 5 * 1024 * 1024;
 export async function restore(request: RestoreRequest): Promise<void> {
   if (request.format !== OPENSEARCH_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OPENSEARCH_FORMAT}`);
   const { http, prefix } = openConnection(request.connectionUrl, request.metadata, request.signal);
+  if (request.manifest) await refuseNewerCluster(http, request.manifest);
   const spool = await createSpool("opensearch-restore");
   try {
     request.progress?.("checking the artifact");

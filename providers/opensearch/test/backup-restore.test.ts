@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isProviderError, secretPartsOfUrl, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
+import { compareContent, isProviderError, secretPartsOfUrl, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
 import { opensearchProvider, OPENSEARCH_FORMAT } from "../src/index.js";
 import { encodeRecord, headerRecord } from "../src/dump-format.js";
 import { startFakeOpenSearch, type FakeOpenSearch } from "./fake-opensearch.js";
@@ -111,7 +111,15 @@ describe("backup and restore (protocol-level fake of OpenSearch 2.x with the sec
 
   it("restores into another dependency by mapping the prefix, indices and aliases alike", async () => {
     const other = await realize();
-    await restoreInto(other, await backupOf(dep));
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const { manifest } = await opensearchProvider.backup!({ kind: "opensearch", connectionUrl: dep.connectionUrl, metadata: dep.metadata, sink, signal });
+    await restoreInto(other, Buffer.concat(chunks));
+    // Manifests name indices without the prefix: the copy's documents per index equal the backup's.
+    expect(manifest!.content.entries.map((e) => e.name)).toEqual(["articles", "empty"]);
+    const copied = await opensearchProvider.describeContent!({ kind: "opensearch", connectionUrl: other.connectionUrl, metadata: other.metadata, signal });
+    expect(compareContent(manifest!.content, copied).filter((c) => !c.ok)).toEqual([]);
     const q = other.metadata.index;
     const restored = await json<Record<string, { aliases: Record<string, unknown> }>>(request(other.connectionUrl, `/${q}*`));
     expect(Object.keys(restored).sort()).toEqual([`${q}articles`, `${q}empty`]);

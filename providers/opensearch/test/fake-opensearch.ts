@@ -12,7 +12,7 @@ import { FakeSecurity, securityException, type FakeReply } from "./fake-opensear
  * sample call, with OpenSearch 2.x request/response shapes (OpenSearch 2.19
  * REST docs; opensearch-project/security 2.x sources for the plugin half):
  *   GET /                                   GET|PUT|DELETE /<index>
- *   PUT|POST /<index>/_doc/<id>, GET …      POST|GET /<expr>/_search (?scroll)
+ *   PUT|POST /<index>/_doc/<id>, GET …      POST|GET /<expr>/_search (?scroll; size, sort _doc, match_all, track_total_hits)
  *   POST|DELETE /_search/scroll             POST /_bulk  (index and create only)
  *   POST /<expr>/_refresh
  *   with `security: true` also Basic auth (401), permission checks (403
@@ -345,7 +345,8 @@ class FakeCluster {
     const denied = this.allowed(request, "indices:data/read/search", names);
     if (denied) return denied;
     const body = (this.json(request) ?? {}) as Record<string, unknown>;
-    const extra = Object.keys(body).filter((key) => !["size", "sort", "query"].includes(key));
+    const extra = Object.keys(body).filter((key) => !["size", "sort", "query", "track_total_hits"].includes(key));
+    if (body.track_total_hits !== undefined && body.track_total_hits !== true) return unsupported("track_total_hits other than true");
     if (extra.length > 0) return unsupported(`search body keys ${extra.join(", ")}`);
     if (body.query !== undefined && JSON.stringify(body.query) !== JSON.stringify({ match_all: {} })) return unsupported("queries other than match_all");
     if (body.sort !== undefined && JSON.stringify(body.sort) !== JSON.stringify(["_doc"])) return unsupported('sorts other than ["_doc"]');

@@ -24,4 +24,12 @@ export const openSearchSample: ConformanceSample = {
     if (!response.ok) throw new Error(`reading the sample failed: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { _source: { value: string } })._source.value;
   },
+  content: {
+    // The sample lives in index `<prefix>sample`; manifests name indices without the prefix.
+    entry: () => ({ scope: "index", name: "sample" }),
+    async add(connectionUrl, owner, key, value) {
+      const response = await request(connectionUrl, `/${encodeURIComponent(`${owner.index}sample`)}/_doc/${encodeURIComponent(key)}?refresh=true`, { method: "PUT", json: { value } });
+      if (!response.ok) throw new Error(`adding a document failed: ${response.status} ${await response.text()}`);
+    },
+  },
 };
