@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 
 /** A running pg_dump / pg_restore / psql. */
@@ -64,4 +64,18 @@ export function toolFailure(run: ToolRun, code: number | null, connectionUrl: st
 export async function succeeded(run: ToolRun, connectionUrl: string | undefined): Promise<void> {
   const code = await run.exited;
   if (code !== 0) throw toolFailure(run, code, connectionUrl);
+}
+
+const versions = new Map<string, string>();
+
+/** A local pg tool's version: "pg_dump (PostgreSQL) 15.20 (Debian …)" → "15.20". */
+export function toolVersion(tool: string): string {
+  let version = versions.get(tool);
+  if (version === undefined) {
+    const run = spawnSync(tool, ["--version"], { encoding: "utf8", timeout: 10_000 });
+    if (run.error || run.status !== 0) throw new ProviderError("internal", `${tool} is not installed on the Berth server (install the PostgreSQL client tools)`);
+    version = /\(PostgreSQL\) (\S+)/.exec(run.stdout)?.[1] ?? "unknown";
+    versions.set(tool, version);
+  }
+  return version;
 }

@@ -32,5 +32,13 @@ runProviderConformance({
         if (!rows[0].t) return undefined;
         return (await client.query<{ value: string }>(`SELECT value FROM ${sampleTable(owner)} WHERE id = 1`)).rows[0]?.value;
       }),
+    // Manifests name tables without the schema (it is the dependency's own).
+    content: {
+      entry: () => ({ scope: "table", name: "conformance_sample" }),
+      add: (connectionUrl, owner, key, value) =>
+        withConnection(connectionUrl, async (client) => {
+          await client.query(`INSERT INTO ${sampleTable(owner)} SELECT max(id) + 1, $1 FROM ${sampleTable(owner)}`, [`${key}=${value}`]);
+        }),
+    },
   },
 });
