@@ -25,6 +25,8 @@ const SHOWN_QUERY_KEYS = new Set([
   "protocol", "family", "compress", "compression", "forcepathstyle", "pathstyle",
   // behaviour
   "applicationname", "targetsessionattrs", "connecttimeout", "timeout", "sockettimeout", "charset", "clientencoding", "timezone",
+  // Berth target settings (object-storage `isolation=none|minio-user`)
+  "isolation",
 ]);
 
 /** Parameter names that say the value is a credential; such values are also searched for elsewhere in the URL. */
