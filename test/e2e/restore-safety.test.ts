@@ -53,6 +53,15 @@ describe("restore --to-new", () => {
     const { backup } = await api.backup.createBackup({ requestId: "safety-bkp-1", dependencyId: source.id, retentionDays: 0 });
     await settledBackup(backup!.id);
 
+    // The backup's manifest, taken in the dump's own snapshot: engine, tool, rows per table.
+    const shownJson = await json<{ manifest: { engine: { name: string; version: string }; tool: { name: string }; content: Array<{ scope: string; name: string; count: string }> } }>(["dependency", "backup", "show", backup!.id]);
+    expect(shownJson.manifest.engine.name).toBe("postgres");
+    expect(shownJson.manifest.tool.name).toBe("pg_dump");
+    expect(shownJson.manifest.content).toEqual(
+      expect.arrayContaining([expect.objectContaining({ scope: "table", name: "public.big", count: "20000" }), expect.objectContaining({ name: "public.marker", count: "1" })]),
+    );
+    expect((await berth(["dependency", "backup", "show", backup!.id])).stdout).toMatch(/manifest: postgres 15\.\d+, dumped by pg_dump 15\.\d+[\s\S]*public\.big\s+20000/);
+
     // Writes to the source all through the restore.
     let writing = true;
     let written = 0;

@@ -1,4 +1,4 @@
-import { Backup, BackupKind, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON } from "@berth/client";
+import { Backup, BackupKind, type BackupManifest, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON } from "@berth/client";
 import { age, humanBytes, humanDuration, printFields, printJson, printTable, until, type OutputFormat } from "./output.js";
 
 type Fields = Array<[string, string]>;
@@ -63,6 +63,24 @@ export function printBackup(backup: Backup, format: OutputFormat): void {
     ["expires", backup.expireTime ? `${backup.expireTime} (${until(backup.expireTime)})` : "never (kept until deleted)"],
     ...optional("deleted", backup.deleteTime),
   ]);
+  if (backup.manifest) printManifest(backup.manifest);
+}
+
+const UNITS: Record<string, string> = { table: "rows", type: "keys", bucket: "objects", index: "documents" };
+
+/** What the backup holds, as recorded in the dump's own snapshot. */
+function printManifest(manifest: BackupManifest): void {
+  const unit = UNITS[manifest.content[0]?.scope ?? "table"] ?? "items";
+  process.stdout.write(
+    `\nmanifest: ${manifest.engine?.name ?? "?"} ${manifest.engine?.version ?? "?"}, dumped by ${manifest.tool?.name ?? "?"} ${manifest.tool?.version ?? "?"}, format ${manifest.formatVersion}; ` +
+      `${manifest.content.length} ${manifest.content[0]?.scope ?? "table"}${manifest.content.length === 1 ? "" : "s"}, ${manifest.totalCount} ${unit}` +
+      `${manifest.totalBytes !== undefined ? `, ${humanBytes(manifest.totalBytes)}` : ""}\n`,
+  );
+  if (manifest.content.length === 0) return;
+  printTable(
+    [(manifest.content[0]?.scope ?? "item").toUpperCase(), unit.toUpperCase(), "BYTES", "FINGERPRINT"],
+    manifest.content.map((c) => [c.name, c.count, c.bytes !== undefined ? humanBytes(c.bytes) : "-", c.fingerprint || "-"]),
+  );
 }
 
 /** manual, scheduled or pre-restore (the safety backup taken before an in-place restore). */

@@ -56,6 +56,8 @@ export { DeploymentServiceService, PlanDeploymentResponse } from "./gen/berth/de
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
 export {
   Backup,
+  BackupManifest,
+  ContentCount,
   BackupAttempt,
   BackupAttemptOutcome,
   BackupPolicy,

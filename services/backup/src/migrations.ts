@@ -132,4 +132,13 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0007_backup_manifest",
+    async up(knex: Knex) {
+      // The provider's BackupManifest (engine, tool, format, content counts), written with the artifact.
+      await knex.schema.alterTable("backups", (t) => {
+        t.jsonb("manifest");
+      });
+    },
+  },
 ];

@@ -67,6 +67,7 @@ export async function runBackup(ctx: BackupContext, job: JobDelivery): Promise<v
         keyId: sealed.keyId,
         wrappedKey: sealed.wrappedKey,
         sealedDataKey: sealed.ciphertext,
+        manifest: result.manifest ?? null,
         endedAt: new Date(),
         leaseOwner: null,
       });

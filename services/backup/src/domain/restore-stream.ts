@@ -27,7 +27,16 @@ export async function streamBackupInto(
   const decompress = backup.compression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new PassThrough();
   const reading = pipeline(ctx.artifacts.reader(backup.artifactKey), createOpenStream(dataKey, `artifact:${backup.id}`), decompress, counter, source, { signal: input.signal });
   reading.catch(() => undefined);
-  await Promise.all([reading, provider.restore!({ kind: dependency.kind, connectionUrl: input.connectionUrl, metadata: dependency.metadata, source, format: backup.format, signal: input.signal })]);
+  await Promise.all([reading, provider.restore!({
+      kind: dependency.kind,
+      connectionUrl: input.connectionUrl,
+      metadata: dependency.metadata,
+      source,
+      format: backup.format,
+      // The provider refuses (incompatible_version) a dump its target cannot load, before touching it.
+      manifest: backup.manifest ?? undefined,
+      signal: input.signal,
+    })]);
   return counter.bytes();
 }
 

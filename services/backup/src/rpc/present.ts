@@ -1,4 +1,5 @@
-import { BackupAttemptOutcome, BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type BackupAttempt, type BackupPolicy, type Restore } from "@berth/client";
+import { BackupAttemptOutcome, BackupKind, BackupStatus, BackupTrigger, RestoreStatus, type Backup, type BackupAttempt, type BackupManifest, type BackupPolicy, type Restore } from "@berth/client";
+import type { BackupManifest as ProviderManifest } from "@berth/provider-sdk";
 import type { AttemptOutcome, AttemptRecord, PolicyRecord } from "../store/policy-store.js";
 import { RESTORE_NOTICE, RESTORE_TO_NEW_NOTICE } from "../domain/context.js";
 import type { BackupRecord, BackupState, RestoreRecord } from "../store/store.js";
@@ -46,6 +47,19 @@ export function presentBackup(b: BackupRecord): Backup {
     startTime: b.startedAt?.toISOString(),
     endTime: b.endedAt?.toISOString(),
     deleteTime: b.deletedAt?.toISOString(),
+    manifest: b.manifest ? presentManifest(b.manifest) : undefined,
+  };
+}
+
+/** The provider's manifest on the wire (counts as int64 strings). */
+export function presentManifest(m: ProviderManifest): BackupManifest {
+  return {
+    engine: { name: m.engine.name, version: m.engine.version },
+    tool: { name: m.tool.name, version: m.tool.version },
+    formatVersion: m.formatVersion,
+    content: m.content.entries.map((e) => ({ scope: e.scope, name: e.name, count: String(e.count), bytes: e.bytes === undefined ? undefined : String(e.bytes), fingerprint: e.fingerprint ?? "" })),
+    totalCount: String(m.content.totals.count),
+    totalBytes: m.content.totals.bytes === undefined ? undefined : String(m.content.totals.bytes),
   };
 }
 

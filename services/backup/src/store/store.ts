@@ -1,3 +1,4 @@
+import type { BackupManifest } from "@berth/provider-sdk";
 import { isUniqueViolation, type Knex } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
@@ -29,6 +30,8 @@ export interface BackupRecord {
   keyId: string;
   wrappedKey: Buffer | null;
   sealedDataKey: Buffer | null;
+  /** What the artifact holds (engine, tool, content counts), from the provider; null when it gives none. */
+  manifest: BackupManifest | null;
   expireAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -97,6 +100,7 @@ export function backup(row: Row): BackupRecord {
     keyId: row.key_id as string,
     wrappedKey: (row.wrapped_key as Buffer | null) ?? null,
     sealedDataKey: (row.sealed_data_key as Buffer | null) ?? null,
+    manifest: (row.manifest as BackupManifest | null) ?? null,
     expireAt: (row.expire_at as Date | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,

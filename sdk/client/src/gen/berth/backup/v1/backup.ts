@@ -313,7 +313,14 @@ export interface Backup {
     | string
     | undefined;
   /** Set once the backup and its artifact are deleted (by DeleteBackup or retention). */
-  deleteTime?: string | undefined;
+  deleteTime?:
+    | string
+    | undefined;
+  /**
+   * What a native backup holds, recorded in the same snapshot as the dump (absent for
+   * metadata-only restore points and for providers that do not declare manifests). Never a secret.
+   */
+  manifest?: BackupManifest | undefined;
 }
 
 /** An in-place restore of one backup into the dependency it was taken from. */
@@ -405,6 +412,42 @@ export interface BackupAttempt {
   reason: string;
 }
 
+/** The engine, the dump tool and the content counts of a native backup. */
+export interface BackupManifest {
+  /** The source server, as it reports itself (e.g. postgres 15.19). */
+  engine?:
+    | NamedVersion
+    | undefined;
+  /** What wrote the artifact (e.g. pg_dump 15.19). */
+  tool?:
+    | NamedVersion
+    | undefined;
+  /** The artifact format's version, so a reader can tell whether it can load it. */
+  formatVersion: string;
+  /** Per table (rows), Redis type (keys), bucket (objects, bytes) or index (documents). */
+  content: ContentCount[];
+  totalCount: string;
+  /** Set only when every entry reports bytes. */
+  totalBytes?: string | undefined;
+}
+
+export interface NamedVersion {
+  name: string;
+  version: string;
+}
+
+export interface ContentCount {
+  /** table | type | bucket | index */
+  scope: string;
+  name: string;
+  count: string;
+  bytes?:
+    | string
+    | undefined;
+  /** A digest of the content where a cheap one exists ("" otherwise); comparable only with the same provider's. */
+  fingerprint: string;
+}
+
 function createBaseBackup(): Backup {
   return {
     id: "",
@@ -424,6 +467,7 @@ function createBaseBackup(): Backup {
     startTime: undefined,
     endTime: undefined,
     deleteTime: undefined,
+    manifest: undefined,
   };
 }
 
@@ -479,6 +523,9 @@ export const Backup: MessageFns<Backup> = {
     }
     if (message.deleteTime !== undefined) {
       Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(138).fork()).join();
+    }
+    if (message.manifest !== undefined) {
+      BackupManifest.encode(message.manifest, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -632,6 +679,14 @@ export const Backup: MessageFns<Backup> = {
             message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.manifest = BackupManifest.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -707,6 +762,7 @@ export const Backup: MessageFns<Backup> = {
         : isSet(object.delete_time)
         ? globalThis.String(object.delete_time)
         : undefined,
+      manifest: isSet(object.manifest) ? BackupManifest.fromJSON(object.manifest) : undefined,
     };
   },
 
@@ -763,6 +819,9 @@ export const Backup: MessageFns<Backup> = {
     if (message.deleteTime !== undefined) {
       obj.deleteTime = message.deleteTime;
     }
+    if (message.manifest !== undefined) {
+      obj.manifest = BackupManifest.toJSON(message.manifest);
+    }
     return obj;
   },
 
@@ -788,6 +847,9 @@ export const Backup: MessageFns<Backup> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.deleteTime = object.deleteTime ?? undefined;
+    message.manifest = (object.manifest !== undefined && object.manifest !== null)
+      ? BackupManifest.fromPartial(object.manifest)
+      : undefined;
     return message;
   },
 };
@@ -1588,6 +1650,391 @@ export const BackupAttempt: MessageFns<BackupAttempt> = {
     message.endTime = object.endTime ?? undefined;
     message.outcome = object.outcome ?? 0;
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseBackupManifest(): BackupManifest {
+  return { engine: undefined, tool: undefined, formatVersion: "", content: [], totalCount: "0", totalBytes: undefined };
+}
+
+export const BackupManifest: MessageFns<BackupManifest> = {
+  encode(message: BackupManifest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.engine !== undefined) {
+      NamedVersion.encode(message.engine, writer.uint32(10).fork()).join();
+    }
+    if (message.tool !== undefined) {
+      NamedVersion.encode(message.tool, writer.uint32(18).fork()).join();
+    }
+    if (message.formatVersion !== "") {
+      writer.uint32(26).string(message.formatVersion);
+    }
+    for (const v of message.content) {
+      ContentCount.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.totalCount !== "0") {
+      writer.uint32(40).int64(message.totalCount);
+    }
+    if (message.totalBytes !== undefined) {
+      writer.uint32(48).int64(message.totalBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BackupManifest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBackupManifest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.engine = NamedVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tool = NamedVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.formatVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.content.push(ContentCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.totalCount = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.totalBytes = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BackupManifest {
+    return {
+      engine: isSet(object.engine) ? NamedVersion.fromJSON(object.engine) : undefined,
+      tool: isSet(object.tool) ? NamedVersion.fromJSON(object.tool) : undefined,
+      formatVersion: isSet(object.formatVersion)
+        ? globalThis.String(object.formatVersion)
+        : isSet(object.format_version)
+        ? globalThis.String(object.format_version)
+        : "",
+      content: globalThis.Array.isArray(object?.content)
+        ? object.content.map((e: any) => ContentCount.fromJSON(e))
+        : [],
+      totalCount: isSet(object.totalCount)
+        ? globalThis.String(object.totalCount)
+        : isSet(object.total_count)
+        ? globalThis.String(object.total_count)
+        : "0",
+      totalBytes: isSet(object.totalBytes)
+        ? globalThis.String(object.totalBytes)
+        : isSet(object.total_bytes)
+        ? globalThis.String(object.total_bytes)
+        : undefined,
+    };
+  },
+
+  toJSON(message: BackupManifest): unknown {
+    const obj: any = {};
+    if (message.engine !== undefined) {
+      obj.engine = NamedVersion.toJSON(message.engine);
+    }
+    if (message.tool !== undefined) {
+      obj.tool = NamedVersion.toJSON(message.tool);
+    }
+    if (message.formatVersion !== "") {
+      obj.formatVersion = message.formatVersion;
+    }
+    if (message.content?.length) {
+      obj.content = message.content.map((e) => ContentCount.toJSON(e));
+    }
+    if (message.totalCount !== "0") {
+      obj.totalCount = message.totalCount;
+    }
+    if (message.totalBytes !== undefined) {
+      obj.totalBytes = message.totalBytes;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BackupManifest>, I>>(base?: I): BackupManifest {
+    return BackupManifest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BackupManifest>, I>>(object: I): BackupManifest {
+    const message = createBaseBackupManifest();
+    message.engine = (object.engine !== undefined && object.engine !== null)
+      ? NamedVersion.fromPartial(object.engine)
+      : undefined;
+    message.tool = (object.tool !== undefined && object.tool !== null)
+      ? NamedVersion.fromPartial(object.tool)
+      : undefined;
+    message.formatVersion = object.formatVersion ?? "";
+    message.content = object.content?.map((e) => ContentCount.fromPartial(e)) || [];
+    message.totalCount = object.totalCount ?? "0";
+    message.totalBytes = object.totalBytes ?? undefined;
+    return message;
+  },
+};
+
+function createBaseNamedVersion(): NamedVersion {
+  return { name: "", version: "" };
+}
+
+export const NamedVersion: MessageFns<NamedVersion> = {
+  encode(message: NamedVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NamedVersion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNamedVersion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NamedVersion {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+    };
+  },
+
+  toJSON(message: NamedVersion): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NamedVersion>, I>>(base?: I): NamedVersion {
+    return NamedVersion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NamedVersion>, I>>(object: I): NamedVersion {
+    const message = createBaseNamedVersion();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseContentCount(): ContentCount {
+  return { scope: "", name: "", count: "0", bytes: undefined, fingerprint: "" };
+}
+
+export const ContentCount: MessageFns<ContentCount> = {
+  encode(message: ContentCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scope !== "") {
+      writer.uint32(10).string(message.scope);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.count !== "0") {
+      writer.uint32(24).int64(message.count);
+    }
+    if (message.bytes !== undefined) {
+      writer.uint32(32).int64(message.bytes);
+    }
+    if (message.fingerprint !== "") {
+      writer.uint32(42).string(message.fingerprint);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContentCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContentCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scope = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.count = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.bytes = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.fingerprint = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ContentCount {
+    return {
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      count: isSet(object.count) ? globalThis.String(object.count) : "0",
+      bytes: isSet(object.bytes) ? globalThis.String(object.bytes) : undefined,
+      fingerprint: isSet(object.fingerprint) ? globalThis.String(object.fingerprint) : "",
+    };
+  },
+
+  toJSON(message: ContentCount): unknown {
+    const obj: any = {};
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.count !== "0") {
+      obj.count = message.count;
+    }
+    if (message.bytes !== undefined) {
+      obj.bytes = message.bytes;
+    }
+    if (message.fingerprint !== "") {
+      obj.fingerprint = message.fingerprint;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ContentCount>, I>>(base?: I): ContentCount {
+    return ContentCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ContentCount>, I>>(object: I): ContentCount {
+    const message = createBaseContentCount();
+    message.scope = object.scope ?? "";
+    message.name = object.name ?? "";
+    message.count = object.count ?? "0";
+    message.bytes = object.bytes ?? undefined;
+    message.fingerprint = object.fingerprint ?? "";
     return message;
   },
 };
