@@ -313,7 +313,16 @@ export interface Backup {
     | string
     | undefined;
   /** Set once the backup and its artifact are deleted (by DeleteBackup or retention). */
-  deleteTime?: string | undefined;
+  deleteTime?:
+    | string
+    | undefined;
+  /** A restore drill of this backup passed (its content came back). */
+  verified: boolean;
+  /**
+   * This is the dependency's newest verified backup. Retention never deletes
+   * it, nor the newest succeeded backup, whatever their expire_time.
+   */
+  latestVerified: boolean;
 }
 
 /** An in-place restore of one backup into the dependency it was taken from. */
@@ -424,6 +433,8 @@ function createBaseBackup(): Backup {
     startTime: undefined,
     endTime: undefined,
     deleteTime: undefined,
+    verified: false,
+    latestVerified: false,
   };
 }
 
@@ -479,6 +490,12 @@ export const Backup: MessageFns<Backup> = {
     }
     if (message.deleteTime !== undefined) {
       Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(138).fork()).join();
+    }
+    if (message.verified !== false) {
+      writer.uint32(144).bool(message.verified);
+    }
+    if (message.latestVerified !== false) {
+      writer.uint32(152).bool(message.latestVerified);
     }
     return writer;
   },
@@ -632,6 +649,22 @@ export const Backup: MessageFns<Backup> = {
             message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.latestVerified = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -707,6 +740,12 @@ export const Backup: MessageFns<Backup> = {
         : isSet(object.delete_time)
         ? globalThis.String(object.delete_time)
         : undefined,
+      verified: isSet(object.verified) ? globalThis.Boolean(object.verified) : false,
+      latestVerified: isSet(object.latestVerified)
+        ? globalThis.Boolean(object.latestVerified)
+        : isSet(object.latest_verified)
+        ? globalThis.Boolean(object.latest_verified)
+        : false,
     };
   },
 
@@ -763,6 +802,12 @@ export const Backup: MessageFns<Backup> = {
     if (message.deleteTime !== undefined) {
       obj.deleteTime = message.deleteTime;
     }
+    if (message.verified !== false) {
+      obj.verified = message.verified;
+    }
+    if (message.latestVerified !== false) {
+      obj.latestVerified = message.latestVerified;
+    }
     return obj;
   },
 
@@ -788,6 +833,8 @@ export const Backup: MessageFns<Backup> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.deleteTime = object.deleteTime ?? undefined;
+    message.verified = object.verified ?? false;
+    message.latestVerified = object.latestVerified ?? false;
     return message;
   },
 };
