@@ -155,7 +155,7 @@ describe("berth dependency readiness", () => {
     ({ report } = await readiness(id));
     expect(reasons(report)).toEqual(["no_verified_backup"]);
     expect(report.latestBackup).toMatchObject({ backupId, maxAgeSeconds: String(30 * 3600) });
-    expect(Number(report.latestBackup!.ageSeconds)).toBeLessThan(600);
+    expect(Number(report.latestBackup!.ageSeconds ?? "0")).toBeLessThan(600); // proto3 JSON omits a zero age
 
     await drill(id, backupId, { status: "passed", checkConfigured: false });
     ({ report } = await readiness(id));
@@ -251,9 +251,9 @@ describe("retention keeps the last good", () => {
     await drill(id, middle, { status: "failed", checkConfigured: false });
 
     const list = await berth(["dependency", "backup", "list", id]);
-    expect(list.stdout).toMatch(/ID\s+KIND\s+STATUS\s+VERIFIED/);
-    expect(list.stdout).toMatch(new RegExp(`${verified}\\s+native\\s+succeeded\\s+yes \\(latest\\)`));
-    expect(list.stdout).toMatch(new RegExp(`${newest}\\s+native\\s+succeeded\\s+-`));
+    expect(list.stdout).toMatch(/ID\s+KIND\s+TRIGGER\s+STATUS\s+VERIFIED/);
+    expect(list.stdout).toMatch(new RegExp(`${verified}\\s+native\\s+manual\\s+succeeded\\s+yes \\(latest\\)`));
+    expect(list.stdout).toMatch(new RegExp(`${newest}\\s+native\\s+manual\\s+succeeded\\s+-`));
     const shown = await json<{ verified?: boolean; latestVerified?: boolean }>(["dependency", "backup", "show", verified]);
     expect(shown).toMatchObject({ verified: true, latestVerified: true });
 
