@@ -55,6 +55,7 @@ export function printBackup(backup: Backup, format: OutputFormat): void {
     ["duration", durationOf(backup)],
     ["sha256", backup.sha256 || "-"],
     ["format", backup.format || "-"],
+    ["verified", verifiedMark(backup)],
     ["trigger", triggerName(backup)],
     ...optional("policy", backup.policyId),
     ["created", backup.createTime ?? ""],
@@ -88,6 +89,11 @@ function triggerName(backup: Backup): string {
   return lower(backupTriggerToJSON(backup.trigger), "BACKUP_TRIGGER_").replaceAll("_", "-");
 }
 
+/** "yes (latest)" marks the newest verified backup, which retention keeps whatever its age. */
+function verifiedMark(backup: Backup): string {
+  return backup.latestVerified ? "yes (latest)" : backup.verified ? "yes" : "-";
+}
+
 function listFooter(nextPageToken: string): void {
   if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
 }
@@ -99,12 +105,13 @@ export function printBackupList(backups: Backup[], format: OutputFormat, nextPag
     return;
   }
   printTable(
-    ["ID", "KIND", "TRIGGER", "STATUS", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
+    ["ID", "KIND", "TRIGGER", "STATUS", "VERIFIED", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
     backups.map((b) => [
       b.id,
       backupKindName(b),
       triggerName(b),
       backupStatusName(b) + (b.deleteTime ? " (deleted)" : ""),
+      verifiedMark(b),
       hasArtifact(b) ? humanBytes(b.sizeBytes) : "-",
       durationOf(b),
       b.sha256 ? b.sha256.slice(0, 12) : "-",

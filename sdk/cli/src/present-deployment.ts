@@ -183,4 +183,9 @@ function printReadiness(injection: RuntimeInjectionReadiness | undefined): void 
 export function printPlan(plan: PlanDeploymentResponse, format: OutputFormat): void {
   if (format === "json") return printJson(PlanDeploymentResponse.toJSON(plan));
   printReadiness(plan.injection);
+  // Warnings never block a deployment; they are printed where a person reads the plan.
+  if (plan.warnings.length > 0) {
+    process.stdout.write("\nwarnings (do not block a deployment):\n");
+    for (const warning of plan.warnings) process.stdout.write(`  warning [${warning.reason}]: ${warning.message}\n`);
+  }
 }

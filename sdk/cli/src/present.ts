@@ -1,4 +1,4 @@
-import { Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
+import { dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
 import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
 
 export function statusName(dependency: Dependency): string {
@@ -27,6 +27,7 @@ export function printDependency(dependency: Dependency, format: OutputFormat): v
     ["metadata", metadata || "-"],
     ["target", dependency.realizationTarget || "-"],
     ["deletion protection", dependency.deletionProtection ? "on" : "off"],
+    ["data class", dataClassName(dependency.dataClass)],
     ["provenance", provenance ? provenanceSourceToJSON(provenance.source).replace("PROVENANCE_SOURCE_", "").toLowerCase() : "-"],
     ["created", dependency.createTime ?? ""],
     ...(dependency.deleteTime ? ([["deleted", dependency.deleteTime]] as Array<[string, string]>) : []),
@@ -40,8 +41,8 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
     return;
   }
   printTable(
-    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
-    dependencies.map((d) => [d.id, d.name, d.kind, sourceName(d), statusName(d), d.projectId, d.environmentId, d.maskedConnectionUrl || "-", age(d.createTime)]),
+    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
+    dependencies.map((d) => [d.id, d.name, d.kind, sourceName(d), statusName(d), dataClassName(d.dataClass), d.projectId, d.environmentId, d.maskedConnectionUrl || "-", age(d.createTime)]),
   );
   if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
 }

@@ -8,6 +8,9 @@ export { ERROR_DOMAIN, reasonCode, ErrorReason } from "./reasons.js";
 export { descriptorSetPath } from "./descriptors.js";
 
 export {
+  DataClass,
+  dataClassFromJSON,
+  dataClassToJSON,
   Dependency,
   DependencySource,
   DependencyStatus,
@@ -52,7 +55,7 @@ export {
   injectionBlockedReasonToJSON,
   runtimeInjectionStateToJSON,
 } from "./gen/berth/deployment/v1/deployment.js";
-export { DeploymentServiceService, PlanDeploymentResponse } from "./gen/berth/deployment/v1/deployment_service.js";
+export { DeploymentServiceService, PlanDeploymentResponse, PlanWarning } from "./gen/berth/deployment/v1/deployment_service.js";
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
 export {
   Backup,
@@ -75,4 +78,15 @@ export {
   restoreStatusToJSON,
 } from "./gen/berth/backup/v1/backup.js";
 export { BackupServiceService } from "./gen/berth/backup/v1/backup_service.js";
+export {
+  DataReadiness,
+  DataReadinessBackup,
+  DataReadinessDrill,
+  DataReadinessIssue,
+  DataReadinessPolicy,
+  DataReadinessVerdict,
+  dataReadinessVerdictToJSON,
+} from "./gen/berth/backup/v1/data_readiness.js";
 export { BackupInternalServiceService } from "./gen/berth/backup/v1/backup_internal_service.js";
+export { DATA_CLASS_NAMES, dataClassName, dataClassFromName } from "./data-class.js";
+export type { DataClassName } from "./data-class.js";

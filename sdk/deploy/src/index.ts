@@ -4,7 +4,7 @@ export { loadBerthConfig } from "./config/load.js";
 export { BerthConfigError, isBerthConfigError, CONFIG_INVALID, CONFIG_SECRET_VALUE_FORBIDDEN } from "./config/problems.js";
 export type { ConfigProblem, ConfigProblemReason } from "./config/problems.js";
 export { berthConfigJsonSchema, renderBerthConfigJsonSchema, BERTH_CONFIG_SCHEMA_FILE } from "./config/json-schema.js";
-export { DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./config/types.js";
+export { DATA_CLASSES, DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./config/types.js";
 export type {
   BerthConfig,
   RunDeclaration,
@@ -15,6 +15,7 @@ export type {
   ExistingDependencyDeclaration,
   DependencyKind,
   DependencySourceDeclaration,
+  DataClassDeclaration,
   PreviewLifecycle,
 } from "./config/types.js";
 export { deploy, DeployError } from "./reconcile/deploy.js";

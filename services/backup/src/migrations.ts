@@ -133,6 +133,33 @@ export const migrations: Migration[] = [
     },
   },
   {
+    name: "0006_restore_drills",
+    async up(knex: Knex) {
+      // Restore drills (DESIGN §1 "drill"): a backup restored into a scratch dependency and checked.
+      // Readiness and retention read them; the drill runner writes them (store/drill-store.ts).
+      await knex.schema.createTable("drills", (t) => {
+        t.text("id").primary(); // drl_…
+        t.bigIncrements("seq", { primaryKey: false });
+        t.text("backup_id").notNullable();
+        t.text("dependency_id").notNullable();
+        t.text("status").notNullable(); // pending | running | passed | failed
+        t.text("status_reason").notNullable().defaultTo("");
+        t.boolean("check_command_configured").notNullable().defaultTo(false);
+        t.boolean("check_passed"); // null until the check ran (or when none is configured)
+        t.jsonb("checks").notNullable().defaultTo("[]"); // [{ name, expected, actual, ok }]
+        t.text("scratch_dependency_id").notNullable().defaultTo("");
+        t.text("request_id").unique();
+        t.timestamp("created_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp("started_at", { useTz: true });
+        t.timestamp("ended_at", { useTz: true });
+        t.bigInteger("duration_ms").notNullable().defaultTo(0);
+        t.index(["dependency_id", "status", "seq"]);
+        t.index(["backup_id", "status"]);
+      });
+    },
+  },
+  {
     name: "0007_backup_manifest",
     async up(knex: Knex) {
       // The provider's BackupManifest (engine, tool, format, content counts), written with the artifact.

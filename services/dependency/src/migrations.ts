@@ -57,4 +57,13 @@ export const migrations: Migration[] = [
       await knex.schema.alterTable("dependencies", (t) => addLeaseColumns(t, { attempts: false, cancellable: false }));
     },
   },
+  {
+    name: "0003_dependency_data_class",
+    async up(knex: Knex) {
+      // unclassified | disposable | reproducible | production-critical (what the data-readiness gate demands).
+      await knex.schema.alterTable("dependencies", (t) => {
+        t.text("data_class").notNullable().defaultTo("unclassified");
+      });
+    },
+  },
 ];

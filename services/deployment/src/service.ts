@@ -12,6 +12,8 @@ export interface DeploymentServiceOptions {
   messaging: Messaging;
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
+  /** Client to the backup service (plan warnings on data readiness); unset when none is configured. */
+  backupPeers?: () => BerthClient;
   tokens: Tokens;
   log: Logger;
 }
@@ -25,8 +27,9 @@ export interface DeploymentService {
 }
 
 /** The other services as the deployment service uses them: batched, one call each. */
-function peersOf(client: () => BerthClient): Peers {
+function peersOf(client: () => BerthClient, backup?: () => BerthClient): Peers {
   return {
+    dataReadiness: backup ? async (dependencyId) => (await backup().backup.getDataReadiness({ dependencyId })).readiness! : undefined,
     async activeBindings(resourceId) {
       return (await client().bindingInternal.listActiveBindings({ resourceId })).bindings;
     },
@@ -50,7 +53,7 @@ function peersOf(client: () => BerthClient): Peers {
 export function createDeploymentService(options: DeploymentServiceOptions): DeploymentService {
   const log = options.log.child({ service: "deployment" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
-  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers), relay, log, workloads: new Map() };
+  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map() };
   const edge = { tokens: options.tokens, log };
   return {
     schema: SCHEMA,

@@ -112,7 +112,9 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   if (runs("deployment")) {
     // Plan calls dependency and binding; one client per address serves both.
     const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
-    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, tokens, log }));
+    // Plan warns about bound production-critical dependencies whose data is not ready, when a backup service is known.
+    const backupPeers = knows("backup") ? peersFor("backup") : undefined;
+    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, backupPeers, tokens, log }));
   }
   if (runs("backup")) {
     services.push(

@@ -1,11 +1,13 @@
 import { Command, Option } from "commander";
-import { DependencyStatus, dependencyStatusFromJSON } from "@berth/client";
+import { DATA_CLASS_NAMES, dataClassFromName, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
+import { CliError } from "../output.js";
 import { printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
 import { dependencyBackupCommand } from "./backup.js";
 import { dependencyBindingsCommand } from "./binding.js";
-import { timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
+import { dependencyReadinessCommand } from "./readiness.js";
+import { examples, timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
 
 const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
 
@@ -24,15 +26,16 @@ export function dependencyCommand(): Command {
     .requiredOption("--name <name>", "unique name in the project and environment, e.g. app-db")
     .option("--target <name>", "realization target from the server's config (default: the first for the kind)", "")
     .option("--deletion-protection", "refuse deletes until turned off", false)
+    .addOption(dataClassOption())
     .option("--wait", "wait until it is ready (or failed), showing progress", false)
     .addOption(timeoutOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --wait\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --output json",
+      "\nExamples:\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --wait\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --data-class production-critical --output json",
     )
     .action(
-      withClient<{ kind: string; project: string; environment: string; name: string; target: string; deletionProtection: boolean; wait: boolean; timeout: number; requestId?: string }>(
+      withClient<{ kind: string; project: string; environment: string; name: string; target: string; deletionProtection: boolean; dataClass?: string; wait: boolean; timeout: number; requestId?: string }>(
         async (client, flags) => {
           const { dependency } = await client.dependency.provisionDependency({
             requestId: requestId(flags),
@@ -43,6 +46,7 @@ export function dependencyCommand(): Command {
             realizationTarget: flags.target,
             provenance,
             deletionProtection: flags.deletionProtection,
+            dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
           });
           if (!flags.wait) {
             printDependency(dependency!, flags.output);
@@ -66,13 +70,14 @@ export function dependencyCommand(): Command {
     .option("--connection-url-stdin", "read the connection URL from standard input", false)
     .option("--probe", "check the host answers before recording it", false)
     .option("--deletion-protection", "refuse deletes until turned off", false)
+    .addOption(dataClassOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe",
+      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical",
     )
     .action(
-      withClient<{ kind: string; project: string; environment: string; name: string; connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; deletionProtection: boolean; requestId?: string }>(
+      withClient<{ kind: string; project: string; environment: string; name: string; connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; deletionProtection: boolean; dataClass?: string; requestId?: string }>(
         async (client, flags) => {
           const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
           const { dependency } = await client.dependency.importDependency({
@@ -85,6 +90,7 @@ export function dependencyCommand(): Command {
             probe: flags.probe,
             provenance,
             deletionProtection: flags.deletionProtection,
+            dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
           });
           printDependency(dependency!, flags.output);
           return EXIT.ok;
@@ -157,16 +163,20 @@ export function dependencyCommand(): Command {
 
   dependency
     .command("update")
-    .description("change a dependency's settings")
+    .description("change a dependency's settings: deletion protection, data class (give at least one)")
     .argument("<id>", "dependency id (dep_…)")
-    .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]).makeOptionMandatory())
+    .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]))
+    .addOption(new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (unclassified clears it)").choices([...DATA_CLASS_NAMES, "unclassified"]))
     .addOption(requestIdOption())
+    .addHelpText("after", examples("berth dependency update dep_3Kx… --data-class production-critical", "berth dependency update dep_3Kx… --deletion-protection on -o json"))
     .action(
-      withClient<{ deletionProtection: "on" | "off"; requestId?: string }>(async (client, flags, id) => {
+      withClient<{ deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }>(async (client, flags, id) => {
+        if (!flags.deletionProtection && !flags.dataClass) throw new CliError("nothing to change: give --deletion-protection and/or --data-class", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
         const { dependency: updated } = await client.dependency.updateDependency({
           id,
           requestId: requestId(flags),
-          deletionProtection: flags.deletionProtection === "on",
+          deletionProtection: flags.deletionProtection === undefined ? undefined : flags.deletionProtection === "on",
+          dataClass: flags.dataClass === undefined ? undefined : dataClassFromName(flags.dataClass),
         });
         printDependency(updated!, flags.output);
         return EXIT.ok;
@@ -204,9 +214,14 @@ export function dependencyCommand(): Command {
       }),
     );
 
+  dependency.addCommand(dependencyReadinessCommand());
   dependency.addCommand(dependencyBindingsCommand());
   dependency.addCommand(dependencyBackupCommand());
   return dependency;
+}
+
+function dataClassOption(): Option {
+  return new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (default: unclassified)").choices([...DATA_CLASS_NAMES]);
 }
 
 async function readStdin(): Promise<string> {

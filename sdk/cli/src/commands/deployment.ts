@@ -45,6 +45,8 @@ export function deploymentCommand(): Command {
         "\n\nShows the injection state (ready, blocked or not-applicable when the resource has no bindings) and\n" +
         "one row per active binding: the env var, the secret reference that would be delivered, and\n" +
         "`ready` or why it is blocked (e.g. runtime_target_cannot_deliver_secrets, dependency_not_ready).\n" +
+        "A bound production-critical dependency whose data is not ready (`berth dependency readiness`) is\n" +
+        "listed under warnings (reason dependency_data_not_ready); warnings never block or change the exit code.\n" +
         "Exit code: 0 when ready or not-applicable, 5 when blocked (so scripts can gate on it)." +
         SERVER_NOTE,
     )

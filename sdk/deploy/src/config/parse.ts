@@ -91,8 +91,8 @@ function toBerthConfig(parsed: BerthConfigParsed): BerthConfig {
   for (const [name, d] of Object.entries(parsed.dependencies)) {
     dependencies[name] =
       d.source === "existing"
-        ? { kind: d.kind, source: "existing", name: d.name!, bind: { env: d.bind.env } }
-        : { kind: d.kind, source: "managed", bind: { env: d.bind.env }, ...(d.backup ? { backup: { ...d.backup } } : {}) };
+        ? { kind: d.kind, source: "existing", name: d.name!, bind: { env: d.bind.env }, ...(d.dataClass ? { dataClass: d.dataClass } : {}) }
+        : { kind: d.kind, source: "managed", bind: { env: d.bind.env }, ...(d.backup ? { backup: { ...d.backup } } : {}), ...(d.dataClass ? { dataClass: d.dataClass } : {}) };
   }
   const config: BerthConfig = { resource: parsed.resource, dependencies, preview: { lifecycle: parsed.preview.lifecycle } };
   if (parsed.run) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
+import { DATA_CLASSES, DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
 
 /** Resource names, as the deployment service accepts them. */
 export const RESOURCE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -84,6 +84,12 @@ const dependency = z
       .describe("Name of the existing dependency to bind. Required with `source: existing`; not allowed with `source: managed`."),
     bind,
     backup: backup.optional(),
+    dataClass: z
+      .enum(DATA_CLASSES, { error: `must be one of ${DATA_CLASSES.join(", ")}` })
+      .optional()
+      .describe(
+        "How much the dependency's data matters: `disposable` (always data-ready), `reproducible` (needs a recent backup) or `production-critical` (needs an enabled backup policy, a recent backup and a recent passed restore drill with a passed post-restore check). Deploy sets it on provision and updates it when it differs; without it the dependency's class is left as it is.",
+      ),
   })
   .describe("One dependency of the resource. Credentials, connection strings, provider accounts and backup handles are forbidden here.");
 

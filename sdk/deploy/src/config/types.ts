@@ -6,6 +6,10 @@ export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
 export const DEPENDENCY_SOURCES = ["managed", "existing"] as const;
 export type DependencySourceDeclaration = (typeof DEPENDENCY_SOURCES)[number];
 
+/** How much a dependency's data matters; decides what `berth dependency readiness` demands. */
+export const DATA_CLASSES = ["disposable", "reproducible", "production-critical"] as const;
+export type DataClassDeclaration = (typeof DATA_CLASSES)[number];
+
 /** `ephemeral` previews are cleaned up when the preview ends; `persistent` ones are kept. */
 export const PREVIEW_LIFECYCLES = ["ephemeral", "persistent"] as const;
 export type PreviewLifecycle = (typeof PREVIEW_LIFECYCLES)[number];
@@ -36,6 +40,8 @@ export interface ManagedDependencyDeclaration {
   kind: DependencyKind;
   source: "managed";
   bind: BindDeclaration;
+  /** Absent when the file does not say: deploy then leaves the dependency's class as it is. */
+  dataClass?: DataClassDeclaration;
   /** Absent when the file has no `backup` block. */
   backup?: BackupDeclaration;
 }
@@ -47,6 +53,8 @@ export interface ExistingDependencyDeclaration {
   /** Name of the existing dependency in the environment. */
   name: string;
   bind: BindDeclaration;
+  /** Absent when the file does not say: deploy then leaves the dependency's class as it is. */
+  dataClass?: DataClassDeclaration;
 }
 
 export type DependencyDeclaration = ManagedDependencyDeclaration | ExistingDependencyDeclaration;

@@ -1,15 +1,22 @@
 import {
   BindingStatus,
+  dataClassFromName,
+  dataClassName,
   DependencyStatus,
   ErrorReason,
   ProvenanceSource,
   reasonCode,
   type Binding,
+  type DataClassName,
   type Dependency,
   type Resource,
 } from "@berth/client";
 import { allPages, LIVE_DEPLOYMENT, orUndefined, resourceDeployments, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
-import type { BerthConfig } from "../config/types.js";
+import { DATA_CLASSES, type BerthConfig, type DependencyDeclaration } from "../config/types.js";
+
+// berth.yaml's data classes are the API's: a class added to one and not the other fails to compile here.
+const SAME_DATA_CLASSES: readonly DataClassName[] = DATA_CLASSES;
+void SAME_DATA_CLASSES;
 import { configProvenance, scopedName, type Change, type ChangeSubject, type DeployOptions, type DeployResult, type Kept } from "./types.js";
 
 /** The parts of a parsed berth.yaml that deploy acts on; other front ends may build it without a file. */
@@ -197,7 +204,7 @@ class Reconciler {
         }
         assertKind(key, found, declared.kind);
         this.keep("dependency", key, found.id, `dependency ${found.name} (${found.id}, existing)`);
-        out.set(key, found);
+        out.set(key, await this.reconcileDataClass(key, declared, found));
         continue;
       }
       const name = scopedName(key, this.options.preview);
@@ -211,11 +218,12 @@ class Reconciler {
           );
         }
         this.keep("dependency", key, found.id, `${declared.kind} dependency ${name} (${found.id})`);
-        out.set(key, found);
+        out.set(key, await this.reconcileDataClass(key, declared, found));
         continue;
       }
+      const classNote = declared.dataClass ? `, data class ${declared.dataClass}` : "";
       if (this.dry) {
-        this.record("dependency", "provision", key, `provision managed ${declared.kind} dependency ${name}`);
+        this.record("dependency", "provision", key, `provision managed ${declared.kind} dependency ${name}${classNote}`);
         out.set(key, undefined);
         continue;
       }
@@ -231,14 +239,30 @@ class Reconciler {
               realizationTarget: "",
               provenance: configProvenance(this.options),
               deletionProtection: false,
+              dataClass: declared.dataClass ? dataClassFromName(declared.dataClass) : undefined,
             })
           ).dependency!,
         async (created) => created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING,
       );
-      this.record("dependency", "provision", key, `provisioning managed ${declared.kind} dependency ${name}`, dependency.id);
-      out.set(key, dependency);
+      this.record("dependency", "provision", key, `provisioning managed ${declared.kind} dependency ${name}${classNote}`, dependency.id);
+      // A request id replayed from an earlier run returns the record as it was made; the class may differ since.
+      out.set(key, await this.reconcileDataClass(key, declared, dependency));
     }
     return out;
+  }
+
+  /** Sets the declared data class when the dependency has another; a file that names none leaves it alone. */
+  private async reconcileDataClass(key: string, declared: DependencyDeclaration, found: Dependency): Promise<Dependency> {
+    const current = dataClassName(found.dataClass);
+    if (!declared.dataClass || declared.dataClass === current) return found;
+    const summary = `set the data class of ${found.name} (${found.id}) from ${current} to ${declared.dataClass}`;
+    if (this.dry) {
+      this.record("dependency", "update", key, summary, found.id);
+      return found;
+    }
+    const { dependency } = await this.client.dependency.updateDependency({ id: found.id, requestId: this.requestId("data-class", found.id, declared.dataClass), dataClass: dataClassFromName(declared.dataClass) });
+    this.record("dependency", "update", key, summary, found.id);
+    return dependency!;
   }
 
   private async waitReady(dependencies: Map<string, Dependency | undefined>): Promise<void> {

@@ -2,7 +2,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason, type FieldViolation } from "@berth/client";
 import { BerthError, newId, recordEvent } from "@berth/runtime";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
-import type { BackupRecord } from "../store/store.js";
+import { store, type BackupRecord } from "../store/store.js";
 import { createBackup, deleteBackup } from "./backups.js";
 import type { BackupContext } from "./context.js";
 
@@ -95,9 +95,14 @@ export async function onBackupSettled(ctx: BackupContext, backup: BackupRecord):
   else if (policy.consecutiveFailures > 0) await policyStore.reschedule(ctx.db, policy.id, policy.nextRunAt, 0);
 }
 
-/** Deletes restore points past their expiry, with their artifacts. */
+/**
+ * Deletes restore points past their expiry, with their artifacts, but keeps the
+ * last good: a dependency's newest succeeded backup and its newest verified one
+ * stay whatever their age (store.expiredUnheldBackupIds), so retention alone can
+ * never leave a dependency without a restore point.
+ */
 export async function applyRetention(ctx: BackupContext): Promise<void> {
-  const expired: string[] = (await ctx.db("backups").select("id").whereNull("deleted_at").whereNotNull("expire_at").where("expire_at", "<=", ctx.db.fn.now()).limit(100)).map((r: { id: string }) => r.id);
+  const expired = await store.expiredUnheldBackupIds(ctx.db, 100);
   for (const id of expired) {
     await deleteBackup(ctx, id).catch((error: unknown) => ctx.log.warn({ backupId: id, reason: error instanceof Error ? error.message : "error" }, "retention could not delete a backup yet"));
   }

@@ -1,15 +1,28 @@
-import type { BackupInternalServiceService, BackupServiceService } from "@berth/client";
+import type { Backup, BackupInternalServiceService, BackupServiceService } from "@berth/client";
 import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
 import { configurePolicy, getPolicy } from "../domain/policies.js";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
 import type { BackupContext } from "../domain/context.js";
+import { getDataReadiness } from "../domain/data-readiness.js";
 import { getRestore, requestRestore } from "../domain/restores.js";
 import { cancelBackup, cancelRestore } from "../domain/cancel.js";
-import { store } from "../store/store.js";
+import { drillStore } from "../store/drill-store.js";
+import { store, type BackupRecord } from "../store/store.js";
+import { presentReadiness } from "./present-readiness.js";
 import { outcomeFromWire, presentAttempt, presentBackup, presentPolicy, presentRestore, stateFromStatus } from "./present.js";
 
 const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
+
+/** Backups on the wire with their verification marks, in two queries however many there are. */
+async function presentVerified(ctx: BackupContext, backups: BackupRecord[]): Promise<Backup[]> {
+  const [verified, latest] = await Promise.all([
+    drillStore.verifiedBackupIds(ctx.db, backups.map((b) => b.id)),
+    drillStore.latestVerifiedBackupIds(ctx.db, backups.map((b) => b.dependencyId)),
+  ]);
+  return backups.map((b) => presentBackup(b, { verified: verified.has(b.id), latestVerified: latest.get(b.dependencyId) === b.id }));
+}
+
 export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): Handlers<typeof BackupServiceService> {
   const presentWithLast = async (policy: PolicyRecord) => presentPolicy(policy, await policyStore.lastAttempt(ctx.db, policy.id));
   return {
@@ -17,13 +30,14 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { backup: presentBackup(await createBackup(ctx, { requestId: request.requestId, dependencyId: request.dependencyId, retentionDays: request.retentionDays })) };
     },
     async getBackup(request) {
-      return { backup: presentBackup(await getBackup(ctx, request.id)) };
+      const [backup] = await presentVerified(ctx, [await getBackup(ctx, request.id)]);
+      return { backup };
     },
     async listBackups(request) {
       const limit = pageLimit(request.pageSize);
       const rows = await store.listBackups(ctx.db, { dependencyId: request.dependencyId || undefined, status: stateFromStatus(request.status), showDeleted: request.showDeleted, limit: limit + 1, afterSeq: after(request.pageToken) });
       const page = toPage(rows, limit);
-      return { backups: page.items.map(presentBackup), nextPageToken: page.nextPageToken };
+      return { backups: await presentVerified(ctx, page.items), nextPageToken: page.nextPageToken };
     },
     async deleteBackup(request) {
       return { backup: presentBackup(await deleteBackup(ctx, request.id)) };
@@ -90,6 +104,9 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       for await (const backup of watchRecord(() => getBackup(ctx, request.id), request.untilSettled, context.signal)) {
         yield { backup: presentBackup(backup), bytesDone: String(backup.bytesDone), bytesTotal: "0", progressMessage: backup.statusReason };
       }
+    },
+    async getDataReadiness(request) {
+      return { readiness: presentReadiness(await getDataReadiness(ctx, request.dependencyId)) };
     },
     async *watchRestore(request, context) {
       for await (const restore of watchRecord(() => getRestore(ctx, request.id), request.untilSettled, context.signal)) {

@@ -21,14 +21,22 @@ export function stateFromStatus(status: BackupStatus): BackupState | undefined {
   return Object.entries(STATUS).find(([, value]) => value === status)?.[0] as BackupState | undefined;
 }
 
-/** Never the artifact key, path or data key: status, size, checksum and times only. */
+/** Whether a backup has a passed restore drill, and whether it is its dependency's newest such backup. */
+export interface Verification {
+  verified: boolean;
+  latestVerified: boolean;
+}
+
+const UNVERIFIED: Verification = { verified: false, latestVerified: false };
+
 const TRIGGERS: Record<BackupRecord["trigger"], BackupTrigger> = {
   manual: BackupTrigger.BACKUP_TRIGGER_MANUAL,
   scheduled: BackupTrigger.BACKUP_TRIGGER_SCHEDULED,
   "pre-restore": BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE,
 };
 
-export function presentBackup(b: BackupRecord): Backup {
+/** Never the artifact key, path or data key: status, size, checksum and times only. */
+export function presentBackup(b: BackupRecord, verification: Verification = UNVERIFIED): Backup {
   return {
     id: b.id,
     dependencyId: b.dependencyId,
@@ -47,6 +55,8 @@ export function presentBackup(b: BackupRecord): Backup {
     startTime: b.startedAt?.toISOString(),
     endTime: b.endedAt?.toISOString(),
     deleteTime: b.deletedAt?.toISOString(),
+    verified: verification.verified,
+    latestVerified: verification.latestVerified,
     manifest: b.manifest ? presentManifest(b.manifest) : undefined,
   };
 }

@@ -187,6 +187,37 @@ export const store = {
     if (f.afterSeq) q.where("seq", ">", f.afterSeq);
     return (await q.orderBy("seq").limit(f.limit)).map(backup);
   },
+  /** The dependency's retained succeeded backup that ended last (native only when asked). */
+  async latestSucceeded(db: Db, dependencyId: string, options: { nativeOnly: boolean }): Promise<BackupRecord | undefined> {
+    const q = db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at");
+    if (options.nativeOnly) q.where("kind", "native");
+    const row = await q.orderBy([{ column: "ended_at", order: "desc", nulls: "last" }, { column: "seq", order: "desc" }]).first();
+    return row ? backup(row) : undefined;
+  },
+  /**
+   * Backups past their expiry that retention may delete: never a dependency's
+   * newest succeeded backup, its newest succeeded native one, nor its newest
+   * verified one (a passed drill), whatever their age. Oldest expiry first.
+   */
+  async expiredUnheldBackupIds(db: Db, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await db.raw(
+      `SELECT b.id FROM backups b
+        WHERE b.deleted_at IS NULL AND b.expire_at IS NOT NULL AND b.expire_at <= now()
+          AND NOT (b.status = 'succeeded' AND NOT EXISTS (
+                SELECT 1 FROM backups n WHERE n.dependency_id = b.dependency_id AND n.status = 'succeeded' AND n.deleted_at IS NULL AND n.seq > b.seq))
+          AND NOT (b.status = 'succeeded' AND b.kind = 'native' AND NOT EXISTS (
+                SELECT 1 FROM backups n WHERE n.dependency_id = b.dependency_id AND n.status = 'succeeded' AND n.kind = 'native' AND n.deleted_at IS NULL AND n.seq > b.seq))
+          AND NOT (b.status = 'succeeded'
+                AND EXISTS (SELECT 1 FROM drills d WHERE d.backup_id = b.id AND d.status = 'passed')
+                AND NOT EXISTS (
+                  SELECT 1 FROM backups n JOIN drills d ON d.backup_id = n.id AND d.status = 'passed'
+                   WHERE n.dependency_id = b.dependency_id AND n.status = 'succeeded' AND n.deleted_at IS NULL AND n.seq > b.seq))
+        ORDER BY b.expire_at
+        LIMIT ?`,
+      [limit],
+    ).then((result: { rows: Array<{ id: string }> }) => result.rows);
+    return rows.map((r) => r.id);
+  },
   /** Restore points a dependency delete must respect: succeeded and not deleted. */
   async retainedFor(db: Db, dependencyId: string): Promise<BackupRecord[]> {
     return (await db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at")).map(backup);

@@ -3,7 +3,7 @@ import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { assertNoViolations, BerthError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
 import { dependencyStore, type NewDependency } from "../store/dependency-store.js";
-import type { DependencyRecord } from "../store/records.js";
+import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
 import { fromProviderError } from "./provider-errors.js";
@@ -17,6 +17,7 @@ export interface CreateInput {
   kind: string;
   provenance: Record<string, string | number>;
   deletionProtection: boolean;
+  dataClass: StoredDataClass;
 }
 
 export interface ProvisionInput extends CreateInput {
@@ -116,6 +117,7 @@ function baseRecord(id: string, input: CreateInput, print: string): Omit<NewDepe
     kind: input.kind,
     provenance: input.provenance,
     deletionProtection: input.deletionProtection,
+    dataClass: input.dataClass,
     requestId: input.requestId || id,
     requestFingerprint: print,
   };
@@ -130,6 +132,7 @@ export function eventData(record: DependencyRecord): Record<string, unknown> {
     kind: record.kind,
     source: record.source,
     status: record.status,
+    dataClass: record.dataClass,
   };
 }
 

@@ -3,20 +3,31 @@ import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, recordEvent } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
-import type { DependencyRecord } from "../store/records.js";
+import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
 import { fromProviderError } from "./provider-errors.js";
 import { getDependency } from "./queries.js";
 
-/** Turns deletion protection on or off. Setting it to its current value changes nothing. */
-export async function setDeletionProtection(ctx: DependencyContext, id: string, enabled: boolean | undefined): Promise<DependencyRecord> {
+export interface SettingsChange {
+  deletionProtection?: boolean;
+  dataClass?: StoredDataClass;
+}
+
+/**
+ * Changes deletion protection and/or the data class; an unset setting is left
+ * alone, and setting one to its current value changes nothing (no event).
+ */
+export async function updateSettings(ctx: DependencyContext, id: string, change: SettingsChange): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
-  if (enabled === undefined || dependency.deletionProtection === enabled) return dependency;
+  const changes: SettingsChange = {};
+  if (change.deletionProtection !== undefined && change.deletionProtection !== dependency.deletionProtection) changes.deletionProtection = change.deletionProtection;
+  if (change.dataClass !== undefined && change.dataClass !== dependency.dataClass) changes.dataClass = change.dataClass;
+  if (Object.keys(changes).length === 0) return dependency;
   const updated = await ctx.db.transaction(async (trx) => {
-    const record = await dependencyStore.update(trx, id, { deletionProtection: enabled });
-    await recordEvent(trx, "dependency.dependency.updated", { ...eventData(record), deletionProtection: enabled });
+    const record = await dependencyStore.update(trx, id, changes);
+    await recordEvent(trx, "dependency.dependency.updated", { ...eventData(record), ...changes });
     return record;
   });
   ctx.relay.kick();

@@ -11,8 +11,8 @@ import { importDependency, provisionDependency } from "../domain/create.js";
 import { deleteDependency } from "../domain/delete.js";
 import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
 import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resolve.js";
-import { setDeletionProtection, updateImportedConnection } from "../domain/update.js";
-import { presentDependency, stateFromStatus } from "./present.js";
+import { updateImportedConnection, updateSettings } from "../domain/update.js";
+import { presentDependency, stateFromStatus, storedDataClass } from "./present.js";
 
 /** Public RPCs: decode, call one domain function, encode. */
 export function publicHandlers(ctx: DependencyContext): Handlers<typeof DependencyServiceService> {
@@ -27,6 +27,7 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
         realizationTarget: request.realizationTarget,
         provenance: storedProvenance(request.provenance),
         deletionProtection: request.deletionProtection,
+        dataClass: storedDataClass(request.dataClass) ?? "unclassified",
       });
       return { dependency: presentDependency(record) };
     },
@@ -41,6 +42,7 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
         probe: request.probe,
         provenance: storedProvenance(request.provenance),
         deletionProtection: request.deletionProtection,
+        dataClass: storedDataClass(request.dataClass) ?? "unclassified",
       });
       return { dependency: presentDependency(record) };
     },
@@ -67,7 +69,8 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
       return { dependency: presentDependency(await deleteDependency(ctx, request.id, context.signal)) };
     },
     async updateDependency(request) {
-      return { dependency: presentDependency(await setDeletionProtection(ctx, request.id, request.deletionProtection)) };
+      const change = { deletionProtection: request.deletionProtection, dataClass: storedDataClass(request.dataClass) };
+      return { dependency: presentDependency(await updateSettings(ctx, request.id, change)) };
     },
     async updateDependencyConnection(request) {
       return { dependency: presentDependency(await updateImportedConnection(ctx, request.id, request.connectionUrl, request.probe)) };

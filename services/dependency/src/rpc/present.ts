@@ -1,11 +1,14 @@
 import {
+  DataClass,
+  dataClassFromName,
+  dataClassName,
   DependencySource,
   DependencyStatus,
   dependencyStatusFromJSON,
   type Dependency,
 } from "@berth/client";
 import { formatSecretReference, presentProvenance } from "@berth/runtime";
-import type { DependencyRecord, DependencyState } from "../store/records.js";
+import type { DependencyRecord, DependencyState, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 
 const STATUS: Record<DependencyState, DependencyStatus> = {
@@ -20,6 +23,11 @@ const STATUS: Record<DependencyState, DependencyStatus> = {
 export function stateFromStatus(status: DependencyStatus): DependencyState | undefined {
   const entry = Object.entries(STATUS).find(([, value]) => value === dependencyStatusFromJSON(status));
   return entry?.[0] as DependencyState | undefined;
+}
+
+/** Wire data class → stored; undefined stays undefined (unset: leave as is). */
+export function storedDataClass(dataClass: DataClass | undefined): StoredDataClass | undefined {
+  return dataClass === undefined ? undefined : dataClassName(dataClass);
 }
 
 /** The public, always-masked view of a dependency. */
@@ -39,6 +47,7 @@ export function presentDependency(record: DependencyRecord): Dependency {
     provenance: presentProvenance(record.provenance),
     realizationTarget: record.realizationTarget,
     deletionProtection: record.deletionProtection,
+    dataClass: dataClassFromName(record.dataClass),
     createTime: record.createdAt.toISOString(),
     updateTime: record.updatedAt.toISOString(),
     deleteTime: record.deletedAt?.toISOString(),

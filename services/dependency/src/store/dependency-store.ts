@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Knex } from "@berth/runtime";
-import type { DependencyRecord, DependencyState } from "./records.js";
+import type { DependencyRecord, DependencyState, StoredDataClass } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
 
@@ -20,6 +20,7 @@ export interface Row {
   provenance: Record<string, string | number>;
   realization_target: string;
   deletion_protection: boolean;
+  data_class: StoredDataClass;
   request_id: string | null;
   request_fingerprint: string;
   realize_attempts: number;
@@ -47,6 +48,7 @@ export function fromRow(row: Row): DependencyRecord {
     provenance: row.provenance,
     realizationTarget: row.realization_target,
     deletionProtection: row.deletion_protection,
+    dataClass: row.data_class,
     requestId: row.request_id,
     requestFingerprint: row.request_fingerprint,
     realizeAttempts: row.realize_attempts,
@@ -71,6 +73,7 @@ export interface NewDependency {
   provenance: Record<string, string | number>;
   realizationTarget: string;
   deletionProtection: boolean;
+  dataClass: StoredDataClass;
   requestId: string;
   requestFingerprint: string;
 }
@@ -83,6 +86,7 @@ export interface DependencyChanges {
   secretVersion?: number | null;
   maskedUrl?: string;
   deletionProtection?: boolean;
+  dataClass?: StoredDataClass;
   realizeAttempts?: number;
   leaseOwner?: string | null;
   deletedAt?: Date;
@@ -119,6 +123,7 @@ export const dependencyStore = {
           provenance: JSON.stringify(record.provenance) as unknown as Record<string, string>,
           realization_target: record.realizationTarget,
           deletion_protection: record.deletionProtection,
+          data_class: record.dataClass,
           request_id: record.requestId,
           request_fingerprint: record.requestFingerprint,
         })
@@ -163,6 +168,7 @@ export const dependencyStore = {
     if (changes.secretVersion !== undefined) patch.secret_version = changes.secretVersion;
     if (changes.maskedUrl !== undefined) patch.masked_url = changes.maskedUrl;
     if (changes.deletionProtection !== undefined) patch.deletion_protection = changes.deletionProtection;
+    if (changes.dataClass !== undefined) patch.data_class = changes.dataClass;
     if (changes.realizeAttempts !== undefined) patch.realize_attempts = changes.realizeAttempts;
     if (changes.leaseOwner !== undefined) patch.lease_owner = changes.leaseOwner;
     if (changes.deletedAt !== undefined) patch.deleted_at = changes.deletedAt;

@@ -1,6 +1,8 @@
 /** The states a dependency moves through (DESIGN §1). */
 export type DependencyState = "provisioning" | "ready" | "failed" | "deleting" | "deleted";
 export type DependencySourceName = "managed" | "imported";
+/** How much a dependency's data matters (DESIGN §1 "data class"); "unclassified" until someone says. */
+export type StoredDataClass = "unclassified" | "disposable" | "reproducible" | "production-critical";
 
 /** One row of berth_dependency.dependencies, as domain code sees it. */
 export interface DependencyRecord {
@@ -21,6 +23,7 @@ export interface DependencyRecord {
   provenance: Record<string, string | number>;
   realizationTarget: string;
   deletionProtection: boolean;
+  dataClass: StoredDataClass;
   requestId: string | null;
   requestFingerprint: string;
   realizeAttempts: number;

@@ -1,4 +1,4 @@
-import type { Binding, Dependency } from "@berth/client";
+import type { Binding, DataReadiness, Dependency } from "@berth/client";
 import type { Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { Workload } from "../runtime/runtime-target.js";
 
@@ -12,6 +12,8 @@ export interface Peers {
   resolvableRefs(secretRefs: string[]): Promise<Set<string>>;
   /** Secret values for delivery, in one call. Only ever used at workload start. */
   resolveSecrets(secretRefs: string[], purpose: string): Promise<Map<string, string>>;
+  /** A dependency's data-readiness gate (backup service); absent when no backup service is configured. */
+  dataReadiness?(dependencyId: string): Promise<DataReadiness>;
 }
 
 export interface DeploymentContext {

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { ErrorReason } from "@berth/client";
+import { ErrorReason, type Dependency } from "@berth/client";
 import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId, recordEvent, watchByPolling, type Knex } from "@berth/runtime";
 import type { DeploymentEventType, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
@@ -13,6 +13,8 @@ export interface Plan {
   resource: ResourceRecord;
   target: RuntimeTargetRecord;
   readiness: Readiness;
+  /** The bound dependencies by id, as the plan saw them. */
+  dependencies: Map<string, Dependency>;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function planDeployment(ctx: DeploymentContext, resourceId: string,
     ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]),
     ctx.peers.resolvableRefs(bindings.map((b) => b.secretRef).filter(Boolean)),
   ]);
-  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies, resolvable) };
+  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies, resolvable), dependencies };
 }
 
 async function recordActivity(trx: Knex.Transaction, deployment: DeploymentRecord, type: DeploymentEventType, message: string): Promise<void> {

@@ -3,6 +3,7 @@ import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } fr
 import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, getResource, getRuntimeTarget } from "../domain/catalog.js";
 import type { DeploymentContext } from "../domain/context.js";
 import { createDeployment, getDeployment, planDeployment, stopDeployment, watchDeployment } from "../domain/deploy.js";
+import { planWarnings } from "../domain/plan-warnings.js";
 import { snapshotOf } from "../domain/readiness.js";
 import { store } from "../store/store.js";
 import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus } from "./present.js";
@@ -52,7 +53,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
     },
     async planDeployment(request) {
       const plan = await planDeployment(ctx, request.resourceId, request.runtimeTargetId);
-      return { injection: presentReadiness(plan.readiness), snapshot: snapshotOf(plan.readiness) };
+      return { injection: presentReadiness(plan.readiness), snapshot: snapshotOf(plan.readiness), warnings: await planWarnings(ctx, plan) };
     },
     async createDeployment(request) {
       const deployment = await createDeployment(ctx, {

@@ -316,6 +316,13 @@ export interface Backup {
   deleteTime?:
     | string
     | undefined;
+  /** A restore drill of this backup passed (its content came back). */
+  verified: boolean;
+  /**
+   * This is the dependency's newest verified backup. Retention never deletes
+   * it, nor the newest succeeded backup, whatever their expire_time.
+   */
+  latestVerified: boolean;
   /**
    * What a native backup holds, recorded in the same snapshot as the dump (absent for
    * metadata-only restore points and for providers that do not declare manifests). Never a secret.
@@ -467,6 +474,8 @@ function createBaseBackup(): Backup {
     startTime: undefined,
     endTime: undefined,
     deleteTime: undefined,
+    verified: false,
+    latestVerified: false,
     manifest: undefined,
   };
 }
@@ -524,8 +533,14 @@ export const Backup: MessageFns<Backup> = {
     if (message.deleteTime !== undefined) {
       Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(138).fork()).join();
     }
+    if (message.verified !== false) {
+      writer.uint32(144).bool(message.verified);
+    }
+    if (message.latestVerified !== false) {
+      writer.uint32(152).bool(message.latestVerified);
+    }
     if (message.manifest !== undefined) {
-      BackupManifest.encode(message.manifest, writer.uint32(146).fork()).join();
+      BackupManifest.encode(message.manifest, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -680,7 +695,23 @@ export const Backup: MessageFns<Backup> = {
             continue;
           }
           case 18: {
-            if (tag !== 146) {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.latestVerified = reader.bool();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
               break;
             }
 
@@ -762,6 +793,12 @@ export const Backup: MessageFns<Backup> = {
         : isSet(object.delete_time)
         ? globalThis.String(object.delete_time)
         : undefined,
+      verified: isSet(object.verified) ? globalThis.Boolean(object.verified) : false,
+      latestVerified: isSet(object.latestVerified)
+        ? globalThis.Boolean(object.latestVerified)
+        : isSet(object.latest_verified)
+        ? globalThis.Boolean(object.latest_verified)
+        : false,
       manifest: isSet(object.manifest) ? BackupManifest.fromJSON(object.manifest) : undefined,
     };
   },
@@ -819,6 +856,12 @@ export const Backup: MessageFns<Backup> = {
     if (message.deleteTime !== undefined) {
       obj.deleteTime = message.deleteTime;
     }
+    if (message.verified !== false) {
+      obj.verified = message.verified;
+    }
+    if (message.latestVerified !== false) {
+      obj.latestVerified = message.latestVerified;
+    }
     if (message.manifest !== undefined) {
       obj.manifest = BackupManifest.toJSON(message.manifest);
     }
@@ -847,6 +890,8 @@ export const Backup: MessageFns<Backup> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.deleteTime = object.deleteTime ?? undefined;
+    message.verified = object.verified ?? false;
+    message.latestVerified = object.latestVerified ?? false;
     message.manifest = (object.manifest !== undefined && object.manifest !== null)
       ? BackupManifest.fromPartial(object.manifest)
       : undefined;

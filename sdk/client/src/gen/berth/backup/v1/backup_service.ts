@@ -35,6 +35,7 @@ import {
   restoreStatusFromJSON,
   restoreStatusToJSON,
 } from "./backup.js";
+import { DataReadiness } from "./data_readiness.js";
 
 export const protobufPackage = "berth.backup.v1";
 
@@ -289,6 +290,15 @@ export interface WatchRestoreResponse {
   bytesTotal: string;
   /** Safe progress line from the worker. */
   progressMessage: string;
+}
+
+export interface GetDataReadinessRequest {
+  /** "dep_…" */
+  dependencyId: string;
+}
+
+export interface GetDataReadinessResponse {
+  readiness?: DataReadiness | undefined;
 }
 
 function createBaseCreateBackupRequest(): CreateBackupRequest {
@@ -3356,6 +3366,148 @@ export const WatchRestoreResponse: MessageFns<WatchRestoreResponse> = {
   },
 };
 
+function createBaseGetDataReadinessRequest(): GetDataReadinessRequest {
+  return { dependencyId: "" };
+}
+
+export const GetDataReadinessRequest: MessageFns<GetDataReadinessRequest> = {
+  encode(message: GetDataReadinessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dependencyId !== "") {
+      writer.uint32(10).string(message.dependencyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDataReadinessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDataReadinessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dependencyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDataReadinessRequest {
+    return {
+      dependencyId: isSet(object.dependencyId)
+        ? globalThis.String(object.dependencyId)
+        : isSet(object.dependency_id)
+        ? globalThis.String(object.dependency_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDataReadinessRequest): unknown {
+    const obj: any = {};
+    if (message.dependencyId !== "") {
+      obj.dependencyId = message.dependencyId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDataReadinessRequest>, I>>(base?: I): GetDataReadinessRequest {
+    return GetDataReadinessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDataReadinessRequest>, I>>(object: I): GetDataReadinessRequest {
+    const message = createBaseGetDataReadinessRequest();
+    message.dependencyId = object.dependencyId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDataReadinessResponse(): GetDataReadinessResponse {
+  return { readiness: undefined };
+}
+
+export const GetDataReadinessResponse: MessageFns<GetDataReadinessResponse> = {
+  encode(message: GetDataReadinessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.readiness !== undefined) {
+      DataReadiness.encode(message.readiness, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDataReadinessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDataReadinessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.readiness = DataReadiness.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDataReadinessResponse {
+    return { readiness: isSet(object.readiness) ? DataReadiness.fromJSON(object.readiness) : undefined };
+  },
+
+  toJSON(message: GetDataReadinessResponse): unknown {
+    const obj: any = {};
+    if (message.readiness !== undefined) {
+      obj.readiness = DataReadiness.toJSON(message.readiness);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDataReadinessResponse>, I>>(base?: I): GetDataReadinessResponse {
+    return GetDataReadinessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDataReadinessResponse>, I>>(object: I): GetDataReadinessResponse {
+    const message = createBaseGetDataReadinessResponse();
+    message.readiness = (object.readiness !== undefined && object.readiness !== null)
+      ? DataReadiness.fromPartial(object.readiness)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Public API of the backup service. Requires the admin bearer token.
  * Never returns a raw secret, an artifact path or a storage handle.
@@ -3558,6 +3710,23 @@ export const BackupServiceService = {
       Buffer.from(WatchRestoreResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchRestoreResponse => WatchRestoreResponse.decode(value),
   },
+  /**
+   * The data-readiness gate of a dependency: its data class (from the
+   * dependency service), backup policy, latest succeeded backup, latest passed
+   * restore drill and post-restore check, and a verdict with one reason per
+   * unmet item. NOT_FOUND dependency_not_found for an unknown or deleted id.
+   */
+  getDataReadiness: {
+    path: "/berth.backup.v1.BackupService/GetDataReadiness" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDataReadinessRequest): Buffer =>
+      Buffer.from(GetDataReadinessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDataReadinessRequest => GetDataReadinessRequest.decode(value),
+    responseSerialize: (value: GetDataReadinessResponse): Buffer =>
+      Buffer.from(GetDataReadinessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDataReadinessResponse => GetDataReadinessResponse.decode(value),
+  },
 } as const;
 
 export interface BackupServiceServer extends UntypedServiceImplementation {
@@ -3622,6 +3791,13 @@ export interface BackupServiceServer extends UntypedServiceImplementation {
    * its current state. Ends at SUCCEEDED or FAILED if until_settled is set.
    */
   watchRestore: handleServerStreamingCall<WatchRestoreRequest, WatchRestoreResponse>;
+  /**
+   * The data-readiness gate of a dependency: its data class (from the
+   * dependency service), backup policy, latest succeeded backup, latest passed
+   * restore drill and post-restore check, and a verdict with one reason per
+   * unmet item. NOT_FOUND dependency_not_found for an unknown or deleted id.
+   */
+  getDataReadiness: handleUnaryCall<GetDataReadinessRequest, GetDataReadinessResponse>;
 }
 
 export interface BackupServiceClient extends Client {
@@ -3881,6 +4057,27 @@ export interface BackupServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchRestoreResponse>;
+  /**
+   * The data-readiness gate of a dependency: its data class (from the
+   * dependency service), backup policy, latest succeeded backup, latest passed
+   * restore drill and post-restore check, and a verdict with one reason per
+   * unmet item. NOT_FOUND dependency_not_found for an unknown or deleted id.
+   */
+  getDataReadiness(
+    request: GetDataReadinessRequest,
+    callback: (error: ServiceError | null, response: GetDataReadinessResponse) => void,
+  ): ClientUnaryCall;
+  getDataReadiness(
+    request: GetDataReadinessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDataReadinessResponse) => void,
+  ): ClientUnaryCall;
+  getDataReadiness(
+    request: GetDataReadinessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDataReadinessResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const BackupServiceClient = makeGenericClientConstructor(

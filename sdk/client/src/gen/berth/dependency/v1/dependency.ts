@@ -13,6 +13,62 @@ export const protobufPackage = "berth.dependency.v1";
 
 export const protobufFileName = "berth/dependency/v1/dependency.proto";
 
+/**
+ * How much a dependency's data matters. The readiness gate's rules per class
+ * are in the README ("Data readiness").
+ */
+export enum DataClass {
+  /** DATA_CLASS_UNSPECIFIED - Not classified yet (shown as "unclassified"); the gate reports at-risk. */
+  DATA_CLASS_UNSPECIFIED = 0,
+  /** DATA_CLASS_DISPOSABLE - Losing the data costs nothing (caches, scratch); always ready. */
+  DATA_CLASS_DISPOSABLE = 1,
+  /** DATA_CLASS_REPRODUCIBLE - The data can be rebuilt from elsewhere, at a cost; needs a recent backup. */
+  DATA_CLASS_REPRODUCIBLE = 2,
+  /**
+   * DATA_CLASS_PRODUCTION_CRITICAL - The data cannot be rebuilt; needs an enabled policy, a recent backup, a
+   * recent passed restore drill and a passed post-restore check.
+   */
+  DATA_CLASS_PRODUCTION_CRITICAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function dataClassFromJSON(object: any): DataClass {
+  switch (object) {
+    case 0:
+    case "DATA_CLASS_UNSPECIFIED":
+      return DataClass.DATA_CLASS_UNSPECIFIED;
+    case 1:
+    case "DATA_CLASS_DISPOSABLE":
+      return DataClass.DATA_CLASS_DISPOSABLE;
+    case 2:
+    case "DATA_CLASS_REPRODUCIBLE":
+      return DataClass.DATA_CLASS_REPRODUCIBLE;
+    case 3:
+    case "DATA_CLASS_PRODUCTION_CRITICAL":
+      return DataClass.DATA_CLASS_PRODUCTION_CRITICAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DataClass.UNRECOGNIZED;
+  }
+}
+
+export function dataClassToJSON(object: DataClass): string {
+  switch (object) {
+    case DataClass.DATA_CLASS_UNSPECIFIED:
+      return "DATA_CLASS_UNSPECIFIED";
+    case DataClass.DATA_CLASS_DISPOSABLE:
+      return "DATA_CLASS_DISPOSABLE";
+    case DataClass.DATA_CLASS_REPRODUCIBLE:
+      return "DATA_CLASS_REPRODUCIBLE";
+    case DataClass.DATA_CLASS_PRODUCTION_CRITICAL:
+      return "DATA_CLASS_PRODUCTION_CRITICAL";
+    case DataClass.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum DependencySource {
   DEPENDENCY_SOURCE_UNSPECIFIED = 0,
   /** DEPENDENCY_SOURCE_MANAGED - Berth realized it on a realization target and owns its lifecycle. */
@@ -155,7 +211,14 @@ export interface Dependency {
     | string
     | undefined;
   /** Set once the dependency is deleted. */
-  deleteTime?: string | undefined;
+  deleteTime?:
+    | string
+    | undefined;
+  /**
+   * How much its data matters; decides what the data-readiness gate demands
+   * (GetDataReadiness). UNSPECIFIED: not classified yet (shown as "unclassified").
+   */
+  dataClass: DataClass;
 }
 
 export interface Dependency_MetadataEntry {
@@ -182,6 +245,7 @@ function createBaseDependency(): Dependency {
     createTime: undefined,
     updateTime: undefined,
     deleteTime: undefined,
+    dataClass: 0,
   };
 }
 
@@ -237,6 +301,9 @@ export const Dependency: MessageFns<Dependency> = {
     }
     if (message.deleteTime !== undefined) {
       Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(138).fork()).join();
+    }
+    if (message.dataClass !== 0) {
+      writer.uint32(144).int32(message.dataClass);
     }
     return writer;
   },
@@ -393,6 +460,14 @@ export const Dependency: MessageFns<Dependency> = {
             message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.dataClass = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -477,6 +552,11 @@ export const Dependency: MessageFns<Dependency> = {
         : isSet(object.delete_time)
         ? globalThis.String(object.delete_time)
         : undefined,
+      dataClass: isSet(object.dataClass)
+        ? dataClassFromJSON(object.dataClass)
+        : isSet(object.data_class)
+        ? dataClassFromJSON(object.data_class)
+        : 0,
     };
   },
 
@@ -539,6 +619,9 @@ export const Dependency: MessageFns<Dependency> = {
     if (message.deleteTime !== undefined) {
       obj.deleteTime = message.deleteTime;
     }
+    if (message.dataClass !== 0) {
+      obj.dataClass = dataClassToJSON(message.dataClass);
+    }
     return obj;
   },
 
@@ -574,6 +657,7 @@ export const Dependency: MessageFns<Dependency> = {
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
     message.deleteTime = object.deleteTime ?? undefined;
+    message.dataClass = object.dataClass ?? 0;
     return message;
   },
 };

@@ -21,7 +21,15 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Provenance } from "../../common/v1/provenance.js";
-import { Dependency, DependencyStatus, dependencyStatusFromJSON, dependencyStatusToJSON } from "./dependency.js";
+import {
+  DataClass,
+  dataClassFromJSON,
+  dataClassToJSON,
+  Dependency,
+  DependencyStatus,
+  dependencyStatusFromJSON,
+  dependencyStatusToJSON,
+} from "./dependency.js";
 
 export const protobufPackage = "berth.dependency.v1";
 
@@ -38,6 +46,8 @@ export interface ProvisionDependencyRequest {
   realizationTarget: string;
   provenance?: Provenance | undefined;
   deletionProtection: boolean;
+  /** Unset (or UNSPECIFIED) leaves it unclassified. */
+  dataClass?: DataClass | undefined;
 }
 
 export interface ProvisionDependencyResponse {
@@ -56,6 +66,8 @@ export interface ImportDependencyRequest {
   probe: boolean;
   provenance?: Provenance | undefined;
   deletionProtection: boolean;
+  /** Unset (or UNSPECIFIED) leaves it unclassified. */
+  dataClass?: DataClass | undefined;
 }
 
 export interface ImportDependencyResponse {
@@ -112,7 +124,11 @@ export interface UpdateDependencyRequest {
   id: string;
   requestId: string;
   /** Unset leaves it unchanged. */
-  deletionProtection?: boolean | undefined;
+  deletionProtection?:
+    | boolean
+    | undefined;
+  /** Unset leaves it unchanged; UNSPECIFIED makes it unclassified again. */
+  dataClass?: DataClass | undefined;
 }
 
 export interface UpdateDependencyResponse {
@@ -164,6 +180,7 @@ function createBaseProvisionDependencyRequest(): ProvisionDependencyRequest {
     realizationTarget: "",
     provenance: undefined,
     deletionProtection: false,
+    dataClass: undefined,
   };
 }
 
@@ -192,6 +209,9 @@ export const ProvisionDependencyRequest: MessageFns<ProvisionDependencyRequest> 
     }
     if (message.deletionProtection !== false) {
       writer.uint32(64).bool(message.deletionProtection);
+    }
+    if (message.dataClass !== undefined) {
+      writer.uint32(72).int32(message.dataClass);
     }
     return writer;
   },
@@ -273,6 +293,14 @@ export const ProvisionDependencyRequest: MessageFns<ProvisionDependencyRequest> 
             message.deletionProtection = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.dataClass = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -315,6 +343,11 @@ export const ProvisionDependencyRequest: MessageFns<ProvisionDependencyRequest> 
         : isSet(object.deletion_protection)
         ? globalThis.Boolean(object.deletion_protection)
         : false,
+      dataClass: isSet(object.dataClass)
+        ? dataClassFromJSON(object.dataClass)
+        : isSet(object.data_class)
+        ? dataClassFromJSON(object.data_class)
+        : undefined,
     };
   },
 
@@ -344,6 +377,9 @@ export const ProvisionDependencyRequest: MessageFns<ProvisionDependencyRequest> 
     if (message.deletionProtection !== false) {
       obj.deletionProtection = message.deletionProtection;
     }
+    if (message.dataClass !== undefined) {
+      obj.dataClass = dataClassToJSON(message.dataClass);
+    }
     return obj;
   },
 
@@ -362,6 +398,7 @@ export const ProvisionDependencyRequest: MessageFns<ProvisionDependencyRequest> 
       ? Provenance.fromPartial(object.provenance)
       : undefined;
     message.deletionProtection = object.deletionProtection ?? false;
+    message.dataClass = object.dataClass ?? undefined;
     return message;
   },
 };
@@ -446,6 +483,7 @@ function createBaseImportDependencyRequest(): ImportDependencyRequest {
     probe: false,
     provenance: undefined,
     deletionProtection: false,
+    dataClass: undefined,
   };
 }
 
@@ -477,6 +515,9 @@ export const ImportDependencyRequest: MessageFns<ImportDependencyRequest> = {
     }
     if (message.deletionProtection !== false) {
       writer.uint32(72).bool(message.deletionProtection);
+    }
+    if (message.dataClass !== undefined) {
+      writer.uint32(80).int32(message.dataClass);
     }
     return writer;
   },
@@ -566,6 +607,14 @@ export const ImportDependencyRequest: MessageFns<ImportDependencyRequest> = {
             message.deletionProtection = reader.bool();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.dataClass = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -609,6 +658,11 @@ export const ImportDependencyRequest: MessageFns<ImportDependencyRequest> = {
         : isSet(object.deletion_protection)
         ? globalThis.Boolean(object.deletion_protection)
         : false,
+      dataClass: isSet(object.dataClass)
+        ? dataClassFromJSON(object.dataClass)
+        : isSet(object.data_class)
+        ? dataClassFromJSON(object.data_class)
+        : undefined,
     };
   },
 
@@ -641,6 +695,9 @@ export const ImportDependencyRequest: MessageFns<ImportDependencyRequest> = {
     if (message.deletionProtection !== false) {
       obj.deletionProtection = message.deletionProtection;
     }
+    if (message.dataClass !== undefined) {
+      obj.dataClass = dataClassToJSON(message.dataClass);
+    }
     return obj;
   },
 
@@ -660,6 +717,7 @@ export const ImportDependencyRequest: MessageFns<ImportDependencyRequest> = {
       ? Provenance.fromPartial(object.provenance)
       : undefined;
     message.deletionProtection = object.deletionProtection ?? false;
+    message.dataClass = object.dataClass ?? undefined;
     return message;
   },
 };
@@ -1462,7 +1520,7 @@ export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
 };
 
 function createBaseUpdateDependencyRequest(): UpdateDependencyRequest {
-  return { id: "", requestId: "", deletionProtection: undefined };
+  return { id: "", requestId: "", deletionProtection: undefined, dataClass: undefined };
 }
 
 export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
@@ -1475,6 +1533,9 @@ export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
     }
     if (message.deletionProtection !== undefined) {
       writer.uint32(24).bool(message.deletionProtection);
+    }
+    if (message.dataClass !== undefined) {
+      writer.uint32(32).int32(message.dataClass);
     }
     return writer;
   },
@@ -1516,6 +1577,14 @@ export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
             message.deletionProtection = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.dataClass = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1541,6 +1610,11 @@ export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
         : isSet(object.deletion_protection)
         ? globalThis.Boolean(object.deletion_protection)
         : undefined,
+      dataClass: isSet(object.dataClass)
+        ? dataClassFromJSON(object.dataClass)
+        : isSet(object.data_class)
+        ? dataClassFromJSON(object.data_class)
+        : undefined,
     };
   },
 
@@ -1555,6 +1629,9 @@ export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
     if (message.deletionProtection !== undefined) {
       obj.deletionProtection = message.deletionProtection;
     }
+    if (message.dataClass !== undefined) {
+      obj.dataClass = dataClassToJSON(message.dataClass);
+    }
     return obj;
   },
 
@@ -1566,6 +1643,7 @@ export const UpdateDependencyRequest: MessageFns<UpdateDependencyRequest> = {
     message.id = object.id ?? "";
     message.requestId = object.requestId ?? "";
     message.deletionProtection = object.deletionProtection ?? undefined;
+    message.dataClass = object.dataClass ?? undefined;
     return message;
   },
 };
@@ -2270,7 +2348,7 @@ export const DependencyServiceService = {
       Buffer.from(DeleteDependencyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteDependencyResponse => DeleteDependencyResponse.decode(value),
   },
-  /** Changes settings of a dependency (today: deletion protection). */
+  /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: {
     path: "/berth.dependency.v1.DependencyService/UpdateDependency" as const,
     requestStream: false as const,
@@ -2356,7 +2434,7 @@ export interface DependencyServiceServer extends UntypedServiceImplementation {
    * Refuses with dependency_delete_blocked while anything references it.
    */
   deleteDependency: handleUnaryCall<DeleteDependencyRequest, DeleteDependencyResponse>;
-  /** Changes settings of a dependency (today: deletion protection). */
+  /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: handleUnaryCall<UpdateDependencyRequest, UpdateDependencyResponse>;
   /**
    * Stores a new connection secret version for an imported dependency
@@ -2483,7 +2561,7 @@ export interface DependencyServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteDependencyResponse) => void,
   ): ClientUnaryCall;
-  /** Changes settings of a dependency (today: deletion protection). */
+  /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency(
     request: UpdateDependencyRequest,
     callback: (error: ServiceError | null, response: UpdateDependencyResponse) => void,

@@ -163,6 +163,29 @@ export interface PlanDeploymentResponse {
     | undefined;
   /** The snapshot CreateDeployment would capture now (ready bindings only). */
   snapshot: SnapshotBinding[];
+  /**
+   * Advice that does not block CreateDeployment, e.g. a bound
+   * production-critical dependency whose data is not ready.
+   */
+  warnings: PlanWarning[];
+}
+
+/** Something a deployment should know about but that does not block it. */
+export interface PlanWarning {
+  /**
+   * Stable snake_case code: "dependency_data_not_ready" (a bound
+   * production-critical dependency's readiness verdict is not READY) or
+   * "dependency_data_readiness_unknown" (the backup service did not answer).
+   */
+  reason: string;
+  /** "dep_…" the warning is about. */
+  dependencyId: string;
+  /** "bnd_…" of the binding that uses it. */
+  bindingId: string;
+  /** The readiness gate's unmet reasons, e.g. ["no_verified_backup"]. */
+  readinessReasons: string[];
+  /** Safe explanation with ids only. */
+  message: string;
 }
 
 export interface CreateDeploymentRequest {
@@ -2013,7 +2036,7 @@ export const PlanDeploymentRequest: MessageFns<PlanDeploymentRequest> = {
 };
 
 function createBasePlanDeploymentResponse(): PlanDeploymentResponse {
-  return { injection: undefined, snapshot: [] };
+  return { injection: undefined, snapshot: [], warnings: [] };
 }
 
 export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
@@ -2023,6 +2046,9 @@ export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
     }
     for (const v of message.snapshot) {
       SnapshotBinding.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.warnings) {
+      PlanWarning.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -2056,6 +2082,14 @@ export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
             message.snapshot.push(SnapshotBinding.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.warnings.push(PlanWarning.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2074,6 +2108,9 @@ export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
       snapshot: globalThis.Array.isArray(object?.snapshot)
         ? object.snapshot.map((e: any) => SnapshotBinding.fromJSON(e))
         : [],
+      warnings: globalThis.Array.isArray(object?.warnings)
+        ? object.warnings.map((e: any) => PlanWarning.fromJSON(e))
+        : [],
     };
   },
 
@@ -2084,6 +2121,9 @@ export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
     }
     if (message.snapshot?.length) {
       obj.snapshot = message.snapshot.map((e) => SnapshotBinding.toJSON(e));
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings.map((e) => PlanWarning.toJSON(e));
     }
     return obj;
   },
@@ -2097,6 +2137,152 @@ export const PlanDeploymentResponse: MessageFns<PlanDeploymentResponse> = {
       ? RuntimeInjectionReadiness.fromPartial(object.injection)
       : undefined;
     message.snapshot = object.snapshot?.map((e) => SnapshotBinding.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => PlanWarning.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePlanWarning(): PlanWarning {
+  return { reason: "", dependencyId: "", bindingId: "", readinessReasons: [], message: "" };
+}
+
+export const PlanWarning: MessageFns<PlanWarning> = {
+  encode(message: PlanWarning, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.dependencyId !== "") {
+      writer.uint32(18).string(message.dependencyId);
+    }
+    if (message.bindingId !== "") {
+      writer.uint32(26).string(message.bindingId);
+    }
+    for (const v of message.readinessReasons) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanWarning {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanWarning();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dependencyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bindingId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.readinessReasons.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanWarning {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      dependencyId: isSet(object.dependencyId)
+        ? globalThis.String(object.dependencyId)
+        : isSet(object.dependency_id)
+        ? globalThis.String(object.dependency_id)
+        : "",
+      bindingId: isSet(object.bindingId)
+        ? globalThis.String(object.bindingId)
+        : isSet(object.binding_id)
+        ? globalThis.String(object.binding_id)
+        : "",
+      readinessReasons: globalThis.Array.isArray(object?.readinessReasons)
+        ? object.readinessReasons.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.readiness_reasons)
+        ? object.readiness_reasons.map((e: any) => globalThis.String(e))
+        : [],
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: PlanWarning): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.dependencyId !== "") {
+      obj.dependencyId = message.dependencyId;
+    }
+    if (message.bindingId !== "") {
+      obj.bindingId = message.bindingId;
+    }
+    if (message.readinessReasons?.length) {
+      obj.readinessReasons = message.readinessReasons;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PlanWarning>, I>>(base?: I): PlanWarning {
+    return PlanWarning.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PlanWarning>, I>>(object: I): PlanWarning {
+    const message = createBasePlanWarning();
+    message.reason = object.reason ?? "";
+    message.dependencyId = object.dependencyId ?? "";
+    message.bindingId = object.bindingId ?? "";
+    message.readinessReasons = object.readinessReasons?.map((e) => e) || [];
+    message.message = object.message ?? "";
     return message;
   },
 };

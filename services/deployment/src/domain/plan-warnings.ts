@@ -1,0 +1,56 @@
+import { DataClass, DataReadinessVerdict } from "@berth/client";
+import type { DeploymentContext } from "./context.js";
+import type { Plan } from "./deploy.js";
+
+export type PlanWarningReason = "dependency_data_not_ready" | "dependency_data_readiness_unknown";
+
+export interface PlanWarning {
+  reason: PlanWarningReason;
+  dependencyId: string;
+  bindingId: string;
+  readinessReasons: string[];
+  message: string;
+}
+
+/**
+ * Warnings, never blocks: each bound production-critical dependency whose data
+ * is not ready (the backup service's readiness gate). One readiness call per
+ * such dependency, made only by plan (create does not wait for it). Without a
+ * backup service there is nothing to ask, so no warnings.
+ */
+export async function planWarnings(ctx: DeploymentContext, plan: Plan): Promise<PlanWarning[]> {
+  const dataReadiness = ctx.peers.dataReadiness;
+  if (!dataReadiness) return [];
+  const critical = new Map<string, string>();
+  for (const binding of plan.readiness.bindings) {
+    const dependency = plan.dependencies.get(binding.dependencyId);
+    if (dependency?.dataClass === DataClass.DATA_CLASS_PRODUCTION_CRITICAL && !critical.has(dependency.id)) critical.set(dependency.id, binding.bindingId);
+  }
+  const warnings = await Promise.all(
+    [...critical].map(async ([dependencyId, bindingId]): Promise<PlanWarning | undefined> => {
+      const name = plan.dependencies.get(dependencyId)?.name ?? dependencyId;
+      try {
+        const readiness = await dataReadiness(dependencyId);
+        if (readiness.verdict === DataReadinessVerdict.DATA_READINESS_VERDICT_READY) return undefined;
+        const reasons = readiness.issues.map((i) => i.reason);
+        return {
+          reason: "dependency_data_not_ready",
+          dependencyId,
+          bindingId,
+          readinessReasons: reasons,
+          message: `production-critical dependency ${name} (${dependencyId}) is not data-ready: ${reasons.join(", ")}; see \`berth dependency readiness ${dependencyId}\``,
+        };
+      } catch (error) {
+        ctx.log.warn({ dependencyId, error: error instanceof Error ? error.name : "error" }, "data readiness unavailable for plan");
+        return {
+          reason: "dependency_data_readiness_unknown",
+          dependencyId,
+          bindingId,
+          readinessReasons: [],
+          message: `could not get the data readiness of production-critical dependency ${name} (${dependencyId}) from the backup service`,
+        };
+      }
+    }),
+  );
+  return warnings.filter((w): w is PlanWarning => w !== undefined);
+}
