@@ -25,6 +25,12 @@ export async function restore(request: RestoreRequest): Promise<void> {
   const secrets = secretPartsOfUrl(request.connectionUrl);
   const prefix = ownedPrefix(request.metadata);
   const prefixBytes = prefix === undefined ? undefined : Buffer.from(prefix);
+  // Restoring another dependency's backup (a new dependency, a drill's scratch copy): its keys carry
+  // the source's prefix, which is mapped onto this dependency's.
+  const sourcePrefix = request.sourceMetadata ? ownedPrefix(request.sourceMetadata) : prefix;
+  const sourceBytes = sourcePrefix === undefined ? undefined : Buffer.from(sourcePrefix);
+  const mapKey = (key: Buffer) =>
+    sourceBytes && prefixBytes && !sourceBytes.equals(prefixBytes) ? Buffer.concat([prefixBytes, key.subarray(sourceBytes.length)]) : key;
   let connection: RespConnection | undefined;
   try {
     connection = await RespConnection.open(endpointOf(request.connectionUrl), { signal: request.signal, secrets });
@@ -62,9 +68,10 @@ export async function restore(request: RestoreRequest): Promise<void> {
     for await (const records of readRecords(request.source)) {
       if (request.signal.aborted) throw new ProviderError("internal", "restore aborted");
       for (const record of records) {
-        checkOwned(record, prefixBytes);
-        if (existing.size > 0) existing.delete(nameOf(record.key));
-        open.send(["RESTORE", record.key, record.pttl > 0 ? record.pttl : 0, record.dump, "REPLACE"]);
+        checkOwned(record, sourceBytes);
+        const key = mapKey(record.key);
+        if (existing.size > 0) existing.delete(nameOf(key));
+        open.send(["RESTORE", key, record.pttl > 0 ? record.pttl : 0, record.dump, "REPLACE"]);
         batchCount++;
         batchBytes += record.dump.length;
         if (batchCount >= RESTORE_BATCH || batchBytes >= RESTORE_BATCH_BYTES) await endBatch();

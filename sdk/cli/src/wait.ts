@@ -3,6 +3,8 @@ import {
   BackupKind,
   BackupStatus,
   DependencyStatus,
+  DrillStatus,
+  type Drill,
   DeploymentStatus,
   isBerthApiError,
   RestoreStatus,
@@ -17,6 +19,7 @@ import { EXIT } from "./exit-codes.js";
 import { CliError, humanBytes } from "./output.js";
 import { statusName } from "./present.js";
 import { backupStatusName, restoreStatusName } from "./present-backup.js";
+import { drillStatusName } from "./present-drill.js";
 import { deploymentStatusName } from "./present-deployment.js";
 
 /** A live progress line on stderr: a spinner on a terminal, plain lines otherwise (logs, CI). */
@@ -157,9 +160,28 @@ export async function waitForRestore(client: BerthClient, id: string, label: str
   });
   const restore = last.restore!;
   if (restore.status === RestoreStatus.RESTORE_STATUS_FAILED) {
-    line.fail(`${label}: failed — ${restore.statusReason} (the dependency may hold partially restored data)`);
+    // The reason says what state the dependency was left in (untouched, unchanged, rolled back or partial).
+    line.fail(`${label}: failed — ${restore.statusReason}`);
     return { restore, exitCode: EXIT.failed };
   }
   line.succeed(`${label}: ${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`);
   return { restore, exitCode: EXIT.ok };
+}
+
+export async function waitForDrill(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ drill: Drill; exitCode: number }> {
+  const { last, line } = await follow({
+    label,
+    stream: client.backup.watchDrill({ id, untilSettled: true }, { timeoutMs }),
+    describe: (u) => (u.drill ? drillStatusName(u.drill) : "waiting"),
+    status: (u) => (u.drill ? drillStatusName(u.drill) : "unknown"),
+    showCommand: `berth dependency backup drill-status ${id}`,
+    timeoutMs,
+  });
+  const drill = last.drill!;
+  if (drill.status !== DrillStatus.DRILL_STATUS_PASSED) {
+    line.fail(`${label}: failed — ${drill.statusReason}`);
+    return { drill, exitCode: EXIT.failed };
+  }
+  line.succeed(`${label}: passed — ${drill.checks.filter((c) => c.ok).length} checks`);
+  return { drill, exitCode: EXIT.ok };
 }

@@ -78,6 +78,7 @@ export {
   restoreStatusToJSON,
 } from "./gen/berth/backup/v1/backup.js";
 export { BackupServiceService } from "./gen/berth/backup/v1/backup_service.js";
+export { Drill, DrillCheck, DrillStatus, drillStatusToJSON } from "./gen/berth/backup/v1/drill.js";
 export {
   DataReadiness,
   DataReadinessBackup,

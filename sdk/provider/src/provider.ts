@@ -132,6 +132,13 @@ export interface RestoreRequest extends OperationContext {
    * ProviderError("incompatible_version") for a dump the target cannot load.
    */
   manifest?: BackupManifest;
+  /**
+   * What the backed-up dependency owned (its `metadata` at backup time), when the
+   * restore goes into another dependency (a restore into a new one, a drill's
+   * scratch copy): a provider that scopes data by name (a key prefix) maps the
+   * source's names onto the target's. Absent or equal to `metadata` in place.
+   */
+  sourceMetadata?: SafeMetadata;
 }
 
 /** What `describeContent` reads: the same dependency, through the same connection, as a backup would. */

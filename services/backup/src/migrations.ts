@@ -168,4 +168,24 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0008_drill_jobs",
+    async up(knex: Knex) {
+      // Drills run as leased jobs; what the worker needs to run the check, and what it saw.
+      await knex.schema.alterTable("drills", (t) => {
+        addLeaseColumns(t, { attempts: true, cancellable: false });
+        t.text("check_command").notNullable().defaultTo("");
+        t.text("check_env").notNullable().defaultTo("DATABASE_URL");
+        t.integer("check_timeout_seconds").notNullable().defaultTo(300);
+        t.text("check_output").notNullable().defaultTo("");
+        t.timestamp("scratch_released_at", { useTz: true });
+      });
+      await knex.raw("CREATE INDEX drills_status_lease ON drills (status, lease_heartbeat_at) WHERE status IN ('pending', 'running')");
+      // Drill every Nth scheduled backup of a policy (0: never), and how many since the last drill.
+      await knex.schema.alterTable("backup_policies", (t) => {
+        t.integer("verify_every").notNullable().defaultTo(0);
+        t.integer("backups_since_verify").notNullable().defaultTo(0);
+      });
+    },
+  },
 ];

@@ -20,9 +20,10 @@ import {
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { ArtifactCompression } from "./store/store.js";
 import { runBackup } from "./domain/backup-job.js";
-import { backupJobs, restoreJobs } from "./domain/job-recovery.js";
+import { backupJobs, drillJobs, restoreJobs } from "./domain/job-recovery.js";
+import { runDrill } from "./domain/drill-job.js";
 import { onBackupSettled, runSchedulerPass } from "./domain/policies.js";
-import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
+import { BACKUP_QUEUE, DRILL_QUEUE, RESTORE_QUEUE, type BackupContext, type DependencyPeer } from "./domain/context.js";
 import { runRestore } from "./domain/restore-job.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
@@ -63,6 +64,9 @@ function dependencyPeer(peers: () => BerthClient): DependencyPeer {
     get: (id) => findDependency(peers(), id),
     async resolve(secretRef, purpose) {
       return (await peers().dependencyInternal.resolveConnectionSecret({ secretRef, purpose })).connectionUrl;
+    },
+    async release(id, requestId) {
+      return (await peers().dependency.deleteDependency({ id, requestId })).dependency!;
     },
     async provision({ restoredFromBackupId, ...input }) {
       const { dependency } = await peers().dependency.provisionDependency({
@@ -116,8 +120,9 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       const jobs = { ackWaitMs: 60_000, ...Object.fromEntries(Object.entries(options.jobs ?? {}).filter(([, v]) => v !== undefined)) };
       consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
       consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
+      consumers.push(await options.messaging.consumeJobs(DRILL_QUEUE, (job) => runDrill(ctx, job), { ...jobs, maxDeliver: 1 }));
       // Jobs whose worker died (any replica, either messaging mode) are re-queued or failed.
-      reconciler = startJobReconciler({ name: "backup", db: ctx.db, kinds: [backupJobs(ctx), restoreJobs(ctx)], config: ctx.jobs, log, afterChange: () => relay.kick() });
+      reconciler = startJobReconciler({ name: "backup", db: ctx.db, kinds: [backupJobs(ctx), restoreJobs(ctx), drillJobs(ctx)], config: ctx.jobs, log, afterChange: () => relay.kick() });
       if (schedulerEnabled) {
         schedulerTimer = setInterval(() => {
           schedulerPass ??= runSchedulerPass(ctx)

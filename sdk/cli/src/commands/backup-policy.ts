@@ -23,6 +23,7 @@ function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: Ou
     ["every", `${policy.intervalHours} h`],
     ["retention", `${policy.retentionDays} d`],
     ["retry on failure", policy.retryOnFailure ? "yes (backoff 5, 10, 20 … min)" : "no"],
+    ["restore drills", policy.verifyEvery > 0 ? (policy.verifyEvery === 1 ? "every scheduled backup" : `every ${policy.verifyEvery}th scheduled backup`) : "none"],
     ["enabled", policy.enabled ? "yes" : "no"],
     ["next run", policy.nextRunTime ?? "-"],
     ["last attempt", last ? `${outcomeName(last)} ${last.backupId || ""} ${last.reason ? `(${last.reason})` : ""}`.trim() : "-"],
@@ -42,10 +43,11 @@ export function backupPolicyCommand(): Command {
     .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
     .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
     .option("--disable", "keep the policy but stop running it", false)
+    .option("--verify-every <n>", "run a restore drill (berth dependency backup verify) for every Nth succeeded scheduled backup; 0 turns drills off", nonNegativeInt)
     .addOption(requestIdOption())
-    .addHelpText("after", examples("berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure"))
+    .addHelpText("after", examples("berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure", "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --verify-every 1"))
     .action(
-      withClient<{ intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; requestId?: string }>(async (client, flags, dependencyId) => {
+      withClient<{ intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, dependencyId) => {
         const response = await client.backup.configureBackupPolicy({
           requestId: requestId(flags),
           dependencyId,
@@ -53,6 +55,7 @@ export function backupPolicyCommand(): Command {
           retentionDays: flags.retentionDays,
           retryOnFailure: flags.retryOnFailure,
           enabled: !flags.disable,
+          verifyEvery: flags.verifyEvery,
         });
         printPolicy(response.policy!, response.schedulerEnabled, flags.output);
         return EXIT.ok;
@@ -103,4 +106,10 @@ export function backupPolicyCommand(): Command {
       }),
     );
   return policy;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new InvalidArgumentError("must be a whole number from 0 to 1000");
+  return n;
 }

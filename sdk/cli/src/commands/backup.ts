@@ -5,6 +5,7 @@ import { CliError } from "../output.js";
 import { printBackup, printBackupList, printRestore, printRestoreList } from "../present-backup.js";
 import { waitForBackup, waitForRestore } from "../wait.js";
 import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
+import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
 
@@ -134,6 +135,9 @@ export function dependencyBackupCommand(): Command {
     );
 
   backup.addCommand(backupCancelCommand());
+  backup.addCommand(verifyCommand());
+  backup.addCommand(drillsCommand());
+  backup.addCommand(drillStatusCommand());
 
   const restoreCommand = backup
     .command("restore")

@@ -12,6 +12,8 @@ export interface DependencyPeer {
   /** The connection for the worker; used only inside a running job. */
   resolve(secretRef: string, purpose: string): Promise<string>;
   /** Provisions a managed dependency (idempotent by request id); returned at once, usually still provisioning. */
+  /** Deletes (releases) a dependency; deleting a deleted one returns it. */
+  release(id: string, requestId: string): Promise<Dependency>;
   provision(input: { requestId: string; projectId: string; environmentId: string; name: string; kind: string; realizationTarget: string; restoredFromBackupId: string }): Promise<Dependency>;
 }
 
@@ -34,6 +36,7 @@ export interface BackupContext {
 
 export const BACKUP_QUEUE = "backup.run";
 export const RESTORE_QUEUE = "backup.restore";
+export const DRILL_QUEUE = "backup.drill";
 
 /** Said on every restore: what it does not do. */
 export const RESTORE_TO_NEW_NOTICE =

@@ -2,7 +2,10 @@ import { recordEvent, recordJob, type LeasedJobKind } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
 import type { BackupRecord, RestoreRecord } from "../store/store.js";
 import { backupEventData } from "./backups.js";
-import { BACKUP_QUEUE, RESTORE_QUEUE, type BackupContext } from "./context.js";
+import type { DrillRecord } from "../store/drill-store.js";
+import { BACKUP_QUEUE, DRILL_QUEUE, RESTORE_QUEUE, type BackupContext } from "./context.js";
+import { drillEventData } from "./drills.js";
+import { releaseScratch } from "./scratch.js";
 import { restoreEventData } from "./restores.js";
 import { targetState } from "./target-state.js";
 
@@ -62,6 +65,45 @@ export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
     },
     deadOwnerFailure: (job) =>
       `${job.cancelRequestedAt ? "cancelled by an operator; its worker had stopped" : "the worker running it stopped (the server exited or crashed)"}; ${targetState(job)}; request the restore again if still wanted`,
+  };
+}
+
+/**
+ * Drills for the shared job reconciler: one that never started is queued again;
+ * one whose worker died is failed (its restore target is a scratch copy, but the
+ * drill's evidence would be partial) and its scratch dependency released.
+ */
+export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
+  return {
+    name: "drill",
+    listExpired: (ttlMs) => jobStore.drills.listExpired(ctx.db, ttlMs),
+    listWaiting: (graceMs) => jobStore.drills.listWaiting(ctx.db, graceMs),
+    async requeue(job, operationId) {
+      return ctx.db.transaction(async (trx) => {
+        const record = await jobStore.drills.settleListed(trx, job.id, listed(job), { status: "pending" });
+        if (record) await recordJob(trx, DRILL_QUEUE, operationId, { drillId: job.id });
+        return Boolean(record);
+      });
+    },
+    async fail(job, reason) {
+      return ctx.db.transaction(async (trx) => {
+        const released = job.scratchDependencyId ? ` (scratch dependency ${job.scratchDependencyId} released)` : "";
+        const record = await jobStore.drills.settleListed(trx, job.id, listed(job), {
+          status: "failed",
+          statusReason: `${reason}${released}`,
+          endedAt: new Date(),
+          scratchReleasedAt: job.scratchDependencyId ? new Date() : undefined,
+        });
+        if (record) await recordEvent(trx, "backup.drill.failed", { ...drillEventData(record), reason });
+        return Boolean(record);
+      });
+    },
+    deadOwnerFailure: () => "the worker running the drill stopped (the server exited or crashed); run the drill again",
+    async cleanup(job) {
+      if (!job.scratchDependencyId) return;
+      const released = await releaseScratch(ctx, job.id, job.scratchDependencyId, ctx.log);
+      if (!released.ok) throw new Error(released.reason);
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { store, type BackupRecord } from "../store/store.js";
 import { createBackup, deleteBackup } from "./backups.js";
 import type { BackupContext } from "./context.js";
+import { requestDrill } from "./drills.js";
 
 const HOUR = 3_600_000;
 
@@ -14,6 +15,8 @@ export interface PolicyInput {
   retentionDays: number;
   retryOnFailure: boolean;
   enabled: boolean;
+  /** Drill every Nth scheduled backup; 0: never. Unset keeps the current setting. */
+  verifyEvery?: number;
 }
 
 /** Creates or replaces the dependency's policy. Policies only run where the scheduler is enabled. */
@@ -30,7 +33,7 @@ export async function configurePolicy(ctx: BackupContext, input: PolicyInput): P
   // Same schedule kept when only retention/retry change; a new interval starts from now.
   const nextRunAt = existing && existing.intervalHours === input.intervalHours ? existing.nextRunAt : new Date(Date.now() + input.intervalHours * HOUR);
   const policy = await ctx.db.transaction(async (trx) => {
-    const record = await policyStore.upsert(trx, { id: existing?.id ?? newId("dbp"), ...input, nextRunAt });
+    const record = await policyStore.upsert(trx, { id: existing?.id ?? newId("dbp"), ...input, verifyEvery: input.verifyEvery ?? existing?.verifyEvery ?? 0, nextRunAt });
     await recordEvent(trx, "backup.policy.configured", { policyId: record.id, dependencyId: record.dependencyId, intervalHours: record.intervalHours, retentionDays: record.retentionDays, enabled: record.enabled });
     return record;
   });
@@ -93,6 +96,12 @@ export async function onBackupSettled(ctx: BackupContext, backup: BackupRecord):
   if (!policy) return;
   if (outcome === "failed") await retryLater(ctx, policy);
   else if (policy.consecutiveFailures > 0) await policyStore.reschedule(ctx.db, policy.id, policy.nextRunAt, 0);
+  // `--verify-every N`: every Nth succeeded scheduled backup gets a restore drill, like one a user asks for.
+  if (outcome === "succeeded" && backup.trigger === "scheduled" && (await policyStore.countTowardsDrill(ctx.db, policy.id))) {
+    await requestDrill(ctx, { requestId: `policy-verify:${backup.id}`, backupId: backup.id, checkCommand: "", checkEnv: "DATABASE_URL", checkTimeoutSeconds: 300 }).catch((error: unknown) =>
+      ctx.log.warn({ backupId: backup.id, reason: error instanceof Error ? error.message : "error" }, "could not start the policy's drill"),
+    );
+  }
 }
 
 /**

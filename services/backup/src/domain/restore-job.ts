@@ -60,7 +60,9 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
     target = { targetWriteStartedAt: new Date(), targetRollsBack: provider.manifest.capabilities.transactionalRestore === true, dependencyKind: dependency.kind };
     await update(target);
     written = { dependency, provider, connectionUrl };
-    const bytes = await streamBackupInto(ctx, { backup, ...written, signal: lease.signal, onBytes: (b) => update({ bytesRestored: b }) });
+    // Into a new dependency, the backed-up one's names (a Redis key prefix) are mapped onto the new one's.
+    const sourceMetadata = restore.toNewDependency ? (await ctx.dependencies.get(restore.sourceDependencyId))?.metadata : undefined;
+    const bytes = await streamBackupInto(ctx, { backup, ...written, sourceMetadata, signal: lease.signal, onBytes: (b) => update({ bytesRestored: b }) });
     await settle(ctx, restoreId, owner, log, "succeeded", "", { bytesRestored: bytes });
   } catch (error) {
     const ended = lease.ended();

@@ -15,7 +15,16 @@ import type { BackupContext } from "./context.js";
  */
 export async function streamBackupInto(
   ctx: BackupContext,
-  input: { backup: BackupRecord; dependency: Dependency; provider: Provider; connectionUrl: string; signal: AbortSignal; onBytes?: (bytes: number) => Promise<unknown> },
+  input: {
+    backup: BackupRecord;
+    dependency: Dependency;
+    provider: Provider;
+    connectionUrl: string;
+    signal: AbortSignal;
+    /** The backed-up dependency's metadata when restoring into another dependency. */
+    sourceMetadata?: Record<string, string>;
+    onBytes?: (bytes: number) => Promise<unknown>;
+  },
 ): Promise<number> {
   const { backup, dependency, provider } = input;
   const dataKey = Buffer.from(
@@ -35,6 +44,7 @@ export async function streamBackupInto(
       format: backup.format,
       // The provider refuses (incompatible_version) a dump its target cannot load, before touching it.
       manifest: backup.manifest ?? undefined,
+      sourceMetadata: input.sourceMetadata,
       signal: input.signal,
     })]);
   return counter.bytes();

@@ -1,5 +1,8 @@
-import type { Backup, BackupInternalServiceService, BackupServiceService } from "@berth/client";
-import { decodeSeqToken, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ErrorReason, type Backup, type BackupInternalServiceService, type BackupServiceService } from "@berth/client";
+import { BerthError, decodeSeqToken, pageLimit, toPage, watchByPolling, type Handlers } from "@berth/runtime";
+import { getDrill, requestDrill } from "../domain/drills.js";
+import { presentDrill } from "./present-drill.js";
 import { configurePolicy, getPolicy } from "../domain/policies.js";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
@@ -77,6 +80,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
         retentionDays: request.retentionDays,
         retryOnFailure: request.retryOnFailure,
         enabled: request.enabled,
+        verifyEvery: request.verifyEvery,
       });
       return { policy: await presentWithLast(policy), schedulerEnabled };
     },
@@ -112,6 +116,37 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       for await (const restore of watchRecord(() => getRestore(ctx, request.id), request.untilSettled, context.signal)) {
         yield { restore: presentRestore(restore), bytesDone: String(restore.bytesRestored), bytesTotal: String(restore.bytesTotal), progressMessage: restore.statusReason };
       }
+    },
+    async verifyBackup(request) {
+      const drill = await requestDrill(ctx, {
+        requestId: request.requestId,
+        backupId: request.backupId,
+        checkCommand: request.checkCommand ?? "",
+        checkEnv: request.checkEnv || "DATABASE_URL",
+        checkTimeoutSeconds: request.checkTimeoutSeconds || 300,
+      });
+      return { drill: presentDrill(drill) };
+    },
+    async getDrill(request) {
+      return { drill: presentDrill(await getDrill(ctx, request.id)) };
+    },
+    async listDrills(request) {
+      const limit = pageLimit(request.pageSize);
+      // An unknown dependency is an error, not an empty list.
+      if (!(await ctx.dependencies.get(request.dependencyId))) {
+        throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${request.dependencyId || '""'} not found`);
+      }
+      const page = toPage(await drillStore.list(ctx.db, { dependencyId: request.dependencyId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      return { drills: page.items.map(presentDrill), nextPageToken: page.nextPageToken };
+    },
+    async *watchDrill(request, context) {
+      const drills = watchByPolling(() => getDrill(ctx, request.id), {
+        fingerprint: (d) => `${d.status}|${d.updatedAt.toISOString()}`,
+        isSettled: (d) => d.status === "passed" || d.status === "failed",
+        untilSettled: request.untilSettled,
+        signal: context.signal,
+      });
+      for await (const drill of drills) yield { drill: presentDrill(drill) };
     },
   };
 }

@@ -124,6 +124,7 @@ export function presentPolicy(p: PolicyRecord, last: AttemptRecord | undefined):
     retentionDays: p.retentionDays,
     retryOnFailure: p.retryOnFailure,
     enabled: p.enabled,
+    verifyEvery: p.verifyEvery,
     nextRunTime: p.nextRunAt.toISOString(),
     lastAttempt: last ? presentAttempt(last) : undefined,
     createTime: p.createdAt.toISOString(),

@@ -35,14 +35,26 @@ export interface DrillRecord {
   startedAt: Date | null;
   endedAt: Date | null;
   durationMs: number;
+  /** The app's post-restore check (run with `sh -c`), "" when none. */
+  checkCommand: string;
+  /** The env var the scratch connection is delivered in. */
+  checkEnv: string;
+  checkTimeoutSeconds: number;
+  /** The check's last output, every secret of the scratch connection masked. */
+  checkOutput: string;
+  scratchReleasedAt: Date | null;
+  leaseOwner: string | null;
+  attempts: number;
 }
 
 export type NewDrill = Pick<DrillRecord, "id" | "backupId" | "dependencyId" | "checkCommandConfigured"> &
-  Partial<Pick<DrillRecord, "status" | "statusReason" | "checkPassed" | "checks" | "scratchDependencyId" | "requestId" | "startedAt" | "endedAt" | "durationMs">>;
+  Partial<
+    Pick<DrillRecord, "status" | "statusReason" | "checkPassed" | "checks" | "scratchDependencyId" | "requestId" | "startedAt" | "endedAt" | "durationMs" | "checkCommand" | "checkEnv" | "checkTimeoutSeconds">
+  >;
 
-export type DrillChanges = Partial<Omit<DrillRecord, "id" | "seq" | "backupId" | "dependencyId" | "createdAt" | "updatedAt" | "requestId">>;
+export type DrillChanges = Partial<Omit<DrillRecord, "id" | "seq" | "backupId" | "dependencyId" | "createdAt" | "updatedAt" | "requestId" | "attempts">>;
 
-function drill(row: Row): DrillRecord {
+export function drill(row: Row): DrillRecord {
   return {
     id: row.id as string,
     seq: String(row.seq),
@@ -60,10 +72,17 @@ function drill(row: Row): DrillRecord {
     startedAt: (row.started_at as Date | null) ?? null,
     endedAt: (row.ended_at as Date | null) ?? null,
     durationMs: Number(row.duration_ms),
+    checkCommand: (row.check_command as string) ?? "",
+    checkEnv: (row.check_env as string) || "DATABASE_URL",
+    checkTimeoutSeconds: Number(row.check_timeout_seconds ?? 300),
+    checkOutput: (row.check_output as string) ?? "",
+    scratchReleasedAt: (row.scratch_released_at as Date | null) ?? null,
+    leaseOwner: (row.lease_owner as string | null) ?? null,
+    attempts: Number(row.attempts ?? 0),
   };
 }
 
-function columns(changes: DrillChanges): Row {
+export function columns(changes: DrillChanges): Row {
   const row: Row = {};
   if (changes.status !== undefined) row.status = changes.status;
   if (changes.statusReason !== undefined) row.status_reason = changes.statusReason;
@@ -74,6 +93,12 @@ function columns(changes: DrillChanges): Row {
   if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
   if (changes.endedAt !== undefined) row.ended_at = changes.endedAt;
   if (changes.durationMs !== undefined) row.duration_ms = changes.durationMs;
+  if (changes.checkCommand !== undefined) row.check_command = changes.checkCommand;
+  if (changes.checkEnv !== undefined) row.check_env = changes.checkEnv;
+  if (changes.checkTimeoutSeconds !== undefined) row.check_timeout_seconds = changes.checkTimeoutSeconds;
+  if (changes.checkOutput !== undefined) row.check_output = changes.checkOutput;
+  if (changes.scratchReleasedAt !== undefined) row.scratch_released_at = changes.scratchReleasedAt;
+  if (changes.leaseOwner !== undefined) row.lease_owner = changes.leaseOwner;
   return row;
 }
 

@@ -1,22 +1,23 @@
 import { leasedTable, type Knex, type LeasedTable } from "@berth/runtime";
+import { columns as drillColumns, drill, type DrillChanges, type DrillRecord } from "./drill-store.js";
 import { backup, patchOf, restore, type BackupRecord, type RestoreRecord } from "./store.js";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 /** The lease operations of one job table, mapped to its records. */
-function leasedRecords<T>(table: LeasedTable, map: (row: Row) => T) {
+function leasedRecords<T, C = Partial<T>>(table: LeasedTable, map: (row: Row) => T, toRow: (changes: C, db: Db) => Row = (changes, db) => stripped(changes as object, db)) {
   const maybe = (row: Row | undefined) => (row ? map(row) : undefined);
   return {
     /** Takes a pending, unowned job for `owner`: status running, a fresh heartbeat, attempts + 1. */
-    claim: async (db: Db, id: string, owner: string, changes: Partial<T> = {}) => maybe(await table.claim(db, id, owner, stripped(changes, db))),
+    claim: async (db: Db, id: string, owner: string, changes: C = {} as C) => maybe(await table.claim(db, id, owner, toRow(changes, db))),
     heartbeat: (db: Db, id: string, owner: string) => table.heartbeat(db, id, owner),
     /** Changes the job only while `owner` holds it; undefined once it lost the lease. */
-    updateOwned: async (db: Db, id: string, owner: string, changes: Partial<T>) => maybe(await table.updateOwned(db, id, owner, stripped(changes, db))),
+    updateOwned: async (db: Db, id: string, owner: string, changes: C) => maybe(await table.updateOwned(db, id, owner, toRow(changes, db))),
     listExpired: async (db: Db, ttlMs: number) => (await table.listExpired(db, ttlMs)).map(map),
     listWaiting: async (db: Db, graceMs: number) => (await table.listWaiting(db, graceMs)).map(map),
     isExpired: (db: Db, id: string, ttlMs: number) => table.isExpired(db, id, ttlMs),
-    settleListed: async (db: Db, id: string, listed: { status: string; owner: string | null }, changes: Partial<T>) => maybe(await table.settleListed(db, id, listed, stripped(changes, db))),
+    settleListed: async (db: Db, id: string, listed: { status: string; owner: string | null }, changes: C) => maybe(await table.settleListed(db, id, listed, toRow(changes, db))),
   };
 }
 
@@ -30,4 +31,5 @@ function stripped(changes: object, db: Db): Row {
 export const jobStore = {
   backups: leasedRecords<BackupRecord>(leasedTable({ table: "backups", waitingStatus: "pending", runningStatus: "running", cancellable: true }), backup),
   restores: leasedRecords<RestoreRecord>(leasedTable({ table: "restores", waitingStatus: "pending", runningStatus: "running", cancellable: true }), restore),
+  drills: leasedRecords<DrillRecord, DrillChanges>(leasedTable({ table: "drills", waitingStatus: "pending", runningStatus: "running", cancellable: false }), drill, (changes) => drillColumns(changes)),
 };

@@ -12,6 +12,9 @@ export interface PolicyRecord {
   retryOnFailure: boolean;
   enabled: boolean;
   consecutiveFailures: number;
+  /** Drill every Nth scheduled backup (0: never). */
+  verifyEvery: number;
+  backupsSinceVerify: number;
   nextRunAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -42,6 +45,8 @@ function policy(row: Row): PolicyRecord {
     retryOnFailure: row.retry_on_failure as boolean,
     enabled: row.enabled as boolean,
     consecutiveFailures: row.consecutive_failures as number,
+    verifyEvery: Number(row.verify_every ?? 0),
+    backupsSinceVerify: Number(row.backups_since_verify ?? 0),
     nextRunAt: row.next_run_at as Date,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
@@ -66,11 +71,12 @@ function attempt(row: Row): AttemptRecord {
 /** SQL for backup policies and their attempts. */
 export const policyStore = {
   /** Creates or replaces the one policy of a dependency. */
-  async upsert(db: Db, p: { id: string; dependencyId: string; intervalHours: number; retentionDays: number; retryOnFailure: boolean; enabled: boolean; nextRunAt: Date }): Promise<PolicyRecord> {
+  async upsert(db: Db, p: { id: string; dependencyId: string; intervalHours: number; retentionDays: number; retryOnFailure: boolean; enabled: boolean; verifyEvery: number; nextRunAt: Date }): Promise<PolicyRecord> {
+    const settings = { interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, verify_every: p.verifyEvery, next_run_at: p.nextRunAt };
     const [row] = await db("backup_policies")
-      .insert({ id: p.id, dependency_id: p.dependencyId, interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, next_run_at: p.nextRunAt })
+      .insert({ id: p.id, dependency_id: p.dependencyId, ...settings })
       .onConflict("dependency_id")
-      .merge({ interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, next_run_at: p.nextRunAt, consecutive_failures: 0, updated_at: db.fn.now() })
+      .merge({ ...settings, consecutive_failures: 0, updated_at: db.fn.now() })
       .returning("*");
     return policy(row);
   },
@@ -88,6 +94,13 @@ export const policyStore = {
   /** Due policies, locked for this transaction; other replicas skip them (exactly-once dispatch). */
   async claimDue(trx: Knex.Transaction, limit = 20): Promise<PolicyRecord[]> {
     return (await trx("backup_policies").where("enabled", true).where("next_run_at", "<=", trx.fn.now()).orderBy("next_run_at").limit(limit).forUpdate().skipLocked()).map(policy);
+  },
+  /** Counts a succeeded scheduled backup; true (and the count reset) when this one is due a drill. */
+  async countTowardsDrill(db: Db, id: string): Promise<boolean> {
+    const [row] = await db("backup_policies").where({ id }).update({ backups_since_verify: db.raw("backups_since_verify + 1") }).returning(["verify_every", "backups_since_verify"]);
+    if (!row || row.verify_every <= 0 || row.backups_since_verify < row.verify_every) return false;
+    await db("backup_policies").where({ id }).update({ backups_since_verify: 0 });
+    return true;
   },
   async reschedule(db: Db, id: string, nextRunAt: Date, consecutiveFailures?: number): Promise<void> {
     const patch: Record<string, unknown> = { next_run_at: nextRunAt, updated_at: db.fn.now() };

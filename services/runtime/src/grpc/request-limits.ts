@@ -81,6 +81,10 @@ export const RULES_BY_NAME: Readonly<Record<string, FieldRule>> = {
   target_env_var: str(256, "token"),
   version: int(0, 2_147_483_647),
   retention_days: int(0, 3650),
+  verify_every: int(0, 1000),
+  check_command: str(16 * 1024, "text"),
+  check_env: str(256, "token"),
+  check_timeout_seconds: int(0, 3600),
   interval_hours: int(0, 24 * 366),
   // Provenance (berth.common.v1.Provenance).
   repository: str(512, "line"),

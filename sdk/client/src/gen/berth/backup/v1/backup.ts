@@ -395,7 +395,11 @@ export interface BackupPolicy {
   /** The most recent attempt; unset before the first run. */
   lastAttempt?: BackupAttempt | undefined;
   createTime?: string | undefined;
-  updateTime?: string | undefined;
+  updateTime?:
+    | string
+    | undefined;
+  /** A restore drill runs for every Nth succeeded scheduled backup (0: none). */
+  verifyEvery: number;
 }
 
 /** Safe process metadata of one scheduled or manual backup run, for operator review. */
@@ -1226,6 +1230,7 @@ function createBaseBackupPolicy(): BackupPolicy {
     lastAttempt: undefined,
     createTime: undefined,
     updateTime: undefined,
+    verifyEvery: 0,
   };
 }
 
@@ -1260,6 +1265,9 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
     }
     if (message.updateTime !== undefined) {
       Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(82).fork()).join();
+    }
+    if (message.verifyEvery !== 0) {
+      writer.uint32(88).int32(message.verifyEvery);
     }
     return writer;
   },
@@ -1357,6 +1365,14 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
             message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.verifyEvery = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1413,6 +1429,11 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
         : isSet(object.update_time)
         ? globalThis.String(object.update_time)
         : undefined,
+      verifyEvery: isSet(object.verifyEvery)
+        ? globalThis.Number(object.verifyEvery)
+        : isSet(object.verify_every)
+        ? globalThis.Number(object.verify_every)
+        : 0,
     };
   },
 
@@ -1448,6 +1469,9 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
     if (message.updateTime !== undefined) {
       obj.updateTime = message.updateTime;
     }
+    if (message.verifyEvery !== 0) {
+      obj.verifyEvery = Math.round(message.verifyEvery);
+    }
     return obj;
   },
 
@@ -1468,6 +1492,7 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
       : undefined;
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
+    message.verifyEvery = object.verifyEvery ?? 0;
     return message;
   },
 };

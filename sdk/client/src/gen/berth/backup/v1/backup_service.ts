@@ -36,10 +36,59 @@ import {
   restoreStatusToJSON,
 } from "./backup.js";
 import { DataReadiness } from "./data_readiness.js";
+import { Drill } from "./drill.js";
 
 export const protobufPackage = "berth.backup.v1";
 
 export const protobufFileName = "berth/backup/v1/backup_service.proto";
+
+export interface VerifyBackupRequest {
+  requestId: string;
+  /** "bkp_…" of a succeeded native backup. */
+  backupId: string;
+  /** Run after the restore with the scratch connection in the environment (`sh -c`); exit 0 passes. */
+  checkCommand?:
+    | string
+    | undefined;
+  /** The variable the scratch connection URL is delivered in. Default DATABASE_URL. */
+  checkEnv?:
+    | string
+    | undefined;
+  /** Seconds before the check command is stopped and failed. Default 300, at most 3600. */
+  checkTimeoutSeconds?: number | undefined;
+}
+
+export interface VerifyBackupResponse {
+  drill?: Drill | undefined;
+}
+
+export interface GetDrillRequest {
+  id: string;
+}
+
+export interface GetDrillResponse {
+  drill?: Drill | undefined;
+}
+
+export interface ListDrillsRequest {
+  dependencyId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListDrillsResponse {
+  drills: Drill[];
+  nextPageToken: string;
+}
+
+export interface WatchDrillRequest {
+  id: string;
+  untilSettled: boolean;
+}
+
+export interface WatchDrillResponse {
+  drill?: Drill | undefined;
+}
 
 export interface CreateBackupRequest {
   /** Client-chosen idempotency key; a retry with the same id returns the same record. */
@@ -188,6 +237,8 @@ export interface ConfigureBackupPolicyRequest {
   retentionDays: number;
   retryOnFailure: boolean;
   enabled: boolean;
+  /** Drill every Nth scheduled backup (1: every one); 0 or unset: no drills. */
+  verifyEvery?: number | undefined;
 }
 
 export interface ConfigureBackupPolicyResponse {
@@ -300,6 +351,718 @@ export interface GetDataReadinessRequest {
 export interface GetDataReadinessResponse {
   readiness?: DataReadiness | undefined;
 }
+
+function createBaseVerifyBackupRequest(): VerifyBackupRequest {
+  return { requestId: "", backupId: "", checkCommand: undefined, checkEnv: undefined, checkTimeoutSeconds: undefined };
+}
+
+export const VerifyBackupRequest: MessageFns<VerifyBackupRequest> = {
+  encode(message: VerifyBackupRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.backupId !== "") {
+      writer.uint32(18).string(message.backupId);
+    }
+    if (message.checkCommand !== undefined) {
+      writer.uint32(26).string(message.checkCommand);
+    }
+    if (message.checkEnv !== undefined) {
+      writer.uint32(34).string(message.checkEnv);
+    }
+    if (message.checkTimeoutSeconds !== undefined) {
+      writer.uint32(40).int32(message.checkTimeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyBackupRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyBackupRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.backupId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.checkCommand = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.checkEnv = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.checkTimeoutSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyBackupRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      backupId: isSet(object.backupId)
+        ? globalThis.String(object.backupId)
+        : isSet(object.backup_id)
+        ? globalThis.String(object.backup_id)
+        : "",
+      checkCommand: isSet(object.checkCommand)
+        ? globalThis.String(object.checkCommand)
+        : isSet(object.check_command)
+        ? globalThis.String(object.check_command)
+        : undefined,
+      checkEnv: isSet(object.checkEnv)
+        ? globalThis.String(object.checkEnv)
+        : isSet(object.check_env)
+        ? globalThis.String(object.check_env)
+        : undefined,
+      checkTimeoutSeconds: isSet(object.checkTimeoutSeconds)
+        ? globalThis.Number(object.checkTimeoutSeconds)
+        : isSet(object.check_timeout_seconds)
+        ? globalThis.Number(object.check_timeout_seconds)
+        : undefined,
+    };
+  },
+
+  toJSON(message: VerifyBackupRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.backupId !== "") {
+      obj.backupId = message.backupId;
+    }
+    if (message.checkCommand !== undefined) {
+      obj.checkCommand = message.checkCommand;
+    }
+    if (message.checkEnv !== undefined) {
+      obj.checkEnv = message.checkEnv;
+    }
+    if (message.checkTimeoutSeconds !== undefined) {
+      obj.checkTimeoutSeconds = Math.round(message.checkTimeoutSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyBackupRequest>, I>>(base?: I): VerifyBackupRequest {
+    return VerifyBackupRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyBackupRequest>, I>>(object: I): VerifyBackupRequest {
+    const message = createBaseVerifyBackupRequest();
+    message.requestId = object.requestId ?? "";
+    message.backupId = object.backupId ?? "";
+    message.checkCommand = object.checkCommand ?? undefined;
+    message.checkEnv = object.checkEnv ?? undefined;
+    message.checkTimeoutSeconds = object.checkTimeoutSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyBackupResponse(): VerifyBackupResponse {
+  return { drill: undefined };
+}
+
+export const VerifyBackupResponse: MessageFns<VerifyBackupResponse> = {
+  encode(message: VerifyBackupResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.drill !== undefined) {
+      Drill.encode(message.drill, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyBackupResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyBackupResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drill = Drill.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyBackupResponse {
+    return { drill: isSet(object.drill) ? Drill.fromJSON(object.drill) : undefined };
+  },
+
+  toJSON(message: VerifyBackupResponse): unknown {
+    const obj: any = {};
+    if (message.drill !== undefined) {
+      obj.drill = Drill.toJSON(message.drill);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<VerifyBackupResponse>, I>>(base?: I): VerifyBackupResponse {
+    return VerifyBackupResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VerifyBackupResponse>, I>>(object: I): VerifyBackupResponse {
+    const message = createBaseVerifyBackupResponse();
+    message.drill = (object.drill !== undefined && object.drill !== null) ? Drill.fromPartial(object.drill) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDrillRequest(): GetDrillRequest {
+  return { id: "" };
+}
+
+export const GetDrillRequest: MessageFns<GetDrillRequest> = {
+  encode(message: GetDrillRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDrillRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDrillRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDrillRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetDrillRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDrillRequest>, I>>(base?: I): GetDrillRequest {
+    return GetDrillRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDrillRequest>, I>>(object: I): GetDrillRequest {
+    const message = createBaseGetDrillRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDrillResponse(): GetDrillResponse {
+  return { drill: undefined };
+}
+
+export const GetDrillResponse: MessageFns<GetDrillResponse> = {
+  encode(message: GetDrillResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.drill !== undefined) {
+      Drill.encode(message.drill, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDrillResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDrillResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drill = Drill.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDrillResponse {
+    return { drill: isSet(object.drill) ? Drill.fromJSON(object.drill) : undefined };
+  },
+
+  toJSON(message: GetDrillResponse): unknown {
+    const obj: any = {};
+    if (message.drill !== undefined) {
+      obj.drill = Drill.toJSON(message.drill);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDrillResponse>, I>>(base?: I): GetDrillResponse {
+    return GetDrillResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDrillResponse>, I>>(object: I): GetDrillResponse {
+    const message = createBaseGetDrillResponse();
+    message.drill = (object.drill !== undefined && object.drill !== null) ? Drill.fromPartial(object.drill) : undefined;
+    return message;
+  },
+};
+
+function createBaseListDrillsRequest(): ListDrillsRequest {
+  return { dependencyId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListDrillsRequest: MessageFns<ListDrillsRequest> = {
+  encode(message: ListDrillsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dependencyId !== "") {
+      writer.uint32(10).string(message.dependencyId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDrillsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDrillsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dependencyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDrillsRequest {
+    return {
+      dependencyId: isSet(object.dependencyId)
+        ? globalThis.String(object.dependencyId)
+        : isSet(object.dependency_id)
+        ? globalThis.String(object.dependency_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDrillsRequest): unknown {
+    const obj: any = {};
+    if (message.dependencyId !== "") {
+      obj.dependencyId = message.dependencyId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDrillsRequest>, I>>(base?: I): ListDrillsRequest {
+    return ListDrillsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDrillsRequest>, I>>(object: I): ListDrillsRequest {
+    const message = createBaseListDrillsRequest();
+    message.dependencyId = object.dependencyId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListDrillsResponse(): ListDrillsResponse {
+  return { drills: [], nextPageToken: "" };
+}
+
+export const ListDrillsResponse: MessageFns<ListDrillsResponse> = {
+  encode(message: ListDrillsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.drills) {
+      Drill.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDrillsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDrillsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drills.push(Drill.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDrillsResponse {
+    return {
+      drills: globalThis.Array.isArray(object?.drills) ? object.drills.map((e: any) => Drill.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDrillsResponse): unknown {
+    const obj: any = {};
+    if (message.drills?.length) {
+      obj.drills = message.drills.map((e) => Drill.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDrillsResponse>, I>>(base?: I): ListDrillsResponse {
+    return ListDrillsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDrillsResponse>, I>>(object: I): ListDrillsResponse {
+    const message = createBaseListDrillsResponse();
+    message.drills = object.drills?.map((e) => Drill.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchDrillRequest(): WatchDrillRequest {
+  return { id: "", untilSettled: false };
+}
+
+export const WatchDrillRequest: MessageFns<WatchDrillRequest> = {
+  encode(message: WatchDrillRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.untilSettled !== false) {
+      writer.uint32(16).bool(message.untilSettled);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDrillRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDrillRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.untilSettled = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDrillRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      untilSettled: isSet(object.untilSettled)
+        ? globalThis.Boolean(object.untilSettled)
+        : isSet(object.until_settled)
+        ? globalThis.Boolean(object.until_settled)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchDrillRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.untilSettled !== false) {
+      obj.untilSettled = message.untilSettled;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDrillRequest>, I>>(base?: I): WatchDrillRequest {
+    return WatchDrillRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDrillRequest>, I>>(object: I): WatchDrillRequest {
+    const message = createBaseWatchDrillRequest();
+    message.id = object.id ?? "";
+    message.untilSettled = object.untilSettled ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchDrillResponse(): WatchDrillResponse {
+  return { drill: undefined };
+}
+
+export const WatchDrillResponse: MessageFns<WatchDrillResponse> = {
+  encode(message: WatchDrillResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.drill !== undefined) {
+      Drill.encode(message.drill, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDrillResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDrillResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.drill = Drill.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDrillResponse {
+    return { drill: isSet(object.drill) ? Drill.fromJSON(object.drill) : undefined };
+  },
+
+  toJSON(message: WatchDrillResponse): unknown {
+    const obj: any = {};
+    if (message.drill !== undefined) {
+      obj.drill = Drill.toJSON(message.drill);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDrillResponse>, I>>(base?: I): WatchDrillResponse {
+    return WatchDrillResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDrillResponse>, I>>(object: I): WatchDrillResponse {
+    const message = createBaseWatchDrillResponse();
+    message.drill = (object.drill !== undefined && object.drill !== null) ? Drill.fromPartial(object.drill) : undefined;
+    return message;
+  },
+};
 
 function createBaseCreateBackupRequest(): CreateBackupRequest {
   return { requestId: "", dependencyId: "", retentionDays: 0 };
@@ -2021,7 +2784,15 @@ export const CancelRestoreResponse: MessageFns<CancelRestoreResponse> = {
 };
 
 function createBaseConfigureBackupPolicyRequest(): ConfigureBackupPolicyRequest {
-  return { requestId: "", dependencyId: "", intervalHours: 0, retentionDays: 0, retryOnFailure: false, enabled: false };
+  return {
+    requestId: "",
+    dependencyId: "",
+    intervalHours: 0,
+    retentionDays: 0,
+    retryOnFailure: false,
+    enabled: false,
+    verifyEvery: undefined,
+  };
 }
 
 export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyRequest> = {
@@ -2043,6 +2814,9 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     }
     if (message.enabled !== false) {
       writer.uint32(48).bool(message.enabled);
+    }
+    if (message.verifyEvery !== undefined) {
+      writer.uint32(56).int32(message.verifyEvery);
     }
     return writer;
   },
@@ -2108,6 +2882,14 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
             message.enabled = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.verifyEvery = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2148,6 +2930,11 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
         ? globalThis.Boolean(object.retry_on_failure)
         : false,
       enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      verifyEvery: isSet(object.verifyEvery)
+        ? globalThis.Number(object.verifyEvery)
+        : isSet(object.verify_every)
+        ? globalThis.Number(object.verify_every)
+        : undefined,
     };
   },
 
@@ -2171,6 +2958,9 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     if (message.enabled !== false) {
       obj.enabled = message.enabled;
     }
+    if (message.verifyEvery !== undefined) {
+      obj.verifyEvery = Math.round(message.verifyEvery);
+    }
     return obj;
   },
 
@@ -2185,6 +2975,7 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     message.retentionDays = object.retentionDays ?? 0;
     message.retryOnFailure = object.retryOnFailure ?? false;
     message.enabled = object.enabled ?? false;
+    message.verifyEvery = object.verifyEvery ?? undefined;
     return message;
   },
 };
@@ -3727,6 +4518,49 @@ export const BackupServiceService = {
       Buffer.from(GetDataReadinessResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDataReadinessResponse => GetDataReadinessResponse.decode(value),
   },
+  /**
+   * Proves a backup restores: a drill restores it into a scratch dependency, compares the
+   * content with the manifest, runs the optional check command against it and releases it.
+   * Returns at once in PENDING. Idempotent by request_id.
+   */
+  verifyBackup: {
+    path: "/berth.backup.v1.BackupService/VerifyBackup" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyBackupRequest): Buffer => Buffer.from(VerifyBackupRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyBackupRequest => VerifyBackupRequest.decode(value),
+    responseSerialize: (value: VerifyBackupResponse): Buffer =>
+      Buffer.from(VerifyBackupResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyBackupResponse => VerifyBackupResponse.decode(value),
+  },
+  getDrill: {
+    path: "/berth.backup.v1.BackupService/GetDrill" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDrillRequest): Buffer => Buffer.from(GetDrillRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDrillRequest => GetDrillRequest.decode(value),
+    responseSerialize: (value: GetDrillResponse): Buffer => Buffer.from(GetDrillResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDrillResponse => GetDrillResponse.decode(value),
+  },
+  /** The drills of a dependency's backups, oldest first. Unknown dependency: NOT_FOUND. */
+  listDrills: {
+    path: "/berth.backup.v1.BackupService/ListDrills" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDrillsRequest): Buffer => Buffer.from(ListDrillsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDrillsRequest => ListDrillsRequest.decode(value),
+    responseSerialize: (value: ListDrillsResponse): Buffer => Buffer.from(ListDrillsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDrillsResponse => ListDrillsResponse.decode(value),
+  },
+  watchDrill: {
+    path: "/berth.backup.v1.BackupService/WatchDrill" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchDrillRequest): Buffer => Buffer.from(WatchDrillRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchDrillRequest => WatchDrillRequest.decode(value),
+    responseSerialize: (value: WatchDrillResponse): Buffer => Buffer.from(WatchDrillResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchDrillResponse => WatchDrillResponse.decode(value),
+  },
 } as const;
 
 export interface BackupServiceServer extends UntypedServiceImplementation {
@@ -3798,6 +4632,16 @@ export interface BackupServiceServer extends UntypedServiceImplementation {
    * unmet item. NOT_FOUND dependency_not_found for an unknown or deleted id.
    */
   getDataReadiness: handleUnaryCall<GetDataReadinessRequest, GetDataReadinessResponse>;
+  /**
+   * Proves a backup restores: a drill restores it into a scratch dependency, compares the
+   * content with the manifest, runs the optional check command against it and releases it.
+   * Returns at once in PENDING. Idempotent by request_id.
+   */
+  verifyBackup: handleUnaryCall<VerifyBackupRequest, VerifyBackupResponse>;
+  getDrill: handleUnaryCall<GetDrillRequest, GetDrillResponse>;
+  /** The drills of a dependency's backups, oldest first. Unknown dependency: NOT_FOUND. */
+  listDrills: handleUnaryCall<ListDrillsRequest, ListDrillsResponse>;
+  watchDrill: handleServerStreamingCall<WatchDrillRequest, WatchDrillResponse>;
 }
 
 export interface BackupServiceClient extends Client {
@@ -4078,6 +4922,63 @@ export interface BackupServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDataReadinessResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Proves a backup restores: a drill restores it into a scratch dependency, compares the
+   * content with the manifest, runs the optional check command against it and releases it.
+   * Returns at once in PENDING. Idempotent by request_id.
+   */
+  verifyBackup(
+    request: VerifyBackupRequest,
+    callback: (error: ServiceError | null, response: VerifyBackupResponse) => void,
+  ): ClientUnaryCall;
+  verifyBackup(
+    request: VerifyBackupRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyBackupResponse) => void,
+  ): ClientUnaryCall;
+  verifyBackup(
+    request: VerifyBackupRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyBackupResponse) => void,
+  ): ClientUnaryCall;
+  getDrill(
+    request: GetDrillRequest,
+    callback: (error: ServiceError | null, response: GetDrillResponse) => void,
+  ): ClientUnaryCall;
+  getDrill(
+    request: GetDrillRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDrillResponse) => void,
+  ): ClientUnaryCall;
+  getDrill(
+    request: GetDrillRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDrillResponse) => void,
+  ): ClientUnaryCall;
+  /** The drills of a dependency's backups, oldest first. Unknown dependency: NOT_FOUND. */
+  listDrills(
+    request: ListDrillsRequest,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
+  ): ClientUnaryCall;
+  listDrills(
+    request: ListDrillsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
+  ): ClientUnaryCall;
+  listDrills(
+    request: ListDrillsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDrillsResponse) => void,
+  ): ClientUnaryCall;
+  watchDrill(request: WatchDrillRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchDrillResponse>;
+  watchDrill(
+    request: WatchDrillRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchDrillResponse>;
 }
 
 export const BackupServiceClient = makeGenericClientConstructor(

@@ -76,6 +76,8 @@ export enum ErrorReason {
   ERROR_REASON_CONFIG_CONFLICT = 102,
   /** ERROR_REASON_PREVIEW_NOT_EPHEMERAL - Preview cleanup was asked of a config whose previews are not ephemeral. */
   ERROR_REASON_PREVIEW_NOT_EPHEMERAL = 103,
+  /** ERROR_REASON_DRILL_NOT_FOUND - No drill with that id. */
+  ERROR_REASON_DRILL_NOT_FOUND = 120,
   UNRECOGNIZED = -1,
 }
 
@@ -219,6 +221,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 103:
     case "ERROR_REASON_PREVIEW_NOT_EPHEMERAL":
       return ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL;
+    case 120:
+    case "ERROR_REASON_DRILL_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_DRILL_NOT_FOUND;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -320,6 +325,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_CONFIG_CONFLICT";
     case ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL:
       return "ERROR_REASON_PREVIEW_NOT_EPHEMERAL";
+    case ErrorReason.ERROR_REASON_DRILL_NOT_FOUND:
+      return "ERROR_REASON_DRILL_NOT_FOUND";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

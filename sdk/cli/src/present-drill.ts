@@ -1,0 +1,51 @@
+import { Drill, drillStatusToJSON } from "@berth/client";
+import { age, humanDuration, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+
+export function drillStatusName(drill: Drill): string {
+  return drillStatusToJSON(drill.status).replace(/^DRILL_STATUS_/, "").toLowerCase();
+}
+
+/** One drill: outcome, each check with expected and actual, and the check command's masked output. */
+export function printDrill(drill: Drill, format: OutputFormat): void {
+  if (format === "json") return printJson(Drill.toJSON(drill));
+  printFields([
+    ["id", drill.id],
+    ["backup", drill.backupId],
+    ["dependency", drill.dependencyId],
+    ["status", drillStatusName(drill) + (drill.statusReason ? ` (${drill.statusReason})` : "")],
+    ["scratch dependency", drill.scratchDependencyId ? `${drill.scratchDependencyId}${drill.scratchReleased ? " (released)" : ""}` : "-"],
+    ["check command", drill.checkCommandConfigured ? (drill.checkPassed === undefined ? "configured, not run" : drill.checkPassed ? "passed" : "failed") : "none"],
+    ["duration", Number(drill.durationMs) > 0 ? humanDuration(Number(drill.durationMs)) : "-"],
+    ["created", drill.createTime ?? ""],
+  ]);
+  if (drill.checks.length > 0) {
+    process.stdout.write("\n");
+    printTable(
+      ["CHECK", "EXPECTED", "ACTUAL", "OK"],
+      drill.checks.map((c) => [c.name, c.expected, c.actual, c.ok ? "yes" : "NO"]),
+    );
+  }
+  if (drill.checkOutput) process.stdout.write(`\ncheck output (secrets masked):\n${drill.checkOutput.trimEnd()}\n`);
+}
+
+export function printDrillList(drills: Drill[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: drills.map((d) => Drill.toJSON(d)), nextPageToken });
+  if (drills.length === 0) {
+    process.stdout.write("No drills yet: run `berth dependency backup verify bkp_…`.\n");
+    return;
+  }
+  printTable(
+    ["ID", "BACKUP", "STATUS", "CHECKS", "CHECK COMMAND", "DURATION", "ENDED", "REASON"],
+    drills.map((d) => [
+      d.id,
+      d.backupId,
+      drillStatusName(d),
+      `${d.checks.filter((c) => c.ok).length}/${d.checks.length} ok`,
+      d.checkCommandConfigured ? (d.checkPassed === undefined ? "not run" : d.checkPassed ? "passed" : "failed") : "-",
+      Number(d.durationMs) > 0 ? humanDuration(Number(d.durationMs)) : "-",
+      d.endTime ? `${age(d.endTime)} ago` : "-",
+      d.statusReason.slice(0, 80) || "-",
+    ]),
+  );
+  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}
