@@ -132,7 +132,10 @@ describe("berth dependency backup verify", () => {
       const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
       const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
       if (kind === "mysql") {
-        await withConnection(url, ready!.metadata.database, (c) => c.query("CREATE TABLE items (id INT PRIMARY KEY); INSERT INTO items VALUES (1),(2),(3)"));
+        await withConnection(url, ready!.metadata.database, (c) =>
+          // A view and a routine: their DEFINER names the source's user, which the scratch copy's may not act for.
+          c.query("CREATE TABLE items (id INT PRIMARY KEY); INSERT INTO items VALUES (1),(2),(3); CREATE VIEW item_ids AS SELECT id FROM items; CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2"),
+        );
       } else {
         const prefix = ready!.metadata.keyPrefix ?? "";
         await withRedis(url, async (r) => {

@@ -253,6 +253,14 @@ describe("every built-in provider through the CLI, on one server with a target p
       leftovers.get(dependency.id)!.push(backup.id);
       expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE" });
 
+      // A restore drill proves the backup restores: the manifest's counts come back in a scratch copy.
+      const drill = await json<{ status: string; statusReason?: string; checks: Array<{ name: string; ok?: boolean }>; scratchReleased?: boolean }>(outputs, [
+        "dependency", "backup", "verify", backup.id, "--wait",
+      ]);
+      expect(drill.status, drill.statusReason).toBe("DRILL_STATUS_PASSED");
+      expect(drill.checks.filter((c) => c.name !== "restore").length, "content checks from the manifest").toBeGreaterThan(0);
+      expect(drill.scratchReleased).toBe(true);
+
       await adapter.write(connectionUrl, owner, "after the backup");
       expect(await adapter.read(connectionUrl, owner)).toBe("after the backup");
       const restored = await berth(outputs, ["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);

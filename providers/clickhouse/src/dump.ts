@@ -133,8 +133,9 @@ export async function restore(request: RestoreRequest): Promise<void> {
   try {
     await spool.fill(request.source, request.signal);
     let tableCount = 0;
+    let rename = (sql: string) => sql;
     for await (const item of readArtifact(spool.reader())) {
-      if (isHeader(item)) checkHeader(item, database);
+      if (isHeader(item)) rename = checkHeader(item, database, request.sourceMetadata?.database);
       else tableCount++;
     }
     request.progress?.(`dropping the tables of ${database}`);
@@ -143,7 +144,7 @@ export async function restore(request: RestoreRequest): Promise<void> {
     for await (const item of readArtifact(spool.reader())) {
       if (request.signal.aborted) throw new ProviderError("internal", "restore aborted");
       if (isHeader(item)) continue;
-      await restoreTable(connection, item, request.signal);
+      await restoreTable(connection, item.record.create ? { ...item, record: { ...item.record, create: rename(item.record.create) } } : item, request.signal);
     }
   } finally {
     await spool.dispose();
@@ -154,11 +155,19 @@ function isHeader(item: DumpHeader | ArtifactTable): item is DumpHeader {
   return "dataFormat" in item;
 }
 
-function checkHeader(header: DumpHeader, database: string): void {
+/**
+ * Checks the dump's header and says how its statements name the target database:
+ * unchanged in place; into another dependency (a restore into a new one, a drill's
+ * scratch copy) the source database's qualified names become the target's.
+ */
+function checkHeader(header: DumpHeader, database: string, sourceDatabase: string | undefined): (sql: string) => string {
   if (header.dataFormat !== "Native") throw new ProviderError("corrupt_artifact", `unknown data format ${String(header.dataFormat)} in the ClickHouse dump`);
-  if (header.database !== database) {
-    throw new ProviderError("invalid_input", `this backup is of database ${header.database}; it restores in place only, not into ${database}`);
+  if (header.database === database) return (sql) => sql;
+  if (header.database !== sourceDatabase) {
+    throw new ProviderError("invalid_input", `this backup is of database ${header.database}; it restores in place, or into another dependency only when Berth names its source`);
   }
+  const from = header.database;
+  return (sql) => sql.replaceAll(`\`${from}\`.`, `\`${database}\`.`).replaceAll(`${from}.`, `${database}.`);
 }
 
 async function restoreTable(connection: Connection, { record, data }: ArtifactTable, signal: AbortSignal): Promise<void> {

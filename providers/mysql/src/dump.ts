@@ -124,16 +124,21 @@ export async function restore(request: RestoreRequest): Promise<void> {
 
   request.progress?.("loading dump");
   const client = findTool(CLIENT_TOOLS);
+  // Into another dependency (a new one, a drill's scratch copy), views and routines must not name the
+  // source's user as DEFINER: the target's user may not act for it (ERROR 1227). They get the loader's.
+  const intoAnother = request.sourceMetadata?.user !== undefined && request.sourceMetadata.user !== endpoint.user;
+  const withoutDefiners = intoAnother ? definerStripper() : (chunk: Buffer | undefined) => chunk ?? Buffer.alloc(0);
   let tail = "";
   async function* artifact(): AsyncGenerator<Buffer> {
     try {
       let chunk: Buffer | undefined = head;
       while (chunk) {
         tail = (tail + chunk.subarray(-256).toString("latin1")).slice(-256);
-        yield chunk;
+        yield withoutDefiners(chunk);
         const next = await source.next();
         chunk = next.done ? undefined : toBuffer(next.value);
       }
+      if (intoAnother) yield withoutDefiners(undefined);
     } finally {
       await source.return?.(); // the client stopped early: release the source too
     }
@@ -209,4 +214,25 @@ function hasSandboxOption(client: string): boolean {
     sandboxSupport.set(client, known);
   }
   return known;
+}
+
+/** A DEFINER clause as mariadb-dump writes it: DEFINER=`user`@`host` (quotes doubled inside). Linear: single classes. */
+const DEFINER = /DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/g;
+/** Longer than any DEFINER clause Berth's own user names produce, so a clause split across chunks is held back whole. */
+const DEFINER_CARRY = 512;
+
+/**
+ * Removes DEFINER clauses from a dump stream, chunk by chunk: each chunk is joined to
+ * the carried tail of the last, every complete clause removed, and the last bytes held
+ * back in case a clause continues in the next chunk (undefined flushes them). latin1
+ * keeps bytes as they are.
+ */
+function definerStripper(): (chunk: Buffer | undefined) => Buffer {
+  let carry = "";
+  return (chunk) => {
+    const text = (carry + (chunk ? chunk.toString("latin1") : "")).replace(DEFINER, "");
+    const keep = chunk ? Math.min(DEFINER_CARRY, text.length) : 0;
+    carry = text.slice(text.length - keep);
+    return Buffer.from(text.slice(0, text.length - keep), "latin1");
+  };
 }
