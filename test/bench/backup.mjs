@@ -172,6 +172,47 @@ try {
   const restored = await fingerprint();
   if (JSON.stringify(restored) !== JSON.stringify(original)) throw new Error(`restored data differs: ${JSON.stringify(restored)} vs ${JSON.stringify(original)}`);
 
+  // Proven restores (issue 12). Raw baseline: pg_restore of the same dump into an empty database,
+  // plus the count queries a drill's comparison needs (one count per table).
+  const scratchDb = `berth_bench_scratch_${Date.now().toString(36)}`;
+  const scratchUrl = (() => {
+    const u = new URL(POSTGRES);
+    u.pathname = `/${scratchDb}`;
+    return u.toString();
+  })();
+  const rawIntoEmpty = async (withCounts) => {
+    await sql(POSTGRES, `CREATE DATABASE "${scratchDb}"`);
+    try {
+      const t0 = performance.now();
+      await timeTool("pg_restore", ["--no-owner", "--no-privileges", "--single-transaction", dumpFile], scratchUrl);
+      if (withCounts) for (const table of ["accounts", "events"]) await sql(scratchUrl, `SELECT count(*) FROM ${table}`);
+      return performance.now() - t0;
+    } finally {
+      await sql(POSTGRES, `DROP DATABASE IF EXISTS "${scratchDb}" WITH (FORCE)`);
+    }
+  };
+  log("proven restores: raw pg_restore into an empty database (+ counts), then Berth drill, --to-new and an in-place restore with its safety backup");
+  await settle();
+  const rawDrillMs = await rawIntoEmpty(true);
+  log(`  raw pg_restore into an empty database + counts: ${secs(rawDrillMs)}`);
+  await settle();
+  const drill = await server.verify(lastBackup.id);
+  log(`  Berth drill: ${secs(drill.ms)} (job ${secs(drill.jobMs)}), ${drill.drill.checks.length} checks`);
+  await settle();
+  const rawToNewMs = await rawIntoEmpty(false);
+  log(`  raw pg_restore into an empty database: ${secs(rawToNewMs)}`);
+  await settle();
+  const toNew = await server.restore(lastBackup.id, { toNew: "db-copy" });
+  log(`  Berth restore --to-new: ${secs(toNew.ms)}`);
+  await settle();
+  const withSafety = await server.restore(lastBackup.id, { safetyBackup: true });
+  log(`  Berth in-place restore with safety backup: ${secs(withSafety.ms)} (without: best ${secs(best(berth.restoreMs))})`);
+  const proven = {
+    drill: { rawMs: rawDrillMs, berthMs: drill.ms, ratio: drill.ms / rawDrillMs, target: 1.15 },
+    toNew: { rawMs: rawToNewMs, berthMs: toNew.ms, ratio: toNew.ms / rawToNewMs, target: 1.1 },
+    safetyBackup: { restoreWithoutMs: best(berth.restoreMs), restoreWithMs: withSafety.ms, addedMs: withSafety.ms - best(berth.restoreMs) },
+  };
+
   // Diagnostics: the full-file checksum read that precedes every Berth restore, timed alone (page cache warm).
   const artifactPath = join(server.artifactDir, `${lastBackup.id}.artifact`);
   const t0 = performance.now();
@@ -222,6 +263,9 @@ try {
       `${name.padEnd(9)}  ${secs(r.rawMs).padStart(8)}  ${secs(r.berthMs).padStart(10)}  ${r.ratio.toFixed(2)}×  ≤ ${r.target.toFixed(2)}× ${pass(r.ratio <= r.target).padEnd(6)}  ${MiB(Math.min(...r.rss.map((x) => x.startRssBytes))).padStart(12)}  ${MiB(r.peakRssBytes).padStart(11)} / ${MiB(r.vmHwmBytes).padStart(10)}  < 200 MiB ${pass(Math.max(r.peakRssBytes, r.vmHwmBytes) < TARGETS.workerRssBytes)}`,
     );
   }
+  console.log(`\nproven restores (one run each): drill ${secs(proven.drill.berthMs)} ÷ (pg_restore into an empty database + counts ${secs(proven.drill.rawMs)}) = ${proven.drill.ratio.toFixed(2)}× (target ≤ 1.15×) ${pass(proven.drill.ratio <= 1.15)}`);
+  console.log(`  restore --to-new ${secs(proven.toNew.berthMs)} ÷ pg_restore into an empty database ${secs(proven.toNew.rawMs)} = ${proven.toNew.ratio.toFixed(2)}× (target ≤ 1.10×) ${pass(proven.toNew.ratio <= 1.1)}`);
+  console.log(`  safety backup before an in-place restore adds ${secs(proven.safetyBackup.addedMs)} (restore ${secs(proven.safetyBackup.restoreWithMs)} with it, ${secs(proven.safetyBackup.restoreWithoutMs)} without)`);
   console.log(`\nsizes: database ${MiB(databaseSize)}, raw pg_dump -Fc file ${MiB(rawDumpBytes)}, Berth artifact ${MiB(Number(lastBackup.sizeBytes))} (gzip, AES-256-GCM sealed)`);
   const runs = (list) => list.map(secs).join(", ");
   console.log(`all runs: raw pg_dump ${runs(raw.dumpMs)}; Berth backup ${runs(berth.backupMs)}; raw pg_restore ${runs(raw.restoreMs)}; Berth restore ${runs(berth.restoreMs)}`);
@@ -239,6 +283,7 @@ try {
     results,
     sizes: { rawDumpBytes, berthArtifactBytes: Number(lastBackup.sizeBytes) },
     diagnostics: { artifactChecksumReadMs: checksumReadMs },
+    proven,
     totalMs: performance.now() - started,
   });
   console.log(`\nwrote ${out}`);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { BackupStatus, RestoreStatus, createBerthClient } from "@berth/client";
+import { BackupStatus, DrillStatus, RestoreStatus, createBerthClient } from "@berth/client";
 import { streamNames } from "@berth/runtime";
 import pg from "pg";
 import { connect } from "@nats-io/transport-node";
@@ -165,17 +165,40 @@ export async function startBerth(config = {}, { log = () => undefined } = {}) {
       return { ms, jobMs: Number(last.durationMs), backup: last, usage };
     },
 
-    /** RestoreBackup (acknowledging the overwrite), then WatchRestore until settled; as backup(). */
-    async restore(backupId, { timeoutMs = JOB_TIMEOUT_MS } = {}) {
+    /**
+     * RestoreBackup (acknowledging the overwrite), then WatchRestore until settled; as backup().
+     * In place without a safety backup unless `safetyBackup`; `toNew` restores into a new dependency
+     * (both are remembered for cleanup).
+     */
+    async restore(backupId, { timeoutMs = JOB_TIMEOUT_MS, safetyBackup = false, toNew } = {}) {
       const sampler = rssSampler(server.child.pid);
       const t0 = performance.now();
-      const { restore } = await client.backup.restoreBackup({ requestId: requestId("r"), backupId, acknowledgeDataOverwrite: true });
+      const { restore } = await client.backup.restoreBackup({
+        requestId: requestId("r"),
+        backupId,
+        acknowledgeDataOverwrite: !toNew,
+        skipSafetyBackup: !safetyBackup,
+        toNew: toNew ? { name: toNew, projectId: "", environmentId: "", realizationTarget: "" } : undefined,
+      });
+      if (toNew) dependencyIds.unshift(restore.dependencyId);
       let last = restore;
       for await (const update of client.backup.watchRestore({ id: restore.id, untilSettled: true }, { timeoutMs })) last = update.restore;
       const ms = performance.now() - t0;
       const usage = sampler.stop();
+      if (last.safetyBackupId) backupIds.push(last.safetyBackupId);
       if (last.status !== RestoreStatus.RESTORE_STATUS_SUCCEEDED) throw new Error(`restore ${restore.id} did not succeed: ${last.status} ${last.statusReason}`);
       return { ms, jobMs: Date.parse(last.endTime) - Date.parse(last.startTime), restore: last, usage };
+    },
+
+    /** VerifyBackup (a restore drill), then WatchDrill until settled; ms is the call → passed. */
+    async verify(backupId, { timeoutMs = JOB_TIMEOUT_MS } = {}) {
+      const t0 = performance.now();
+      const { drill } = await client.backup.verifyBackup({ requestId: requestId("v"), backupId });
+      let last = drill;
+      for await (const update of client.backup.watchDrill({ id: drill.id, untilSettled: true }, { timeoutMs })) last = update.drill;
+      const ms = performance.now() - t0;
+      if (last.status !== DrillStatus.DRILL_STATUS_PASSED) throw new Error(`drill ${drill.id} did not pass: ${last.status} ${last.statusReason}`);
+      return { ms, jobMs: Number(last.durationMs), drill: last };
     },
   };
 }
