@@ -122,7 +122,7 @@ describe("a redeploy replaces the deployment it follows", () => {
       const result = await deployAndWait(web);
       expect(result.code).toBe(1);
       expect(result.deployment.status).toBe("DEPLOYMENT_STATUS_FAILED");
-      expect(result.deployment.statusReason).toMatch(/exited with code 1/);
+      expect(result.deployment.statusReason).toMatch(/^the command exited before it was healthy \(code 1\): /);
       expect(result.deployment.statusReason).toContain("EADDRINUSE");
       // The cause is visible in its logs too.
       const logs = await json<LogsJson>(["deployments", "logs", result.deployment.id]);

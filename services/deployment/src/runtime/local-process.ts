@@ -76,7 +76,7 @@ export const localProcessDriver: RuntimeDriver = {
     const exitedEarly = async (what: string) => {
       const { code, signal } = await exited;
       const line = spec.output.lastLine();
-      return new Error(`the command exited with ${exitText(code, signal)} before it was ${what}${line ? `: ${line}` : ""}`);
+      return new Error(`the command exited before it was ${what} (${exitText(code, signal)})${line ? `: ${line}` : ""}`);
     };
 
     // Started = alive and, with a health URL, answered by this workload; without one, alive after a moment.
