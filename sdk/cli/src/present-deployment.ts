@@ -3,6 +3,7 @@ import {
   DeploymentEvent,
   deploymentEventTypeToJSON,
   deploymentStatusToJSON,
+  type GetDeploymentLogsResponse,
   injectionBlockedReasonToJSON,
   PlanDeploymentResponse,
   provenanceSourceToJSON,
@@ -153,6 +154,23 @@ export function printDeploymentEvents(events: DeploymentEvent[], format: OutputF
       events.map((e) => [e.createTime ?? "", e.deploymentId, lower(deploymentEventTypeToJSON(e.type), "DEPLOYMENT_EVENT_TYPE_"), e.message]),
     ),
   );
+}
+
+// ── logs ───────────────────────────────────────────────────────────────────
+
+/** A workload's output as it printed it; a header on stderr says which copy it is, so stdout stays the output alone. */
+export function printDeploymentLogs(logs: GetDeploymentLogsResponse, format: OutputFormat): void {
+  if (format === "json") {
+    return printJson({ deploymentId: logs.deploymentId, lines: logs.lines, truncated: logs.truncated, live: logs.live, captureTime: logs.captureTime ?? null });
+  }
+  const source = logs.live ? "live" : "saved";
+  const when = logs.captureTime ? `, last output ${logs.captureTime}` : "";
+  process.stderr.write(`${logs.deploymentId}: ${logs.lines.length} line${logs.lines.length === 1 ? "" : "s"} (${source}${when}${logs.truncated ? "; earlier output left out" : ""})\n`);
+  if (logs.lines.length === 0) {
+    process.stderr.write("The workload printed nothing (or it has not started).\n");
+    return;
+  }
+  process.stdout.write(`${logs.lines.join("\n")}\n`);
 }
 
 // ── plan ───────────────────────────────────────────────────────────────────

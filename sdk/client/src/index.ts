@@ -19,7 +19,7 @@ export {
   dependencyStatusToJSON,
   dependencyStatusFromJSON,
 } from "./gen/berth/dependency/v1/dependency.js";
-export { ProviderServiceService } from "./gen/berth/provider/v1/provider.js";
+export { ProviderServiceService, type RealizationTargetInfo } from "./gen/berth/provider/v1/provider.js";
 export {
   DependencyServiceService,
   type DependencyServiceServer,
@@ -55,7 +55,7 @@ export {
   injectionBlockedReasonToJSON,
   runtimeInjectionStateToJSON,
 } from "./gen/berth/deployment/v1/deployment.js";
-export { DeploymentServiceService, PlanDeploymentResponse, PlanWarning } from "./gen/berth/deployment/v1/deployment_service.js";
+export { DeploymentServiceService, GetDeploymentLogsResponse, PlanDeploymentResponse, PlanWarning } from "./gen/berth/deployment/v1/deployment_service.js";
 export { DeploymentInternalServiceService } from "./gen/berth/deployment/v1/deployment_internal_service.js";
 export {
   Backup,

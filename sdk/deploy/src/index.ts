@@ -19,9 +19,11 @@ export type {
   PreviewLifecycle,
 } from "./config/types.js";
 export { deploy, DeployError } from "./reconcile/deploy.js";
-export type { DeployConfig } from "./reconcile/deploy.js";
-export { cleanupPreview } from "./reconcile/cleanup.js";
-export type { CleanupOptions, CleanupItem, CleanupResult } from "./reconcile/cleanup.js";
+export type { DeployConfig, DeployPlan, DeployStep } from "./reconcile/deploy.js";
+export { planDeploy } from "./reconcile/deploy-plan.js";
+export { applyDeployPlan } from "./reconcile/deploy-apply.js";
+export { cleanupPreview, applyCleanupPlan, planCleanup, CleanupBlockedError } from "./reconcile/cleanup.js";
+export type { CleanupOptions, CleanupItem, CleanupPlan, CleanupResult } from "./reconcile/cleanup.js";
 export { configProvenance, scopedName } from "./reconcile/types.js";
 export type {
   Change,

@@ -57,6 +57,11 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** Every configured realization target by kind and name: names and kinds only, never its admin URL. */
+  realizationTargets(): Array<{ name: string; kind: string }> {
+    return this.targets.map((t) => ({ name: t.name, kind: t.kind })).sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  }
+
   /** The named target, or the first one configured for the kind. */
   targetFor(kind: string, name: string): RealizationTarget {
     const candidates = this.targets.filter((t) => t.kind === kind);

@@ -79,4 +79,18 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0003_deployment_logs",
+    async up(knex: Knex) {
+      // The last output of each workload, already masked, saved while it runs and when it ends,
+      // so `deployments logs` works on any replica and after the workload is gone.
+      await knex.schema.createTable("deployment_logs", (t) => {
+        t.text("deployment_id").primary();
+        t.text("output").notNullable().defaultTo("");
+        t.boolean("truncated").notNullable().defaultTo(false);
+        t.timestamp("captured_at", { useTz: true });
+        t.timestamp("updated_at", { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+  },
 ];

@@ -53,7 +53,7 @@ function peersOf(client: () => BerthClient, backup?: () => BerthClient): Peers {
 export function createDeploymentService(options: DeploymentServiceOptions): DeploymentService {
   const log = options.log.child({ service: "deployment" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
-  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map() };
+  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map(), outputs: new Map(), startQueues: new Map() };
   const edge = { tokens: options.tokens, log };
   return {
     schema: SCHEMA,

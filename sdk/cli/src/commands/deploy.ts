@@ -110,7 +110,11 @@ export function deployCommand(): Command {
         "(provisioned when none of that name exists), the bindings to the env vars berth.yaml names, backup\n" +
         "policies (created, updated or disabled; deploy never runs a backup), then one deployment; the resource's\n" +
         "previous deployment is stopped first. A second run changes nothing and says so; a run that was\n" +
-        "interrupted finishes the work when started again.",
+        "interrupted finishes the work when started again.\n\n" +
+        "The plan is computed once, before the first change, and checked there: names, the server and what\n" +
+        "it can deliver (secrets, each kind, free env var names), a provider and a realization target for\n" +
+        "each kind to provision, the state of existing dependencies. --dry-run prints that same plan, so it\n" +
+        "fails where the real run would (same reason code, exit 5 or 3), and a refused run changes nothing.",
     )
     .action(
       withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
@@ -171,8 +175,12 @@ export function previewCommand(): Command {
         "\n\nOnly dependencies whose provenance proves they were created from repository config for this preview\n" +
         "are deleted. Shared, manually created or bound, imported and other previews' dependencies are kept, and\n" +
         "the output says why. Needs `preview.lifecycle: ephemeral` in berth.yaml. Safe to re-run. Pass the same\n" +
-        "--repository as deploy did (on GitHub Actions both default to $GITHUB_REPOSITORY). Exits 5 when one of\n" +
-        "the preview's own dependencies could not be deleted (listed as kept, with the reason).",
+        "--repository as deploy did (on GitHub Actions both default to $GITHUB_REPOSITORY).\n\n" +
+        "Before the first change, each of the preview's own dependencies is checked the way its delete would\n" +
+        "be: retained backups (without --delete-backups), bindings or deployments from outside the preview,\n" +
+        "deletion protection, a restore in progress. If any would refuse, nothing is changed and the command\n" +
+        "exits 5 with reason dependency_delete_blocked, naming each one and what to do; --dry-run reports the\n" +
+        "same refusal.",
     )
     .action(
       withClient<ScopeFlags & { deleteBackups: boolean }>(async (client, flags) => {
@@ -185,7 +193,7 @@ export function previewCommand(): Command {
             EXIT.precondition,
           );
         }
-        const { cleanupPreview } = await deployLibrary();
+        const { cleanupPreview, DeployError } = await deployLibrary();
         const result = await cleanupPreview({
           ...target(flags),
           preview: flags.preview,
@@ -193,11 +201,11 @@ export function previewCommand(): Command {
           dryRun: flags.dryRun,
           deleteBackups: flags.deleteBackups,
           onProgress: flags.output === "json" ? undefined : (message) => process.stderr.write(`  … ${message}\n`),
-        });
+        }).catch((error: unknown) => deployFailure(error, DeployError));
         if (flags.output === "json") printJson(result);
         else printCleanup(result);
         if (result.incomplete) {
-          process.stderr.write("error: some of the preview's own dependencies were kept (see above); nothing else was left behind [dependency_delete_blocked]\n");
+          process.stderr.write("error: some of the preview's own dependencies were refused at delete although the plan found nothing blocking them (see above); run the cleanup again [dependency_delete_blocked]\n");
           return EXIT.precondition;
         }
         return EXIT.ok;

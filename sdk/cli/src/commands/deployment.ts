@@ -1,10 +1,16 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { DeploymentStatus, deploymentStatusFromJSON, RuntimeInjectionState } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { printDeployment, printDeploymentEvents, printDeploymentList, printPlan } from "../present-deployment.js";
+import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
 import { addPageOptions, collectPages, examples, timeoutOption, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
 import { resolveResource, resolveServer } from "./resolve.js";
+
+function parseTailLines(value: string): number {
+  const lines = Number(value);
+  if (!Number.isInteger(lines) || lines < 1 || lines > 5000) throw new InvalidArgumentError("must be a whole number of lines from 1 to 5000");
+  return lines;
+}
 
 const STATUSES = ["pending", "starting", "running", "failed", "stopped"];
 
@@ -70,7 +76,12 @@ export function deploymentCommand(): Command {
         "berth deployments create --resource res_7Hq… --server local --wait",
         "berth deployments create --resource web --project prj_shop --environment env_prod --server local --wait --timeout 120 -o json",
       ) +
-        "\n\nThe deployment captures a snapshot of the resource's active bindings (secret references only);\n" +
+        "\n\nA new deployment replaces the live deployment of the same resource on the same server: the\n" +
+        "previous one is stopped before the new workload starts and ends `stopped`, \"superseded by dpl_…\".\n" +
+        "It is `running` only while its own process is alive and, with a health URL, once the URL answered\n" +
+        "2xx after it started (a URL something else answered already does not count until it went down);\n" +
+        "a workload that exits ends `failed` with its exit code. See why with `berth deployments logs`.\n\n" +
+        "The deployment captures a snapshot of the resource's active bindings (secret references only);\n" +
         "later binds, unbinds and rotations do not change it. Without --wait it returns `pending`.\n" +
         "Exit code: 5 with reason dependency_runtime_injection_blocked when the plan is blocked (run\n" +
         "`berth deployments plan` to see why); with --wait, 1 when the deployment ends failed." +
@@ -149,6 +160,27 @@ export function deploymentCommand(): Command {
           return { items: page.events, nextPageToken: page.nextPageToken };
         });
         printDeploymentEvents(items, flags.output, nextPageToken);
+        return EXIT.ok;
+      }),
+    );
+
+  deployments
+    .command("logs")
+    .description("show the last lines a deployment's workload printed (stdout and stderr), delivered secrets masked")
+    .argument("<id>", "deployment id (dpl_…)")
+    .addOption(new Option("--tail <lines>", "how many of the last lines to show (1-5000)").argParser(parseTailLines).default(200))
+    .addHelpText(
+      "after",
+      examples("berth deployments logs dpl_5Nc…", "berth deployments logs dpl_5Nc… --tail 50", "berth deployments logs dpl_5Nc… -o json") +
+        "\n\nOutput is captured as the workload prints it; the last 64 KiB are kept, also after it stopped or\n" +
+        "failed (that is where the cause of a failure shows). Every secret Berth delivered to the workload is\n" +
+        "masked (****), and so is the password of any URL in it. From a replica that does not run the\n" +
+        "workload, the copy saved every 2 s is shown (the header says `saved`).",
+    )
+    .action(
+      withClient<{ tail: number }>(async (client, flags, id) => {
+        const logs = await client.deployment.getDeploymentLogs({ id, tailLines: flags.tail });
+        printDeploymentLogs(logs, flags.output);
         return EXIT.ok;
       }),
     );

@@ -26,6 +26,16 @@ export async function findBlockingReferences(ctx: DependencyContext, dependency:
 }
 
 /**
+ * What would block deleting the dependency now, found by the same checks the
+ * delete makes. Changes nothing. A deleted dependency has no references.
+ */
+export async function checkDependencyDelete(ctx: DependencyContext, id: string, signal: AbortSignal): Promise<{ dependency: DependencyRecord; references: DependencyReference[] }> {
+  const dependency = await getDependency(ctx, id);
+  if (dependency.status === "deleted") return { dependency, references: [] };
+  return { dependency, references: await findBlockingReferences(ctx, dependency, signal) };
+}
+
+/**
  * Deletes a dependency: refuses with dependency_delete_blocked while anything
  * references it; managed → provider release, then the record; imported → the
  * record only (the external system is never touched). Deleting a deleted

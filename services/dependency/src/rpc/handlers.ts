@@ -8,7 +8,7 @@ import {
 import { BerthError, invalidArgument, storedProvenance, type Handlers } from "@berth/runtime";
 import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
-import { deleteDependency } from "../domain/delete.js";
+import { checkDependencyDelete, deleteDependency } from "../domain/delete.js";
 import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
 import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resolve.js";
 import { updateImportedConnection, updateSettings } from "../domain/update.js";
@@ -67,6 +67,10 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
     },
     async deleteDependency(request, context) {
       return { dependency: presentDependency(await deleteDependency(ctx, request.id, context.signal)) };
+    },
+    async checkDependencyDelete(request, context) {
+      const { dependency, references } = await checkDependencyDelete(ctx, request.id, context.signal);
+      return { dependency: presentDependency(dependency), references };
     },
     async updateDependency(request) {
       const change = { deletionProtection: request.deletionProtection, dataClass: storedDataClass(request.dataClass) };
@@ -135,6 +139,9 @@ export function providerHandlers(ctx: DependencyContext): Handlers<typeof Provid
         })),
         nextPageToken: "",
       };
+    },
+    async listRealizationTargets(request) {
+      return { realizationTargets: ctx.providers.realizationTargets().filter((t) => !request.kind || t.kind === request.kind) };
     },
   };
 }

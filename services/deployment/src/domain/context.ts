@@ -1,5 +1,6 @@
 import type { Binding, DataReadiness, Dependency } from "@berth/client";
 import type { Knex, Logger, OutboxRelay } from "@berth/runtime";
+import type { OutputCapture } from "../runtime/output-capture.js";
 import type { Workload } from "../runtime/runtime-target.js";
 
 /** What the deployment service needs from the other services, through their RPCs. */
@@ -23,4 +24,8 @@ export interface DeploymentContext {
   log: Logger;
   /** Workloads this replica started (local processes live on this host). */
   workloads: Map<string, Workload>;
+  /** Output of the workloads this replica is starting or running, with the timer that saves it. */
+  outputs: Map<string, { capture: OutputCapture; saver: NodeJS.Timeout; saved: number }>;
+  /** The tail of each resource-on-target's chain of starts: one start at a time, in order. */
+  startQueues: Map<string, Promise<void>>;
 }

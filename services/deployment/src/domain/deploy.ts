@@ -2,12 +2,16 @@ import { hostname } from "node:os";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type Dependency } from "@berth/client";
 import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, newId, recordEvent, watchByPolling, type Knex } from "@berth/runtime";
-import type { DeploymentEventType, DeploymentRecord, DeploymentState, Readiness, ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
+import { BerthError, newId } from "@berth/runtime";
+import { LIVE_DEPLOYMENT_STATES, type DeploymentRecord, type Readiness, type ResourceRecord, type RuntimeTargetRecord } from "../store/records.js";
 import { store, uniqueViolation } from "../store/store.js";
 import { driverFor, getResource, getRuntimeTarget } from "./catalog.js";
 import type { DeploymentContext } from "./context.js";
+import { getDeployment } from "./deployment-queries.js";
 import { computeReadiness, snapshotOf } from "./readiness.js";
+import { recordActivity, transition } from "./transition.js";
+import { inStartOrder, replacePrevious } from "./supersede.js";
+import { beginOutput, endOutput } from "./workload-output.js";
 
 export interface Plan {
   resource: ResourceRecord;
@@ -30,17 +34,6 @@ export async function planDeployment(ctx: DeploymentContext, resourceId: string,
     ctx.peers.resolvableRefs(bindings.map((b) => b.secretRef).filter(Boolean)),
   ]);
   return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies, resolvable), dependencies };
-}
-
-async function recordActivity(trx: Knex.Transaction, deployment: DeploymentRecord, type: DeploymentEventType, message: string): Promise<void> {
-  await store.insertEvent(trx, { id: newId("dpe"), deploymentId: deployment.id, resourceId: deployment.resourceId, type, message });
-  await recordEvent(trx, `deployment.deployment.${type}`, {
-    deploymentId: deployment.id,
-    resourceId: deployment.resourceId,
-    runtimeTargetId: deployment.runtimeTargetId,
-    status: deployment.status,
-    message,
-  });
 }
 
 /**
@@ -96,49 +89,56 @@ export async function createDeployment(
   return deployment;
 }
 
-async function transition(ctx: DeploymentContext, id: string, status: DeploymentState, reason: string, event?: DeploymentEventType): Promise<DeploymentRecord | undefined> {
-  const updated = await ctx.db.transaction(async (trx) => {
-    const current = await store.getDeployment(trx, id, true);
-    if (!current || current.status === "stopped" || current.status === "failed") return undefined;
-    const record = await store.setDeploymentStatus(trx, id, status, reason);
-    if (event) await recordActivity(trx, record, event, reason);
-    return record;
-  });
-  ctx.relay.kick();
-  return updated;
-}
-
-/** Resolves the snapshot's references (the last step a secret takes) and starts the workload. */
+/**
+ * Resolves the snapshot's references (the last step a secret takes), stops the
+ * live deployment of the same resource on the same target that this one
+ * replaces, and starts the workload. Starts of one resource on one target run
+ * one at a time, in order, so two quick deploys never start side by side.
+ */
 async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecord, plan: Plan): Promise<void> {
-  await store.setRunner(ctx.db, deployment.id, RUNNER, null);
-  await transition(ctx, deployment.id, "starting", "starting");
-  let secrets: string[] = [];
-  try {
-    const values = deployment.snapshot.length > 0 ? await ctx.peers.resolveSecrets(deployment.snapshot.map((s) => s.secretRef), `deployment ${deployment.id}`) : new Map<string, string>();
-    // Mask the URLs and their parts: an app may print just the password.
-    secrets = [...values.values()].flatMap((url) => [url, ...secretPartsOfUrl(url)]);
-    const env: Record<string, string> = { ...plan.resource.env };
-    for (const entry of deployment.snapshot) env[entry.targetEnvVar] = values.get(entry.secretRef)!;
-    const workload = await driverFor(plan.target.kind).start(
-      { deploymentId: deployment.id, command: plan.resource.command, cwd: plan.resource.cwd, env, healthUrl: plan.resource.healthUrl, secrets },
-      {
-        onExit: ({ failed, reason }) => {
-          ctx.workloads.delete(deployment.id);
-          transition(ctx, deployment.id, failed ? "failed" : "stopped", reason, failed ? "failed" : "stopped").catch((error: unknown) =>
-            ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "could not record the workload's exit"),
-          );
+  await inStartOrder(ctx, `${deployment.resourceId}|${deployment.runtimeTargetId}`, async () => {
+    const current = await store.getDeployment(ctx.db, deployment.id);
+    if (!current || !LIVE_DEPLOYMENT_STATES.includes(current.status)) return; // stopped before its turn came
+    await store.setRunner(ctx.db, deployment.id, RUNNER, null);
+    await transition(ctx, deployment.id, "starting", "starting");
+    let secrets: string[] = [];
+    try {
+      const values = deployment.snapshot.length > 0 ? await ctx.peers.resolveSecrets(deployment.snapshot.map((s) => s.secretRef), `deployment ${deployment.id}`) : new Map<string, string>();
+      // Mask the URLs and their parts: an app may print just the password.
+      secrets = [...values.values()].flatMap((url) => [url, ...secretPartsOfUrl(url)]);
+      const env: Record<string, string> = { ...plan.resource.env };
+      for (const entry of deployment.snapshot) env[entry.targetEnvVar] = values.get(entry.secretRef)!;
+      if ((await replacePrevious(ctx, current, RUNNER)) === "superseded") return;
+      const output = beginOutput(ctx, deployment.id, secrets);
+      const workload = await driverFor(plan.target.kind).start(
+        { deploymentId: deployment.id, command: plan.resource.command, cwd: plan.resource.cwd, env, healthUrl: plan.resource.healthUrl, secrets, output },
+        {
+          onExit: ({ failed, reason }) => {
+            ctx.workloads.delete(deployment.id);
+            transition(ctx, deployment.id, failed ? "failed" : "stopped", reason, failed ? "failed" : "stopped")
+              .then(() => endOutput(ctx, deployment.id))
+              .catch((error: unknown) => ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "could not record the workload's exit"));
+          },
         },
-      },
-    );
-    ctx.workloads.set(deployment.id, workload);
-    await store.setRunner(ctx.db, deployment.id, RUNNER, workload.processGroup ?? null);
-    await transition(ctx, deployment.id, "running", plan.resource.healthUrl ? "healthy" : "running", "started");
-    ctx.log.info({ deploymentId: deployment.id }, "deployment running");
-  } catch (error) {
-    const reason = redactSecrets(error instanceof Error ? error.message : "the workload did not start", secrets);
-    await transition(ctx, deployment.id, "failed", reason, "failed");
-    ctx.log.warn({ deploymentId: deployment.id, reason }, "deployment failed");
-  }
+      );
+      ctx.workloads.set(deployment.id, workload);
+      await store.setRunner(ctx.db, deployment.id, RUNNER, workload.processGroup ?? null);
+      const running = await transition(ctx, deployment.id, "running", plan.resource.healthUrl ? "healthy" : "running", "started");
+      if (!running) {
+        // Stopped (or replaced) while it was starting: it must not keep running unrecorded.
+        ctx.workloads.delete(deployment.id);
+        await workload.stop();
+        await endOutput(ctx, deployment.id);
+        return;
+      }
+      ctx.log.info({ deploymentId: deployment.id }, "deployment running");
+    } catch (error) {
+      const reason = redactSecrets(error instanceof Error ? error.message : "the workload did not start", secrets);
+      await transition(ctx, deployment.id, "failed", reason, "failed");
+      await endOutput(ctx, deployment.id);
+      ctx.log.warn({ deploymentId: deployment.id, reason }, "deployment failed");
+    }
+  });
 }
 
 /** Stops the workload (if this replica runs it) and marks the deployment stopped. */
@@ -148,11 +148,13 @@ export async function stopDeployment(ctx: DeploymentContext, id: string): Promis
   const workload = ctx.workloads.get(id);
   ctx.workloads.delete(id);
   await workload?.stop();
-  return (await transition(ctx, id, "stopped", "stopped on request", "stopped")) ?? (await getDeployment(ctx, id));
+  const stopped = (await transition(ctx, id, "stopped", "stopped on request", "stopped")) ?? (await getDeployment(ctx, id));
+  await endOutput(ctx, id);
+  return stopped;
 }
 
 /** This Berth process, as recorded on the deployments whose workloads it runs. */
-const RUNNER = `${hostname()}:${process.pid}`;
+export const RUNNER = `${hostname()}:${process.pid}`;
 
 /**
  * At start: deployments left live by a Berth process on this host that no longer
@@ -187,20 +189,4 @@ function isAlive(pid: number): boolean {
 /** Stops every workload this replica runs (process shutdown). */
 export async function stopAllWorkloads(ctx: DeploymentContext): Promise<void> {
   await Promise.all([...ctx.workloads.keys()].map((id) => stopDeployment(ctx, id).catch(() => undefined)));
-}
-
-export async function getDeployment(ctx: DeploymentContext, id: string): Promise<DeploymentRecord> {
-  const deployment = /^dpl_[A-Za-z0-9]+$/.test(id) ? await store.getDeployment(ctx.db, id) : undefined;
-  if (!deployment) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, `deployment ${id || '""'} not found`, { metadata: { deployment_id: id } });
-  return deployment;
-}
-
-/** Yields the deployment now and on every change; ends once it settles when asked. */
-export function watchDeployment(ctx: DeploymentContext, id: string, untilSettled: boolean, signal: AbortSignal): AsyncGenerator<DeploymentRecord> {
-  return watchByPolling(() => getDeployment(ctx, id), {
-    fingerprint: (d) => `${d.status}|${d.updatedAt.toISOString()}`,
-    isSettled: (d) => d.status === "running" || d.status === "failed" || d.status === "stopped",
-    untilSettled,
-    signal,
-  });
 }

@@ -2,8 +2,10 @@ import type { DeploymentInternalServiceService, DeploymentServiceService } from 
 import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
 import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, getResource, getRuntimeTarget } from "../domain/catalog.js";
 import type { DeploymentContext } from "../domain/context.js";
-import { createDeployment, getDeployment, planDeployment, stopDeployment, watchDeployment } from "../domain/deploy.js";
+import { createDeployment, planDeployment, stopDeployment } from "../domain/deploy.js";
+import { getDeployment, watchDeployment } from "../domain/deployment-queries.js";
 import { planWarnings } from "../domain/plan-warnings.js";
+import { deploymentLogs } from "../domain/workload-output.js";
 import { snapshotOf } from "../domain/readiness.js";
 import { store } from "../store/store.js";
 import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus } from "./present.js";
@@ -91,6 +93,10 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
     },
     async *watchDeployment(request, context) {
       for await (const deployment of watchDeployment(ctx, request.id, request.untilSettled, context.signal)) yield { deployment: presentDeployment(deployment) };
+    },
+    async getDeploymentLogs(request) {
+      const logs = await deploymentLogs(ctx, request.id, request.tailLines);
+      return { deploymentId: logs.deploymentId, lines: logs.lines, truncated: logs.truncated, live: logs.live, captureTime: logs.capturedAt?.toISOString() };
     },
   };
 }

@@ -82,7 +82,17 @@ export function presentResource(r: ResourceRecord): Resource {
 }
 
 export function presentTarget(t: RuntimeTargetRecord): RuntimeTarget {
-  return { id: t.id, name: t.name, kind: t.kind, canDeliverDependencySecrets: driverFor(t.kind).canDeliverDependencySecrets, createTime: t.createdAt.toISOString(), updateTime: t.updatedAt.toISOString() };
+  const driver = driverFor(t.kind);
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    canDeliverDependencySecrets: driver.canDeliverDependencySecrets,
+    createTime: t.createdAt.toISOString(),
+    updateTime: t.updatedAt.toISOString(),
+    injectableDependencyKinds: driver.canDeliverDependencySecrets ? [...driver.supportedDependencyKinds].sort() : [],
+    reservedEnvVars: [...driver.reservedEnvVars].sort(),
+  };
 }
 
 export function presentDeployment(d: DeploymentRecord): Deployment {

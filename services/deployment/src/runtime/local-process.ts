@@ -1,16 +1,17 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { redactSecrets } from "@berth/provider-sdk";
 import type { RuntimeDriver, Workload, WorkloadEvents, WorkloadSpec } from "./runtime-target.js";
 
 const URL_KINDS = new Set(["postgres", "redis", "mysql", "clickhouse", "object-storage", "opensearch"]);
 const RESERVED = new Set(["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS", "SHELL", "PWD"]);
-const OUTPUT_LIMIT = 16 * 1024;
 const HEALTH_TIMEOUT_MS = 30_000;
+/** How long a workload must stay alive after its first healthy answer. */
+const SETTLE_MS = 500;
 
 /**
  * Runs the resource's command as a child process of the Berth host with the
- * delivered env vars, captures its output (secrets masked), and watches health.
+ * delivered env vars, captures its output (secrets masked), and watches that
+ * it stays alive and that it is the one answering its health URL.
  */
 export const localProcessDriver: RuntimeDriver = {
   kind: "local-process",
@@ -18,64 +19,93 @@ export const localProcessDriver: RuntimeDriver = {
   supportedDependencyKinds: URL_KINDS,
   reservedEnvVars: RESERVED,
   async start(spec: WorkloadSpec, events: WorkloadEvents): Promise<Workload> {
+    // Asked before the command starts: a URL that answers already is held by something else.
+    const healthBeforeStart = spec.healthUrl ? await isHealthy(spec.healthUrl) : false;
     const child = spawn("/bin/sh", ["-c", spec.command], {
       cwd: spec.cwd || undefined,
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/", ...spec.env },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group, so stop reaches the command's children too
     });
-    let output = "";
-    const capture = (chunk: Buffer) => {
-      output = (output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);
-    };
+    const capture = (chunk: Buffer) => spec.output.write(chunk.toString("utf8"));
     child.stdout.on("data", capture);
     child.stderr.on("data", capture);
     let stopping = false;
     let started = false;
+    // Output can still be in the pipes at exit: wait briefly for them to close, so a failure's last line is there.
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => void Promise.race([closed, sleep(300)]).then(() => resolve({ code, signal })));
       child.once("error", () => resolve({ code: 127, signal: null }));
     });
     void exited.then(({ code, signal }) => {
       if (!started || stopping) return;
       const failed = code !== 0;
-      events.onExit({ failed, reason: failed ? `exited with ${code === null ? `signal ${signal}` : `code ${code}`}` : "exited with code 0" });
+      events.onExit({ failed, reason: `exited with ${exitText(code, signal)}` });
     });
+    const isAlive = () => child.exitCode === null && child.signalCode === null;
 
     const workload: Workload = {
       processGroup: child.pid,
-      recentOutput: () => redactSecrets(output, spec.secrets),
       async stop(graceMs = 5000) {
         stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const killGroup = (signal: NodeJS.Signals) => {
+        // The whole process group, not just the shell: the command's own processes must be gone
+        // before stop resolves, or a replacement could find its port still taken.
+        const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
           try {
             process.kill(-child.pid!, signal);
+            return true;
           } catch {
-            // already gone
+            return false; // no process left in the group
           }
         };
-        killGroup("SIGTERM");
-        const result = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
-        if (!result) {
-          killGroup("SIGKILL");
-          await exited;
-        }
+        const goneWithin = async (ms: number): Promise<boolean> => {
+          for (let waited = 0; waited < ms; waited += 50) {
+            if (!isAlive() && !signalGroup(0)) return true;
+            await sleep(50);
+          }
+          return !isAlive() && !signalGroup(0);
+        };
+        if (!signalGroup("SIGTERM") && !isAlive()) return;
+        if (await goneWithin(graceMs)) return;
+        signalGroup("SIGKILL");
+        await exited;
+        await goneWithin(2000);
       },
     };
+    const exitedEarly = async (what: string) => {
+      const { code, signal } = await exited;
+      const line = spec.output.lastLine();
+      return new Error(`the command exited before it was ${what} (${exitText(code, signal)})${line ? `: ${line}` : ""}`);
+    };
 
-    // Started = healthy (when a health URL is set) or still alive after a moment.
+    // Started = alive and, with a health URL, answered by this workload; without one, alive after a moment.
+    // When something already answered the URL before the command started, a 2xx proves nothing
+    // until the URL was seen down once since (the old holder let go and the new one took over).
+    let answeredByThisWorkload = !healthBeforeStart;
     const deadline = Date.now() + (spec.healthUrl ? HEALTH_TIMEOUT_MS : 1000);
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const { code, signal } = await exited;
-        throw new Error(`the command exited before it was ${spec.healthUrl ? "healthy" : "up"} (${code === null ? `signal ${signal}` : `code ${code}`})${lastLine(workload.recentOutput())}`);
+      if (!isAlive()) throw await exitedEarly(spec.healthUrl ? "healthy" : "up");
+      if (spec.healthUrl) {
+        const healthy = await isHealthy(spec.healthUrl);
+        if (!healthy) answeredByThisWorkload = true;
+        else if (answeredByThisWorkload) {
+          // A process that answers and dies at once (a failed second listener) is not up.
+          await sleep(SETTLE_MS);
+          if (!isAlive()) throw await exitedEarly("healthy");
+          break;
+        }
       }
-      if (spec.healthUrl && (await isHealthy(spec.healthUrl))) break;
       if (Date.now() >= deadline) {
         if (!spec.healthUrl) break;
         await workload.stop();
-        throw new Error(`${spec.healthUrl} did not answer 2xx within ${HEALTH_TIMEOUT_MS / 1000} s${lastLine(workload.recentOutput())}`);
+        const line = spec.output.lastLine();
+        throw new Error(
+          (answeredByThisWorkload
+            ? `${spec.healthUrl} did not answer 2xx within ${HEALTH_TIMEOUT_MS / 1000} s`
+            : `${spec.healthUrl} was already answered by another process before the workload started and never stopped answering, so the workload was never seen answering it within ${HEALTH_TIMEOUT_MS / 1000} s`) +
+            (line ? `: ${line}` : ""),
+        );
       }
       await sleep(200);
     }
@@ -84,6 +114,10 @@ export const localProcessDriver: RuntimeDriver = {
   },
 };
 
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  return code === null ? `signal ${signal}` : `code ${code}`;
+}
+
 async function isHealthy(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -91,10 +125,4 @@ async function isHealthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** ": <last line of output>", or nothing when it printed nothing. */
-function lastLine(text: string): string {
-  const line = text.trim().split("\n").slice(-1)[0]?.slice(0, 300) ?? "";
-  return line ? `: ${line}` : "";
 }

@@ -1,3 +1,5 @@
+import type { OutputCapture } from "./output-capture.js";
+
 /**
  * A kind of place a resource runs. Adding Docker, SSH or Kubernetes is one new
  * module implementing this interface and one line in `RUNTIME_DRIVERS`.
@@ -10,7 +12,12 @@ export interface RuntimeDriver {
   supportedDependencyKinds: ReadonlySet<string>;
   /** Env var names it will not let a binding set (they would break the runtime). */
   reservedEnvVars: ReadonlySet<string>;
-  /** Starts the workload; resolves once it started (healthy, when a health URL is set). */
+  /**
+   * Starts the workload; resolves once it started: its process is alive and,
+   * when a health URL is set, the URL answered 2xx in a way that proves this
+   * workload answered (not something that held the URL before it started).
+   * Rejects with a safe message (exit code, last masked output line) otherwise.
+   */
   start(spec: WorkloadSpec, events: WorkloadEvents): Promise<Workload>;
 }
 
@@ -23,10 +30,12 @@ export interface WorkloadSpec {
   healthUrl: string;
   /** Values to scrub from captured output (the delivered secrets). */
   secrets: string[];
+  /** Where the workload's output goes (masked as it is captured). */
+  output: OutputCapture;
 }
 
 export interface WorkloadEvents {
-  /** The workload ended on its own after it started. `reason` is safe to show. */
+  /** The workload ended on its own after it started. `reason` is safe to show (exit code or signal). */
   onExit(outcome: { failed: boolean; reason: string }): void;
 }
 
@@ -35,6 +44,4 @@ export interface Workload {
   processGroup?: number;
   /** Stops it; resolves when it is gone. */
   stop(graceMs?: number): Promise<void>;
-  /** The last lines it printed, with delivered secrets masked. */
-  recentOutput(): string;
 }

@@ -31,7 +31,6 @@ export const staticDriver: RuntimeDriver = {
       server.listen(Number(spec.env.PORT ?? 0), "127.0.0.1", () => resolveListen());
     });
     return {
-      recentOutput: () => "",
       stop: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
     };
   },

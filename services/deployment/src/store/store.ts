@@ -193,6 +193,24 @@ export const store = {
       .whereRaw("snapshot @> ?::jsonb", [json([{ dependencyId }])]);
     return rows.map(deployment);
   },
+  /** Live deployments of a resource on a runtime target, oldest first, with who runs them. */
+  async liveOfResourceOnTarget(db: Db, resourceId: string, runtimeTargetId: string): Promise<Array<DeploymentRecord & { runner: string | null; workloadPgid: number | null }>> {
+    const rows = await db("deployments").where({ resource_id: resourceId, runtime_target_id: runtimeTargetId }).whereIn("status", LIVE_DEPLOYMENT_STATES).orderBy("seq");
+    return rows.map((r: Row) => ({ ...deployment(r), runner: (r.runner as string | null) ?? null, workloadPgid: (r.workload_pgid as number | null) ?? null }));
+  },
+  /** Saves a workload's masked output (replacing the previous copy). */
+  async saveLogs(db: Db, deploymentId: string, logs: { lines: string[]; truncated: boolean; capturedAt: Date | null }): Promise<void> {
+    await db("deployment_logs")
+      .insert({ deployment_id: deploymentId, output: logs.lines.join("\n"), truncated: logs.truncated, captured_at: logs.capturedAt, updated_at: db.fn.now() })
+      .onConflict("deployment_id")
+      .merge();
+  },
+  async getLogs(db: Db, deploymentId: string): Promise<{ lines: string[]; truncated: boolean; capturedAt: Date | null } | undefined> {
+    const row = await db("deployment_logs").where({ deployment_id: deploymentId }).first();
+    if (!row) return undefined;
+    const output = row.output as string;
+    return { lines: output ? output.split("\n") : [], truncated: row.truncated as boolean, capturedAt: (row.captured_at as Date | null) ?? null };
+  },
   async countLive(db: Db, column: "resource_id" | "runtime_target_id", id: string): Promise<number> {
     const row = await db("deployments").where(column, id).whereIn("status", LIVE_DEPLOYMENT_STATES).count<{ count: string }>("* as count").first();
     return Number(row?.count ?? 0);

@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Provenance } from "../../common/v1/provenance.js";
+import { DependencyReference } from "../../common/v1/scope.js";
 import {
   DataClass,
   dataClassFromJSON,
@@ -118,6 +119,19 @@ export interface DeleteDependencyRequest {
 
 export interface DeleteDependencyResponse {
   dependency?: Dependency | undefined;
+}
+
+export interface CheckDependencyDeleteRequest {
+  /** "dep_…" */
+  id: string;
+}
+
+export interface CheckDependencyDeleteResponse {
+  dependency?:
+    | Dependency
+    | undefined;
+  /** Everything that blocks the delete; empty when nothing does. */
+  references: DependencyReference[];
 }
 
 export interface UpdateDependencyRequest {
@@ -1519,6 +1533,164 @@ export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
   },
 };
 
+function createBaseCheckDependencyDeleteRequest(): CheckDependencyDeleteRequest {
+  return { id: "" };
+}
+
+export const CheckDependencyDeleteRequest: MessageFns<CheckDependencyDeleteRequest> = {
+  encode(message: CheckDependencyDeleteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckDependencyDeleteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckDependencyDeleteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckDependencyDeleteRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CheckDependencyDeleteRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckDependencyDeleteRequest>, I>>(base?: I): CheckDependencyDeleteRequest {
+    return CheckDependencyDeleteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckDependencyDeleteRequest>, I>>(object: I): CheckDependencyDeleteRequest {
+    const message = createBaseCheckDependencyDeleteRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckDependencyDeleteResponse(): CheckDependencyDeleteResponse {
+  return { dependency: undefined, references: [] };
+}
+
+export const CheckDependencyDeleteResponse: MessageFns<CheckDependencyDeleteResponse> = {
+  encode(message: CheckDependencyDeleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dependency !== undefined) {
+      Dependency.encode(message.dependency, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.references) {
+      DependencyReference.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckDependencyDeleteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckDependencyDeleteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dependency = Dependency.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.references.push(DependencyReference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckDependencyDeleteResponse {
+    return {
+      dependency: isSet(object.dependency) ? Dependency.fromJSON(object.dependency) : undefined,
+      references: globalThis.Array.isArray(object?.references)
+        ? object.references.map((e: any) => DependencyReference.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CheckDependencyDeleteResponse): unknown {
+    const obj: any = {};
+    if (message.dependency !== undefined) {
+      obj.dependency = Dependency.toJSON(message.dependency);
+    }
+    if (message.references?.length) {
+      obj.references = message.references.map((e) => DependencyReference.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckDependencyDeleteResponse>, I>>(base?: I): CheckDependencyDeleteResponse {
+    return CheckDependencyDeleteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckDependencyDeleteResponse>, I>>(
+    object: I,
+  ): CheckDependencyDeleteResponse {
+    const message = createBaseCheckDependencyDeleteResponse();
+    message.dependency = (object.dependency !== undefined && object.dependency !== null)
+      ? Dependency.fromPartial(object.dependency)
+      : undefined;
+    message.references = object.references?.map((e) => DependencyReference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseUpdateDependencyRequest(): UpdateDependencyRequest {
   return { id: "", requestId: "", deletionProtection: undefined, dataClass: undefined };
 }
@@ -2348,6 +2520,23 @@ export const DependencyServiceService = {
       Buffer.from(DeleteDependencyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteDependencyResponse => DeleteDependencyResponse.decode(value),
   },
+  /**
+   * What would block DeleteDependency now, checked by the same code as the
+   * delete (deletion protection, active bindings, live deployment snapshots,
+   * retained backups, restores in progress). Changes nothing; an empty list
+   * means a delete would not be refused for references.
+   */
+  checkDependencyDelete: {
+    path: "/berth.dependency.v1.DependencyService/CheckDependencyDelete" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckDependencyDeleteRequest): Buffer =>
+      Buffer.from(CheckDependencyDeleteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckDependencyDeleteRequest => CheckDependencyDeleteRequest.decode(value),
+    responseSerialize: (value: CheckDependencyDeleteResponse): Buffer =>
+      Buffer.from(CheckDependencyDeleteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckDependencyDeleteResponse => CheckDependencyDeleteResponse.decode(value),
+  },
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: {
     path: "/berth.dependency.v1.DependencyService/UpdateDependency" as const,
@@ -2434,6 +2623,13 @@ export interface DependencyServiceServer extends UntypedServiceImplementation {
    * Refuses with dependency_delete_blocked while anything references it.
    */
   deleteDependency: handleUnaryCall<DeleteDependencyRequest, DeleteDependencyResponse>;
+  /**
+   * What would block DeleteDependency now, checked by the same code as the
+   * delete (deletion protection, active bindings, live deployment snapshots,
+   * retained backups, restores in progress). Changes nothing; an empty list
+   * means a delete would not be refused for references.
+   */
+  checkDependencyDelete: handleUnaryCall<CheckDependencyDeleteRequest, CheckDependencyDeleteResponse>;
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: handleUnaryCall<UpdateDependencyRequest, UpdateDependencyResponse>;
   /**
@@ -2560,6 +2756,27 @@ export interface DependencyServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteDependencyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * What would block DeleteDependency now, checked by the same code as the
+   * delete (deletion protection, active bindings, live deployment snapshots,
+   * retained backups, restores in progress). Changes nothing; an empty list
+   * means a delete would not be refused for references.
+   */
+  checkDependencyDelete(
+    request: CheckDependencyDeleteRequest,
+    callback: (error: ServiceError | null, response: CheckDependencyDeleteResponse) => void,
+  ): ClientUnaryCall;
+  checkDependencyDelete(
+    request: CheckDependencyDeleteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckDependencyDeleteResponse) => void,
+  ): ClientUnaryCall;
+  checkDependencyDelete(
+    request: CheckDependencyDeleteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckDependencyDeleteResponse) => void,
   ): ClientUnaryCall;
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency(

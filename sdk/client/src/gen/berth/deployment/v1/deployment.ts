@@ -22,7 +22,10 @@ export enum DeploymentStatus {
   DEPLOYMENT_STATUS_RUNNING = 3,
   /** DEPLOYMENT_STATUS_FAILED - Could not start or exited unexpectedly; status_reason says why. */
   DEPLOYMENT_STATUS_FAILED = 4,
-  /** DEPLOYMENT_STATUS_STOPPED - Stopped on request or replaced by a newer deployment. */
+  /**
+   * DEPLOYMENT_STATUS_STOPPED - Stopped on request, or replaced by a newer deployment of the same resource
+   * on the same runtime target (status_reason "superseded by dpl_…").
+   */
   DEPLOYMENT_STATUS_STOPPED = 5,
   UNRECOGNIZED = -1,
 }
@@ -319,7 +322,20 @@ export interface RuntimeTarget {
    */
   canDeliverDependencySecrets: boolean;
   createTime?: string | undefined;
-  updateTime?: string | undefined;
+  updateTime?:
+    | string
+    | undefined;
+  /**
+   * Dependency kinds whose connection the target can inject as an env var
+   * (empty when it cannot deliver secrets). A binding of another kind blocks
+   * deployment (INJECTION_BLOCKED_REASON_UNSUPPORTED_DEPENDENCY_KIND).
+   */
+  injectableDependencyKinds: string[];
+  /**
+   * Env var names a binding may not set on this target (they would break the
+   * runtime, e.g. PATH). Blocks with INJECTION_BLOCKED_REASON_UNSUPPORTED_INJECTION_MODE.
+   */
+  reservedEnvVars: string[];
 }
 
 /** One rollout of a resource onto a runtime target. */
@@ -804,6 +820,8 @@ function createBaseRuntimeTarget(): RuntimeTarget {
     canDeliverDependencySecrets: false,
     createTime: undefined,
     updateTime: undefined,
+    injectableDependencyKinds: [],
+    reservedEnvVars: [],
   };
 }
 
@@ -826,6 +844,12 @@ export const RuntimeTarget: MessageFns<RuntimeTarget> = {
     }
     if (message.updateTime !== undefined) {
       Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(50).fork()).join();
+    }
+    for (const v of message.injectableDependencyKinds) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.reservedEnvVars) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -891,6 +915,22 @@ export const RuntimeTarget: MessageFns<RuntimeTarget> = {
             message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.injectableDependencyKinds.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reservedEnvVars.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -923,6 +963,16 @@ export const RuntimeTarget: MessageFns<RuntimeTarget> = {
         : isSet(object.update_time)
         ? globalThis.String(object.update_time)
         : undefined,
+      injectableDependencyKinds: globalThis.Array.isArray(object?.injectableDependencyKinds)
+        ? object.injectableDependencyKinds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.injectable_dependency_kinds)
+        ? object.injectable_dependency_kinds.map((e: any) => globalThis.String(e))
+        : [],
+      reservedEnvVars: globalThis.Array.isArray(object?.reservedEnvVars)
+        ? object.reservedEnvVars.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.reserved_env_vars)
+        ? object.reserved_env_vars.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -946,6 +996,12 @@ export const RuntimeTarget: MessageFns<RuntimeTarget> = {
     if (message.updateTime !== undefined) {
       obj.updateTime = message.updateTime;
     }
+    if (message.injectableDependencyKinds?.length) {
+      obj.injectableDependencyKinds = message.injectableDependencyKinds;
+    }
+    if (message.reservedEnvVars?.length) {
+      obj.reservedEnvVars = message.reservedEnvVars;
+    }
     return obj;
   },
 
@@ -960,6 +1016,8 @@ export const RuntimeTarget: MessageFns<RuntimeTarget> = {
     message.canDeliverDependencySecrets = object.canDeliverDependencySecrets ?? false;
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
+    message.injectableDependencyKinds = object.injectableDependencyKinds?.map((e) => e) || [];
+    message.reservedEnvVars = object.reservedEnvVars?.map((e) => e) || [];
     return message;
   },
 };

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { Provenance } from "../../common/v1/provenance.js";
 import {
   Deployment,
@@ -208,6 +209,29 @@ export interface GetDeploymentRequest {
 
 export interface GetDeploymentResponse {
   deployment?: Deployment | undefined;
+}
+
+export interface GetDeploymentLogsRequest {
+  /** "dpl_…" */
+  id: string;
+  /** How many of the last lines to return: 1..5000; unset or 0 means 200. */
+  tailLines?: number | undefined;
+}
+
+export interface GetDeploymentLogsResponse {
+  /** "dpl_…" */
+  deploymentId: string;
+  /** The last lines of output, oldest first, secrets masked. At most 64 KiB. */
+  lines: string[];
+  /** True when older output was left out (by tail_lines or the capture limit). */
+  truncated: boolean;
+  /**
+   * True when read from the running workload; false when it is the copy
+   * saved while it ran (other replica) or when it ended.
+   */
+  live: boolean;
+  /** When this output was captured; unset when the workload printed nothing yet. */
+  captureTime?: string | undefined;
 }
 
 export interface ListDeploymentsRequest {
@@ -2623,6 +2647,236 @@ export const GetDeploymentResponse: MessageFns<GetDeploymentResponse> = {
   },
 };
 
+function createBaseGetDeploymentLogsRequest(): GetDeploymentLogsRequest {
+  return { id: "", tailLines: undefined };
+}
+
+export const GetDeploymentLogsRequest: MessageFns<GetDeploymentLogsRequest> = {
+  encode(message: GetDeploymentLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.tailLines !== undefined) {
+      writer.uint32(16).int32(message.tailLines);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeploymentLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeploymentLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tailLines = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeploymentLogsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      tailLines: isSet(object.tailLines)
+        ? globalThis.Number(object.tailLines)
+        : isSet(object.tail_lines)
+        ? globalThis.Number(object.tail_lines)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetDeploymentLogsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.tailLines !== undefined) {
+      obj.tailLines = Math.round(message.tailLines);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDeploymentLogsRequest>, I>>(base?: I): GetDeploymentLogsRequest {
+    return GetDeploymentLogsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeploymentLogsRequest>, I>>(object: I): GetDeploymentLogsRequest {
+    const message = createBaseGetDeploymentLogsRequest();
+    message.id = object.id ?? "";
+    message.tailLines = object.tailLines ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetDeploymentLogsResponse(): GetDeploymentLogsResponse {
+  return { deploymentId: "", lines: [], truncated: false, live: false, captureTime: undefined };
+}
+
+export const GetDeploymentLogsResponse: MessageFns<GetDeploymentLogsResponse> = {
+  encode(message: GetDeploymentLogsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deploymentId !== "") {
+      writer.uint32(10).string(message.deploymentId);
+    }
+    for (const v of message.lines) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.truncated !== false) {
+      writer.uint32(24).bool(message.truncated);
+    }
+    if (message.live !== false) {
+      writer.uint32(32).bool(message.live);
+    }
+    if (message.captureTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.captureTime), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeploymentLogsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeploymentLogsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deploymentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lines.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.live = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.captureTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeploymentLogsResponse {
+    return {
+      deploymentId: isSet(object.deploymentId)
+        ? globalThis.String(object.deploymentId)
+        : isSet(object.deployment_id)
+        ? globalThis.String(object.deployment_id)
+        : "",
+      lines: globalThis.Array.isArray(object?.lines) ? object.lines.map((e: any) => globalThis.String(e)) : [],
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+      live: isSet(object.live) ? globalThis.Boolean(object.live) : false,
+      captureTime: isSet(object.captureTime)
+        ? globalThis.String(object.captureTime)
+        : isSet(object.capture_time)
+        ? globalThis.String(object.capture_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetDeploymentLogsResponse): unknown {
+    const obj: any = {};
+    if (message.deploymentId !== "") {
+      obj.deploymentId = message.deploymentId;
+    }
+    if (message.lines?.length) {
+      obj.lines = message.lines;
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    if (message.live !== false) {
+      obj.live = message.live;
+    }
+    if (message.captureTime !== undefined) {
+      obj.captureTime = message.captureTime;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDeploymentLogsResponse>, I>>(base?: I): GetDeploymentLogsResponse {
+    return GetDeploymentLogsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDeploymentLogsResponse>, I>>(object: I): GetDeploymentLogsResponse {
+    const message = createBaseGetDeploymentLogsResponse();
+    message.deploymentId = object.deploymentId ?? "";
+    message.lines = object.lines?.map((e) => e) || [];
+    message.truncated = object.truncated ?? false;
+    message.live = object.live ?? false;
+    message.captureTime = object.captureTime ?? undefined;
+    return message;
+  },
+};
+
 function createBaseListDeploymentsRequest(): ListDeploymentsRequest {
   return {
     projectId: "",
@@ -3597,6 +3851,12 @@ export const DeploymentServiceService = {
   /**
    * Plans, then creates a deployment with its snapshot and returns it PENDING;
    * the runtime target starts it asynchronously (use WatchDeployment to wait).
+   * A deployment replaces the live deployment of the same resource on the
+   * same runtime target: before the new workload starts, the previous one is
+   * stopped and ends STOPPED with status_reason "superseded by dpl_…". It is
+   * RUNNING only while its own process is alive and, with a health URL, once
+   * the URL answered 2xx after the workload started; a workload that exits
+   * ends FAILED with its exit code.
    * Rejected with FAILED_PRECONDITION dependency_runtime_injection_blocked
    * (nothing created) when the plan is BLOCKED. Idempotent by request_id.
    */
@@ -3675,6 +3935,23 @@ export const DeploymentServiceService = {
       Buffer.from(WatchDeploymentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchDeploymentResponse => WatchDeploymentResponse.decode(value),
   },
+  /**
+   * The output a deployment's workload printed (stdout and stderr, in order),
+   * last lines only, with every secret delivered to it masked. Read live from
+   * the replica that runs it; otherwise the copy saved while it ran or when it
+   * ended. Capture keeps the last 64 KiB of output.
+   */
+  getDeploymentLogs: {
+    path: "/berth.deployment.v1.DeploymentService/GetDeploymentLogs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDeploymentLogsRequest): Buffer =>
+      Buffer.from(GetDeploymentLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDeploymentLogsRequest => GetDeploymentLogsRequest.decode(value),
+    responseSerialize: (value: GetDeploymentLogsResponse): Buffer =>
+      Buffer.from(GetDeploymentLogsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDeploymentLogsResponse => GetDeploymentLogsResponse.decode(value),
+  },
 } as const;
 
 export interface DeploymentServiceServer extends UntypedServiceImplementation {
@@ -3711,6 +3988,12 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
   /**
    * Plans, then creates a deployment with its snapshot and returns it PENDING;
    * the runtime target starts it asynchronously (use WatchDeployment to wait).
+   * A deployment replaces the live deployment of the same resource on the
+   * same runtime target: before the new workload starts, the previous one is
+   * stopped and ends STOPPED with status_reason "superseded by dpl_…". It is
+   * RUNNING only while its own process is alive and, with a health URL, once
+   * the URL answered 2xx after the workload started; a workload that exits
+   * ends FAILED with its exit code.
    * Rejected with FAILED_PRECONDITION dependency_runtime_injection_blocked
    * (nothing created) when the plan is BLOCKED. Idempotent by request_id.
    */
@@ -3730,6 +4013,13 @@ export interface DeploymentServiceServer extends UntypedServiceImplementation {
    * if until_settled is set.
    */
   watchDeployment: handleServerStreamingCall<WatchDeploymentRequest, WatchDeploymentResponse>;
+  /**
+   * The output a deployment's workload printed (stdout and stderr, in order),
+   * last lines only, with every secret delivered to it masked. Read live from
+   * the replica that runs it; otherwise the copy saved while it ran or when it
+   * ended. Capture keeps the last 64 KiB of output.
+   */
+  getDeploymentLogs: handleUnaryCall<GetDeploymentLogsRequest, GetDeploymentLogsResponse>;
 }
 
 export interface DeploymentServiceClient extends Client {
@@ -3892,6 +4182,12 @@ export interface DeploymentServiceClient extends Client {
   /**
    * Plans, then creates a deployment with its snapshot and returns it PENDING;
    * the runtime target starts it asynchronously (use WatchDeployment to wait).
+   * A deployment replaces the live deployment of the same resource on the
+   * same runtime target: before the new workload starts, the previous one is
+   * stopped and ends STOPPED with status_reason "superseded by dpl_…". It is
+   * RUNNING only while its own process is alive and, with a health URL, once
+   * the URL answered 2xx after the workload started; a workload that exits
+   * ends FAILED with its exit code.
    * Rejected with FAILED_PRECONDITION dependency_runtime_injection_blocked
    * (nothing created) when the plan is BLOCKED. Idempotent by request_id.
    */
@@ -3989,6 +4285,27 @@ export interface DeploymentServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchDeploymentResponse>;
+  /**
+   * The output a deployment's workload printed (stdout and stderr, in order),
+   * last lines only, with every secret delivered to it masked. Read live from
+   * the replica that runs it; otherwise the copy saved while it ran or when it
+   * ended. Capture keeps the last 64 KiB of output.
+   */
+  getDeploymentLogs(
+    request: GetDeploymentLogsRequest,
+    callback: (error: ServiceError | null, response: GetDeploymentLogsResponse) => void,
+  ): ClientUnaryCall;
+  getDeploymentLogs(
+    request: GetDeploymentLogsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDeploymentLogsResponse) => void,
+  ): ClientUnaryCall;
+  getDeploymentLogs(
+    request: GetDeploymentLogsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDeploymentLogsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const DeploymentServiceClient = makeGenericClientConstructor(
@@ -4011,6 +4328,19 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(dateStr: string): Timestamp {
+  const date = new globalThis.Date(dateStr);
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): string {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis).toISOString();
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

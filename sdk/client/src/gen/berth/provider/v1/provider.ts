@@ -74,6 +74,23 @@ export interface ListProvidersResponse {
   nextPageToken: string;
 }
 
+export interface ListRealizationTargetsRequest {
+  /** Only targets of this kind ("" = all). */
+  kind: string;
+}
+
+/** A realization target as the provider registry knows it. Safe to show. */
+export interface RealizationTargetInfo {
+  /** Operator-chosen name, e.g. "main". */
+  name: string;
+  /** Dependency kind it serves, e.g. "postgres". */
+  kind: string;
+}
+
+export interface ListRealizationTargetsResponse {
+  realizationTargets: RealizationTargetInfo[];
+}
+
 function createBaseProviderManifest(): ProviderManifest {
   return { name: "", version: "", kinds: [], sdkVersion: "", capabilities: undefined, backupFormat: "" };
 }
@@ -586,6 +603,235 @@ export const ListProvidersResponse: MessageFns<ListProvidersResponse> = {
   },
 };
 
+function createBaseListRealizationTargetsRequest(): ListRealizationTargetsRequest {
+  return { kind: "" };
+}
+
+export const ListRealizationTargetsRequest: MessageFns<ListRealizationTargetsRequest> = {
+  encode(message: ListRealizationTargetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRealizationTargetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRealizationTargetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRealizationTargetsRequest {
+    return { kind: isSet(object.kind) ? globalThis.String(object.kind) : "" };
+  },
+
+  toJSON(message: ListRealizationTargetsRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRealizationTargetsRequest>, I>>(base?: I): ListRealizationTargetsRequest {
+    return ListRealizationTargetsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRealizationTargetsRequest>, I>>(
+    object: I,
+  ): ListRealizationTargetsRequest {
+    const message = createBaseListRealizationTargetsRequest();
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
+function createBaseRealizationTargetInfo(): RealizationTargetInfo {
+  return { name: "", kind: "" };
+}
+
+export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
+  encode(message: RealizationTargetInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RealizationTargetInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRealizationTargetInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RealizationTargetInfo {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+    };
+  },
+
+  toJSON(message: RealizationTargetInfo): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RealizationTargetInfo>, I>>(base?: I): RealizationTargetInfo {
+    return RealizationTargetInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RealizationTargetInfo>, I>>(object: I): RealizationTargetInfo {
+    const message = createBaseRealizationTargetInfo();
+    message.name = object.name ?? "";
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
+function createBaseListRealizationTargetsResponse(): ListRealizationTargetsResponse {
+  return { realizationTargets: [] };
+}
+
+export const ListRealizationTargetsResponse: MessageFns<ListRealizationTargetsResponse> = {
+  encode(message: ListRealizationTargetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.realizationTargets) {
+      RealizationTargetInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRealizationTargetsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRealizationTargetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.realizationTargets.push(RealizationTargetInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRealizationTargetsResponse {
+    return {
+      realizationTargets: globalThis.Array.isArray(object?.realizationTargets)
+        ? object.realizationTargets.map((e: any) => RealizationTargetInfo.fromJSON(e))
+        : globalThis.Array.isArray(object?.realization_targets)
+        ? object.realization_targets.map((e: any) => RealizationTargetInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRealizationTargetsResponse): unknown {
+    const obj: any = {};
+    if (message.realizationTargets?.length) {
+      obj.realizationTargets = message.realizationTargets.map((e) => RealizationTargetInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRealizationTargetsResponse>, I>>(base?: I): ListRealizationTargetsResponse {
+    return ListRealizationTargetsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRealizationTargetsResponse>, I>>(
+    object: I,
+  ): ListRealizationTargetsResponse {
+    const message = createBaseListRealizationTargetsResponse();
+    message.realizationTargets = object.realizationTargets?.map((e) => RealizationTargetInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The provider registry of the dependency service host. Requires the admin
  * bearer token.
@@ -603,11 +849,34 @@ export const ProviderServiceService = {
       Buffer.from(ListProvidersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListProvidersResponse => ListProvidersResponse.decode(value),
   },
+  /**
+   * Returns the realization targets (operator configuration) managed
+   * dependencies can be provisioned on, ordered by kind then name. Names and
+   * kinds only: never an admin URL.
+   */
+  listRealizationTargets: {
+    path: "/berth.provider.v1.ProviderService/ListRealizationTargets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRealizationTargetsRequest): Buffer =>
+      Buffer.from(ListRealizationTargetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRealizationTargetsRequest => ListRealizationTargetsRequest.decode(value),
+    responseSerialize: (value: ListRealizationTargetsResponse): Buffer =>
+      Buffer.from(ListRealizationTargetsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRealizationTargetsResponse =>
+      ListRealizationTargetsResponse.decode(value),
+  },
 } as const;
 
 export interface ProviderServiceServer extends UntypedServiceImplementation {
   /** Returns the manifests of the loaded providers, ordered by name. */
   listProviders: handleUnaryCall<ListProvidersRequest, ListProvidersResponse>;
+  /**
+   * Returns the realization targets (operator configuration) managed
+   * dependencies can be provisioned on, ordered by kind then name. Names and
+   * kinds only: never an admin URL.
+   */
+  listRealizationTargets: handleUnaryCall<ListRealizationTargetsRequest, ListRealizationTargetsResponse>;
 }
 
 export interface ProviderServiceClient extends Client {
@@ -626,6 +895,26 @@ export interface ProviderServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Returns the realization targets (operator configuration) managed
+   * dependencies can be provisioned on, ordered by kind then name. Names and
+   * kinds only: never an admin URL.
+   */
+  listRealizationTargets(
+    request: ListRealizationTargetsRequest,
+    callback: (error: ServiceError | null, response: ListRealizationTargetsResponse) => void,
+  ): ClientUnaryCall;
+  listRealizationTargets(
+    request: ListRealizationTargetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRealizationTargetsResponse) => void,
+  ): ClientUnaryCall;
+  listRealizationTargets(
+    request: ListRealizationTargetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRealizationTargetsResponse) => void,
   ): ClientUnaryCall;
 }
 
