@@ -16,8 +16,10 @@ const isCheck = process.argv.includes("--check");
 
 function findEsbuild(from) {
   for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, "node_modules", ".bin", "esbuild");
-    if (existsSync(candidate)) return candidate;
+    // pnpm links esbuild (tsup's dependency) under node_modules/.pnpm/node_modules, not .bin.
+    for (const candidate of [join(dir, "node_modules", ".bin", "esbuild"), join(dir, "node_modules", ".pnpm", "node_modules", "esbuild", "bin", "esbuild")]) {
+      if (existsSync(candidate)) return candidate;
+    }
     if (dirname(dir) === dir) throw new Error("esbuild not found; run pnpm install at the repository root");
   }
 }

@@ -68,11 +68,11 @@ function dependencyPeer(peers: () => BerthClient): DependencyPeer {
     async release(id, requestId) {
       return (await peers().dependency.deleteDependency({ id, requestId })).dependency!;
     },
-    async provision({ restoredFromBackupId, ...input }) {
+    async provision({ restoredFromBackupId, provenance, ...input }) {
       const { dependency } = await peers().dependency.provisionDependency({
         ...input,
         deletionProtection: false,
-        provenance: { source: ProvenanceSource.PROVENANCE_SOURCE_MANUAL, repository: "", environment: "", previewId: "", actor: "", restoredFromBackupId },
+        provenance: { source: ProvenanceSource.PROVENANCE_SOURCE_MANUAL, repository: "", environment: "", previewId: "", actor: "", ...provenance, restoredFromBackupId },
       });
       return dependency!;
     },

@@ -107,7 +107,8 @@ export function deployCommand(): Command {
         "berth deploy --project prj_shop --environment env_preview --server local --preview pr-42 -o json",
       ) +
         "\n\nIn order: the resource (created from berth.yaml's run block if missing), each managed dependency\n" +
-        "(provisioned when none of that name exists), the bindings to the env vars berth.yaml names, backup\n" +
+        "(provisioned when none of that name exists; with seedFrom: NAME, restored from NAME's newest verified\n" +
+        "backup instead), the bindings to the env vars berth.yaml names, backup\n" +
         "policies (created, updated or disabled; deploy never runs a backup), then one deployment; the resource's\n" +
         "previous deployment is stopped first. A second run changes nothing and says so; a run that was\n" +
         "interrupted finishes the work when started again.\n\n" +

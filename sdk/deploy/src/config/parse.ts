@@ -92,7 +92,14 @@ function toBerthConfig(parsed: BerthConfigParsed): BerthConfig {
     dependencies[name] =
       d.source === "existing"
         ? { kind: d.kind, source: "existing", name: d.name!, bind: { env: d.bind.env }, ...(d.dataClass ? { dataClass: d.dataClass } : {}) }
-        : { kind: d.kind, source: "managed", bind: { env: d.bind.env }, ...(d.backup ? { backup: { ...d.backup } } : {}), ...(d.dataClass ? { dataClass: d.dataClass } : {}) };
+        : {
+            kind: d.kind,
+            source: "managed",
+            bind: { env: d.bind.env },
+            ...(d.backup ? { backup: { ...d.backup } } : {}),
+            ...(d.dataClass ? { dataClass: d.dataClass } : {}),
+            ...(d.seedFrom ? { seedFrom: d.seedFrom } : {}),
+          };
   }
   const config: BerthConfig = { resource: parsed.resource, dependencies, preview: { lifecycle: parsed.preview.lifecycle } };
   if (parsed.run) {

@@ -123,6 +123,9 @@ export function crossFieldProblems(input: unknown, placement: ProblemPlacement):
     if (source === "managed" && dependency.name !== undefined && !isForbidden("name")) {
       problems.push(problemAt(placement, [...base, "name"], "key", `only allowed with source: existing; a managed dependency is named by its key ("${name}")`));
     }
+    if (source === "existing" && dependency.seedFrom !== undefined && !isForbidden("seedFrom")) {
+      problems.push(problemAt(placement, [...base, "seedFrom"], "key", "only allowed with source: managed; an existing dependency already holds its data"));
+    }
     if (source === "existing" && dependency.backup !== undefined && !isForbidden("backup")) {
       problems.push(
         problemAt(placement, [...base, "backup"], "key", "only allowed with source: managed; an existing dependency's backups are configured where it is managed"),

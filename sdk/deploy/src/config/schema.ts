@@ -68,7 +68,7 @@ const backup = z
       .describe(`Days a scheduled backup is kept, 1 to ${MAX_RETENTION_DAYS}. Default: 7.`),
     retryOnFailure: z.boolean().default(BACKUP_DEFAULTS.retryOnFailure).describe("Retry a failed scheduled backup with backoff. Default: false."),
   })
-  .describe("Scheduled backup policy, only for `source: managed`. Deploy reconciles the policy; it never runs a backup or restore itself. Without this block the file declares no backup policy for the dependency.");
+  .describe("Scheduled backup policy, only for `source: managed`. Deploy reconciles the policy; it never runs a backup itself. Without this block the file declares no backup policy for the dependency.");
 
 const dependency = z
   .strictObject({
@@ -84,6 +84,13 @@ const dependency = z
       .describe("Name of the existing dependency to bind. Required with `source: existing`; not allowed with `source: managed`."),
     bind,
     backup: backup.optional(),
+    seedFrom: z
+      .string()
+      .regex(DEPENDENCY_NAME, { error: NAME_RULE })
+      .optional()
+      .describe(
+        "Only for `source: managed`: the name of a dependency of the same kind in the same environment. When deploy creates this dependency (a preview's, say), it restores that dependency's newest verified backup (one with a passed restore drill) into it instead of starting empty. The source is never touched.",
+      ),
     dataClass: z
       .enum(DATA_CLASSES, { error: `must be one of ${DATA_CLASSES.join(", ")}` })
       .optional()

@@ -44,6 +44,11 @@ export interface ManagedDependencyDeclaration {
   dataClass?: DataClassDeclaration;
   /** Absent when the file has no `backup` block. */
   backup?: BackupDeclaration;
+  /**
+   * Name of a dependency in the same environment whose newest verified backup (a passed restore
+   * drill) fills this one when deploy creates it (a restore into a new dependency).
+   */
+  seedFrom?: string;
 }
 
 /** A dependency that already exists in the environment, bound by its name. */

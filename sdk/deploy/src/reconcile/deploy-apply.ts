@@ -1,4 +1,4 @@
-import { BindingStatus, dataClassFromName, dataClassName, DependencyStatus, type Binding, type Dependency, type Resource } from "@berth/client";
+import { BindingStatus, dataClassFromName, dataClassName, DependencyStatus, RestoreStatus, type Binding, type Dependency, type Resource } from "@berth/client";
 import { orUndefined, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
 import { DeployError, REASON } from "./deploy-error.js";
 import { snapshotKey, type DeployPlan, type DeployStep } from "./deploy-plan.js";
@@ -122,6 +122,35 @@ class Applier {
         this.dependencies.set(step.key, dependency);
         this.done(step, `provisioning managed ${step.kind} dependency ${step.name}${step.dataClass ? `, data class ${step.dataClass}` : ""}`, dependency.id);
         // A request id replayed from an earlier run returns the record as it was made; the class may differ since.
+        if (step.dataClass && dataClassName(dependency.dataClass) !== step.dataClass) {
+          const summary = `set the data class of ${dependency.name} (${dependency.id}) from ${dataClassName(dependency.dataClass)} to ${step.dataClass}`;
+          await this.setDataClass({ do: "set-data-class", key: step.key, dependencyId: dependency.id, dataClass: step.dataClass, change: { subject: "dependency", action: "update", name: step.key, summary, id: dependency.id } });
+        }
+        return;
+      }
+      case "seed": {
+        // A restore of the source's verified backup into a new dependency (the source is not touched).
+        const dependency = await this.createLive(
+          ["seed", step.name, step.kind, step.backupId],
+          async (requestId) => {
+            const { restore } = await this.client.backup.restoreBackup({
+              requestId,
+              backupId: step.backupId,
+              acknowledgeDataOverwrite: false,
+              toNew: { name: step.name, ...this.scope(), realizationTarget: "", provenance: configProvenance(this.options) },
+            });
+            this.options.onProgress?.(`restoring ${step.backupId} of ${step.sourceName} into ${step.name} (${restore!.id})`);
+            for await (const update of this.client.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: this.options.readyTimeoutMs })) void update;
+            const { restore: settled } = await this.client.backup.getRestore({ id: restore!.id });
+            if (settled!.status !== RestoreStatus.RESTORE_STATUS_SUCCEEDED) {
+              throw new DeployError(REASON.dependencyNotReady, `seeding ${step.name} from ${step.backupId} failed: ${settled!.statusReason}`);
+            }
+            return (await this.client.dependency.getDependency({ id: settled!.dependencyId })).dependency!;
+          },
+          async (created) => created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING,
+        );
+        this.dependencies.set(step.key, dependency);
+        this.done(step, `provisioned managed ${step.kind} dependency ${step.name} from verified backup ${step.backupId} of ${step.sourceName}`, dependency.id);
         if (step.dataClass && dataClassName(dependency.dataClass) !== step.dataClass) {
           const summary = `set the data class of ${dependency.name} (${dependency.id}) from ${dataClassName(dependency.dataClass)} to ${step.dataClass}`;
           await this.setDataClass({ do: "set-data-class", key: step.key, dependencyId: dependency.id, dataClass: step.dataClass, change: { subject: "dependency", action: "update", name: step.key, summary, id: dependency.id } });

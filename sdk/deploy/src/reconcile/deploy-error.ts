@@ -19,6 +19,7 @@ export const REASON = {
   runtimeTargetNotFound: reasonCode(ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND),
   dependencyNotFound: reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND),
   dependencyNotReady: reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY),
+  backupNotFound: reasonCode(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND),
   kindUnsupported: reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED),
   realizationTargetUnavailable: reasonCode(ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE),
   injectionBlocked: reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED),

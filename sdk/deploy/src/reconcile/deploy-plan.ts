@@ -1,4 +1,4 @@
-import { dataClassName, DependencyStatus, ProvenanceSource, type BackupPolicy, type Binding, type DataClassName, type Dependency, type Resource, type RuntimeTarget } from "@berth/client";
+import { dataClassName, DependencyStatus, ProvenanceSource, type Backup, type BackupPolicy, type Binding, type DataClassName, type Dependency, type Resource, type RuntimeTarget } from "@berth/client";
 import { DATA_CLASSES, type BackupDeclaration, type BerthConfig, type DataClassDeclaration, type RunDeclaration } from "../config/types.js";
 import { allPages, LIVE_DEPLOYMENT, orUndefined, resourceDeployments } from "./client-helpers.js";
 import { DeployError, REASON } from "./deploy-error.js";
@@ -16,6 +16,7 @@ export type DeployConfig = Pick<BerthConfig, "resource" | "run" | "dependencies"
 export type StepAction =
   | { do: "create-resource"; name: string; run: RunDeclaration }
   | { do: "provision"; key: string; name: string; kind: string; dataClass?: DataClassDeclaration }
+  | { do: "seed"; key: string; name: string; kind: string; dataClass?: DataClassDeclaration; backupId: string; sourceName: string }
   | { do: "set-data-class"; key: string; dependencyId: string; dataClass: DataClassDeclaration }
   | { do: "unbind"; bindingId: string }
   | { do: "bind"; key: string; env: string; dependencyName: string }
@@ -150,11 +151,46 @@ class Planner {
       }
       toProvision.push({ key, kind: declared.kind });
       const classNote = declared.dataClass ? `, data class ${declared.dataClass}` : "";
+      if (declared.source === "managed" && declared.seedFrom) {
+        const seed = await this.seedBackup(key, declared.seedFrom, declared.kind, byName);
+        this.add(
+          { do: "seed", key, name, kind: declared.kind, dataClass: declared.dataClass, backupId: seed.id, sourceName: declared.seedFrom },
+          "dependency",
+          "provision",
+          key,
+          `provision managed ${declared.kind} dependency ${name} from verified backup ${seed.id} of ${declared.seedFrom}${classNote}`,
+        );
+        out.set(key, undefined);
+        continue;
+      }
       this.add({ do: "provision", key, name, kind: declared.kind, dataClass: declared.dataClass }, "dependency", "provision", key, `provision managed ${declared.kind} dependency ${name}${classNote}`);
       out.set(key, undefined);
     }
     await checkProvisionable(this.options.client, toProvision);
     return out;
+  }
+
+  /** The newest verified backup of `seedFrom` (same environment, same kind), or a DeployError saying what is missing. */
+  private async seedBackup(key: string, sourceName: string, kind: string, byName: Map<string, Dependency>): Promise<Backup> {
+    const source = byName.get(sourceName);
+    if (!source) {
+      throw new DeployError(REASON.dependencyNotFound, `dependencies.${key}.seedFrom: no dependency named ${sourceName} in ${this.options.projectId}/${this.options.environmentId}`);
+    }
+    if (source.kind !== kind) {
+      throw new DeployError(REASON.configInvalid, `dependencies.${key}.seedFrom: ${sourceName} is a ${source.kind} dependency; ${key} is ${kind}`);
+    }
+    const backups = await allPages(async (pageToken) => {
+      const page = await this.options.client.backup.listBackups({ dependencyId: source.id, status: 0, pageSize: 500, pageToken, showDeleted: false });
+      return { items: page.backups, nextPageToken: page.nextPageToken };
+    });
+    const verified = backups.find((b) => b.latestVerified);
+    if (!verified) {
+      throw new DeployError(
+        REASON.backupNotFound,
+        `dependencies.${key}.seedFrom: ${sourceName} (${source.id}) has no verified backup to seed from; verify one first: berth dependency backup verify bkp_… (see berth dependency backup list ${source.id})`,
+      );
+    }
+    return verified;
   }
 
   private async activeBindings(resourceId: string): Promise<Map<string, Binding>> {

@@ -1,4 +1,4 @@
-import type { Dependency } from "@berth/client";
+import type { Dependency, Provenance } from "@berth/client";
 import { isProviderError, redactSecrets, type Provider } from "@berth/provider-sdk";
 import { ArtifactCorruptError } from "../artifacts/sealed-stream.js";
 import type { JobLeaseSettings, Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
@@ -14,7 +14,17 @@ export interface DependencyPeer {
   /** Provisions a managed dependency (idempotent by request id); returned at once, usually still provisioning. */
   /** Deletes (releases) a dependency; deleting a deleted one returns it. */
   release(id: string, requestId: string): Promise<Dependency>;
-  provision(input: { requestId: string; projectId: string; environmentId: string; name: string; kind: string; realizationTarget: string; restoredFromBackupId: string }): Promise<Dependency>;
+  provision(input: {
+    requestId: string;
+    projectId: string;
+    environmentId: string;
+    name: string;
+    kind: string;
+    realizationTarget: string;
+    restoredFromBackupId: string;
+    /** The caller's provenance (berth.yaml deploy of a preview…); manual when absent. */
+    provenance?: Provenance;
+  }): Promise<Dependency>;
 }
 
 export interface BackupContext {

@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
-import type { Dependency } from "@berth/client";
+import type { Dependency, Provenance } from "@berth/client";
 import { store, type BackupRecord, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
 import { RESTORE_QUEUE, type BackupContext } from "./context.js";
@@ -22,7 +22,7 @@ export interface RestoreInput {
   acknowledgeDataOverwrite: boolean;
   skipSafetyBackup: boolean;
   /** Restore into a new managed dependency of the same kind instead of in place. */
-  toNew?: { name: string; projectId: string; environmentId: string; realizationTarget: string };
+  toNew?: { name: string; projectId: string; environmentId: string; realizationTarget: string; provenance?: Provenance };
 }
 
 /**
@@ -105,5 +105,6 @@ async function provisionRestoreTarget(ctx: BackupContext, backup: BackupRecord, 
     kind: source.kind,
     realizationTarget: toNew.realizationTarget,
     restoredFromBackupId: backup.id,
+    provenance: toNew.provenance,
   });
 }

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Provenance } from "../../common/v1/provenance.js";
 import {
   Backup,
   BackupAttempt,
@@ -171,6 +172,11 @@ export interface NewDependencyTarget {
   environmentId: string;
   /** Realization target name from operator config; "" picks the default for the kind. */
   realizationTarget: string;
+  /**
+   * Who asks (e.g. berth.yaml deploy of a preview, so its cleanup can prove the copy is the preview's);
+   * restored_from_backup_id is always set to the backup by the server.
+   */
+  provenance?: Provenance | undefined;
 }
 
 export interface RestoreBackupResponse {
@@ -1940,7 +1946,7 @@ export const RestoreBackupRequest: MessageFns<RestoreBackupRequest> = {
 };
 
 function createBaseNewDependencyTarget(): NewDependencyTarget {
-  return { name: "", projectId: "", environmentId: "", realizationTarget: "" };
+  return { name: "", projectId: "", environmentId: "", realizationTarget: "", provenance: undefined };
 }
 
 export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
@@ -1956,6 +1962,9 @@ export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
     }
     if (message.realizationTarget !== "") {
       writer.uint32(34).string(message.realizationTarget);
+    }
+    if (message.provenance !== undefined) {
+      Provenance.encode(message.provenance, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2005,6 +2014,14 @@ export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
             message.realizationTarget = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.provenance = Provenance.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2035,6 +2052,7 @@ export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
         : isSet(object.realization_target)
         ? globalThis.String(object.realization_target)
         : "",
+      provenance: isSet(object.provenance) ? Provenance.fromJSON(object.provenance) : undefined,
     };
   },
 
@@ -2052,6 +2070,9 @@ export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
     if (message.realizationTarget !== "") {
       obj.realizationTarget = message.realizationTarget;
     }
+    if (message.provenance !== undefined) {
+      obj.provenance = Provenance.toJSON(message.provenance);
+    }
     return obj;
   },
 
@@ -2064,6 +2085,9 @@ export const NewDependencyTarget: MessageFns<NewDependencyTarget> = {
     message.projectId = object.projectId ?? "";
     message.environmentId = object.environmentId ?? "";
     message.realizationTarget = object.realizationTarget ?? "";
+    message.provenance = (object.provenance !== undefined && object.provenance !== null)
+      ? Provenance.fromPartial(object.provenance)
+      : undefined;
     return message;
   },
 };
