@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,8 +134,8 @@ describe("unverified imports", () => {
     const dep = await json<{ id: string; connectionVerification: string }>(["dependency", "import", "--kind", "postgres", ...scope, "--name", "later", "--connection-url-stdin"], postgres.url("appdb", "app", planted));
     expect(dep.connectionVerification).toBe("CONNECTION_VERIFICATION_UNVERIFIED");
     const list = await berth(["dependency", "list", ...scope]);
-    expect(list.stdout.split("\n")[0]).toMatch(/STATUS\s+CHECK/);
-    expect(list.stdout).toMatch(new RegExp(`${dep.id}\\s+later\\s+postgres\\s+imported\\s+ready\\s+unverified`));
+    expect(list.stdout.split("\n")[0]).toMatch(/STATUS\s+DATA CLASS\s+CHECK/);
+    expect(list.stdout).toMatch(new RegExp(`${dep.id}\\s+later\\s+postgres\\s+imported\\s+ready\\s+unclassified\\s+unverified`));
     const show = await berth(["dependency", "show", dep.id]);
     expect(show.stdout).toMatch(/connection check:\s+unverified/);
 
@@ -170,18 +171,35 @@ describe("unverified imports", () => {
 });
 
 describe("metadata-only restore points for imports Berth cannot read", () => {
-  it("an import whose host does not resolve gets a metadata-only restore point at once, saying why", async () => {
-    const dep = await json<{ id: string }>(["dependency", "import", "--kind", "postgres", ...scope, "--name", "gone-host", "--connection-url-stdin"], `postgres://legacy:${planted}@legacy-db.invalid:5432/legacy`);
-    const started = performance.now();
-    const backup = await berth(["dependency", "backup", "create", dep.id, "--wait"]);
-    const elapsed = performance.now() - started;
-    expect(backup.code, backup.stderr).toBe(0);
-    expect(elapsed).toBeLessThan(3_000); // includes two CLI start-ups; the server side is the probe's DNS failure
-    expect(backup.stdout).toMatch(/kind:\s+metadata-only/);
-    expect(backup.stdout).toMatch(/metadata-only reason:\s+the imported connection cannot be used.*connection_unreachable/);
-    const list = await berth(["dependency", "backup", "list", dep.id]);
-    expect(list.stdout).toMatch(/metadata-only/);
-  }, 30_000);
+  it("an import whose stored secret no longer opens (its master key is gone) gets a metadata-only restore point at once, saying why", async () => {
+    // Imported under one master key; the server then restarts with only a new key (the old one was lost).
+    const lostKey = testDeployment();
+    const before = await lostKey.start();
+    const cli = cliSession(() => ({ ...env, BERTH_SERVER: before.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+    let after: ServerProcess | undefined;
+    try {
+      const dep = await cli.json<{ id: string; connectionSecretRef: string }>(
+        ["dependency", "import", "--kind", "postgres", ...scope, "--name", "sealed-db", "--connection-url-stdin"],
+        postgres.url("appdb", "app", planted),
+      );
+      await before.stop();
+      after = await lostKey.start({ masterKeys: [`k-new:${randomBytes(32).toString("base64")}`] });
+      const restarted = cliSession(() => ({ ...env, BERTH_SERVER: after!.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+      const started = performance.now();
+      const backup = await restarted.berth(["dependency", "backup", "create", dep.id, "--wait"]);
+      const elapsed = performance.now() - started;
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(elapsed).toBeLessThan(3_000); // two CLI start-ups included; no job, no retries
+      expect(backup.stdout).toMatch(/kind:\s+metadata-only/);
+      expect(backup.stdout).toContain(`metadata-only reason:`);
+      expect(backup.stdout).toContain(`Berth cannot resolve the connection secret ${dep.connectionSecretRef} (it is missing or does not open with the configured master keys)`);
+      for (const text of [...cli.outputs, ...restarted.outputs]) expect(text).not.toContain(planted);
+    } finally {
+      await after?.stop();
+      await before.stop();
+      await lostKey.cleanup();
+    }
+  }, 60_000);
 });
 
 describe("dependency delete --force", () => {

@@ -67,15 +67,15 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
     return;
   }
   printTable(
-    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "CHECK", "DATA CLASS", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
+    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "CHECK", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
     dependencies.map((d) => [
       d.id,
       d.name,
       d.kind,
       sourceName(d),
       statusName(d),
-      d.connectionSecretRef ? verificationName(d) : "-",
       dataClassName(d.dataClass),
+      d.connectionSecretRef ? verificationName(d) : "-",
       d.projectId,
       d.environmentId,
       d.maskedConnectionUrl || "-",

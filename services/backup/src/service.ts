@@ -1,4 +1,4 @@
-import { BackupInternalServiceService, BackupServiceService, findDependency, isBerthApiError, ProvenanceSource, type BerthClient } from "@berth/client";
+import { BackupInternalServiceService, BackupServiceService, findDependency, ProvenanceSource, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import {
   bindHandlers,
@@ -68,16 +68,6 @@ function dependencyPeer(peers: () => BerthClient): DependencyPeer {
         return resolvableRefs.includes(secretRef);
       } catch {
         return true;
-      }
-    },
-    async probeFailure(dependencyId) {
-      try {
-        await peers().dependency.probeDependency({ id: dependencyId });
-        return undefined;
-      } catch (error) {
-        // Only the probe's own verdicts make a restore point metadata-only; anything else is left to the job.
-        if (isBerthApiError(error) && error.reason.startsWith("connection_")) return `${error.reason}: ${error.message}`;
-        return undefined;
       }
     },
     async resolve(secretRef, purpose) {

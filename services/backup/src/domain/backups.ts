@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { DependencySource, DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
+import { DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob, watchByPolling } from "@berth/runtime";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, type BackupContext } from "./context.js";
@@ -70,10 +70,10 @@ export async function createBackup(
 
 /**
  * Why this dependency gets a metadata-only restore point, or "" for a native one.
- * Checked before anything is recorded, so an import Berth cannot read says so at
- * once instead of retrying a job that cannot succeed. An imported connection is
- * probed first (the dependency service records the outcome): someone else's
- * system may have moved, changed its password or gone.
+ * Checked before anything is recorded, so a connection Berth cannot resolve says
+ * so at once instead of queuing a job that can never read it. A connection that
+ * resolves but does not answer still gets a native backup, which fails (and a
+ * policy retries it): that is an outage to see, not a reason to keep less.
  */
 async function whyMetadataOnly(ctx: BackupContext, dependency: Dependency): Promise<string> {
   const provider = ctx.providers.get(dependency.kind);
@@ -81,10 +81,6 @@ async function whyMetadataOnly(ctx: BackupContext, dependency: Dependency): Prom
   if (!provider?.backup || !provider.manifest.capabilities.backup) return `the ${dependency.kind} provider has no native backup`;
   if (!(await ctx.dependencies.isResolvable(dependency.connectionSecretRef))) {
     return `Berth cannot resolve the connection secret ${dependency.connectionSecretRef} (it is missing or does not open with the configured master keys), so it cannot read the data`;
-  }
-  if (dependency.source === DependencySource.DEPENDENCY_SOURCE_IMPORTED) {
-    const failure = await ctx.dependencies.probeFailure(dependency.id);
-    if (failure) return `the imported connection cannot be used, so Berth cannot read the data (${failure})`;
   }
   return "";
 }

@@ -15,12 +15,6 @@ export interface DependencyPeer {
    * answer cannot be had (the job then finds out and retries).
    */
   isResolvable(secretRef: string): Promise<boolean>;
-  /**
-   * Asks the dependency service to probe the dependency's connection (it records
-   * the outcome). Undefined when it works; otherwise the safe reason it does not
-   * ("connection_unreachable: …"). Undefined too when the probe cannot be asked.
-   */
-  probeFailure(dependencyId: string): Promise<string | undefined>;
   /** The connection for the worker; used only inside a running job. */
   resolve(secretRef: string, purpose: string): Promise<string>;
   /** Provisions a managed dependency (idempotent by request id); returned at once, usually still provisioning. */
