@@ -65,7 +65,7 @@ afterAll(async () => {
 /** An imported Redis (native backups of a real server), with the data class given. */
 async function importRedis(name: string, dataClass?: string): Promise<string> {
   const created = await json<{ id: string }>([
-    "dependency", "import", "--kind", "redis", "--project", "prj_rdy", "--environment", "env_a", "--name", name, "--connection-url", REDIS_URL,
+    "dependency", "import", "--kind", "redis", "--project", "prj_rdy", "--environment", "env_a", "--name", name, "--connection-url", REDIS_URL, "--probe",
     ...(dataClass ? ["--data-class", dataClass] : []),
   ]);
   return created.id;

@@ -4,7 +4,6 @@ import {
   dependencyObjectName,
   PROVIDER_SDK_VERSION,
   ProviderError,
-  type ProbeRequest,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -12,12 +11,12 @@ import {
 } from "@berth/provider-sdk";
 import { describeContent } from "./content.js";
 import { backup, CLICKHOUSE_FORMAT, restore } from "./dump.js";
-import { isClickHouseError, query, type HttpEndpoint } from "./http.js";
+import { query, type HttpEndpoint } from "./http.js";
+import { probe } from "./probe.js";
 import { quoteIdentifier } from "./sql.js";
 import { userStoreFor } from "./users.js";
-import { parseAdminUrl, parseConnection } from "./urls.js";
+import { parseAdminUrl } from "./urls.js";
 
-const UNKNOWN_DATABASE = 81;
 
 function checkKind(kind: string): void {
   if (kind !== "clickhouse") throw new ProviderError("unsupported", `the clickhouse provider does not handle kind "${kind}"`);
@@ -64,16 +63,6 @@ async function release(request: ReleaseRequest): Promise<void> {
   await userStoreFor(target, version).remove(name, request.signal);
   request.progress?.("dropping database");
   await query(target.endpoint, `DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`, { signal: request.signal });
-}
-
-async function probe(request: ProbeRequest): Promise<void> {
-  const { endpoint, database } = parseConnection(request.kind, request.connectionUrl);
-  try {
-    await query(endpoint, "SELECT 1", { database, signal: request.signal, timeoutMs: 10_000 });
-  } catch (error) {
-    if (isClickHouseError(error, UNKNOWN_DATABASE)) throw new ProviderError("not_found", `clickhouse has no database ${database}`);
-    throw error;
-  }
 }
 
 /** Managed ClickHouse over its HTTP interface: realize, release, probe, native backup and in-place restore. */

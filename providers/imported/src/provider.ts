@@ -10,16 +10,19 @@ import {
   type ProviderManifest,
 } from "@berth/provider-sdk";
 import { IMPORTABLE_KINDS, KIND_SPECS, type ImportableKind } from "./kinds/index.js";
-import { probeTcp } from "./probe.js";
 import { parseConnectionUrl, type KindSpec, type ParsedConnectionUrl } from "./url.js";
 
-/** Imported connections belong to someone else: Berth only validates and probes them. */
+/**
+ * Imported connections belong to someone else: Berth only validates and records
+ * them. Probing needs each engine's own login, so it is not done here: the
+ * dependency service asks the provider that declares the kind's probe.
+ */
 const manifest: ProviderManifest = {
   name: "@berth/provider-imported",
   version: "0.1.0",
   sdkVersion: "^1.0.0",
   kinds: [...IMPORTABLE_KINDS],
-  capabilities: { realize: false, release: false, probe: true, backup: false, restore: false, rotate: false },
+  capabilities: { realize: false, release: false, probe: false, backup: false, restore: false, rotate: false },
 };
 
 function specFor(kind: string): KindSpec {
@@ -49,9 +52,4 @@ function inspect(kind: string, url: string): { parsed: ParsedConnectionUrl; desc
 export const importedProvider: Provider = {
   manifest,
   describeConnection: (kind, connectionUrl) => inspect(kind, connectionUrl).description,
-  async probe({ kind, connectionUrl, signal }) {
-    // Full validation first, so a probe never connects somewhere describeConnection would refuse.
-    const { parsed } = inspect(kind, connectionUrl);
-    await probeTcp(parsed.host, parsed.port, signal);
-  },
 };

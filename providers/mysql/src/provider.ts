@@ -4,7 +4,6 @@ import { importedProvider } from "@berth/provider-imported";
 import {
   PROVIDER_SDK_VERSION,
   secretPartsOfUrl,
-  type ProbeRequest,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -14,6 +13,7 @@ import { MysqlSession, type ServerFlavour } from "./admin.js";
 import { deliveredUrl, parseEndpoint } from "./connection.js";
 import { backup, BACKUP_FORMAT, describeContent, restore } from "./dump.js";
 import { objectNameFor } from "./names.js";
+import { probe } from "./probe.js";
 import { nativePasswordHash } from "./password.js";
 
 /** Statement-level limit on waiting for metadata locks, so a release never hangs on a stuck session. */
@@ -79,16 +79,6 @@ async function release(request: ReleaseRequest): Promise<void> {
     await admin.exec(`DROP DATABASE IF EXISTS ${escapeId(name)}`);
   } finally {
     await admin.close();
-  }
-}
-
-async function probe(request: ProbeRequest): Promise<void> {
-  const endpoint = parseEndpoint(request.connectionUrl, "connection_url");
-  const session = await MysqlSession.open(endpoint, { what: "the mysql server", secrets: secretPartsOfUrl(request.connectionUrl), signal: request.signal });
-  try {
-    await session.rows("SELECT 1");
-  } finally {
-    await session.close();
   }
 }
 

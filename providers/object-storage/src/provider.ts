@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import {
   dependencyObjectName,
   PROVIDER_SDK_VERSION,
   ProviderError,
   secretPartsOfUrl,
-  type ProbeRequest,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -13,11 +11,12 @@ import {
   type RestoreRequest,
 } from "@berth/provider-sdk";
 import { OBJECTS_FORMAT } from "./artifact-format.js";
+import { probe } from "./probe.js";
 import { backup } from "./backup.js";
 import { describeContent } from "./content.js";
 import { deleteBucket, ensureBucket, type BucketContext } from "./bucket.js";
-import { createS3Client, s3ErrorName, toProviderError } from "./client.js";
-import { deliveredConnectionUrl, describeConnection, KIND, parseConnection } from "./connection.js";
+import { createS3Client } from "./client.js";
+import { deliveredConnectionUrl, describeConnection, KIND } from "./connection.js";
 import { DEFAULT_UPLOAD_LIMITS, restore, type UploadLimits } from "./restore.js";
 import { bucketPolicy, MinioAdmin, minioUserFor } from "./minio/admin.js";
 import { parseTarget, type ObjectStorageTarget } from "./target.js";
@@ -99,21 +98,6 @@ async function release(request: ReleaseRequest): Promise<void> {
 }
 
 /** HeadBucket with the connection's own keys. */
-async function probe(request: ProbeRequest): Promise<void> {
-  const connection = parseConnection(request.kind, request.connectionUrl);
-  const client = createS3Client(connection);
-  try {
-    await client.send(new HeadBucketCommand({ Bucket: connection.bucket }), { abortSignal: request.signal });
-  } catch (error) {
-    if (["NotFound", "NoSuchBucket"].includes(s3ErrorName(error))) {
-      throw new ProviderError("not_found", `bucket ${connection.bucket} does not exist`);
-    }
-    throw toProviderError(error, `reaching bucket ${connection.bucket}`, { secrets: connection.secrets, signal: request.signal });
-  } finally {
-    client.destroy();
-  }
-}
-
 export interface ObjectStorageProviderOptions {
   /** Multipart thresholds for restore; the defaults suit S3 (single PUT up to 5 GiB). */
   upload?: Partial<UploadLimits>;

@@ -16,6 +16,17 @@ runProviderConformance({
   // A's bucket: the kit registers its isolation check as skipped, naming why.
   // test/shared-keys.test.ts shows what such a target does instead.
   isolation: target.isIsolating ? "enforced" : "not-enforced-by-target",
+  // s3rver checks that the access key id exists but not V4 signatures, so a wrong secret key
+  // would be accepted there: an unknown access key id is the wrong credential it can refuse.
+  probeCases: target.isIsolating
+    ? {}
+    : {
+        wrongPassword: (url) => {
+          const wrong = new URL(url);
+          wrong.username = "BERTHUNKNOWNKEY";
+          return wrong.toString();
+        },
+      },
   sample: {
     write: (connectionUrl, owner, value) => putText(connectionUrl, owner.bucket, SAMPLE_KEY, value),
     read: (connectionUrl, owner) => getText(connectionUrl, owner.bucket, SAMPLE_KEY),

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { PROVIDER_SDK_VERSION, ProviderError, type ProbeRequest, type Provider, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
+import { PROVIDER_SDK_VERSION, ProviderError, type Provider, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
 import { backup } from "./backup.js";
 import { describeContent } from "./content.js";
-import { describeOpenSearch, openConnection } from "./connection.js";
+import { describeOpenSearch } from "./connection.js";
 import { OPENSEARCH_FORMAT } from "./dump-format.js";
+import { probe } from "./probe.js";
 import { OpenSearchHttp } from "./http.js";
 import { deleteIndices, indicesUnder } from "./indices.js";
 import { restore } from "./restore.js";
@@ -60,11 +61,6 @@ async function release(request: ReleaseRequest): Promise<void> {
 }
 
 /** `GET /` with the connection's credentials (the dependency role grants cluster:monitor/main for it). */
-async function probe(request: ProbeRequest): Promise<void> {
-  const { http } = openConnection(request.connectionUrl, undefined, request.signal);
-  await http.expect("GET", "/");
-}
-
 /** Managed OpenSearch: an index prefix per dependency, isolated by the security plugin when the target has it. */
 export const opensearchProvider: Provider = {
   manifest: {

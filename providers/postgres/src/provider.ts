@@ -5,10 +5,8 @@ import {
   maskSafeMetadata,
   PROVIDER_SDK_VERSION,
   ProviderError,
-  redactSecrets,
   secretPartsOfUrl,
   type ConnectionDescription,
-  type ProbeRequest,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -17,6 +15,7 @@ import {
 import { PgAdmin } from "./admin.js";
 import { objectNameFor } from "./names.js";
 import { describeContent } from "./content.js";
+import { leftovers, probe } from "./probe.js";
 import { backup, BACKUP_FORMAT, restore } from "./dump.js";
 import { scramVerifier } from "./scram.js";
 
@@ -90,19 +89,6 @@ async function release(request: ReleaseRequest): Promise<void> {
   }
 }
 
-async function probe(request: ProbeRequest): Promise<void> {
-  const client = new pg.Client({ connectionString: request.connectionUrl, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-  } catch (error) {
-    const message = redactSecrets(error instanceof Error ? error.message : String(error), secretPartsOfUrl(request.connectionUrl));
-    throw new ProviderError("target_unavailable", `postgres did not answer: ${message}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** Managed Postgres: a database and a login role per dependency on a server Berth administers. */
 export const postgresProvider: Provider = {
   manifest: {
@@ -126,6 +112,7 @@ export const postgresProvider: Provider = {
   realize,
   release,
   probe,
+  describeLeftovers: ({ dependencyId }) => leftovers(objectNameFor(dependencyId)),
   backup,
   restore,
   describeContent,

@@ -1,8 +1,14 @@
 import pg from "pg";
+import { afterAll } from "vitest";
 import { runProviderConformance } from "@berth/provider-sdk/conformance";
+import { PrivatePostgres } from "../../../test/support/private-postgres.js";
 import { postgresProvider } from "../src/index.js";
 
-const ADMIN_URL = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+// A Postgres of this test's own that checks passwords (the shared development server trusts
+// 127.0.0.1, where a probe with a wrong password would log in and prove nothing).
+const server = await PrivatePostgres.start();
+afterAll(() => server.stop());
+const ADMIN_URL = server.url();
 
 /** Connects as `connectionUrl`'s user to the database `owner` names. */
 async function withClient<T>(connectionUrl: string, database: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

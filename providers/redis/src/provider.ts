@@ -3,11 +3,8 @@ import {
   isProviderError,
   PROVIDER_SDK_VERSION,
   ProviderError,
-  redactSecrets,
-  secretPartsOfUrl,
   type BackupRequest,
   type DescribeContentRequest,
-  type ProbeRequest,
   type Provider,
   type RealizationTarget,
   type RealizeRequest,
@@ -17,8 +14,8 @@ import {
 import { backup } from "./backup.js";
 import { describeContent } from "./content.js";
 import { REDIS_FORMAT } from "./dump-format.js";
+import { probe } from "./probe.js";
 import { realize, release } from "./realize.js";
-import { endpointOf, messageOf, RespConnection } from "./resp.js";
 import { restore } from "./restore.js";
 
 const describeConnection: Provider["describeConnection"] = (kind, url) => importedProvider.describeConnection(kind, url);
@@ -30,18 +27,6 @@ function checkTarget(target: RealizationTarget): void {
   } catch (error) {
     if (!isProviderError(error)) throw error;
     throw new ProviderError("invalid_input", `the realization target ${target.name}'s admin URL: ${error.message}`, { field: "target" });
-  }
-}
-
-async function probe(request: ProbeRequest): Promise<void> {
-  describeConnection(request.kind, request.connectionUrl);
-  const connection = await RespConnection.open(endpointOf(request.connectionUrl), { signal: request.signal, secrets: secretPartsOfUrl(request.connectionUrl) });
-  try {
-    await connection.call(["PING"]);
-  } catch (error) {
-    throw new ProviderError("target_unavailable", `redis did not answer PING: ${redactSecrets(messageOf(error), secretPartsOfUrl(request.connectionUrl))}`);
-  } finally {
-    connection.close();
   }
 }
 

@@ -7,6 +7,9 @@ await requireRedis();
 runProviderConformance({
   provider: redisProvider,
   kind: "redis",
+  // A URL's path is a db index 0-15, all of which a default server has; a key prefix
+  // the user may not read is permission_denied (test/probe.test.ts checks that).
+  probeCases: { missingDatabase: "not-applicable: every redis db index a URL may name (0-15) exists on a default server" },
   target: { name: "conformance", kind: "redis", adminUrl: REDIS_ADMIN_URL },
   sample: {
     write: (connectionUrl, owner, value) =>

@@ -1,4 +1,4 @@
-import { dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
+import { ConnectionVerification, dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
 import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
 
 export function statusName(dependency: Dependency): string {
@@ -7,6 +7,31 @@ export function statusName(dependency: Dependency): string {
 
 function sourceName(dependency: Dependency): string {
   return dependencySourceToJSON(dependency.source).replace("DEPENDENCY_SOURCE_", "").toLowerCase();
+}
+
+/** verified / unverified / failed: what the last probe proved about the connection. */
+export function verificationName(dependency: Dependency): string {
+  switch (dependency.connectionVerification) {
+    case ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED:
+      return "verified";
+    case ConnectionVerification.CONNECTION_VERIFICATION_FAILED:
+      return "failed";
+    default:
+      return "unverified";
+  }
+}
+
+/** The show line: the state, when it was checked, and what to do about it. */
+function connectionCheck(dependency: Dependency): string {
+  const when = dependency.connectionCheckTime ? ` at ${dependency.connectionCheckTime}` : "";
+  switch (dependency.connectionVerification) {
+    case ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED:
+      return `verified (a probe logged in${when})`;
+    case ConnectionVerification.CONNECTION_VERIFICATION_FAILED:
+      return `failed${when}: ${dependency.connectionVerificationReason}; fix it, then \`berth dependency probe ${dependency.id}\``;
+    default:
+      return `unverified (no probe has logged in with it; run \`berth dependency probe ${dependency.id}\`)`;
+  }
 }
 
 /** JSON: the resource object in the proto3 JSON mapping (what grpcurl prints too). */
@@ -23,6 +48,7 @@ export function printDependency(dependency: Dependency, format: OutputFormat): v
     ["project", dependency.projectId],
     ["environment", dependency.environmentId],
     ["connection", dependency.maskedConnectionUrl || "-"],
+    ["connection check", dependency.connectionSecretRef ? connectionCheck(dependency) : "-"],
     ["secret ref", dependency.connectionSecretRef || "-"],
     ["metadata", metadata || "-"],
     ["target", dependency.realizationTarget || "-"],
@@ -41,8 +67,28 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
     return;
   }
   printTable(
-    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
-    dependencies.map((d) => [d.id, d.name, d.kind, sourceName(d), statusName(d), dataClassName(d.dataClass), d.projectId, d.environmentId, d.maskedConnectionUrl || "-", age(d.createTime)]),
+    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "CHECK", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
+    dependencies.map((d) => [
+      d.id,
+      d.name,
+      d.kind,
+      sourceName(d),
+      statusName(d),
+      dataClassName(d.dataClass),
+      d.connectionSecretRef ? verificationName(d) : "-",
+      d.projectId,
+      d.environmentId,
+      d.maskedConnectionUrl || "-",
+      age(d.createTime),
+    ]),
   );
   if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}
+
+/** A delete's answer; a forced one says what it left on the target (JSON: `leftBehind` beside the record). */
+export function printDeleted(dependency: Dependency, leftBehind: string[], format: OutputFormat): void {
+  if (format === "json") return printJson({ ...(Dependency.toJSON(dependency) as object), ...(leftBehind.length > 0 && { leftBehind }) });
+  printDependency(dependency, format);
+  if (leftBehind.length === 0) return;
+  process.stdout.write(`\nforgotten without release; left behind (remove by hand):\n${leftBehind.map((item) => `  ${item}`).join("\n")}\n`);
 }

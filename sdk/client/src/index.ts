@@ -8,6 +8,8 @@ export { ERROR_DOMAIN, reasonCode, ErrorReason } from "./reasons.js";
 export { descriptorSetPath } from "./descriptors.js";
 
 export {
+  ConnectionVerification,
+  connectionVerificationToJSON,
   DataClass,
   dataClassFromJSON,
   dataClassToJSON,
@@ -26,6 +28,7 @@ export {
   type ProvisionDependencyRequest,
   type ImportDependencyRequest,
   type ListDependenciesRequest,
+  DeleteDependencyResponse,
   type WatchDependencyResponse,
 } from "./gen/berth/dependency/v1/dependency_service.js";
 export {

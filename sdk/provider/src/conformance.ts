@@ -60,9 +60,24 @@ export interface ConformanceOptions {
    * failing. Default "enforced".
    */
   isolation?: "enforced" | "not-enforced-by-target";
+  /**
+   * How the probe checks make failing URLs from a working one. Each is a function
+   * from the working URL to the failing one, or `"not-applicable: <why>"` when the
+   * kind's URLs cannot express the case (the check is then registered as skipped,
+   * naming why). Defaults: `wrongPassword` replaces the URL's password;
+   * `missingDatabase` replaces the last path segment (a database, bucket or index)
+   * with a name that does not exist.
+   */
+  probeCases?: {
+    wrongPassword?: ProbeCase;
+    missingDatabase?: ProbeCase;
+  };
   /** Per-test timeout in ms; default 60 000. */
   timeoutMs?: number;
 }
+
+/** Makes a failing URL from a working one, or says why the kind cannot express the case. */
+export type ProbeCase = ((connectionUrl: string) => string) | `not-applicable: ${string}`;
 
 /** What the kit checks, in order; a provider's test output lists each by these names. */
 export const CONFORMANCE_CHECKS = [
@@ -70,6 +85,8 @@ export const CONFORMANCE_CHECKS = [
   "describeConnection",
   "realize",
   "probe",
+  "probe: wrong password",
+  "probe: missing database",
   "isolation",
   "backup",
   "restore",
@@ -201,10 +218,33 @@ export function runProviderConformance(options: ConformanceOptions): void {
     });
 
     when(caps.probe)(`probe: answers for a working connection, fails typed for one nothing answers${skipNote("probe")}`, async () => {
-      const { connectionUrl } = primary();
-      await provider.probe!({ kind, connectionUrl, ...ctx() });
+      const { connectionUrl, metadata } = primary();
+      await provider.probe!({ kind, connectionUrl, metadata, ...ctx() });
       // The same credentials at a closed port: the error is typed and does not echo them.
-      await expectProviderError(provider.probe!({ kind, connectionUrl: withPort(connectionUrl, 1), ...ctx() }), ["target_unavailable"]);
+      await expectProviderError(provider.probe!({ kind, connectionUrl: withPort(connectionUrl, 1), metadata, ...ctx() }), ["target_unavailable"]);
+    });
+
+    const cases = options.probeCases ?? {};
+    const probeCase = (name: "wrongPassword" | "missingDatabase", fallback: (url: string) => string) => {
+      const given = cases[name];
+      if (typeof given === "string") return { make: undefined, note: ` (skipped: ${given})` };
+      return { make: given ?? fallback, note: skipNote("probe") };
+    };
+    const wrongPassword = probeCase("wrongPassword", (url) => withPassword(url, `wrong-${run}-${randomBytes(6).toString("hex")}`));
+    when(caps.probe && wrongPassword.make !== undefined)(`probe: a wrong password fails with authentication_failed${wrongPassword.note}`, async () => {
+      const { connectionUrl, metadata } = primary();
+      const wrong = wrongPassword.make!(connectionUrl);
+      // The wrong password must not be echoed either.
+      const wrongSecret = decodeURIComponent(new URL(wrong).password);
+      if (wrongSecret && wrongSecret !== decodeURIComponent(new URL(connectionUrl).password)) secrets.add(wrongSecret);
+      await expectProviderError(provider.probe!({ kind, connectionUrl: wrong, metadata, ...ctx() }), ["authentication_failed"]);
+    });
+
+    const missingDatabase = probeCase("missingDatabase", (url) => withLastPathSegment(url, `berth-missing-${run}`));
+    when(caps.probe && missingDatabase.make !== undefined)(`probe: a missing database, bucket or index fails with database_missing${missingDatabase.note}`, async () => {
+      const { connectionUrl } = primary();
+      // No metadata: it would name the dependency's own database, not the URL's.
+      await expectProviderError(provider.probe!({ kind, connectionUrl: missingDatabase.make!(connectionUrl), ...ctx() }), ["database_missing"]);
     });
 
     when(caps.realize)(`realize: a second dependency gets its own connection and data${skipNote("realize")}`, async () => {
@@ -318,6 +358,21 @@ export function runProviderConformance(options: ConformanceOptions): void {
       for (const secret of secrets) if (secret.length >= 4) expect(text.includes(secret), "a secret appeared in user-visible output").toBe(false);
     });
   });
+}
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+/** The URL with its last path segment (database, bucket, index) replaced, query kept. */
+function withLastPathSegment(url: string, name: string): string {
+  const parsed = new URL(url);
+  const segments = parsed.pathname.split("/"); // "/db" → ["", "db"]; "/" → ["", ""]
+  segments[Math.max(1, segments.length - 1)] = name;
+  parsed.pathname = segments.join("/");
+  return parsed.toString();
 }
 
 function withPort(url: string, port: number): string {

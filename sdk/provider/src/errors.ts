@@ -6,8 +6,14 @@
 export type ProviderErrorCode =
   /** The request itself is wrong (bad name, malformed URL). */
   | "invalid_input"
-  /** The realization target or external system cannot be reached or refused us. */
+  /** The realization target or external system cannot be reached (refused, timed out, unknown host). */
   | "target_unavailable"
+  /** The server answered but rejected the credentials (wrong password, unknown user or key). */
+  | "authentication_failed"
+  /** Logged in, but what the URL names does not exist (database, bucket, index, db index). */
+  | "database_missing"
+  /** Logged in, but the credentials may not use what the URL names (database, key prefix, bucket, index). */
+  | "permission_denied"
   /** The provider does not support this operation or kind. */
   | "unsupported"
   /** Something the provider needed is gone (database dropped outside Berth). */

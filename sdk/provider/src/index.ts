@@ -14,6 +14,7 @@ export type {
   RealizeResult,
   ReleaseRequest,
   ProbeRequest,
+  LeftoversRequest,
   BackupRequest,
   BackupResult,
   RestoreRequest,

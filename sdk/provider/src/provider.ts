@@ -7,7 +7,10 @@ export interface ProviderCapabilities {
   realize: boolean;
   /** Removes what realize created. */
   release: boolean;
-  /** Checks a connection answers. */
+  /**
+   * Proves a connection works: logs in with its credentials and checks that what
+   * the URL names exists and may be used (see {@link Provider.probe}).
+   */
   probe: boolean;
   /** Streams a native logical backup. */
   backup: boolean;
@@ -95,9 +98,24 @@ export interface ReleaseRequest extends OperationContext {
   metadata: SafeMetadata;
 }
 
+/** What {@link Provider.describeLeftovers} is told: the dependency and its target, no connection. */
+export interface LeftoversRequest {
+  dependencyId: string;
+  kind: string;
+  /** Realization target name (the admin URL is not passed: the answer is named, not looked up). */
+  targetName: string;
+  /** Safe metadata realize returned; empty when realization never finished. */
+  metadata: SafeMetadata;
+}
+
 export interface ProbeRequest extends OperationContext {
   kind: string;
   connectionUrl: string;
+  /**
+   * The dependency's safe metadata when Berth has it (a managed dependency's key
+   * prefix, bucket or index prefix), so the probe can check access to exactly that.
+   */
+  metadata?: SafeMetadata;
 }
 
 export interface BackupRequest extends OperationContext {
@@ -174,7 +192,28 @@ export interface Provider {
   describeConnection(kind: string, connectionUrl: string): ConnectionDescription;
   realize?(request: RealizeRequest): Promise<RealizeResult>;
   release?(request: ReleaseRequest): Promise<void>;
+  /**
+   * Proves the connection: logs in with the URL's credentials and checks that what
+   * it names (database, bucket, index, key prefix) exists and may be used. Resolves
+   * when it does; otherwise throws a ProviderError saying which part is wrong:
+   * `target_unavailable` (nothing answers), `authentication_failed`,
+   * `database_missing` or `permission_denied`. Never changes anything; messages
+   * never quote the URL or the password.
+   *
+   * @example
+   * async probe({ connectionUrl, signal }) {
+   *   try { await client.login(connectionUrl, { signal }); }
+   *   catch (e) { if (e.code === "AUTH") throw new ProviderError("authentication_failed", "the server rejected the user or password"); throw e; }
+   * }
+   */
   probe?(request: ProbeRequest): Promise<void>;
+  /**
+   * Optional: what `release` would remove for this dependency, named so an operator
+   * can remove it by hand when Berth forgets a dependency without releasing it
+   * (`berth dependency delete --force`), e.g. `["database berth_dep_7hqk2x", "role berth_dep_7hqk2x"]`.
+   * Pure: no network, no secrets.
+   */
+  describeLeftovers?(request: LeftoversRequest): string[];
   backup?(request: BackupRequest): Promise<BackupResult>;
   restore?(request: RestoreRequest): Promise<void>;
   /**

@@ -62,6 +62,14 @@ export interface BackupService {
 function dependencyPeer(peers: () => BerthClient): DependencyPeer {
   return {
     get: (id) => findDependency(peers(), id),
+    async isResolvable(secretRef) {
+      try {
+        const { resolvableRefs } = await peers().dependencyInternal.checkConnectionSecrets({ secretRefs: [secretRef] });
+        return resolvableRefs.includes(secretRef);
+      } catch {
+        return true;
+      }
+    },
     async resolve(secretRef, purpose) {
       return (await peers().dependencyInternal.resolveConnectionSecret({ secretRef, purpose })).connectionUrl;
     },

@@ -66,4 +66,15 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0004_connection_verification",
+    async up(knex: Knex) {
+      // What the last probe proved about the connection; rows from before probes logged in are unverified.
+      await knex.schema.alterTable("dependencies", (t) => {
+        t.text("connection_verification").notNullable().defaultTo("unverified"); // unverified | verified | failed
+        t.text("connection_verification_reason").notNullable().defaultTo("");
+        t.timestamp("connection_checked_at", { useTz: true });
+      });
+    },
+  },
 ];

@@ -11,6 +11,7 @@ import { withSafeOutput } from "./safe-provider.js";
 export class ProviderRegistry {
   private readonly managed = new Map<string, Provider>();
   private readonly importers = new Map<string, Provider>();
+  private readonly probers = new Map<string, Provider>();
 
   constructor(
     providers: Provider[],
@@ -23,10 +24,14 @@ export class ProviderRegistry {
       for (const kind of provider.manifest.kinds) {
         if (provider.realize && !this.managed.has(kind)) this.managed.set(kind, provider);
         if (!this.importers.has(kind)) this.importers.set(kind, provider);
+        if (canProbe(provider) && !this.probers.has(kind)) this.probers.set(kind, provider);
       }
     }
     // The imported provider knows every built-in kind's URL rules; it wins for those.
     if (importer) for (const kind of importer.manifest.kinds) this.importers.set(kind, importer);
+    // Probing means logging in, which only the engine's own provider can do: the
+    // importer probes a kind only when no provider for it declares probe.
+    if (importer && canProbe(importer)) for (const kind of importer.manifest.kinds) if (!this.probers.has(kind)) this.probers.set(kind, importer);
     for (const target of targets) {
       if (!this.managed.has(target.kind)) {
         throw new Error(`realization target ${target.name} is for kind ${target.kind}, but no loaded provider realizes ${target.kind}`);
@@ -47,6 +52,19 @@ export class ProviderRegistry {
   importerFor(kind: string): Provider {
     const provider = this.importers.get(kind);
     if (!provider) throw unsupportedKind(kind, this.knownKinds());
+    return provider;
+  }
+
+  /** The provider that probes `kind` connections (logs in with them), or throws dependency_kind_unsupported. */
+  proberFor(kind: string): Provider {
+    const provider = this.probers.get(kind);
+    if (!provider) {
+      if (!this.importers.has(kind) && !this.managed.has(kind)) throw unsupportedKind(kind, this.knownKinds());
+      throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED, `no loaded provider can probe ${kind} connections`, {
+        fieldViolations: [{ field: "probe", description: `not supported for kind ${kind}` }],
+        metadata: { kind },
+      });
+    }
     return provider;
   }
 
@@ -79,6 +97,10 @@ export class ProviderRegistry {
     }
     return target;
   }
+}
+
+function canProbe(provider: Provider): boolean {
+  return provider.manifest.capabilities.probe && typeof provider.probe === "function";
 }
 
 function unsupportedKind(kind: string, known: string[], mode = "any"): BerthError {

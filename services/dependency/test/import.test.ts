@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencySource, DependencyStatus } from "@berth/client";
+import { ConnectionVerification, DependencySource, DependencyStatus } from "@berth/client";
 import { plantedSecret } from "../../../test/support/env.js";
 import { startDependencyHarness, type Harness } from "./harness.js";
 import { apiError, importUrl, READY, resolveUrl, SCOPE, uniqueName } from "./helpers.js";
@@ -60,15 +60,15 @@ describe("import an external dependency", () => {
     expect(await countAll()).toBe(before);
   });
 
-  it("probes reachability when asked, and records nothing when unreachable", async () => {
+  it("probes (logs in) when asked, and records nothing when unreachable", async () => {
     const before = await countAll();
     const error = await apiError(
       h.admin.dependency.importDependency({
         requestId: uniqueName("probe"),
         ...SCOPE,
         name: uniqueName("unreachable"),
-        kind: "redis",
-        connectionUrl: `redis://default:${password}@127.0.0.1:1/0`,
+        kind: "postgres",
+        connectionUrl: `postgres://app:${password}@127.0.0.1:1/app`,
         probe: true,
         deletionProtection: false,
       }),
@@ -81,13 +81,15 @@ describe("import an external dependency", () => {
     const reachable = await h.admin.dependency.importDependency({
       requestId: uniqueName("probe"),
       ...SCOPE,
-      name: uniqueName("redis-real"),
-      kind: "redis",
-      connectionUrl: `redis://default:${password}@127.0.0.1:6379/0`,
+      name: uniqueName("pg-real"),
+      kind: "postgres",
+      // The test server trusts 127.0.0.1, so this logs in; test/e2e/probe.test.ts checks wrong passwords on a server that does not.
+      connectionUrl: `postgres://postgres:${password}@127.0.0.1:5432/postgres`,
       probe: true,
       deletionProtection: false,
     });
     expect(reachable.dependency?.status).toBe(READY);
+    expect(reachable.dependency?.connectionVerification).toBe(ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED);
   });
 
   it("is idempotent by request id; a duplicate name is ALREADY_EXISTS", async () => {

@@ -2,10 +2,11 @@ import { Command, Option } from "commander";
 import { DATA_CLASS_NAMES, dataClassFromName, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
-import { printDependency, printDependencyList } from "../present.js";
+import { printDeleted, printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
 import { dependencyBackupCommand } from "./backup.js";
 import { dependencyBindingsCommand } from "./binding.js";
+import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { examples, timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
 
@@ -68,13 +69,17 @@ export function dependencyCommand(): Command {
     .requiredOption("--name <name>", "unique name in the project and environment")
     .option("--connection-url <url>", "connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin so it stays out of shell history")
     .option("--connection-url-stdin", "read the connection URL from standard input", false)
-    .option("--probe", "check the host answers before recording it", false)
+    .option(
+      "--probe",
+      "log in with the URL's credentials and check the database/bucket/index it names before recording it (nothing is stored if it fails); without it the dependency is recorded unverified",
+      false,
+    )
     .option("--deletion-protection", "refuse deletes until turned off", false)
     .addOption(dataClassOption())
     .addOption(requestIdOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical",
+      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical\n\nA failed --probe exits 5 with connection_unreachable, connection_authentication_failed,\nconnection_database_missing or connection_permission_denied (see `berth dependency probe --help`).",
     )
     .action(
       withClient<{ kind: string; project: string; environment: string; name: string; connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; deletionProtection: boolean; dataClass?: string; requestId?: string }>(
@@ -152,11 +157,20 @@ export function dependencyCommand(): Command {
     .alias("rm")
     .description("delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten")
     .argument("<id>", "dependency id (dep_…)")
+    .option(
+      "--force",
+      "forget a managed dependency whose realization target cannot be reached or is no longer configured, without releasing it; prints what it leaves behind on the target. Bindings, deployments and backups still block it",
+      false,
+    )
     .addOption(requestIdOption())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ berth dependency delete dep_7HqK2x\n  $ berth dependency delete dep_7HqK2x --force   # its target is gone: forget it, then remove what it lists by hand",
+    )
     .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { dependency: deleted } = await client.dependency.deleteDependency({ id, requestId: requestId(flags) });
-        printDependency(deleted!, flags.output);
+      withClient<{ force: boolean; requestId?: string }>(async (client, flags, id) => {
+        const { dependency: deleted, leftBehind } = await client.dependency.deleteDependency({ id, requestId: requestId(flags), ...(flags.force && { force: true }) });
+        printDeleted(deleted!, leftBehind, flags.output);
         return EXIT.ok;
       }),
     );
@@ -215,6 +229,7 @@ export function dependencyCommand(): Command {
     );
 
   dependency.addCommand(dependencyReadinessCommand());
+  dependency.addCommand(dependencyProbeCommand());
   dependency.addCommand(dependencyBindingsCommand());
   dependency.addCommand(dependencyBackupCommand());
   return dependency;

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { DependencyStatus, ErrorReason } from "@berth/client";
+import { DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob, watchByPolling } from "@berth/runtime";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, type BackupContext } from "./context.js";
@@ -39,12 +39,7 @@ export async function createBackup(
   if (dependency.status !== DependencyStatus.DEPENDENCY_STATUS_READY) {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${dependency.id} is not ready`);
   }
-  const provider = ctx.providers.get(dependency.kind);
-  const metadataOnlyReason = !dependency.connectionSecretRef
-    ? "Berth holds no connection secret for this dependency"
-    : !provider?.backup || !provider.manifest.capabilities.backup
-      ? `the ${dependency.kind} provider has no native backup`
-      : "";
+  const metadataOnlyReason = await whyMetadataOnly(ctx, dependency);
   const id = newId("bkp");
   const kind = metadataOnlyReason ? "metadata_only" : "native";
   try {
@@ -71,6 +66,23 @@ export async function createBackup(
     if (input.requestId && uniqueViolation(error, "backups_request_id_unique")) return (await store.backupByRequestId(ctx.db, input.requestId))!;
     throw error;
   }
+}
+
+/**
+ * Why this dependency gets a metadata-only restore point, or "" for a native one.
+ * Checked before anything is recorded, so a connection Berth cannot resolve says
+ * so at once instead of queuing a job that can never read it. A connection that
+ * resolves but does not answer still gets a native backup, which fails (and a
+ * policy retries it): that is an outage to see, not a reason to keep less.
+ */
+async function whyMetadataOnly(ctx: BackupContext, dependency: Dependency): Promise<string> {
+  const provider = ctx.providers.get(dependency.kind);
+  if (!dependency.connectionSecretRef) return "Berth holds no connection secret for this dependency";
+  if (!provider?.backup || !provider.manifest.capabilities.backup) return `the ${dependency.kind} provider has no native backup`;
+  if (!(await ctx.dependencies.isResolvable(dependency.connectionSecretRef))) {
+    return `Berth cannot resolve the connection secret ${dependency.connectionSecretRef} (it is missing or does not open with the configured master keys), so it cannot read the data`;
+  }
+  return "";
 }
 
 /** Deletes a restore point and its artifact. Deleting a deleted one returns it. */

@@ -9,6 +9,12 @@ import type { BackupRecord } from "../store/store.js";
 /** The dependency service as the backup service uses it: through its RPCs. */
 export interface DependencyPeer {
   get(id: string): Promise<Dependency | undefined>;
+  /**
+   * Whether the dependency service can deliver `secretRef` (it exists and opens with
+   * the configured master keys), asked without receiving the value. True when the
+   * answer cannot be had (the job then finds out and retries).
+   */
+  isResolvable(secretRef: string): Promise<boolean>;
   /** The connection for the worker; used only inside a running job. */
   resolve(secretRef: string, purpose: string): Promise<string>;
   /** Provisions a managed dependency (idempotent by request id); returned at once, usually still provisioning. */

@@ -7,6 +7,7 @@ import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
 import { fromProviderError } from "./provider-errors.js";
+import { probeConnection } from "./probe.js";
 import { fingerprint, scopeViolations } from "./validation.js";
 
 export interface CreateInput {
@@ -75,18 +76,9 @@ export async function importDependency(ctx: DependencyContext, input: ImportInpu
   const replay = await findReplay(ctx, input.requestId, print);
   if (replay) return replay;
 
-  if (input.probe) {
-    if (!importer.probe) {
-      throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${input.kind} provider cannot probe connections`, {
-        fieldViolations: [{ field: "probe", description: "not supported for this kind" }],
-      });
-    }
-    try {
-      await importer.probe({ kind: input.kind, connectionUrl: input.connectionUrl, signal: AbortSignal.timeout(10_000) });
-    } catch (error) {
-      throw fromProviderError(error, secrets);
-    }
-  }
+  // A failed probe stores nothing: the user fixes the URL and imports again.
+  const probed = input.probe ? await probeConnection(ctx, input.kind, input.connectionUrl) : undefined;
+  if (probed?.error) throw probed.error;
 
   const id = newId("dep");
   const record = await ctx.db.transaction(async (trx) => {
@@ -94,6 +86,9 @@ export async function importDependency(ctx: DependencyContext, input: ImportInpu
       ...baseRecord(id, input, print),
       source: "imported",
       status: "ready",
+      // Ready to bind, but unproved until a probe (now or `dependency probe`) logs in with it.
+      connectionVerification: probed ? "verified" : "unverified",
+      connectionCheckedAt: probed?.connectionCheckedAt ?? null,
       metadata: description.metadata,
       maskedUrl: description.maskedUrl,
       secretVersion: 1,

@@ -1,11 +1,12 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type DependencyReference } from "@berth/client";
-import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, recordEvent } from "@berth/runtime";
+import { isProviderError, secretPartsOfUrl } from "@berth/provider-sdk";
+import { BerthError, isBerthError, recordEvent } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import type { DependencyRecord } from "../store/records.js";
 import type { DependencyContext, ReferenceCheck } from "./context.js";
 import { eventData } from "./create.js";
+import { leftBehindBy } from "./leftovers.js";
 import { fromProviderError } from "./provider-errors.js";
 import { getDependency } from "./queries.js";
 
@@ -41,14 +42,30 @@ export async function checkDependencyDelete(ctx: DependencyContext, id: string, 
  * record only (the external system is never touched). Deleting a deleted
  * dependency returns it unchanged, so retries are safe.
  *
+ * With `force`, a managed dependency whose release cannot reach its realization
+ * target (or whose target is no longer configured) is forgotten instead: the
+ * record is marked deleted without the release, and `leftBehind` names what may
+ * remain on the target. References still block it; force never skips them.
+ *
  * Race-free against a concurrent bind: the status turns `deleting` (committed)
  * before references are gathered, and bind re-reads the status after its own
  * insert committed. Whichever order they interleave in, either delete sees the
  * binding and refuses, or bind sees `deleting` and withdraws its binding.
  */
-export async function deleteDependency(ctx: DependencyContext, id: string, signal: AbortSignal): Promise<DependencyRecord> {
+export interface DeleteOptions {
+  /** Forget a managed dependency whose target cannot be reached instead of failing. Never the default. */
+  force?: boolean;
+}
+
+export interface DeleteOutcome {
+  dependency: DependencyRecord;
+  /** What a forced delete left on the target ("database berth_dep_… on target main"); empty otherwise. */
+  leftBehind: string[];
+}
+
+export async function deleteDependency(ctx: DependencyContext, id: string, signal: AbortSignal, options: DeleteOptions = {}): Promise<DeleteOutcome> {
   const dependency = await getDependency(ctx, id);
-  if (dependency.status === "deleted") return dependency;
+  if (dependency.status === "deleted") return { dependency, leftBehind: [] };
   if (dependency.status === "provisioning") {
     throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${id} is still provisioning; delete it once it is ready or failed`);
   }
@@ -73,7 +90,47 @@ export async function deleteDependency(ctx: DependencyContext, id: string, signa
     }
     await dependencyStore.update(ctx.db, id, { progressMessage: "releasing" });
   }
-  return finishDelete(ctx, (await dependencyStore.get(ctx.db, id))!, signal);
+  const current = (await dependencyStore.get(ctx.db, id))!;
+  if (!options.force) return { dependency: await finishDelete(ctx, current, signal), leftBehind: [] };
+  return finishDeleteOrForget(ctx, current, signal);
+}
+
+/**
+ * finishDelete, except that a release which cannot reach the target (or a target
+ * no longer in the configuration) makes Berth forget the record instead of failing.
+ */
+async function finishDeleteOrForget(ctx: DependencyContext, dependency: DependencyRecord, signal: AbortSignal): Promise<DeleteOutcome> {
+  try {
+    return { dependency: await finishDelete(ctx, dependency, signal), leftBehind: [] };
+  } catch (error) {
+    const why = unreachableTarget(error);
+    if (!why || dependency.source !== "managed") throw error;
+    return forget(ctx, dependency, why);
+  }
+}
+
+/** Why the release could not run against the target, or undefined when the failure was something else. */
+function unreachableTarget(error: unknown): string | undefined {
+  if (!isBerthError(error)) return undefined;
+  if (error.reason === ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE) return `its realization target is no longer configured (${error.message})`;
+  if (error.reason === ErrorReason.ERROR_REASON_CONNECTION_UNREACHABLE) return `its realization target cannot be reached (${error.message})`;
+  return undefined;
+}
+
+/** Marks the record deleted without a release, saying why and what may remain, in the record and its event. */
+async function forget(ctx: DependencyContext, dependency: DependencyRecord, why: string): Promise<DeleteOutcome> {
+  const leftBehind = leftBehindBy(ctx, dependency);
+  const reason = `forgotten without release: ${why}`;
+  const deleted = await ctx.db.transaction(async (trx) => {
+    const current = await dependencyStore.get(trx, dependency.id, { forUpdate: true });
+    if (!current || current.status === "deleted") return current!;
+    const updated = await dependencyStore.update(trx, dependency.id, { status: "deleted", statusReason: reason, progressMessage: "", deletedAt: new Date() });
+    await recordEvent(trx, "dependency.dependency.deleted", { ...eventData(updated), forced: true, released: false, reason, leftBehind });
+    return updated;
+  });
+  ctx.relay.kick();
+  ctx.log.warn({ dependencyId: dependency.id, target: dependency.realizationTarget, leftBehind }, "dependency forgotten without release (--force)");
+  return { dependency: deleted, leftBehind };
 }
 
 /**
@@ -114,7 +171,9 @@ export async function finishDelete(ctx: DependencyContext, dependency: Dependenc
     try {
       await provider.release?.({ dependencyId: dependency.id, kind: dependency.kind, target, metadata: dependency.metadata, signal });
     } catch (error) {
-      await dependencyStore.update(ctx.db, dependency.id, { progressMessage: "release failed; retry the delete" });
+      const unreachable = isProviderError(error) && error.code === "target_unavailable";
+      const hint = unreachable ? "release cannot reach the target; retry, or forget it with --force" : "release failed; retry the delete";
+      await dependencyStore.update(ctx.db, dependency.id, { progressMessage: hint });
       throw fromProviderError(error, secretPartsOfUrl(target.adminUrl));
     }
   }

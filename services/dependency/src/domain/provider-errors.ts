@@ -19,6 +19,13 @@ export function fromProviderError(error: unknown, secrets: string[] = []): unkno
       return new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED, message, { fieldViolations: violations });
     case "target_unavailable":
       return new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_CONNECTION_UNREACHABLE, message);
+    // A probe reached the server and it said which part of the connection is wrong.
+    case "authentication_failed":
+      return new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_CONNECTION_AUTHENTICATION_FAILED, message);
+    case "database_missing":
+      return new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_CONNECTION_DATABASE_MISSING, message);
+    case "permission_denied":
+      return new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_CONNECTION_PERMISSION_DENIED, message);
     default:
       return new BerthError(GrpcStatus.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, message);
   }

@@ -7,6 +7,7 @@ import { realizationLease } from "../store/realization-lease.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
 import { isRetryable, safeReason } from "./provider-errors.js";
+import { probeConnection } from "./probe.js";
 
 /**
  * Realization job: asks the provider to create the dependency, stores the
@@ -51,6 +52,9 @@ export async function runRealization(ctx: DependencyContext, job: JobDelivery): 
       failure = { error, reason: safeReason(error, secretPartsOfUrl(target.adminUrl)) };
       return undefined;
     }
+    // Prove the delivered connection as an app will use it; a failed probe is recorded, not fatal
+    // (the target may be reachable only from the runtime's network, under its public host).
+    const probed = await probeConnection(ctx, dependency.kind, result.connectionUrl, result.metadata).catch(() => undefined);
     const still = await dependencyStore.get(trx, dependencyId, { forUpdate: true });
     if (still?.status !== "provisioning" || still.leaseOwner !== owner) return undefined;
     const version = await ctx.secrets.put(trx, dependencyId, CONNECTION_SECRET, result.connectionUrl);
@@ -62,6 +66,11 @@ export async function runRealization(ctx: DependencyContext, job: JobDelivery): 
       secretVersion: version,
       maskedUrl: provider.describeConnection(dependency.kind, result.connectionUrl).maskedUrl,
       leaseOwner: null,
+      ...(probed && {
+        connectionVerification: probed.connectionVerification,
+        connectionVerificationReason: probed.connectionVerificationReason,
+        connectionCheckedAt: probed.connectionCheckedAt,
+      }),
     });
     await recordEvent(trx, "dependency.dependency.ready", eventData(updated));
     return updated;

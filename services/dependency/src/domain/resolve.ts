@@ -28,10 +28,10 @@ export async function resolveConnectionSecret(ctx: DependencyContext, secretRef:
   return value;
 }
 
-/** The references that resolve to a stored secret of a live dependency. Returns no values. */
+/** The references that resolve to a stored, decryptable secret of a live dependency. Returns no values. */
 export async function checkConnectionSecrets(ctx: DependencyContext, secretRefs: string[]): Promise<string[]> {
   const parsed = secretRefs.map(parseSecretReference).filter((ref): ref is NonNullable<typeof ref> => ref !== undefined && ref.name === CONNECTION_SECRET);
   const live = await dependencyStore.liveIds(ctx.db, [...new Set(parsed.map((r) => r.ownerId))]);
-  const existing = await ctx.secrets.existing(ctx.db, parsed.filter((r) => live.has(r.ownerId)));
+  const existing = await ctx.secrets.readable(ctx.db, parsed.filter((r) => live.has(r.ownerId)));
   return secretRefs.filter((ref) => existing.has(ref));
 }

@@ -8,6 +8,7 @@ import { CONNECTION_SECRET } from "../store/secret-store.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
 import { fromProviderError } from "./provider-errors.js";
+import { probeConnection } from "./probe.js";
 import { getDependency } from "./queries.js";
 
 export interface SettingsChange {
@@ -52,14 +53,23 @@ export async function updateImportedConnection(ctx: DependencyContext, id: strin
   let description;
   try {
     description = importer.describeConnection(dependency.kind, connectionUrl);
-    if (probe) await importer.probe?.({ kind: dependency.kind, connectionUrl, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     throw fromProviderError(error, secrets);
   }
+  const probed = probe ? await probeConnection(ctx, dependency.kind, connectionUrl) : undefined;
+  if (probed?.error) throw probed.error;
   const updated = await ctx.db.transaction(async (trx) => {
     await dependencyStore.get(trx, id, { forUpdate: true });
     const version = await ctx.secrets.put(trx, id, CONNECTION_SECRET, connectionUrl);
-    const record = await dependencyStore.update(trx, id, { secretVersion: version, metadata: description.metadata, maskedUrl: description.maskedUrl });
+    const record = await dependencyStore.update(trx, id, {
+      secretVersion: version,
+      metadata: description.metadata,
+      maskedUrl: description.maskedUrl,
+      // A new URL is unproved again unless it was probed now.
+      connectionVerification: probed ? "verified" : "unverified",
+      connectionVerificationReason: "",
+      connectionCheckedAt: probed?.connectionCheckedAt ?? null,
+    });
     await recordEvent(trx, "dependency.connection.updated", { ...eventData(record), secretVersion: version });
     return record;
   });

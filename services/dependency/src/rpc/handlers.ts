@@ -9,6 +9,7 @@ import { BerthError, invalidArgument, storedProvenance, type Handlers } from "@b
 import type { DependencyContext } from "../domain/context.js";
 import { importDependency, provisionDependency } from "../domain/create.js";
 import { checkDependencyDelete, deleteDependency } from "../domain/delete.js";
+import { probeDependency } from "../domain/probe.js";
 import { batchGetDependencies, getDependency, listDependencies, watchDependency } from "../domain/queries.js";
 import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resolve.js";
 import { updateImportedConnection, updateSettings } from "../domain/update.js";
@@ -66,7 +67,11 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
       return { dependencies: page.items.map(presentDependency), nextPageToken: page.nextPageToken };
     },
     async deleteDependency(request, context) {
-      return { dependency: presentDependency(await deleteDependency(ctx, request.id, context.signal)) };
+      const { dependency, leftBehind } = await deleteDependency(ctx, request.id, context.signal, { force: request.force === true });
+      return { dependency: presentDependency(dependency), leftBehind };
+    },
+    async probeDependency(request) {
+      return { dependency: presentDependency(await probeDependency(ctx, request.id)) };
     },
     async checkDependencyDelete(request, context) {
       const { dependency, references } = await checkDependencyDelete(ctx, request.id, context.signal);

@@ -1,4 +1,5 @@
 import {
+  ConnectionVerification,
   DataClass,
   dataClassFromName,
   dataClassName,
@@ -10,6 +11,12 @@ import {
 import { formatSecretReference, presentProvenance } from "@berth/runtime";
 import type { DependencyRecord, DependencyState, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
+
+const VERIFICATION: Record<DependencyRecord["connectionVerification"], ConnectionVerification> = {
+  unverified: ConnectionVerification.CONNECTION_VERIFICATION_UNVERIFIED,
+  verified: ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED,
+  failed: ConnectionVerification.CONNECTION_VERIFICATION_FAILED,
+};
 
 const STATUS: Record<DependencyState, DependencyStatus> = {
   provisioning: DependencyStatus.DEPENDENCY_STATUS_PROVISIONING,
@@ -51,5 +58,8 @@ export function presentDependency(record: DependencyRecord): Dependency {
     createTime: record.createdAt.toISOString(),
     updateTime: record.updatedAt.toISOString(),
     deleteTime: record.deletedAt?.toISOString(),
+    connectionVerification: VERIFICATION[record.connectionVerification],
+    connectionVerificationReason: record.connectionVerificationReason,
+    connectionCheckTime: record.connectionCheckedAt?.toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Knex } from "@berth/runtime";
-import type { DependencyRecord, DependencyState, StoredDataClass } from "./records.js";
+import type { ConnectionVerificationState, DependencyRecord, DependencyState, StoredDataClass } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
 
@@ -21,6 +21,9 @@ export interface Row {
   realization_target: string;
   deletion_protection: boolean;
   data_class: StoredDataClass;
+  connection_verification: ConnectionVerificationState;
+  connection_verification_reason: string;
+  connection_checked_at: Date | null;
   request_id: string | null;
   request_fingerprint: string;
   realize_attempts: number;
@@ -49,6 +52,9 @@ export function fromRow(row: Row): DependencyRecord {
     realizationTarget: row.realization_target,
     deletionProtection: row.deletion_protection,
     dataClass: row.data_class,
+    connectionVerification: row.connection_verification ?? "unverified",
+    connectionVerificationReason: row.connection_verification_reason ?? "",
+    connectionCheckedAt: row.connection_checked_at ?? null,
     requestId: row.request_id,
     requestFingerprint: row.request_fingerprint,
     realizeAttempts: row.realize_attempts,
@@ -74,6 +80,9 @@ export interface NewDependency {
   realizationTarget: string;
   deletionProtection: boolean;
   dataClass: StoredDataClass;
+  /** Default unverified: only a passed probe makes it verified. */
+  connectionVerification?: ConnectionVerificationState;
+  connectionCheckedAt?: Date | null;
   requestId: string;
   requestFingerprint: string;
 }
@@ -90,6 +99,9 @@ export interface DependencyChanges {
   realizeAttempts?: number;
   leaseOwner?: string | null;
   deletedAt?: Date;
+  connectionVerification?: ConnectionVerificationState;
+  connectionVerificationReason?: string;
+  connectionCheckedAt?: Date | null;
 }
 
 export interface ListFilter {
@@ -124,6 +136,8 @@ export const dependencyStore = {
           realization_target: record.realizationTarget,
           deletion_protection: record.deletionProtection,
           data_class: record.dataClass,
+          connection_verification: record.connectionVerification ?? "unverified",
+          connection_checked_at: record.connectionCheckedAt ?? null,
           request_id: record.requestId,
           request_fingerprint: record.requestFingerprint,
         })
@@ -172,6 +186,9 @@ export const dependencyStore = {
     if (changes.realizeAttempts !== undefined) patch.realize_attempts = changes.realizeAttempts;
     if (changes.leaseOwner !== undefined) patch.lease_owner = changes.leaseOwner;
     if (changes.deletedAt !== undefined) patch.deleted_at = changes.deletedAt;
+    if (changes.connectionVerification !== undefined) patch.connection_verification = changes.connectionVerification;
+    if (changes.connectionVerificationReason !== undefined) patch.connection_verification_reason = changes.connectionVerificationReason;
+    if (changes.connectionCheckedAt !== undefined) patch.connection_checked_at = changes.connectionCheckedAt;
     const [row] = await db<Row>("dependencies").where({ id }).update(patch).returning("*");
     return fromRow(row as Row);
   },

@@ -3,6 +3,8 @@ export type DependencyState = "provisioning" | "ready" | "failed" | "deleting" |
 export type DependencySourceName = "managed" | "imported";
 /** How much a dependency's data matters (DESIGN §1 "data class"); "unclassified" until someone says. */
 export type StoredDataClass = "unclassified" | "disposable" | "reproducible" | "production-critical";
+/** What the last probe proved: nothing yet, a working login, or which part failed. */
+export type ConnectionVerificationState = "unverified" | "verified" | "failed";
 
 /** One row of berth_dependency.dependencies, as domain code sees it. */
 export interface DependencyRecord {
@@ -24,6 +26,10 @@ export interface DependencyRecord {
   realizationTarget: string;
   deletionProtection: boolean;
   dataClass: StoredDataClass;
+  connectionVerification: ConnectionVerificationState;
+  /** "<reason>: <safe message>" of the last failed probe; "" otherwise. */
+  connectionVerificationReason: string;
+  connectionCheckedAt: Date | null;
   requestId: string | null;
   requestFingerprint: string;
   realizeAttempts: number;

@@ -37,6 +37,29 @@ export class SecretStore {
     return new Set(rows.map((r) => formatSecretReference({ ownerId: r.owner_id, name: r.name, version: r.version })));
   }
 
+  /**
+   * Which of the given triples exist *and* open with the configured master keys
+   * (a record sealed under a key that is no longer configured, or altered, does
+   * not). The values are decrypted only to check and are never returned.
+   */
+  async readable(db: Db, refs: Array<{ ownerId: string; name: string; version: number }>): Promise<Set<string>> {
+    if (refs.length === 0) return new Set();
+    const rows: Array<{ owner_id: string; name: string; version: number; key_id: string; wrapped_key: Buffer; ciphertext: Buffer }> = await db("secrets")
+      .select("owner_id", "name", "version", "key_id", "wrapped_key", "ciphertext")
+      .whereIn(["owner_id", "name", "version"], refs.map((r) => [r.ownerId, r.name, r.version]));
+    const readable = new Set<string>();
+    for (const row of rows) {
+      const ref = formatSecretReference({ ownerId: row.owner_id, name: row.name, version: row.version });
+      try {
+        this.keyring.decrypt({ keyId: row.key_id, wrappedKey: row.wrapped_key, ciphertext: row.ciphertext }, ref);
+        readable.add(ref);
+      } catch {
+        // Unknown key id or a failed authentication tag: this reference cannot be delivered.
+      }
+    }
+    return readable;
+  }
+
   /** The plaintext of one version, or undefined when it does not exist. */
   async get(db: Db, ownerId: string, name: string, version: number): Promise<string | undefined> {
     const row = await db("secrets").where({ owner_id: ownerId, name, version }).first();

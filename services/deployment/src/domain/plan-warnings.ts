@@ -1,8 +1,14 @@
-import { DataClass, DataReadinessVerdict } from "@berth/client";
+import { ConnectionVerification, DataClass, DataReadinessVerdict, type Dependency } from "@berth/client";
 import type { DeploymentContext } from "./context.js";
 import type { Plan } from "./deploy.js";
 
-export type PlanWarningReason = "dependency_data_not_ready" | "dependency_data_readiness_unknown";
+export type PlanWarningReason =
+  | "dependency_data_not_ready"
+  | "dependency_data_readiness_unknown"
+  /** No probe has logged in with the bound dependency's connection (imported without --probe). */
+  | "dependency_connection_unverified"
+  /** The bound dependency's last probe failed; the message quotes its reason. */
+  | "dependency_connection_check_failed";
 
 export interface PlanWarning {
   reason: PlanWarningReason;
@@ -19,6 +25,48 @@ export interface PlanWarning {
  * backup service there is nothing to ask, so no warnings.
  */
 export async function planWarnings(ctx: DeploymentContext, plan: Plan): Promise<PlanWarning[]> {
+  return [...connectionWarnings(plan), ...(await dataWarnings(ctx, plan))];
+}
+
+/**
+ * One warning per bound dependency whose connection nothing has proved, or
+ * whose last probe failed: its secret will be delivered, but the app may find
+ * it does not log in. Read from the dependency records plan already holds.
+ */
+function connectionWarnings(plan: Plan): PlanWarning[] {
+  const seen = new Map<string, PlanWarning>();
+  for (const binding of plan.readiness.bindings) {
+    const dependency = plan.dependencies.get(binding.dependencyId);
+    if (!dependency || seen.has(dependency.id) || !dependency.connectionSecretRef) continue;
+    const warning = connectionWarning(dependency, binding.bindingId);
+    if (warning) seen.set(dependency.id, warning);
+  }
+  return [...seen.values()];
+}
+
+function connectionWarning(dependency: Dependency, bindingId: string): PlanWarning | undefined {
+  const base = { dependencyId: dependency.id, bindingId, readinessReasons: [] };
+  const label = `dependency ${dependency.name} (${dependency.id})`;
+  switch (dependency.connectionVerification) {
+    case ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED:
+      return undefined;
+    case ConnectionVerification.CONNECTION_VERIFICATION_FAILED:
+      return {
+        ...base,
+        reason: "dependency_connection_check_failed",
+        message: `${label}: its last probe failed (${dependency.connectionVerificationReason}); fix it, then \`berth dependency probe ${dependency.id}\``,
+      };
+    default:
+      return {
+        ...base,
+        reason: "dependency_connection_unverified",
+        message: `${label} is unverified: no probe has logged in with its connection; run \`berth dependency probe ${dependency.id}\``,
+      };
+  }
+}
+
+/** The data-readiness half (production-critical dependencies), from the backup service. */
+async function dataWarnings(ctx: DeploymentContext, plan: Plan): Promise<PlanWarning[]> {
   const dataReadiness = ctx.peers.dataReadiness;
   if (!dataReadiness) return [];
   const critical = new Map<string, string>();

@@ -69,6 +69,54 @@ export function dataClassToJSON(object: DataClass): string {
   }
 }
 
+export enum ConnectionVerification {
+  CONNECTION_VERIFICATION_UNSPECIFIED = 0,
+  /** CONNECTION_VERIFICATION_UNVERIFIED - Recorded without a probe (or before probes logged in): nothing proves it works. */
+  CONNECTION_VERIFICATION_UNVERIFIED = 1,
+  /** CONNECTION_VERIFICATION_VERIFIED - The last probe logged in with the connection and found what it names. */
+  CONNECTION_VERIFICATION_VERIFIED = 2,
+  /** CONNECTION_VERIFICATION_FAILED - The last probe failed; connection_verification_reason says which part is wrong. */
+  CONNECTION_VERIFICATION_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function connectionVerificationFromJSON(object: any): ConnectionVerification {
+  switch (object) {
+    case 0:
+    case "CONNECTION_VERIFICATION_UNSPECIFIED":
+      return ConnectionVerification.CONNECTION_VERIFICATION_UNSPECIFIED;
+    case 1:
+    case "CONNECTION_VERIFICATION_UNVERIFIED":
+      return ConnectionVerification.CONNECTION_VERIFICATION_UNVERIFIED;
+    case 2:
+    case "CONNECTION_VERIFICATION_VERIFIED":
+      return ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED;
+    case 3:
+    case "CONNECTION_VERIFICATION_FAILED":
+      return ConnectionVerification.CONNECTION_VERIFICATION_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConnectionVerification.UNRECOGNIZED;
+  }
+}
+
+export function connectionVerificationToJSON(object: ConnectionVerification): string {
+  switch (object) {
+    case ConnectionVerification.CONNECTION_VERIFICATION_UNSPECIFIED:
+      return "CONNECTION_VERIFICATION_UNSPECIFIED";
+    case ConnectionVerification.CONNECTION_VERIFICATION_UNVERIFIED:
+      return "CONNECTION_VERIFICATION_UNVERIFIED";
+    case ConnectionVerification.CONNECTION_VERIFICATION_VERIFIED:
+      return "CONNECTION_VERIFICATION_VERIFIED";
+    case ConnectionVerification.CONNECTION_VERIFICATION_FAILED:
+      return "CONNECTION_VERIFICATION_FAILED";
+    case ConnectionVerification.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum DependencySource {
   DEPENDENCY_SOURCE_UNSPECIFIED = 0,
   /** DEPENDENCY_SOURCE_MANAGED - Berth realized it on a realization target and owns its lifecycle. */
@@ -219,6 +267,18 @@ export interface Dependency {
    * (GetDataReadiness). UNSPECIFIED: not classified yet (shown as "unclassified").
    */
   dataClass: DataClass;
+  /**
+   * Whether Berth has proved the connection: a probe logged in with it and found
+   * what it names. Imported without --probe: UNVERIFIED until a probe passes.
+   */
+  connectionVerification: ConnectionVerification;
+  /**
+   * Why the last probe failed, a stable reason ("connection_authentication_failed")
+   * and a safe message; "" unless connection_verification is FAILED.
+   */
+  connectionVerificationReason: string;
+  /** When the connection was last probed (either outcome); unset if never. */
+  connectionCheckTime?: string | undefined;
 }
 
 export interface Dependency_MetadataEntry {
@@ -246,6 +306,9 @@ function createBaseDependency(): Dependency {
     updateTime: undefined,
     deleteTime: undefined,
     dataClass: 0,
+    connectionVerification: 0,
+    connectionVerificationReason: "",
+    connectionCheckTime: undefined,
   };
 }
 
@@ -304,6 +367,15 @@ export const Dependency: MessageFns<Dependency> = {
     }
     if (message.dataClass !== 0) {
       writer.uint32(144).int32(message.dataClass);
+    }
+    if (message.connectionVerification !== 0) {
+      writer.uint32(152).int32(message.connectionVerification);
+    }
+    if (message.connectionVerificationReason !== "") {
+      writer.uint32(162).string(message.connectionVerificationReason);
+    }
+    if (message.connectionCheckTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.connectionCheckTime), writer.uint32(170).fork()).join();
     }
     return writer;
   },
@@ -468,6 +540,30 @@ export const Dependency: MessageFns<Dependency> = {
             message.dataClass = reader.int32() as any;
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.connectionVerification = reader.int32() as any;
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.connectionVerificationReason = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.connectionCheckTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -557,6 +653,21 @@ export const Dependency: MessageFns<Dependency> = {
         : isSet(object.data_class)
         ? dataClassFromJSON(object.data_class)
         : 0,
+      connectionVerification: isSet(object.connectionVerification)
+        ? connectionVerificationFromJSON(object.connectionVerification)
+        : isSet(object.connection_verification)
+        ? connectionVerificationFromJSON(object.connection_verification)
+        : 0,
+      connectionVerificationReason: isSet(object.connectionVerificationReason)
+        ? globalThis.String(object.connectionVerificationReason)
+        : isSet(object.connection_verification_reason)
+        ? globalThis.String(object.connection_verification_reason)
+        : "",
+      connectionCheckTime: isSet(object.connectionCheckTime)
+        ? globalThis.String(object.connectionCheckTime)
+        : isSet(object.connection_check_time)
+        ? globalThis.String(object.connection_check_time)
+        : undefined,
     };
   },
 
@@ -622,6 +733,15 @@ export const Dependency: MessageFns<Dependency> = {
     if (message.dataClass !== 0) {
       obj.dataClass = dataClassToJSON(message.dataClass);
     }
+    if (message.connectionVerification !== 0) {
+      obj.connectionVerification = connectionVerificationToJSON(message.connectionVerification);
+    }
+    if (message.connectionVerificationReason !== "") {
+      obj.connectionVerificationReason = message.connectionVerificationReason;
+    }
+    if (message.connectionCheckTime !== undefined) {
+      obj.connectionCheckTime = message.connectionCheckTime;
+    }
     return obj;
   },
 
@@ -658,6 +778,9 @@ export const Dependency: MessageFns<Dependency> = {
     message.updateTime = object.updateTime ?? undefined;
     message.deleteTime = object.deleteTime ?? undefined;
     message.dataClass = object.dataClass ?? 0;
+    message.connectionVerification = object.connectionVerification ?? 0;
+    message.connectionVerificationReason = object.connectionVerificationReason ?? "";
+    message.connectionCheckTime = object.connectionCheckTime ?? undefined;
     return message;
   },
 };

@@ -63,7 +63,11 @@ export interface ImportDependencyRequest {
   kind: string;
   /** The external connection URL. Write-only: never returned. */
   connectionUrl: string;
-  /** Check the URL's host answers before recording it. */
+  /**
+   * Log in with the URL's credentials and check what it names exists before
+   * recording it (nothing is stored when the probe fails). Without it the
+   * dependency is recorded with connection_verification UNVERIFIED.
+   */
   probe: boolean;
   provenance?: Provenance | undefined;
   deletionProtection: boolean;
@@ -115,9 +119,30 @@ export interface ListDependenciesResponse {
 export interface DeleteDependencyRequest {
   id: string;
   requestId: string;
+  /**
+   * Forget a managed dependency without releasing it when the release cannot
+   * reach its realization target (or the target is no longer configured). Still
+   * refused while bindings, deployments or backups reference it. Never the default.
+   */
+  force?: boolean | undefined;
 }
 
 export interface DeleteDependencyResponse {
+  dependency?:
+    | Dependency
+    | undefined;
+  /**
+   * What a forced delete left on the realization target, for an operator to
+   * remove by hand ("database berth_dep_… on target main"); empty otherwise.
+   */
+  leftBehind: string[];
+}
+
+export interface ProbeDependencyRequest {
+  id: string;
+}
+
+export interface ProbeDependencyResponse {
   dependency?: Dependency | undefined;
 }
 
@@ -1376,7 +1401,7 @@ export const ListDependenciesResponse: MessageFns<ListDependenciesResponse> = {
 };
 
 function createBaseDeleteDependencyRequest(): DeleteDependencyRequest {
-  return { id: "", requestId: "" };
+  return { id: "", requestId: "", force: undefined };
 }
 
 export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
@@ -1386,6 +1411,9 @@ export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(18).string(message.requestId);
+    }
+    if (message.force !== undefined) {
+      writer.uint32(24).bool(message.force);
     }
     return writer;
   },
@@ -1419,6 +1447,14 @@ export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1439,6 +1475,7 @@ export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : undefined,
     };
   },
 
@@ -1450,6 +1487,9 @@ export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.force !== undefined) {
+      obj.force = message.force;
+    }
     return obj;
   },
 
@@ -1460,18 +1500,22 @@ export const DeleteDependencyRequest: MessageFns<DeleteDependencyRequest> = {
     const message = createBaseDeleteDependencyRequest();
     message.id = object.id ?? "";
     message.requestId = object.requestId ?? "";
+    message.force = object.force ?? undefined;
     return message;
   },
 };
 
 function createBaseDeleteDependencyResponse(): DeleteDependencyResponse {
-  return { dependency: undefined };
+  return { dependency: undefined, leftBehind: [] };
 }
 
 export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
   encode(message: DeleteDependencyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dependency !== undefined) {
       Dependency.encode(message.dependency, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.leftBehind) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -1497,6 +1541,14 @@ export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
             message.dependency = Dependency.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.leftBehind.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1510,13 +1562,23 @@ export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
   },
 
   fromJSON(object: any): DeleteDependencyResponse {
-    return { dependency: isSet(object.dependency) ? Dependency.fromJSON(object.dependency) : undefined };
+    return {
+      dependency: isSet(object.dependency) ? Dependency.fromJSON(object.dependency) : undefined,
+      leftBehind: globalThis.Array.isArray(object?.leftBehind)
+        ? object.leftBehind.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.left_behind)
+        ? object.left_behind.map((e: any) => globalThis.String(e))
+        : [],
+    };
   },
 
   toJSON(message: DeleteDependencyResponse): unknown {
     const obj: any = {};
     if (message.dependency !== undefined) {
       obj.dependency = Dependency.toJSON(message.dependency);
+    }
+    if (message.leftBehind?.length) {
+      obj.leftBehind = message.leftBehind;
     }
     return obj;
   },
@@ -1526,6 +1588,143 @@ export const DeleteDependencyResponse: MessageFns<DeleteDependencyResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<DeleteDependencyResponse>, I>>(object: I): DeleteDependencyResponse {
     const message = createBaseDeleteDependencyResponse();
+    message.dependency = (object.dependency !== undefined && object.dependency !== null)
+      ? Dependency.fromPartial(object.dependency)
+      : undefined;
+    message.leftBehind = object.leftBehind?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseProbeDependencyRequest(): ProbeDependencyRequest {
+  return { id: "" };
+}
+
+export const ProbeDependencyRequest: MessageFns<ProbeDependencyRequest> = {
+  encode(message: ProbeDependencyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProbeDependencyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProbeDependencyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProbeDependencyRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ProbeDependencyRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProbeDependencyRequest>, I>>(base?: I): ProbeDependencyRequest {
+    return ProbeDependencyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProbeDependencyRequest>, I>>(object: I): ProbeDependencyRequest {
+    const message = createBaseProbeDependencyRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseProbeDependencyResponse(): ProbeDependencyResponse {
+  return { dependency: undefined };
+}
+
+export const ProbeDependencyResponse: MessageFns<ProbeDependencyResponse> = {
+  encode(message: ProbeDependencyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dependency !== undefined) {
+      Dependency.encode(message.dependency, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProbeDependencyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProbeDependencyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dependency = Dependency.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProbeDependencyResponse {
+    return { dependency: isSet(object.dependency) ? Dependency.fromJSON(object.dependency) : undefined };
+  },
+
+  toJSON(message: ProbeDependencyResponse): unknown {
+    const obj: any = {};
+    if (message.dependency !== undefined) {
+      obj.dependency = Dependency.toJSON(message.dependency);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProbeDependencyResponse>, I>>(base?: I): ProbeDependencyResponse {
+    return ProbeDependencyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProbeDependencyResponse>, I>>(object: I): ProbeDependencyResponse {
+    const message = createBaseProbeDependencyResponse();
     message.dependency = (object.dependency !== undefined && object.dependency !== null)
       ? Dependency.fromPartial(object.dependency)
       : undefined;
@@ -2507,7 +2706,10 @@ export const DependencyServiceService = {
   },
   /**
    * Managed: provider release, then the record. Imported: the record only.
-   * Refuses with dependency_delete_blocked while anything references it.
+   * Refuses with dependency_delete_blocked while anything references it. With
+   * force, a managed dependency whose realization target cannot be reached (or is
+   * no longer configured) is forgotten without the release; left_behind names
+   * what may remain on the target.
    */
   deleteDependency: {
     path: "/berth.dependency.v1.DependencyService/DeleteDependency" as const,
@@ -2536,6 +2738,23 @@ export const DependencyServiceService = {
     responseSerialize: (value: CheckDependencyDeleteResponse): Buffer =>
       Buffer.from(CheckDependencyDeleteResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckDependencyDeleteResponse => CheckDependencyDeleteResponse.decode(value),
+  },
+  /**
+   * Logs in with the dependency's current connection and checks what it names
+   * exists; records the outcome (connection_verification) either way. Fails with
+   * connection_unreachable, connection_authentication_failed,
+   * connection_database_missing or connection_permission_denied.
+   */
+  probeDependency: {
+    path: "/berth.dependency.v1.DependencyService/ProbeDependency" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ProbeDependencyRequest): Buffer =>
+      Buffer.from(ProbeDependencyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ProbeDependencyRequest => ProbeDependencyRequest.decode(value),
+    responseSerialize: (value: ProbeDependencyResponse): Buffer =>
+      Buffer.from(ProbeDependencyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ProbeDependencyResponse => ProbeDependencyResponse.decode(value),
   },
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: {
@@ -2620,7 +2839,10 @@ export interface DependencyServiceServer extends UntypedServiceImplementation {
   listDependencies: handleUnaryCall<ListDependenciesRequest, ListDependenciesResponse>;
   /**
    * Managed: provider release, then the record. Imported: the record only.
-   * Refuses with dependency_delete_blocked while anything references it.
+   * Refuses with dependency_delete_blocked while anything references it. With
+   * force, a managed dependency whose realization target cannot be reached (or is
+   * no longer configured) is forgotten without the release; left_behind names
+   * what may remain on the target.
    */
   deleteDependency: handleUnaryCall<DeleteDependencyRequest, DeleteDependencyResponse>;
   /**
@@ -2630,6 +2852,13 @@ export interface DependencyServiceServer extends UntypedServiceImplementation {
    * means a delete would not be refused for references.
    */
   checkDependencyDelete: handleUnaryCall<CheckDependencyDeleteRequest, CheckDependencyDeleteResponse>;
+  /**
+   * Logs in with the dependency's current connection and checks what it names
+   * exists; records the outcome (connection_verification) either way. Fails with
+   * connection_unreachable, connection_authentication_failed,
+   * connection_database_missing or connection_permission_denied.
+   */
+  probeDependency: handleUnaryCall<ProbeDependencyRequest, ProbeDependencyResponse>;
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency: handleUnaryCall<UpdateDependencyRequest, UpdateDependencyResponse>;
   /**
@@ -2740,7 +2969,10 @@ export interface DependencyServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Managed: provider release, then the record. Imported: the record only.
-   * Refuses with dependency_delete_blocked while anything references it.
+   * Refuses with dependency_delete_blocked while anything references it. With
+   * force, a managed dependency whose realization target cannot be reached (or is
+   * no longer configured) is forgotten without the release; left_behind names
+   * what may remain on the target.
    */
   deleteDependency(
     request: DeleteDependencyRequest,
@@ -2777,6 +3009,27 @@ export interface DependencyServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckDependencyDeleteResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Logs in with the dependency's current connection and checks what it names
+   * exists; records the outcome (connection_verification) either way. Fails with
+   * connection_unreachable, connection_authentication_failed,
+   * connection_database_missing or connection_permission_denied.
+   */
+  probeDependency(
+    request: ProbeDependencyRequest,
+    callback: (error: ServiceError | null, response: ProbeDependencyResponse) => void,
+  ): ClientUnaryCall;
+  probeDependency(
+    request: ProbeDependencyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProbeDependencyResponse) => void,
+  ): ClientUnaryCall;
+  probeDependency(
+    request: ProbeDependencyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProbeDependencyResponse) => void,
   ): ClientUnaryCall;
   /** Changes settings of a dependency: deletion protection, data class. */
   updateDependency(

@@ -175,8 +175,11 @@ export interface PlanDeploymentResponse {
 export interface PlanWarning {
   /**
    * Stable snake_case code: "dependency_data_not_ready" (a bound
-   * production-critical dependency's readiness verdict is not READY) or
-   * "dependency_data_readiness_unknown" (the backup service did not answer).
+   * production-critical dependency's readiness verdict is not READY),
+   * "dependency_data_readiness_unknown" (the backup service did not answer),
+   * "dependency_connection_unverified" (no probe has logged in with a bound
+   * dependency's connection) or "dependency_connection_check_failed" (its last
+   * probe failed; the message quotes the reason).
    */
   reason: string;
   /** "dep_…" the warning is about. */
