@@ -3,6 +3,7 @@ import { orUndefined, sleep, stableRequestId, stopDeployment } from "./client-he
 import { DeployError, REASON } from "./deploy-error.js";
 import { snapshotKey, type DeployPlan, type DeployStep } from "./deploy-plan.js";
 import { configProvenance, type Change, type DeployOptions, type DeployResult } from "./types.js";
+import type { DataClassDeclaration } from "../config/types.js";
 
 /**
  * Makes the changes of a plan, in its order. Request ids are derived from each
@@ -77,6 +78,13 @@ class Applier {
     throw new DeployError(REASON.internal, `could not create ${parts[0]} ${parts[1] ?? ""}: 100 earlier records of it were deleted`);
   }
 
+  /** A request id replayed from an earlier run returns the record as it was made; its data class may differ since. */
+  private async ensureDataClass(key: string, dependency: Dependency, dataClass: DataClassDeclaration | undefined): Promise<void> {
+    if (!dataClass || dataClassName(dependency.dataClass) === dataClass) return;
+    const summary = `set the data class of ${dependency.name} (${dependency.id}) from ${dataClassName(dependency.dataClass)} to ${dataClass}`;
+    await this.setDataClass({ do: "set-data-class", key, dependencyId: dependency.id, dataClass, change: { subject: "dependency", action: "update", name: key, summary, id: dependency.id } });
+  }
+
   private async apply(step: DeployStep): Promise<void> {
     switch (step.do) {
       case "create-resource": {
@@ -121,12 +129,7 @@ class Applier {
         );
         this.dependencies.set(step.key, dependency);
         this.done(step, `provisioning managed ${step.kind} dependency ${step.name}${step.dataClass ? `, data class ${step.dataClass}` : ""}`, dependency.id);
-        // A request id replayed from an earlier run returns the record as it was made; the class may differ since.
-        if (step.dataClass && dataClassName(dependency.dataClass) !== step.dataClass) {
-          const summary = `set the data class of ${dependency.name} (${dependency.id}) from ${dataClassName(dependency.dataClass)} to ${step.dataClass}`;
-          await this.setDataClass({ do: "set-data-class", key: step.key, dependencyId: dependency.id, dataClass: step.dataClass, change: { subject: "dependency", action: "update", name: step.key, summary, id: dependency.id } });
-        }
-        return;
+        return this.ensureDataClass(step.key, dependency, step.dataClass);
       }
       case "seed": {
         // A restore of the source's verified backup into a new dependency (the source is not touched).
@@ -151,11 +154,7 @@ class Applier {
         );
         this.dependencies.set(step.key, dependency);
         this.done(step, `provisioned managed ${step.kind} dependency ${step.name} from verified backup ${step.backupId} of ${step.sourceName}`, dependency.id);
-        if (step.dataClass && dataClassName(dependency.dataClass) !== step.dataClass) {
-          const summary = `set the data class of ${dependency.name} (${dependency.id}) from ${dataClassName(dependency.dataClass)} to ${step.dataClass}`;
-          await this.setDataClass({ do: "set-data-class", key: step.key, dependencyId: dependency.id, dataClass: step.dataClass, change: { subject: "dependency", action: "update", name: step.key, summary, id: dependency.id } });
-        }
-        return;
+        return this.ensureDataClass(step.key, dependency, step.dataClass);
       }
       case "set-data-class":
         return this.setDataClass(step);
