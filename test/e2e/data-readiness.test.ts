@@ -39,7 +39,7 @@ interface Readiness {
 beforeAll(async () => {
   // The scheduler runs the retention pass every tick; no policy here comes due on its own (24 h intervals).
   server = await deployment.start({ backupScheduler: { enabled: true, tickMs: 300 } });
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   backupDb = createKnex(databaseUrl(deployment.databaseName), { schema: BACKUP_SCHEMA, poolMax: 2 });
   const redis = new Redis(REDIS_URL);
   await redis.set(`berth-readiness-${deployment.prefix}`, "kept");
