@@ -13,7 +13,7 @@ const rounds = envInt("BENCH_CLI_ROUNDS", 15);
 const berth = await startBerth({}, { log });
 try {
   const cli = join(root, "sdk/cli/dist/main.js");
-  const env = { ...process.env, BERTH_SERVER: berth.address, BERTH_TOKEN: berth.config.adminToken };
+  const env = { ...process.env, BERTH_API: berth.address, BERTH_TOKEN: berth.config.adminToken };
   const time = (args) => {
     const started = performance.now();
     execFileSync(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });

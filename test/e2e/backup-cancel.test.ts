@@ -15,7 +15,7 @@ beforeAll(async () => {
   // Fast heartbeats, so the owning worker notices a cancel within a fraction of a second.
   server = await deployment.start({ reconciler: { heartbeatMs: 250, leaseTtlMs: 3000 } });
   api = server.client(deployment.secrets.adminToken);
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   api?.close();
@@ -66,13 +66,13 @@ describe("cancelling backups and restores through the CLI", () => {
     expect(again.code).toBe(0);
 
     // Nothing is blocked by the cancelled restore: a new restore runs, and the cancelled backup can be deleted.
-    const next = await json<Job>(["dependency", "backup", "restore", baseline.id, "--acknowledge-data-overwrite", "--wait"]);
+    const next = await json<Job>(["dependency", "backup", "restore", baseline.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
     expect(next.status).toBe("RESTORE_STATUS_SUCCEEDED");
     expect(await fingerprint(target.url)).toBe(restored);
     const finishedRestore = await berth(["dependency", "backup", "restore", "cancel", next.id]);
     expect(finishedRestore.code).toBe(5);
     expect(finishedRestore.stderr).toContain("[restore_already_finished]");
-    expect((await berth(["dependency", "backup", "delete", backup!.id])).code).toBe(0);
+    expect((await berth(["dependency", "backup", "delete", backup!.id, "--yes"])).code).toBe(0);
     expect(existsSync(`${deployment.artifactDir}/${backup!.id}.artifact.partial`)).toBe(false);
 
     const help = await berth(["dependency", "backup", "restore", "cancel", "--help"]);

@@ -18,7 +18,7 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
 
 beforeAll(async () => {
   server = await deployment.start();
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   await server?.stop();
@@ -49,12 +49,12 @@ describe("backups through the CLI", () => {
     expect(list.stdout).toMatch(new RegExp(`${backup.id}\\s+native\\s+manual\\s+succeeded`));
 
     await query("DELETE FROM notes WHERE id > 10");
-    const refused = await berth(["dependency", "backup", "restore", backup.id]);
+    const refused = await berth(["dependency", "backup", "restore", backup.id, "--yes"]);
     expect(refused.code).toBe(5);
     expect(refused.stderr).toContain("[restore_acknowledgement_required]");
     expect((await query("SELECT count(*)::int AS n FROM notes"))[0].n).toBe(10);
 
-    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/does not restart runtimes, change bindings or rewrite deployment snapshots/);
     expect(restored.stderr).toMatch(/restored/);
@@ -67,7 +67,7 @@ describe("backups through the CLI", () => {
     const shown = await json<{ intervalHours: number; retryOnFailure: boolean; schedulerEnabled: boolean }>(["dependency", "backup", "policy", "show", db.id]);
     expect(shown).toMatchObject({ intervalHours: 24, retryOnFailure: true, schedulerEnabled: false });
 
-    const blocked = await berth(["dependency", "delete", db.id]);
+    const blocked = await berth(["dependency", "delete", db.id, "--yes"]);
     expect(blocked.code).toBe(5);
     expect(blocked.stderr).toContain(backup.id);
   }, 120_000);

@@ -18,7 +18,7 @@ async function berth(args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: s
 
 beforeAll(async () => {
   server = await deployment.start();
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   await server?.stop();
@@ -95,7 +95,7 @@ describe("berth CLI against a running server", () => {
     expect(noToken.code).toBe(6);
     expect(noToken.stderr).toContain("[unauthenticated]");
 
-    const down = await berth(["dependency", "list"], { BERTH_SERVER: "127.0.0.1:1" });
+    const down = await berth(["dependency", "list"], { BERTH_API: "127.0.0.1:1" });
     expect(down.code).toBe(7);
 
     const usage = await berth(["dependency", "provision", "--kind", "postgres"]);
@@ -104,7 +104,7 @@ describe("berth CLI against a running server", () => {
   });
 
   it("deletes the managed dependency: its database is gone", async () => {
-    const result = await berth(["dependency", "delete", managedId]);
+    const result = await berth(["dependency", "delete", managedId, "--yes"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/status:\s+deleted/);
     const exists = execFileSync("psql", [databaseUrl("postgres"), "-tAc", `SELECT count(*) FROM pg_database WHERE datname = 'berth_${managedId.toLowerCase()}'`], { encoding: "utf8" });

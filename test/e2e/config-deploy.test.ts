@@ -99,7 +99,7 @@ beforeAll(async () => {
       { name: "cache", kind: "redis", adminUrl: REDIS_ADMIN_URL },
     ],
   });
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   const local = await berth(["server", "create", "--name", "local", "--kind", "local-process"]);
   expect(local.code, local.stderr).toBe(0);
 }, 180_000);
@@ -272,7 +272,7 @@ describe("berth preview cleanup: only what provenance proves belongs to the prev
     expect((await environmentState("env_p")).dependencies).toHaveLength(4);
 
     const cleaned = await json<{ removed: Array<{ subject: string; name: string }>; kept: Array<{ subject: string; name: string; reason: string }> }>([
-      "preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config,
+      "preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config, "--yes",
     ]);
     expect(cleaned.removed.filter((r) => r.subject === "dependency").map((r) => r.name).sort()).toEqual(["cache-pr-42", "db-pr-42"]);
     expect(cleaned.removed.filter((r) => r.subject === "resource").map((r) => r.name)).toEqual(["web-pr-42"]);
@@ -292,14 +292,14 @@ describe("berth preview cleanup: only what provenance proves belongs to the prev
     expect(users.filter((u) => ids.some((id) => u === `berth_${id}`))).toEqual([]);
 
     // Running it again is safe and removes nothing more.
-    const again = await json<{ removed: unknown[] }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config]);
+    const again = await json<{ removed: unknown[] }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config, "--yes"]);
     expect(again.removed).toEqual([]);
 
     // The pull request is reopened: the preview deploys again from scratch, then goes again.
     const reopened = await json<DeployJson>(["deploy", ...scope, "--server", "local", "--preview", "pr-42", "--config", config]);
     expect(reopened.changes.filter((c) => c.subject === "dependency").map((c) => c.action)).toEqual(["provision", "provision"]);
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, database: "visits=1", redis: "hits=1" });
-    const second = await json<{ removed: Array<{ subject: string; name: string }> }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config]);
+    const second = await json<{ removed: Array<{ subject: string; name: string }> }>(["preview", "cleanup", ...scope, "--preview", "pr-42", "--config", config, "--yes"]);
     expect(second.removed.filter((r) => r.subject === "dependency").map((r) => r.name).sort()).toEqual(["cache-pr-42", "db-pr-42"]);
   });
 

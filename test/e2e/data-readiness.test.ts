@@ -39,7 +39,7 @@ interface Readiness {
 beforeAll(async () => {
   // The scheduler runs the retention pass every tick; no policy here comes due on its own (24 h intervals).
   server = await deployment.start({ backupScheduler: { enabled: true, tickMs: 300 } });
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   backupDb = createKnex(databaseUrl(deployment.databaseName), { schema: BACKUP_SCHEMA, poolMax: 2 });
   const redis = new Redis(REDIS_URL);
   await redis.set(`berth-readiness-${deployment.prefix}`, "kept");
@@ -232,11 +232,16 @@ describe("berth dependency readiness", () => {
   });
 
   it("an unknown dependency exits 3 with dependency_not_found", async () => {
-    for (const id of ["dep_doesNotExist1", "not-an-id"]) {
-      const result = await berth(["dependency", "readiness", id]);
+    // An unknown id, and an unknown name in its project and environment.
+    for (const args of [["dep_doesNotExist1"], ["not-a-name", "--project", "prj_rdy", "--environment", "env_rdy"]]) {
+      const result = await berth(["dependency", "readiness", ...args]);
       expect(result.code).toBe(3);
       expect(result.stderr).toContain("[dependency_not_found]");
     }
+    // A name alone cannot be looked up: names are unique per project and environment.
+    const unscoped = await berth(["dependency", "readiness", "not-a-name"]);
+    expect(unscoped.code).toBe(2);
+    expect(unscoped.stderr).toContain("also pass --project and --environment");
     const asJson = await berth(["dependency", "readiness", "dep_doesNotExist1", "-o", "json"]);
     expect(asJson.code).toBe(3);
     expect(JSON.parse(asJson.stderr).error.reason).toBe("dependency_not_found");

@@ -17,7 +17,7 @@ const deployment = testDeployment();
 let server: ServerProcess;
 let api: BerthClient;
 let internal: BerthClient;
-const { berth, json } = cliSession(() => ({ BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
+const { berth, json } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
 
 interface DrillJson {
   id: string;

@@ -38,7 +38,7 @@ async function state(projectId: string, environmentId: string) {
 
 beforeAll(async () => {
   server = await deployment.start();
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 }, 120_000);
 afterAll(async () => {
@@ -124,7 +124,7 @@ preview:
     const before = await state("prj_dry", "env_p");
 
     const dry = await berth(["preview", "cleanup", ...scope, "--dry-run"]);
-    const real = await berth(["preview", "cleanup", ...scope]);
+    const real = await berth(["preview", "cleanup", ...scope, "--yes"]);
     expect(dry.code).toBe(5);
     expect(real.code).toBe(5);
     expect(dry.stderr).toContain("[dependency_delete_blocked]");
@@ -136,7 +136,7 @@ preview:
 
     // With --delete-backups the dry run lists the backup too, and the real run does exactly that.
     const planned = await json<{ removed: Array<{ subject: string; id: string }> }>(["preview", "cleanup", ...scope, "--delete-backups", "--dry-run"]);
-    const done = await json<{ removed: Array<{ subject: string; id: string }>; incomplete: boolean }>(["preview", "cleanup", ...scope, "--delete-backups"]);
+    const done = await json<{ removed: Array<{ subject: string; id: string }>; incomplete: boolean }>(["preview", "cleanup", ...scope, "--delete-backups", "--yes"]);
     expect(done.incomplete).toBe(false);
     expect(done.removed.map((r) => `${r.subject}:${r.id}`)).toEqual(planned.removed.map((r) => `${r.subject}:${r.id}`));
     expect(planned.removed.map((r) => r.subject)).toEqual(["deployment", "binding", "backup", "dependency", "resource"]);

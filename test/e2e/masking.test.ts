@@ -11,7 +11,7 @@ import { cliSession, type ServerProcess } from "../support/server-process.js";
 
 const deployment = testDeployment();
 let server: ServerProcess;
-const { berth, json, outputs } = cliSession(() => ({ BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
+const { berth, json, outputs } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
 
 /** One import per URL form: kind, a name, and the URL built around its planted secret. */
 const FORMS: Array<{ kind: string; name: string; url: (secret: string) => string }> = [

@@ -50,7 +50,7 @@ beforeAll(async () => {
     },
     { cwd: INSTALL_DIR },
   );
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   await server?.stop();
@@ -100,7 +100,7 @@ describe("a third-party provider loaded by package name", () => {
     expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE", format: "pg-schema-dump-v1" });
 
     await sql("DELETE FROM orders WHERE id > 3; CREATE TABLE scratch_after_backup (id int)");
-    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+    const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
     expect(restored.code, restored.stderr).toBe(0);
     expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM orders"))[0].n).toBe(300);
     expect(await sql("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")).toEqual([{ tablename: "orders" }]);
@@ -108,9 +108,9 @@ describe("a third-party provider loaded by package name", () => {
     // Backups (also the safety backup the restore took first) hold a dependency back from deletion.
     const safetyId = /safety backup:\s+(bkp_\w+)/.exec(restored.stdout)?.[1];
     expect(safetyId, restored.stdout).toBeDefined();
-    expect((await berth(["dependency", "backup", "delete", backup.id])).code).toBe(0);
-    expect((await berth(["dependency", "backup", "delete", safetyId!])).code).toBe(0);
-    const deleted = await berth(["dependency", "delete", id]);
+    expect((await berth(["dependency", "backup", "delete", backup.id, "--yes"])).code).toBe(0);
+    expect((await berth(["dependency", "backup", "delete", safetyId!, "--yes"])).code).toBe(0);
+    const deleted = await berth(["dependency", "delete", id, "--yes"]);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(deleted.stdout).toMatch(/status:\s+deleted/);
     expect(await adminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema], databaseUrl(sharedDatabase))).toEqual([]);

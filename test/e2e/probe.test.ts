@@ -28,7 +28,7 @@ const { berth, json, outputs } = cliSession(() => env);
 
 beforeAll(async () => {
   [server, postgres, closedPort] = await Promise.all([deployment.start(), PrivatePostgres.start(), freePort()]);
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   await postgres.query(`CREATE ROLE app LOGIN PASSWORD '${planted}'`);
   await postgres.query("CREATE DATABASE appdb OWNER app");
   await postgres.query("CREATE DATABASE lockeddb");
@@ -175,7 +175,7 @@ describe("metadata-only restore points for imports Berth cannot read", () => {
     // Imported under one master key; the server then restarts with only a new key (the old one was lost).
     const lostKey = testDeployment();
     const before = await lostKey.start();
-    const cli = cliSession(() => ({ ...env, BERTH_SERVER: before.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+    const cli = cliSession(() => ({ ...env, BERTH_API: before.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
     let after: ServerProcess | undefined;
     try {
       const dep = await cli.json<{ id: string; connectionSecretRef: string }>(
@@ -184,7 +184,7 @@ describe("metadata-only restore points for imports Berth cannot read", () => {
       );
       await before.stop();
       after = await lostKey.start({ masterKeys: [`k-new:${randomBytes(32).toString("base64")}`] });
-      const restarted = cliSession(() => ({ ...env, BERTH_SERVER: after!.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+      const restarted = cliSession(() => ({ ...env, BERTH_API: after!.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
       const started = performance.now();
       const backup = await restarted.berth(["dependency", "backup", "create", dep.id, "--wait"]);
       const elapsed = performance.now() - started;
@@ -215,18 +215,18 @@ describe("dependency delete --force", () => {
       ],
       reconciler: { maxAttempts: 1 },
     });
-    const cli = cliSession(() => ({ ...env, BERTH_SERVER: ghost.address, BERTH_TOKEN: gone.secrets.adminToken }));
+    const cli = cliSession(() => ({ ...env, BERTH_API: ghost.address, BERTH_TOKEN: gone.secrets.adminToken }));
     try {
       // 1. Provisioning failed on a target nothing answers at: a plain delete cannot release it.
       const provisioned = await cli.berth(["dependency", "provision", "--kind", "postgres", ...scope, "--name", "stuck", "--target", "gone", "--wait", "--timeout", "60"]);
       const stuck = /id:\s+(dep_\S+)/.exec(provisioned.stdout)![1];
       expect(provisioned.stdout).toMatch(/status:\s+failed/);
-      const plain = await cli.berth(["dependency", "delete", stuck]);
+      const plain = await cli.berth(["dependency", "delete", stuck, "--yes"]);
       expect(plain.code).toBe(5);
       expect(plain.stderr).toContain("[connection_unreachable]");
       expect((await cli.json<{ status: string }>(["dependency", "show", stuck])).status).not.toBe("DEPENDENCY_STATUS_DELETED");
 
-      const forced = await cli.berth(["dependency", "delete", stuck, "--force"]);
+      const forced = await cli.berth(["dependency", "delete", stuck, "--force", "--yes"]);
       expect(forced.code, forced.stderr).toBe(0);
       expect(forced.stdout).toMatch(/status:\s+deleted \(forgotten without release: its realization target cannot be reached/);
       expect(forced.stdout).toContain("left behind (remove by hand):");
@@ -238,11 +238,11 @@ describe("dependency delete --force", () => {
       const resource = await cli.json<{ id: string }>(["resource", "create", ...scope, "--name", "api", "--command", "true"]);
       const binding = await cli.json<{ id: string }>(["resource", "dependency", "bind", resource.id, "--dependency", ready.id, "--target", "DATABASE_URL"]);
       await doomedServer.stop();
-      const blocked = await cli.berth(["dependency", "delete", ready.id, "--force"]);
+      const blocked = await cli.berth(["dependency", "delete", ready.id, "--force", "--yes"]);
       expect(blocked.code).toBe(5);
       expect(blocked.stderr).toContain("[dependency_delete_blocked]");
       await cli.json(["resource", "dependency", "unbind", binding.id]);
-      const orphaned = await cli.json<{ status: string; statusReason: string; leftBehind: string[] }>(["dependency", "delete", ready.id, "--force"]);
+      const orphaned = await cli.json<{ status: string; statusReason: string; leftBehind: string[] }>(["dependency", "delete", ready.id, "--force", "--yes"]);
       expect(orphaned.status).toBe("DEPENDENCY_STATUS_DELETED");
       expect(orphaned.statusReason).toMatch(/^forgotten without release: its realization target cannot be reached/);
       expect(orphaned.leftBehind).toEqual([`database berth_${ready.id.toLowerCase()} on target doomed`, `role berth_${ready.id.toLowerCase()} on target doomed`]);

@@ -216,13 +216,13 @@ beforeAll(async () => {
   await Promise.all([requireRedis(), requireMysql(), requireClickHouse()]);
   [s3, opensearch] = await Promise.all([startS3Target(), startFakeOpenSearch({ security: true })]);
   server = await deployment.start({ targets: adapters.map(({ kind, adminUrl }) => ({ name: `${kind}-main`, kind, adminUrl: adminUrl() })) });
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   const outputs: string[] = [];
   for (const [id, backups] of leftovers) {
-    for (const backup of backups) await berth(outputs, ["dependency", "backup", "delete", backup]);
-    await berth(outputs, ["dependency", "delete", id]);
+    for (const backup of backups) await berth(outputs, ["dependency", "backup", "delete", backup, "--yes"]);
+    await berth(outputs, ["dependency", "delete", id, "--yes"]);
   }
   await server?.stop();
   await Promise.all([s3?.stop(), opensearch?.close()]);
@@ -263,7 +263,7 @@ describe("every built-in provider through the CLI, on one server with a target p
 
       await adapter.write(connectionUrl, owner, "after the backup");
       expect(await adapter.read(connectionUrl, owner)).toBe("after the backup");
-      const restored = await berth(outputs, ["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--wait"]);
+      const restored = await berth(outputs, ["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
       expect(restored.code, restored.stderr).toBe(0);
       expect(await adapter.read(connectionUrl, owner)).toBe("before the backup");
 
@@ -275,9 +275,9 @@ describe("every built-in provider through the CLI, on one server with a target p
       expect(safetyId, restored.stdout).toBeDefined();
 
       // Backups hold a dependency back from deletion; the user removes them first.
-      expect((await berth(outputs, ["dependency", "backup", "delete", backup.id])).code).toBe(0);
-      expect((await berth(outputs, ["dependency", "backup", "delete", safetyId!])).code).toBe(0);
-      const deleted = await berth(outputs, ["dependency", "delete", dependency.id]);
+      expect((await berth(outputs, ["dependency", "backup", "delete", backup.id, "--yes"])).code).toBe(0);
+      expect((await berth(outputs, ["dependency", "backup", "delete", safetyId!, "--yes"])).code).toBe(0);
+      const deleted = await berth(outputs, ["dependency", "delete", dependency.id, "--yes"]);
       expect(deleted.code, deleted.stderr).toBe(0);
       expect(deleted.stdout).toMatch(/status:\s+deleted/);
       leftovers.delete(dependency.id);

@@ -60,7 +60,7 @@ async function deployAndWait(resourceId: string): Promise<{ code: number; deploy
 
 beforeAll(async () => {
   server = await deployment.start();
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 });
 afterAll(async () => {

@@ -17,7 +17,7 @@ let server: ServerProcess;
 let api: BerthClient;
 let internal: BerthClient;
 let sourceBackupId = "";
-const { berth, json } = cliSession(() => ({ BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
+const { berth, json } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
 
 async function settledBackup(id: string): Promise<{ status: string; id: string }> {
   for await (const update of api.backup.watchBackup({ id, untilSettled: true }, { timeoutMs: 120_000 })) void update;
@@ -117,7 +117,7 @@ describe("an in-place restore", () => {
     await onTarget(db.url, "INSERT INTO marker VALUES (42)");
     const regretted = await fingerprint(db.url);
 
-    const shown = await berth(["dependency", "backup", "restore", backup!.id, "--acknowledge-data-overwrite", "--wait"]);
+    const shown = await berth(["dependency", "backup", "restore", backup!.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
     expect(shown.code).toBe(0);
     const safetyId = /safety backup:\s+(bkp_[A-Za-z0-9]+) \(restore it to undo this restore\)/.exec(shown.stdout)?.[1];
     expect(safetyId, shown.stdout).toBeDefined();
@@ -127,7 +127,7 @@ describe("an in-place restore", () => {
     expect((await berth(["dependency", "backup", "list", db.id])).stdout).toMatch(/pre-restore/);
 
     // Undo: restore the safety backup (skipping another safety backup).
-    const undo = await json<{ status: string }>(["dependency", "backup", "restore", safetyId!, "--acknowledge-data-overwrite", "--skip-safety-backup", "--wait"]);
+    const undo = await json<{ status: string }>(["dependency", "backup", "restore", safetyId!, "--acknowledge-data-overwrite", "--yes", "--skip-safety-backup", "--wait"]);
     expect(undo.status).toBe("RESTORE_STATUS_SUCCEEDED");
     expect(await fingerprint(db.url)).toBe(regretted);
   });

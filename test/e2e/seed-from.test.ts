@@ -48,7 +48,7 @@ beforeAll(async () => {
   server = await deployment.start();
   api = server.client(deployment.secrets.adminToken);
   internal = server.client(deployment.secrets.internalToken);
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 }, 120_000);
 
@@ -99,7 +99,7 @@ describe("seedFrom in berth.yaml", () => {
 
     // A second deploy changes nothing; cleanup proves the copy is the preview's and deletes it.
     expect((await berth(["deploy", ...scope, "--preview", "pr-7"])).stdout).toContain("No changes");
-    const cleaned = await berth(["preview", "cleanup", "--project", "prj_seed", "--environment", "env_a", "--preview", "pr-7", "--config", config]);
+    const cleaned = await berth(["preview", "cleanup", "--project", "prj_seed", "--environment", "env_a", "--preview", "pr-7", "--config", config, "--yes"]);
     expect(cleaned.code, cleaned.stderr + cleaned.stdout).toBe(0);
     const { dependency: gone } = await api.dependency.getDependency({ id: copy.id });
     expect(gone!.status).toBe(5 /* DELETED */);

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe("gRPC over TLS", () => {
   it("serves the CLI over TLS, services call each other over TLS, and a plaintext client is refused", async () => {
-    const env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home", BERTH_CA_FILE: join(dir, "ca.pem") };
+    const env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home", BERTH_CA_FILE: join(dir, "ca.pem") };
     const imported = await runCli(["dependency", "import", "--kind", "redis", "--project", "prj_tls", "--environment", "env_a", "--name", "cache", "--connection-url", "redis://cache.internal:6379/0", "-o", "json"], env);
     expect(imported.code, imported.stderr).toBe(0);
     const dep = JSON.parse(imported.stdout) as { id: string };

@@ -50,7 +50,7 @@ export function reportError(error: unknown, format: OutputFormat): number {
       // grpc-js says "No connection established. Last error: Error: connect ECONNREFUSED …": keep the cause.
       const cause = /connect (E[A-Z]+) (\S+?)\.?(\s|$)/.exec(error.message);
       const what = cause ? `cannot reach the Berth server at ${cause[2]} (${cause[1]})` : error.message;
-      process.stderr.write(`error: ${what}${reason} (is it running? start one with \`pnpm berth dev\`, or pass --server HOST:PORT)\n`);
+      process.stderr.write(`error: ${what}${reason} (is it running? start one with \`pnpm berth dev\`, or pass --api HOST:PORT)\n`);
       return exitCode;
     }
     process.stderr.write(`error: ${error.message}${reason}\n`);

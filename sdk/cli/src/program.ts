@@ -3,6 +3,7 @@ import { dependencyCommand } from "./commands/dependency.js";
 import { deployCommand, previewCommand } from "./commands/deploy.js";
 import { deploymentCommand } from "./commands/deployment.js";
 import { providerCommand } from "./commands/provider.js";
+import { realizationTargetCommand } from "./commands/realization-target.js";
 import { resourceCommand } from "./commands/resource.js";
 import { runtimeTargetCommand } from "./commands/runtime-target.js";
 import { devCommand, serveCommand } from "./commands/server.js";
@@ -11,7 +12,9 @@ export function buildProgram(): Command {
   const program = new BerthProgram("berth")
     .description("Berth: provision, import, bind and back up the databases and services your apps depend on")
     .version("0.1.0")
-    .option("--server <host:port>", "Berth server (env BERTH_SERVER; default: the running `berth dev`)")
+    .option("--api <host:port>", "Berth API address (env BERTH_API; default: the running `berth dev`)")
+    // `--server` names a runtime target; given where only the API address could be meant it is refused with a pointer to --api.
+    .addOption(new Option("--server <value>").hideHelp())
     .option("--token <token>", "bearer token (env BERTH_TOKEN; default: the dev server's admin token)")
     .option("--tls", "connect with TLS (system CA roots)", false)
     .option("--ca-file <pem>", "connect with TLS, trusting this CA (env BERTH_CA_FILE)")
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `
+The API address: --api HOST:PORT, else $BERTH_API, else the running \`berth dev\` ($BERTH_SERVER still works,
+with a deprecation notice). --server always names a runtime target (srv_… or a server name).
+
 Exit codes: 0 ok, 1 failed, 2 invalid input, 3 not found, 4 already exists, 5 blocked by a precondition,
             6 not authenticated/allowed, 7 server unavailable.
 
@@ -39,6 +45,7 @@ Start here:
   program.addCommand(deployCommand());
   program.addCommand(previewCommand());
   program.addCommand(providerCommand());
+  program.addCommand(realizationTargetCommand());
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
   applyToAll(program, (command) => command.exitOverride().showHelpAfterError("(run with --help for usage)"));
@@ -53,11 +60,11 @@ function applyToAll(command: Command, apply: (command: Command) => void): void {
 
 /**
  * Commander lets the program claim its options anywhere on the line, so
- * `deployments plan --server local` would set the API address and
- * `rotate-secret --version 3` would print the CLI version. A program option
- * that the invoked subcommand also defines is therefore left to the
- * subcommand when written after it; written before it, it stays global
- * (`berth --server HOST:PORT deployments plan --server local`).
+ * `deployments plan --server local` would reach the program's hidden --server
+ * (refused: the API address is --api) and `rotate-secret --version 3` would
+ * print the CLI version. A program option that the invoked subcommand also
+ * defines is therefore left to the subcommand when written after it; written
+ * before it, it stays global.
  */
 class BerthProgram extends Command {
   override parseOptions(argv: string[]): ParseOptionsResult {

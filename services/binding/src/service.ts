@@ -1,6 +1,6 @@
-import { BindingInternalServiceService, BindingServiceService, findDependency, type BerthClient } from "@berth/client";
+import { BindingInternalServiceService, BindingServiceService, findDependency, isBerthApiError, type BerthClient } from "@berth/client";
 import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
-import type { BindingContext, DependencyLookup } from "./domain/context.js";
+import type { BindingContext, DependencyLookup, ResourceLookup } from "./domain/context.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
@@ -29,11 +29,26 @@ function dependencyLookup(peers: () => BerthClient): DependencyLookup {
   };
 }
 
+/** Resources as the binding service may see them: through the deployment service's RPCs. */
+function resourceLookup(peers: () => BerthClient): ResourceLookup {
+  return {
+    async exists(id) {
+      try {
+        await peers().deployment.getResource({ id });
+        return true;
+      } catch (error) {
+        if (isBerthApiError(error) && error.reason === "resource_not_found") return false;
+        throw error;
+      }
+    },
+  };
+}
+
 /** The binding service: resource ↔ dependency associations and the secret reference each delivers. */
 export function createBindingService(options: BindingServiceOptions): BindingService {
   const log = options.log.child({ service: "binding" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
-  const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), relay, log };
+  const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), resources: resourceLookup(options.peers), relay, log };
   const edge = { tokens: options.tokens, log };
   return {
     schema: SCHEMA,

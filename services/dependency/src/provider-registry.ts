@@ -75,9 +75,20 @@ export class ProviderRegistry {
     return provider;
   }
 
-  /** Every configured realization target by kind and name: names and kinds only, never its admin URL. */
-  realizationTargets(): Array<{ name: string; kind: string }> {
-    return this.targets.map((t) => ({ name: t.name, kind: t.kind })).sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  /**
+   * Every configured realization target by kind and name, as anyone may see it:
+   * name, kind, the provider that realizes on it and whether it is its kind's
+   * default (the first configured). Never its admin URL.
+   */
+  realizationTargets(): Array<{ name: string; kind: string; provider: string; isDefault: boolean }> {
+    return this.targets
+      .map((t) => ({
+        name: t.name,
+        kind: t.kind,
+        provider: this.managed.get(t.kind)?.manifest.name ?? "",
+        isDefault: this.targets.find((other) => other.kind === t.kind) === t,
+      }))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   }
 
   /** The named target, or the first one configured for the kind. */
@@ -90,8 +101,8 @@ export class ProviderRegistry {
         GrpcStatus.FAILED_PRECONDITION,
         ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
         name
-          ? `no realization target named ${name} for kind ${kind} (configured: ${known})`
-          : `no realization target is configured for kind ${kind}; an operator must add one (see README "Realization targets")`,
+          ? `no realization target named ${name} for kind ${kind} (configured: ${known}; see \`berth target list\`)`
+          : `no realization target is configured for kind ${kind}: an operator adds one under \`targets:\` in the server config (see README "Realization targets"; \`berth target list\` shows what this server has)`,
         { metadata: { kind } },
       );
     }

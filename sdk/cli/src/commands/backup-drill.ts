@@ -3,6 +3,7 @@ import { EXIT } from "../exit-codes.js";
 import { printDrill, printDrillList } from "../present-drill.js";
 import { waitForDrill } from "../wait.js";
 import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
 const DRILL_HELP =
   "\n\nA drill proves a backup restores. Berth provisions a scratch dependency of the same kind on a\n" +
@@ -70,11 +71,17 @@ export function verifyCommand(): Command {
 
 export function drillsCommand(): Command {
   return addPageOptions(
-    new Command("drills").description("list the restore drills of a dependency's backups, oldest first").argument("<dependency-id>", "dependency id (dep_…)"),
+    addScopeOptions(
+      new Command("drills")
+        .description("list the restore drills of a dependency's backups, oldest first; an unknown dependency is an error (exit 3)")
+        .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
+      "dependency",
+    ),
   )
-    .addHelpText("after", examples("berth dependency backup drills dep_3Kx…", "berth dependency backup drills dep_3Kx… -o json"))
+    .addHelpText("after", examples("berth dependency backup drills dep_3Kx…", "berth dependency backup drills app-db --project prj_shop --environment env_prod -o json"))
     .action(
-      withClient<PageFlags>(async (client, flags, dependencyId) => {
+      withClient<Scope & PageFlags>(async (client, flags, ref) => {
+        const dependencyId = await resolveDependency(client, ref, flags);
         const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
           const page = await client.backup.listDrills({ dependencyId, pageSize, pageToken });
           return { items: page.drills, nextPageToken: page.nextPageToken };

@@ -2,7 +2,11 @@ import { Command, InvalidArgumentError } from "commander";
 import { BackupAttempt, BackupPolicy, backupAttemptOutcomeToJSON, type BackupAttempt as Attempt } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { age, printFields, printJson, printTable, type OutputFormat } from "../output.js";
+import { CliError } from "../output.js";
 import { examples, requestId, requestIdOption, withClient } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+
+const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 function positiveInt(label: string) {
   return (value: string): number => {
@@ -31,14 +35,13 @@ function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: Ou
   ]);
 }
 
+const POLICY_ID = /^dbp_[A-Za-z0-9]+$/;
+
 /** `berth dependency backup policy …`: scheduled backups. */
 export function backupPolicyCommand(): Command {
   const policy = new Command("policy").alias("policies").description("scheduled backups of a dependency: interval, retention, retry (they run where the scheduler is enabled)");
 
-  policy
-    .command("configure")
-    .description("create or replace the backup policy of a dependency")
-    .argument("<dependency-id>", "dependency id (dep_…)")
+  addScopeOptions(policy.command("configure").description("create or replace the backup policy of a dependency").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
     .requiredOption("--interval-hours <h>", "hours between backups", positiveInt("hours"))
     .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
     .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
@@ -47,10 +50,10 @@ export function backupPolicyCommand(): Command {
     .addOption(requestIdOption())
     .addHelpText("after", examples("berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure", "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --verify-every 1"))
     .action(
-      withClient<{ intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, dependencyId) => {
+      withClient<Scope & { intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, ref) => {
         const response = await client.backup.configureBackupPolicy({
           requestId: requestId(flags),
-          dependencyId,
+          dependencyId: await resolveDependency(client, ref, flags),
           intervalHours: flags.intervalHours,
           retentionDays: flags.retentionDays,
           retryOnFailure: flags.retryOnFailure,
@@ -62,27 +65,41 @@ export function backupPolicyCommand(): Command {
       }),
     );
 
-  policy
-    .command("show")
-    .description("show a policy (by dbp_… id, or by the dependency's dep_… id) with its last attempt")
-    .argument("<id>", "policy id (dbp_…) or dependency id (dep_…)")
+  addScopeOptions(
+    policy
+      .command("show")
+      .description("show a policy (by dbp_… id, or by its dependency's id or name) with its last attempt")
+      .argument("<policy-or-dependency>", "policy id (dbp_…), or dependency id (dep_…) or name (a name needs --project and --environment)"),
+    "dependency",
+  )
+    .addHelpText("after", examples("berth dependency backup policy show dbp_6Tw…", "berth dependency backup policy show dep_3Kx…", "berth dependency backup policy show app-db --project prj_shop --environment env_prod -o json"))
     .action(
-      withClient(async (client, flags, id) => {
-        const response = await client.backup.getBackupPolicy(id.startsWith("dep_") ? { id: "", dependencyId: id } : { id, dependencyId: "" });
+      withClient<Scope>(async (client, flags, ref) => {
+        const response = await client.backup.getBackupPolicy(POLICY_ID.test(ref) ? { id: ref, dependencyId: "" } : { id: "", dependencyId: await resolveDependency(client, ref, flags) });
         printPolicy(response.policy!, response.schedulerEnabled, flags.output);
         return EXIT.ok;
       }),
     );
 
-  policy
-    .command("list")
-    .alias("ls")
-    .description("list backup policies")
-    .option("--dependency <id>", "only this dependency's")
-    .option("--enabled-only", "only enabled policies", false)
+  addScopeOptions(
+    policy
+      .command("list")
+      .alias("ls")
+      .description("list backup policies: all of them, or one dependency's (an unknown dependency is an error, exit 3)")
+      .argument("[dependency]", DEPENDENCY_ARGUMENT)
+      .option("--dependency <dep>", "only this dependency's (the same as the positional argument)")
+      .option("--enabled-only", "only enabled policies", false),
+    "dependency",
+  )
+    .addHelpText("after", examples("berth dependency backup policy list", "berth dependency backup policy list dep_3Kx…", "berth dependency backup policy list app-db --project prj_shop --environment env_prod -o json", "berth dependency backup policy list --enabled-only"))
     .action(
-      withClient<{ dependency?: string; enabledOnly: boolean }>(async (client, flags) => {
-        const { policies, nextPageToken } = await client.backup.listBackupPolicies({ dependencyId: flags.dependency ?? "", enabledOnly: flags.enabledOnly, pageSize: 500, pageToken: "" });
+      withClient<Scope & { dependency?: string; enabledOnly: boolean }>(async (client, flags, positional) => {
+        if (positional && flags.dependency && positional !== flags.dependency) {
+          throw new CliError(`two dependencies given (${positional} and --dependency ${flags.dependency}): pass one`, "invalid_argument", EXIT.usage);
+        }
+        const ref = positional ?? flags.dependency;
+        const dependencyId = ref ? await resolveDependency(client, ref, flags) : "";
+        const { policies, nextPageToken } = await client.backup.listBackupPolicies({ dependencyId, enabledOnly: flags.enabledOnly, pageSize: 500, pageToken: "" });
         if (flags.output === "json") printJson({ items: policies.map((p) => BackupPolicy.toJSON(p)), nextPageToken });
         else
           printTable(
@@ -93,13 +110,18 @@ export function backupPolicyCommand(): Command {
       }),
     );
 
-  policy
-    .command("attempts")
-    .description("the run history of a policy: start, end, outcome and safe reason of each scheduled run")
-    .argument("<policy-id>", "policy id (dbp_…)")
+  addScopeOptions(
+    policy
+      .command("attempts")
+      .description("the run history of a policy: start, end, outcome and safe reason of each scheduled run; an unknown policy or dependency is an error (exit 3)")
+      .argument("<policy-or-dependency>", "policy id (dbp_…), or dependency id (dep_…) or name (a name needs --project and --environment)"),
+    "dependency",
+  )
+    .addHelpText("after", examples("berth dependency backup policy attempts dbp_6Tw…", "berth dependency backup policy attempts dep_3Kx… -o json"))
     .action(
-      withClient(async (client, flags, policyId) => {
-        const { attempts, nextPageToken } = await client.backup.listBackupAttempts({ policyId, dependencyId: "", outcome: 0, pageSize: 500, pageToken: "" });
+      withClient<Scope>(async (client, flags, ref) => {
+        const filter = POLICY_ID.test(ref) ? { policyId: ref, dependencyId: "" } : { policyId: "", dependencyId: await resolveDependency(client, ref, flags) };
+        const { attempts, nextPageToken } = await client.backup.listBackupAttempts({ ...filter, outcome: 0, pageSize: 500, pageToken: "" });
         if (flags.output === "json") printJson({ items: attempts.map((a) => BackupAttempt.toJSON(a)), nextPageToken });
         else printTable(["ATTEMPT", "BACKUP", "OUTCOME", "STARTED", "REASON"], attempts.map((a) => [a.id, a.backupId || "-", outcomeName(a), age(a.startTime), a.reason || ""]));
         return EXIT.ok;

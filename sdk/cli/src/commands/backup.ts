@@ -7,7 +7,11 @@ import { waitForBackup, waitForRestore } from "../wait.js";
 import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
+import { confirmDestructive } from "../confirm.js";
 import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+
+const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 const STATUSES = ["pending", "running", "succeeded", "failed"];
 
@@ -21,8 +25,11 @@ const RESTORE_WARNING =
   "\n\nA restore overwrites the dependency's data IN PLACE with the backup's: everything written since the\n" +
   "backup was taken is lost. It restores data only: it does not restart the runtimes that use the\n" +
   "dependency, change its connection secret or bindings, or rewrite deployment snapshots (the server's\n" +
-  "notice, printed with the restore, says the same). Without --acknowledge-data-overwrite the server\n" +
-  "refuses, changing nothing (exit code 5, reason restore_acknowledgement_required). Only a succeeded\n" +
+  "notice, printed with the restore, says the same). On a terminal Berth asks you to type the dependency's\n" +
+  "name (or y), and that answer is the acknowledgement. Without a terminal (CI, pipes) pass both --yes and\n" +
+  "--acknowledge-data-overwrite: without --yes the CLI refuses (exit code 2, reason confirmation_required),\n" +
+  "without the acknowledgement the server refuses (exit code 5, reason restore_acknowledgement_required);\n" +
+  "either way nothing is changed. Only a succeeded\n" +
   "native backup can be restored (metadata-only ones hold no data: restore_point_metadata_only), and one\n" +
   "restore of a dependency runs at a time (restore_in_progress); `berth dependency backup restore cancel rst_…`\n" +
   "stops a pending or running one.\n\n" +
@@ -39,6 +46,7 @@ const RESTORE_WARNING =
 /** `berth dependency backup …`: back up a dependency and restore it in place. */
 interface RestoreFlags {
   acknowledgeDataOverwrite: boolean;
+  yes: boolean;
   skipSafetyBackup: boolean;
   toNew?: string;
   project?: string;
@@ -54,10 +62,10 @@ export function dependencyBackupCommand(): Command {
     .alias("backups")
     .description("back up a dependency's data and restore it in place (native backups; metadata only where Berth cannot read the data)");
 
-  backup
-    .command("create")
-    .description("take a backup of a dependency (asynchronous: returns in `pending` unless --wait)")
-    .argument("<dependency-id>", "dependency id (dep_…)")
+  addScopeOptions(
+    backup.command("create").description("take a backup of a dependency (asynchronous: returns in `pending` unless --wait)").argument("<dependency>", DEPENDENCY_ARGUMENT),
+    "dependency",
+  )
     .option("--retention-days <n>", "delete the backup this many days from now (default 0: keep it until deleted)", parseRetentionDays, 0)
     .option("--wait", "wait until it succeeds (or fails), showing the bytes written so far", false)
     .addOption(timeoutOption())
@@ -71,7 +79,8 @@ export function dependencyBackupCommand(): Command {
         "Exit code: with --wait, 1 when the backup ends failed.",
     )
     .action(
-      withClient<{ retentionDays: number; wait: boolean; timeout: number; requestId?: string }>(async (client, flags, dependencyId) => {
+      withClient<Scope & { retentionDays: number; wait: boolean; timeout: number; requestId?: string }>(async (client, flags, ref) => {
+        const dependencyId = await resolveDependency(client, ref, flags);
         const { backup: created } = await client.backup.createBackup({ requestId: requestId(flags), dependencyId, retentionDays: flags.retentionDays });
         if (!flags.wait) {
           printBackup(created!, flags.output);
@@ -84,17 +93,21 @@ export function dependencyBackupCommand(): Command {
     );
 
   addPageOptions(
-    backup
-      .command("list")
-      .alias("ls")
-      .description("list the backups of a dependency")
-      .argument("<dependency-id>", "dependency id (dep_…)")
-      .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
-      .option("--show-deleted", "include deleted backups", false),
+    addScopeOptions(
+      backup
+        .command("list")
+        .alias("ls")
+        .description("list the backups of a dependency; an unknown dependency is an error (exit 3)")
+        .argument("<dependency>", DEPENDENCY_ARGUMENT)
+        .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
+        .option("--show-deleted", "include deleted backups", false),
+      "dependency",
+    ),
   )
-    .addHelpText("after", examples("berth dependency backup list dep_3Kx…", "berth dependency backup list dep_3Kx… --status succeeded -o json"))
+    .addHelpText("after", examples("berth dependency backup list dep_3Kx…", "berth dependency backup list app-db --project prj_shop --environment env_prod", "berth dependency backup list dep_3Kx… --status succeeded -o json"))
     .action(
-      withClient<{ status?: string; showDeleted: boolean } & PageFlags>(async (client, flags, dependencyId) => {
+      withClient<Scope & { status?: string; showDeleted: boolean } & PageFlags>(async (client, flags, ref) => {
+        const dependencyId = await resolveDependency(client, ref, flags);
         const status = flags.status ? backupStatusFromJSON(`BACKUP_STATUS_${flags.status.toUpperCase()}`) : BackupStatus.BACKUP_STATUS_UNSPECIFIED;
         const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
           const page = await client.backup.listBackups({ dependencyId, status, pageSize, pageToken, showDeleted: flags.showDeleted });
@@ -124,10 +137,25 @@ export function dependencyBackupCommand(): Command {
     .alias("rm")
     .description("delete a backup and its artifact (refused with restore_in_progress while a restore from it runs)")
     .argument("<backup-id>", "backup id (bkp_…)")
+    .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
     .addOption(requestIdOption())
-    .addHelpText("after", examples("berth dependency backup delete bkp_8Vd…"))
+    .addHelpText(
+      "after",
+      examples("berth dependency backup delete bkp_8Vd…          # asks you to type the backup id", "berth dependency backup delete bkp_8Vd… --yes") +
+        "\n\nOn a terminal it asks you to type the backup id (or y). Without a terminal it refuses unless --yes is\n" +
+        "given (exit 2, reason confirmation_required), changing nothing.",
+    )
     .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
+      withClient<{ yes: boolean; requestId?: string }>(async (client, flags, id) => {
+        if (!flags.yes) {
+          const { backup: found } = await client.backup.getBackup({ id });
+          await confirmDestructive(false, {
+            action: `delete backup ${id} of ${found!.dependencyId} and its artifact`,
+            warning: "A deleted backup cannot be restored.",
+            name: id,
+            command: `berth dependency backup delete ${id}`,
+          });
+        }
         const { backup: deleted } = await client.backup.deleteBackup({ id, requestId: requestId(flags) });
         printBackup(deleted!, flags.output);
         return EXIT.ok;
@@ -143,7 +171,8 @@ export function dependencyBackupCommand(): Command {
     .command("restore")
     .description("restore a backup in place (OVERWRITING the dependency's data, after a safety backup) or into a new dependency (--to-new)")
     .argument("<backup-id>", "backup id (bkp_…) of a succeeded native backup")
-    .option("--acknowledge-data-overwrite", "confirm that the dependency's current data is replaced by the backup's (required in place)", false)
+    .option("--acknowledge-data-overwrite", "confirm that the dependency's current data is replaced by the backup's (required in place without a terminal)", false)
+    .option("-y, --yes", "in place: do not ask for confirmation (required when stdin is not a terminal)", false)
     .option("--skip-safety-backup", "in place: do not back up the current data first (and so no automatic rollback)", false)
     .option("--to-new <name>", "restore into a new managed dependency with this name; the source is not touched")
     .option("--project <id>", "with --to-new: project of the new dependency (default: the source's)")
@@ -155,9 +184,10 @@ export function dependencyBackupCommand(): Command {
     .addHelpText(
       "after",
       examples(
-        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite --wait",
+        "berth dependency backup restore bkp_8Vd… --wait                     # on a terminal: asks you to type the dependency's name",
+        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite --yes --wait",
         "berth dependency backup restore bkp_8Vd… --to-new app-db-copy --environment env_staging --wait",
-        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite -o json",
+        "berth dependency backup restore bkp_8Vd… --acknowledge-data-overwrite --yes -o json",
       ) + RESTORE_WARNING,
     )
     .action(
@@ -165,12 +195,25 @@ export function dependencyBackupCommand(): Command {
         if (!flags.toNew && (flags.project || flags.environment || flags.realizationTarget)) {
           throw new CliError("--project, --environment and --realization-target go with --to-new NAME", "invalid_argument", EXIT.usage);
         }
-        // Sent as given: without the acknowledgement the server refuses (restore_acknowledgement_required)
-        // and the error says what a restore overwrites.
+        let acknowledged = flags.acknowledgeDataOverwrite;
+        if (!flags.toNew && !flags.yes) {
+          const { backup: found } = await client.backup.getBackup({ id: backupId });
+          const { dependency: target } = await client.dependency.getDependency({ id: found!.dependencyId });
+          await confirmDestructive(false, {
+            action: `restore ${backupId} IN PLACE into ${target!.name} (${target!.id}), overwriting its data`,
+            warning: "Everything written to the dependency since the backup was taken is lost (a safety backup is taken first unless --skip-safety-backup).",
+            name: target!.name,
+            command: `berth dependency backup restore ${backupId} --acknowledge-data-overwrite`,
+          });
+          // Typing the dependency's name after that warning is the acknowledgement.
+          acknowledged = true;
+        }
+        // Otherwise sent as given: without the acknowledgement the server refuses
+        // (restore_acknowledgement_required) and the error says what a restore overwrites.
         const { restore } = await client.backup.restoreBackup({
           requestId: requestId(flags),
           backupId,
-          acknowledgeDataOverwrite: flags.acknowledgeDataOverwrite,
+          acknowledgeDataOverwrite: acknowledged,
           skipSafetyBackup: flags.skipSafetyBackup,
           toNew: flags.toNew ? { name: flags.toNew, projectId: flags.project ?? "", environmentId: flags.environment ?? "", realizationTarget: flags.realizationTarget ?? "" } : undefined,
         });
@@ -186,16 +229,20 @@ export function dependencyBackupCommand(): Command {
   restoreCommand.addCommand(restoreCancelCommand());
 
   addPageOptions(
-    backup
-      .command("restores")
-      .description("list the restores of a dependency")
-      .argument("<dependency-id>", "dependency id (dep_…)")
-      .option("--backup <id>", "only restores of this backup (bkp_…)")
-      .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+    addScopeOptions(
+      backup
+        .command("restores")
+        .description("list the restores of a dependency; an unknown dependency or backup is an error (exit 3)")
+        .argument("<dependency>", DEPENDENCY_ARGUMENT)
+        .option("--backup <id>", "only restores of this backup (bkp_…)")
+        .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+      "dependency",
+    ),
   )
-    .addHelpText("after", examples("berth dependency backup restores dep_3Kx…", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"))
+    .addHelpText("after", examples("berth dependency backup restores dep_3Kx…", "berth dependency backup restores app-db --project prj_shop --environment env_prod", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"))
     .action(
-      withClient<{ backup?: string; status?: string } & PageFlags>(async (client, flags, dependencyId) => {
+      withClient<Scope & { backup?: string; status?: string } & PageFlags>(async (client, flags, ref) => {
+        const dependencyId = await resolveDependency(client, ref, flags);
         const status = flags.status ? restoreStatusFromJSON(`RESTORE_STATUS_${flags.status.toUpperCase()}`) : RestoreStatus.RESTORE_STATUS_UNSPECIFIED;
         const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
           const page = await client.backup.listRestores({ dependencyId, backupId: flags.backup ?? "", status, pageSize, pageToken });

@@ -4,6 +4,9 @@ import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
 import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { addScopeOptions, resolveDependency, resolveResource, type Scope } from "./resolve.js";
+
+const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
 
 function parseVersion(value: string): number {
   const version = Number(value);
@@ -18,11 +21,14 @@ export function resourceDependencyCommand(): Command {
     .alias("dep")
     .description("bind dependencies to a resource: at deploy time each connection is delivered as an environment variable");
 
-  binding
-    .command("bind")
-    .description("deliver a dependency's connection to a resource as an env var (from the next deployment on)")
-    .argument("<resource-id>", "resource id (res_…)")
-    .requiredOption("--dependency <id>", "dependency id (dep_…), in the same project and environment as the resource")
+  addScopeOptions(
+    binding
+      .command("bind")
+      .description("deliver a dependency's connection to a resource as an env var (from the next deployment on)")
+      .argument("<resource>", RESOURCE_ARGUMENT),
+    "resource",
+  )
+    .requiredOption("--dependency <dep>", "dependency id (dep_…) or name, in the same project and environment as the resource (a name is looked up there)")
     .requiredOption("--target <env-var>", "environment variable the connection URL is delivered as, e.g. DATABASE_URL")
     .addOption(requestIdOption())
     .addHelpText(
@@ -30,17 +36,21 @@ export function resourceDependencyCommand(): Command {
       examples(
         "berth resource dependency bind res_7Hq… --dependency dep_3Kx… --target DATABASE_URL",
         "berth resource dependency bind res_7Hq… --dependency dep_9Lm… --target REDIS_URL -o json",
+        "berth resource dependency bind web --project prj_shop --environment env_prod --dependency app-db --target DATABASE_URL",
       ) + "\n\nThe binding holds a secret reference (secret://dep_…/connection@N), never the secret itself.",
     )
     .action(
-      withClient<{ dependency: string; target: string; requestId?: string }>(async (client, flags, resourceId) => {
+      withClient<Scope & { dependency: string; target: string; requestId?: string }>(async (client, flags, ref) => {
+        const resourceId = await resolveResource(client, ref, flags, "resource");
         const { resource } = await client.deployment.getResource({ id: resourceId });
+        // A dependency name is looked up where the resource lives: only there can it be bound.
+        const dependencyId = await resolveDependency(client, flags.dependency, { project: resource!.projectId, environment: resource!.environmentId }, "--dependency");
         const { binding: bound } = await client.binding.bindDependency({
           requestId: requestId(flags),
           projectId: resource!.projectId,
           environmentId: resource!.environmentId,
           resourceId,
-          dependencyId: flags.dependency,
+          dependencyId,
           targetEnvVar: flags.target,
           provenance,
         });
@@ -64,16 +74,20 @@ export function resourceDependencyCommand(): Command {
     );
 
   addPageOptions(
-    binding
-      .command("list")
-      .alias("ls")
-      .description("list the bindings of a resource (active ones unless --include-unbound)")
-      .argument("<resource-id>", "resource id (res_…)")
-      .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+    addScopeOptions(
+      binding
+        .command("list")
+        .alias("ls")
+        .description("list the bindings of a resource (active ones unless --include-unbound); an unknown resource is an error (exit 3)")
+        .argument("<resource>", RESOURCE_ARGUMENT)
+        .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+      "resource",
+    ),
   )
-    .addHelpText("after", examples("berth resource dependency list res_7Hq…", "berth resource dependency list res_7Hq… --include-unbound -o json"))
+    .addHelpText("after", examples("berth resource dependency list res_7Hq…", "berth resource dependency list web --project prj_shop --environment env_prod", "berth resource dependency list res_7Hq… --include-unbound -o json"))
     .action(
-      withClient<{ includeUnbound: boolean } & PageFlags>(async (client, flags, resourceId) => {
+      withClient<Scope & { includeUnbound: boolean } & PageFlags>(async (client, flags, ref) => {
+        const resourceId = await resolveResource(client, ref, flags, "resource");
         const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
           const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId, dependencyId: "", includeUnbound: flags.includeUnbound, pageSize, pageToken });
           return { items: page.bindings, nextPageToken: page.nextPageToken };
@@ -131,14 +145,18 @@ export function resourceDependencyCommand(): Command {
 /** `berth dependency bindings DEP_ID`: which resources receive this dependency. */
 export function dependencyBindingsCommand(): Command {
   return addPageOptions(
-    new Command("bindings")
-      .description("list the bindings of a dependency: the resources that receive its connection")
-      .argument("<dependency-id>", "dependency id (dep_…)")
-      .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+    addScopeOptions(
+      new Command("bindings")
+        .description("list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)")
+        .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)")
+        .option("--include-unbound", "also list unbound bindings (kept for history)", false),
+      "dependency",
+    ),
   )
-    .addHelpText("after", examples("berth dependency bindings dep_3Kx…", "berth dependency bindings dep_3Kx… --include-unbound -o json"))
+    .addHelpText("after", examples("berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"))
     .action(
-      withClient<{ includeUnbound: boolean } & PageFlags>(async (client, flags, dependencyId) => {
+      withClient<Scope & { includeUnbound: boolean } & PageFlags>(async (client, flags, ref) => {
+        const dependencyId = await resolveDependency(client, ref, flags);
         const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
           const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId, includeUnbound: flags.includeUnbound, pageSize, pageToken });
           return { items: page.bindings, nextPageToken: page.nextPageToken };

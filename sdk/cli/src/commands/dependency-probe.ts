@@ -2,14 +2,18 @@ import { Command } from "commander";
 import { EXIT } from "../exit-codes.js";
 import { printDependency } from "../present.js";
 import { withClient } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
 /** `berth dependency probe dep_…`: logs in with the current connection again and records what that proved. */
 export function dependencyProbeCommand(): Command {
-  return new Command("probe")
-    .description(
-      "log in with a dependency's current connection and check what it names exists; records the outcome (connection check: verified or failed) either way",
-    )
-    .argument("<id>", "dependency id (dep_…)")
+  return addScopeOptions(
+    new Command("probe")
+      .description(
+        "log in with a dependency's current connection and check what it names exists; records the outcome (connection check: verified or failed) either way",
+      )
+      .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
+    "dependency",
+  )
     .addHelpText(
       "after",
       [
@@ -24,11 +28,12 @@ export function dependencyProbeCommand(): Command {
         "Examples:",
         "  $ berth dependency probe dep_7HqK2x",
         "  $ berth dependency probe dep_7HqK2x --output json",
+        "  $ berth dependency probe legacy-db --project prj_shop --environment env_prod",
       ].join("\n"),
     )
     .action(
-      withClient(async (client, flags, id) => {
-        const { dependency } = await client.dependency.probeDependency({ id });
+      withClient<Scope>(async (client, flags, ref) => {
+        const { dependency } = await client.dependency.probeDependency({ id: await resolveDependency(client, ref, flags) });
         printDependency(dependency!, flags.output);
         return EXIT.ok;
       }),

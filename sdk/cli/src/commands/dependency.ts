@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { DATA_CLASS_NAMES, dataClassFromName, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
+import { DATA_CLASS_NAMES, dataClassFromName, DependencySource, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 import { printDeleted, printDependency, printDependencyList } from "../present.js";
@@ -8,7 +8,12 @@ import { dependencyBackupCommand } from "./backup.js";
 import { dependencyBindingsCommand } from "./binding.js";
 import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
+import { confirmDestructive } from "../confirm.js";
 import { examples, timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+
+/** The positional every single-dependency command takes. */
+export const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
 
@@ -139,55 +144,74 @@ export function dependencyCommand(): Command {
       ),
     );
 
-  dependency
-    .command("show")
-    .alias("get")
-    .description("show one dependency")
-    .argument("<id>", "dependency id (dep_…)")
+  addScopeOptions(dependency.command("show").alias("get").description("show one dependency").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
+    .addHelpText("after", examples("berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"))
     .action(
-      withClient(async (client, flags, id) => {
-        const { dependency: found } = await client.dependency.getDependency({ id });
+      withClient<Scope>(async (client, flags, ref) => {
+        const { dependency: found } = await client.dependency.getDependency({ id: await resolveDependency(client, ref, flags) });
         printDependency(found!, flags.output);
         return EXIT.ok;
       }),
     );
 
-  dependency
-    .command("delete")
-    .alias("rm")
-    .description("delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten")
-    .argument("<id>", "dependency id (dep_…)")
+  addScopeOptions(
+    dependency
+      .command("delete")
+      .alias("rm")
+      .description("delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten")
+      .argument("<dependency>", DEPENDENCY_ARGUMENT),
+    "dependency",
+  )
     .option(
       "--force",
       "forget a managed dependency whose realization target cannot be reached or is no longer configured, without releasing it; prints what it leaves behind on the target. Bindings, deployments and backups still block it",
       false,
     )
+    .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
     .addOption(requestIdOption())
     .addHelpText(
       "after",
-      "\nExamples:\n  $ berth dependency delete dep_7HqK2x\n  $ berth dependency delete dep_7HqK2x --force   # its target is gone: forget it, then remove what it lists by hand",
+      examples(
+        "berth dependency delete dep_7HqK2x                     # asks you to type its name",
+        "berth dependency delete app-db --project prj_shop --environment env_prod --yes",
+        "berth dependency delete dep_7HqK2x --force --yes       # its target is gone: forget it, then remove what it lists by hand",
+      ) +
+        "\n\nOn a terminal it asks you to type the dependency's name (or y). Without a terminal (CI, pipes) it\n" +
+        "refuses unless --yes is given (exit 2, reason confirmation_required), changing nothing.",
     )
     .action(
-      withClient<{ force: boolean; requestId?: string }>(async (client, flags, id) => {
+      withClient<Scope & { force: boolean; yes: boolean; requestId?: string }>(async (client, flags, ref) => {
+        const id = await resolveDependency(client, ref, flags);
+        if (!flags.yes) {
+          const { dependency: found } = await client.dependency.getDependency({ id });
+          const managed = found!.source === DependencySource.DEPENDENCY_SOURCE_MANAGED;
+          await confirmDestructive(false, {
+            action: `${flags.force ? "forget" : "delete"} dependency ${found!.name} (${id})`,
+            warning: !managed
+              ? "An imported dependency is only forgotten; the external system is not touched."
+              : flags.force
+                ? "--force forgets it without releasing it: what it created on its realization target stays there."
+                : `A managed dependency is released: its database and credentials are dropped on ${found!.realizationTarget || "its realization target"}.`,
+            name: found!.name,
+            command: `berth dependency delete ${ref}${flags.force ? " --force" : ""}`,
+          });
+        }
         const { dependency: deleted, leftBehind } = await client.dependency.deleteDependency({ id, requestId: requestId(flags), ...(flags.force && { force: true }) });
         printDeleted(deleted!, leftBehind, flags.output);
         return EXIT.ok;
       }),
     );
 
-  dependency
-    .command("update")
-    .description("change a dependency's settings: deletion protection, data class (give at least one)")
-    .argument("<id>", "dependency id (dep_…)")
+  addScopeOptions(dependency.command("update").description("change a dependency's settings: deletion protection, data class (give at least one)").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
     .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]))
     .addOption(new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (unclassified clears it)").choices([...DATA_CLASS_NAMES, "unclassified"]))
     .addOption(requestIdOption())
     .addHelpText("after", examples("berth dependency update dep_3Kx… --data-class production-critical", "berth dependency update dep_3Kx… --deletion-protection on -o json"))
     .action(
-      withClient<{ deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }>(async (client, flags, id) => {
+      withClient<Scope & { deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }>(async (client, flags, ref) => {
         if (!flags.deletionProtection && !flags.dataClass) throw new CliError("nothing to change: give --deletion-protection and/or --data-class", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
         const { dependency: updated } = await client.dependency.updateDependency({
-          id,
+          id: await resolveDependency(client, ref, flags),
           requestId: requestId(flags),
           deletionProtection: flags.deletionProtection === undefined ? undefined : flags.deletionProtection === "on",
           dataClass: flags.dataClass === undefined ? undefined : dataClassFromName(flags.dataClass),
@@ -197,17 +221,21 @@ export function dependencyCommand(): Command {
       }),
     );
 
-  dependency
-    .command("update-connection")
-    .description("store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`")
-    .argument("<id>", "dependency id (dep_…)")
+  addScopeOptions(
+    dependency
+      .command("update-connection")
+      .description("store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`")
+      .argument("<dependency>", DEPENDENCY_ARGUMENT),
+    "dependency",
+  )
     .option("--connection-url <url>", "new connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin")
     .option("--connection-url-stdin", "read the connection URL from standard input", false)
     .option("--probe", "check the host answers first", false)
     .addOption(requestIdOption())
     .addHelpText("after", "\nExample:\n  $ vault read -field=url secret/legacy-db | berth dependency update-connection dep_… --connection-url-stdin --probe")
     .action(
-      withClient<{ connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; requestId?: string }>(async (client, flags, id) => {
+      withClient<Scope & { connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; requestId?: string }>(async (client, flags, ref) => {
+        const id = await resolveDependency(client, ref, flags);
         const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
         const { dependency: updated } = await client.dependency.updateDependencyConnection({ id, requestId: requestId(flags), connectionUrl, probe: flags.probe });
         printDependency(updated!, flags.output);
@@ -215,13 +243,12 @@ export function dependencyCommand(): Command {
       }),
     );
 
-  dependency
-    .command("watch")
-    .description("follow a dependency's status until it settles")
-    .argument("<id>", "dependency id (dep_…)")
+  addScopeOptions(dependency.command("watch").description("follow a dependency's status until it settles").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
     .addOption(timeoutOption())
+    .addHelpText("after", examples("berth dependency watch dep_3Kx…", "berth dependency watch app-db --project prj_shop --environment env_prod --timeout 120"))
     .action(
-      withClient<{ timeout: number }>(async (client, flags, id) => {
+      withClient<Scope & { timeout: number }>(async (client, flags, ref) => {
+        const id = await resolveDependency(client, ref, flags);
         const settled = await waitForDependency(client, id, id, flags.timeout);
         printDependency(settled.dependency, flags.output);
         return settled.exitCode;

@@ -7,6 +7,7 @@ const deployLibrary = () => import("@berth/deploy");
 import { EXIT } from "../exit-codes.js";
 import { CliError, printJson, printTable } from "../output.js";
 import { waitForDeployment } from "../wait.js";
+import { confirmDestructive } from "../confirm.js";
 import { examples, parseTimeout, withClient } from "./common.js";
 
 const PREVIEW_ID = /^[a-z0-9][a-z0-9-]{0,30}$/;
@@ -167,10 +168,12 @@ export function previewCommand(): Command {
   const preview = new Command("preview").description("ephemeral pull-request previews deployed from berth.yaml");
   scopeOptions(preview.command("cleanup").description("remove a preview: stop it, unbind it, delete only the dependencies created for it"))
     .option("--delete-backups", "also delete the backups of the preview's own dependencies (otherwise they block its delete)", false)
+    .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal; not needed with --dry-run)", false)
     .addHelpText(
       "after",
       examples(
-        "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42",
+        "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42            # asks you to type pr-42",
+        "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42 --yes",
         "berth preview cleanup --project prj_shop --environment env_preview --preview pr-42 --dry-run -o json",
       ) +
         "\n\nOnly dependencies whose provenance proves they were created from repository config for this preview\n" +
@@ -181,10 +184,12 @@ export function previewCommand(): Command {
         "be: retained backups (without --delete-backups), bindings or deployments from outside the preview,\n" +
         "deletion protection, a restore in progress. If any would refuse, nothing is changed and the command\n" +
         "exits 5 with reason dependency_delete_blocked, naming each one and what to do; --dry-run reports the\n" +
-        "same refusal.",
+        "same refusal.\n" +
+        "On a terminal it asks you to type the preview id (or y); without one it refuses unless --yes is given\n" +
+        "(exit 2, reason confirmation_required), changing nothing. --dry-run needs no confirmation.",
     )
     .action(
-      withClient<ScopeFlags & { deleteBackups: boolean }>(async (client, flags) => {
+      withClient<ScopeFlags & { deleteBackups: boolean; yes: boolean }>(async (client, flags) => {
         if (!flags.preview) throw new CliError("--preview is required, e.g. --preview pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
         const config = await readConfig(flags);
         if (config.preview?.lifecycle !== "ephemeral") {
@@ -193,6 +198,13 @@ export function previewCommand(): Command {
             reasonCode(ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL),
             EXIT.precondition,
           );
+        }
+        if (!flags.dryRun) {
+          await confirmDestructive(flags.yes, {
+            action: `remove preview ${flags.preview} of ${flags.project}/${flags.environment} (stop its deployment, unbind it, delete its own dependencies${flags.deleteBackups ? " and their backups" : ""})`,
+            name: flags.preview,
+            command: `berth preview cleanup --project ${flags.project} --environment ${flags.environment} --preview ${flags.preview}`,
+          });
         }
         const { cleanupPreview, DeployError } = await deployLibrary();
         const result = await cleanupPreview({

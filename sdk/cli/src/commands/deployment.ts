@@ -15,8 +15,8 @@ function parseTailLines(value: string): number {
 const STATUSES = ["pending", "starting", "running", "failed", "stopped"];
 
 const SERVER_NOTE =
-  "\n\n--server here names the runtime target (see `berth server list`). To choose the Berth API server as\n" +
-  "well, put the global option before the subcommand: berth --server HOST:PORT deployments … (or set BERTH_SERVER).";
+  "\n\n--server names the runtime target (see `berth server list`); the Berth API address is the global\n" +
+  "--api HOST:PORT (or BERTH_API).";
 
 interface Target {
   resource: string;

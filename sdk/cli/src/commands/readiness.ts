@@ -3,6 +3,7 @@ import { DataReadinessVerdict } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { printReadiness } from "../present-readiness.js";
 import { examples, withClient } from "./common.js";
+import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
 const RULES =
   "\n\nRules by data class (the dependency's --data-class):\n" +
@@ -20,13 +21,16 @@ const RULES =
 
 /** `berth dependency readiness dep_…`: the data-readiness gate, for people and CI. */
 export function dependencyReadinessCommand(): Command {
-  return new Command("readiness")
-    .description("is this dependency's data safe to depend on? data class, backup policy, latest backup, latest passed restore drill and post-restore check, with a verdict")
-    .argument("<dependency-id>", "dependency id (dep_…)")
+  return addScopeOptions(
+    new Command("readiness")
+      .description("is this dependency's data safe to depend on? data class, backup policy, latest backup, latest passed restore drill and post-restore check, with a verdict")
+      .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
+    "dependency",
+  )
     .addHelpText("after", examples("berth dependency readiness dep_3Kx…", "berth dependency readiness dep_3Kx… -o json", "berth dependency readiness dep_3Kx… -o json > /dev/null || echo 'data not ready: hold the release'") + RULES)
     .action(
-      withClient(async (client, flags, dependencyId) => {
-        const { readiness } = await client.backup.getDataReadiness({ dependencyId });
+      withClient<Scope>(async (client, flags, ref) => {
+        const { readiness } = await client.backup.getDataReadiness({ dependencyId: await resolveDependency(client, ref, flags) });
         printReadiness(readiness!, flags.output);
         return readiness!.verdict === DataReadinessVerdict.DATA_READINESS_VERDICT_READY ? EXIT.ok : EXIT.precondition;
       }),

@@ -1,23 +1,67 @@
+import { Command } from "commander";
 import { ErrorReason, reasonCode, type BerthClient } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 
+/**
+ * Every command that takes a dependency, resource or server accepts its id or
+ * its name. Dependency and resource names are unique only within a project and
+ * environment, so a name is looked up in --project/--environment; servers are
+ * global. An unknown name is NOT_FOUND (exit 3) with the owner's reason, naming
+ * what was looked for and where.
+ */
+export interface Scope {
+  project?: string;
+  environment?: string;
+}
+
+const DEPENDENCY_ID = /^dep_[A-Za-z0-9]+$/;
 const RESOURCE_ID = /^res_[A-Za-z0-9]+$/;
 const SERVER_ID = /^srv_[A-Za-z0-9]+$/;
 
-/**
- * Turns --resource (an id, res_…, or a name) into an id. Names are unique only
- * within a project and environment, so a name needs both.
- */
-export async function resolveResource(client: BerthClient, ref: string, scope: { project?: string; environment?: string }): Promise<string> {
-  if (RESOURCE_ID.test(ref)) return ref;
-  if (!scope.project || !scope.environment) {
+/** --project/--environment for commands that take a dependency or resource by name. */
+export function addScopeOptions(command: Command, noun: "dependency" | "resource"): Command {
+  return command
+    .option("--project <id>", `project of the ${noun}, when it is given by name`)
+    .option("--environment <id>", `environment of the ${noun}, when it is given by name`);
+}
+
+function needsScope(noun: string, ref: string, label: string, idForm: string): CliError {
+  return new CliError(
+    `${label} ${ref} is a ${noun} name: also pass --project and --environment (${noun} names are unique per project and environment), or pass the ${noun} id (${idForm})`,
+    reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT),
+    EXIT.usage,
+  );
+}
+
+/** A dependency id (dep_…) as given, or the id of the dependency with that name in the scope. */
+export async function resolveDependency(client: BerthClient, ref: string, scope: Scope, label = "dependency"): Promise<string> {
+  if (DEPENDENCY_ID.test(ref)) return ref;
+  if (!scope.project || !scope.environment) throw needsScope("dependency", ref, label, "dep_…");
+  const { dependencies } = await client.dependency.listDependencies({
+    projectId: scope.project,
+    environmentId: scope.environment,
+    kind: "",
+    status: 0,
+    name: ref,
+    pageSize: 1,
+    pageToken: "",
+    showDeleted: false,
+  });
+  if (dependencies.length === 0) {
     throw new CliError(
-      `--resource ${ref} is a name: also pass --project and --environment (names are unique per project and environment), or pass the resource id (res_…)`,
-      reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT),
-      EXIT.usage,
+      `no dependency named ${ref} in ${scope.project}/${scope.environment} (see \`berth dependency list --project ${scope.project} --environment ${scope.environment}\`)`,
+      reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND),
+      EXIT.notFound,
     );
   }
+  return dependencies[0].id;
+}
+
+/** A resource id (res_…) as given, or the id of the resource with that name in the scope. */
+export async function resolveResource(client: BerthClient, ref: string, scope: Scope, label = "--resource"): Promise<string> {
+  if (RESOURCE_ID.test(ref)) return ref;
+  if (!scope.project || !scope.environment) throw needsScope("resource", ref, label, "res_…");
   const { resources } = await client.deployment.listResources({ projectId: scope.project, environmentId: scope.environment, name: ref, pageSize: 1, pageToken: "" });
   if (resources.length === 0) {
     throw new CliError(
@@ -29,7 +73,7 @@ export async function resolveResource(client: BerthClient, ref: string, scope: {
   return resources[0].id;
 }
 
-/** Turns --server (an id, srv_…, or a name) into an id. */
+/** A server (runtime target) id (srv_…) as given, or the id of the server with that name. */
 export async function resolveServer(client: BerthClient, ref: string): Promise<string> {
   if (SERVER_ID.test(ref)) return ref;
   const { runtimeTargets } = await client.deployment.listRuntimeTargets({ kind: "", name: ref, pageSize: 1, pageToken: "" });

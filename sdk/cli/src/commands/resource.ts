@@ -3,6 +3,9 @@ import { EXIT } from "../exit-codes.js";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
 import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { addScopeOptions, resolveResource, type Scope } from "./resolve.js";
+
+const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -85,30 +88,29 @@ export function resourceCommand(): Command {
       }),
     );
 
-  resource
-    .command("show")
-    .alias("get")
-    .description("show one resource")
-    .argument("<id>", "resource id (res_…)")
-    .addHelpText("after", examples("berth resource show res_7Hq…"))
+  addScopeOptions(resource.command("show").alias("get").description("show one resource").argument("<resource>", RESOURCE_ARGUMENT), "resource")
+    .addHelpText("after", examples("berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"))
     .action(
-      withClient(async (client, flags, id) => {
-        const { resource: found } = await client.deployment.getResource({ id });
+      withClient<Scope>(async (client, flags, ref) => {
+        const { resource: found } = await client.deployment.getResource({ id: await resolveResource(client, ref, flags, "resource") });
         printResource(found!, flags.output);
         return EXIT.ok;
       }),
     );
 
-  resource
-    .command("delete")
-    .alias("rm")
-    .description("delete a resource (refused while one of its deployments is pending, starting or running: stop it first)")
-    .argument("<id>", "resource id (res_…)")
+  addScopeOptions(
+    resource
+      .command("delete")
+      .alias("rm")
+      .description("delete a resource (refused while one of its deployments is pending, starting or running: stop it first)")
+      .argument("<resource>", RESOURCE_ARGUMENT),
+    "resource",
+  )
     .addOption(requestIdOption())
     .addHelpText("after", examples("berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"))
     .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { resource: deleted } = await client.deployment.deleteResource({ id, requestId: requestId(flags) });
+      withClient<Scope & { requestId?: string }>(async (client, flags, ref) => {
+        const { resource: deleted } = await client.deployment.deleteResource({ id: await resolveResource(client, ref, flags, "resource"), requestId: requestId(flags) });
         printResource(deleted!, flags.output);
         return EXIT.ok;
       }),

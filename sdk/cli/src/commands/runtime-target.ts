@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { EXIT } from "../exit-codes.js";
 import { printRuntimeTarget, printRuntimeTargetList } from "../present-deployment.js";
 import { addPageOptions, collectPages, examples, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { resolveServer } from "./resolve.js";
 
 /** `berth server …`: the runtime targets resources are deployed onto. */
 export function runtimeTargetCommand(): Command {
@@ -50,11 +51,11 @@ export function runtimeTargetCommand(): Command {
     .command("show")
     .alias("get")
     .description("show one server")
-    .argument("<id>", "server id (srv_…)")
-    .addHelpText("after", examples("berth server show srv_2Pw…"))
+    .argument("<server>", "server id (srv_…) or name")
+    .addHelpText("after", examples("berth server show srv_2Pw…", "berth server show local -o json"))
     .action(
-      withClient(async (client, flags, id) => {
-        const { runtimeTarget } = await client.deployment.getRuntimeTarget({ id });
+      withClient(async (client, flags, ref) => {
+        const { runtimeTarget } = await client.deployment.getRuntimeTarget({ id: await resolveServer(client, ref) });
         printRuntimeTarget(runtimeTarget!, flags.output);
         return EXIT.ok;
       }),
@@ -64,12 +65,12 @@ export function runtimeTargetCommand(): Command {
     .command("delete")
     .alias("rm")
     .description("delete a server (refused while a deployment on it is pending, starting or running: stop it first)")
-    .argument("<id>", "server id (srv_…)")
+    .argument("<server>", "server id (srv_…) or name")
     .addOption(requestIdOption())
-    .addHelpText("after", examples("berth server delete srv_2Pw…"))
+    .addHelpText("after", examples("berth server delete srv_2Pw…", "berth server delete local"))
     .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { runtimeTarget } = await client.deployment.deleteRuntimeTarget({ id, requestId: requestId(flags) });
+      withClient<{ requestId?: string }>(async (client, flags, ref) => {
+        const { runtimeTarget } = await client.deployment.deleteRuntimeTarget({ id: await resolveServer(client, ref), requestId: requestId(flags) });
         printRuntimeTarget(runtimeTarget!, flags.output);
         return EXIT.ok;
       }),

@@ -11,6 +11,7 @@ import { getDataReadiness } from "../domain/data-readiness.js";
 import { getRestore, requestRestore } from "../domain/restores.js";
 import { cancelBackup, cancelRestore } from "../domain/cancel.js";
 import { drillStore } from "../store/drill-store.js";
+import { assertParentsExist } from "../domain/list-parents.js";
 import { store, type BackupRecord } from "../store/store.js";
 import { presentReadiness } from "./present-readiness.js";
 import { outcomeFromWire, presentAttempt, presentBackup, presentPolicy, presentRestore, stateFromStatus } from "./present.js";
@@ -38,6 +39,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
     },
     async listBackups(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { dependencyId: request.dependencyId });
       const rows = await store.listBackups(ctx.db, { dependencyId: request.dependencyId || undefined, status: stateFromStatus(request.status), showDeleted: request.showDeleted, limit: limit + 1, afterSeq: after(request.pageToken) });
       const page = toPage(rows, limit);
       return { backups: await presentVerified(ctx, page.items), nextPageToken: page.nextPageToken };
@@ -70,6 +72,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
     },
     async listRestores(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { dependencyId: request.dependencyId, backupId: request.backupId });
       const page = toPage(await store.listRestores(ctx.db, { dependencyId: request.dependencyId || undefined, backupId: request.backupId || undefined, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { restores: page.items.map(presentRestore), nextPageToken: page.nextPageToken };
     },
@@ -89,11 +92,13 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
     },
     async listBackupPolicies(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { dependencyId: request.dependencyId });
       const page = toPage(await policyStore.list(ctx.db, { dependencyId: request.dependencyId || undefined, enabledOnly: request.enabledOnly, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { policies: await Promise.all(page.items.map(presentWithLast)), nextPageToken: page.nextPageToken };
     },
     async listBackupAttempts(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { dependencyId: request.dependencyId, policyId: request.policyId });
       const rows = await policyStore.listAttempts(ctx.db, {
         policyId: request.policyId || undefined,
         dependencyId: request.dependencyId || undefined,

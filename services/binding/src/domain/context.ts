@@ -7,9 +7,16 @@ export interface DependencyLookup {
   get(id: string): Promise<Dependency | undefined>;
 }
 
+/** How the binding service sees resources: only through the deployment service's RPCs. */
+export interface ResourceLookup {
+  /** Whether the resource exists (a deleted one does not). */
+  exists(id: string): Promise<boolean>;
+}
+
 export interface BindingContext {
   db: Knex;
   dependencies: DependencyLookup;
+  resources: ResourceLookup;
   relay: OutboxRelay;
   log: Logger;
 }

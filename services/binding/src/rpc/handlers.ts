@@ -2,6 +2,7 @@ import type { BindingInternalServiceService, BindingServiceService } from "@bert
 import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
 import { bindDependency, getBinding, unbindDependency } from "../domain/bind.js";
 import type { BindingContext } from "../domain/context.js";
+import { assertParentsExist } from "../domain/list-parents.js";
 import { rotateBindingSecret } from "../domain/rotate.js";
 import { bindingStore } from "../store/binding-store.js";
 import { presentBinding } from "./present.js";
@@ -28,6 +29,7 @@ export function publicHandlers(ctx: BindingContext): Handlers<typeof BindingServ
     },
     async listBindings(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, request);
       const rows = await bindingStore.list(ctx.db, {
         projectId: request.projectId || undefined,
         environmentId: request.environmentId || undefined,

@@ -28,6 +28,8 @@ export interface ListInput {
   projectId: string;
   environmentId: string;
   kind: string;
+  /** Only the dependency with this exact name. */
+  name?: string;
   status?: DependencyState;
   pageSize: number;
   pageToken: string;
@@ -41,6 +43,7 @@ export async function listDependencies(ctx: DependencyContext, input: ListInput)
     projectId: input.projectId || undefined,
     environmentId: input.environmentId || undefined,
     kind: input.kind || undefined,
+    name: input.name || undefined,
     status: input.status,
     showDeleted: input.showDeleted,
     limit: limit + 1,

@@ -59,6 +59,7 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
         projectId: request.projectId,
         environmentId: request.environmentId,
         kind: request.kind,
+        name: request.name,
         status: stateFromStatus(request.status),
         pageSize: request.pageSize,
         pageToken: request.pageToken,

@@ -108,6 +108,7 @@ export interface ListFilter {
   projectId?: string;
   environmentId?: string;
   kind?: string;
+  name?: string;
   status?: DependencyState;
   showDeleted: boolean;
   limit: number;
@@ -198,6 +199,7 @@ export const dependencyStore = {
     if (filter.projectId) query.where("project_id", filter.projectId);
     if (filter.environmentId) query.where("environment_id", filter.environmentId);
     if (filter.kind) query.where("kind", filter.kind);
+    if (filter.name) query.where("name", filter.name);
     if (filter.status) query.where("status", filter.status);
     if (!filter.showDeleted) query.whereNull("deleted_at");
     if (filter.afterSeq) query.where("seq", ">", filter.afterSeq);

@@ -4,6 +4,7 @@ import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarge
 import type { DeploymentContext } from "../domain/context.js";
 import { createDeployment, planDeployment, stopDeployment } from "../domain/deploy.js";
 import { getDeployment, watchDeployment } from "../domain/deployment-queries.js";
+import { assertParentsExist } from "../domain/list-parents.js";
 import { planWarnings } from "../domain/plan-warnings.js";
 import { deploymentLogs } from "../domain/workload-output.js";
 import { snapshotOf } from "../domain/readiness.js";
@@ -71,6 +72,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
     },
     async listDeployments(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { resourceId: request.resourceId, runtimeTargetId: request.runtimeTargetId });
       const rows = await store.listDeployments(ctx.db, {
         projectId: request.projectId,
         environmentId: request.environmentId,
@@ -85,6 +87,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
     },
     async listDeploymentEvents(request) {
       const limit = pageLimit(request.pageSize);
+      await assertParentsExist(ctx, { resourceId: request.resourceId, deploymentId: request.deploymentId });
       const page = toPage(await store.listEvents(ctx.db, { resourceId: request.resourceId, deploymentId: request.deploymentId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { events: page.items.map(presentEvent), nextPageToken: page.nextPageToken };
     },

@@ -108,6 +108,8 @@ export interface ListDependenciesRequest {
   pageToken: string;
   /** Include deleted dependencies. */
   showDeleted: boolean;
+  /** Only the dependency with this exact name (names are unique per project and environment). */
+  name?: string | undefined;
 }
 
 export interface ListDependenciesResponse {
@@ -1125,7 +1127,16 @@ export const BatchGetDependenciesResponse: MessageFns<BatchGetDependenciesRespon
 };
 
 function createBaseListDependenciesRequest(): ListDependenciesRequest {
-  return { projectId: "", environmentId: "", kind: "", status: 0, pageSize: 0, pageToken: "", showDeleted: false };
+  return {
+    projectId: "",
+    environmentId: "",
+    kind: "",
+    status: 0,
+    pageSize: 0,
+    pageToken: "",
+    showDeleted: false,
+    name: undefined,
+  };
 }
 
 export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
@@ -1150,6 +1161,9 @@ export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
     }
     if (message.showDeleted !== false) {
       writer.uint32(56).bool(message.showDeleted);
+    }
+    if (message.name !== undefined) {
+      writer.uint32(66).string(message.name);
     }
     return writer;
   },
@@ -1223,6 +1237,14 @@ export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
             message.showDeleted = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1264,6 +1286,7 @@ export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
         : isSet(object.show_deleted)
         ? globalThis.Boolean(object.show_deleted)
         : false,
+      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
     };
   },
 
@@ -1290,6 +1313,9 @@ export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
     if (message.showDeleted !== false) {
       obj.showDeleted = message.showDeleted;
     }
+    if (message.name !== undefined) {
+      obj.name = message.name;
+    }
     return obj;
   },
 
@@ -1305,6 +1331,7 @@ export const ListDependenciesRequest: MessageFns<ListDependenciesRequest> = {
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
     message.showDeleted = object.showDeleted ?? false;
+    message.name = object.name ?? undefined;
     return message;
   },
 };

@@ -85,6 +85,10 @@ export interface RealizationTargetInfo {
   name: string;
   /** Dependency kind it serves, e.g. "postgres". */
   kind: string;
+  /** The provider that realizes dependencies on it. */
+  provider: string;
+  /** Whether provisioning without --target uses it (the first target configured for its kind). */
+  isDefault: boolean;
 }
 
 export interface ListRealizationTargetsResponse {
@@ -673,7 +677,7 @@ export const ListRealizationTargetsRequest: MessageFns<ListRealizationTargetsReq
 };
 
 function createBaseRealizationTargetInfo(): RealizationTargetInfo {
-  return { name: "", kind: "" };
+  return { name: "", kind: "", provider: "", isDefault: false };
 }
 
 export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
@@ -683,6 +687,12 @@ export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
     }
     if (message.kind !== "") {
       writer.uint32(18).string(message.kind);
+    }
+    if (message.provider !== "") {
+      writer.uint32(26).string(message.provider);
+    }
+    if (message.isDefault !== false) {
+      writer.uint32(32).bool(message.isDefault);
     }
     return writer;
   },
@@ -716,6 +726,22 @@ export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
             message.kind = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isDefault = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -732,6 +758,12 @@ export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      isDefault: isSet(object.isDefault)
+        ? globalThis.Boolean(object.isDefault)
+        : isSet(object.is_default)
+        ? globalThis.Boolean(object.is_default)
+        : false,
     };
   },
 
@@ -743,6 +775,12 @@ export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
     if (message.kind !== "") {
       obj.kind = message.kind;
     }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.isDefault !== false) {
+      obj.isDefault = message.isDefault;
+    }
     return obj;
   },
 
@@ -753,6 +791,8 @@ export const RealizationTargetInfo: MessageFns<RealizationTargetInfo> = {
     const message = createBaseRealizationTargetInfo();
     message.name = object.name ?? "";
     message.kind = object.kind ?? "";
+    message.provider = object.provider ?? "";
+    message.isDefault = object.isDefault ?? false;
     return message;
   },
 };
