@@ -87,7 +87,7 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
 
 /** A delete's answer; a forced one says what it left on the target (JSON: `leftBehind` beside the record). */
 export function printDeleted(dependency: Dependency, leftBehind: string[], format: OutputFormat): void {
-  if (format === "json") return printJson({ ...(Dependency.toJSON(dependency) as object), ...(leftBehind.length > 0 && { leftBehind }) });
+  if (format === "json") return printJson({ ...plainJson("berth.dependency.v1.Dependency", dependency), ...(leftBehind.length > 0 && { leftBehind }) });
   printDependency(dependency, format);
   if (leftBehind.length === 0) return;
   process.stdout.write(`\nforgotten without release; left behind (remove by hand):\n${leftBehind.map((item) => `  ${item}`).join("\n")}\n`);
