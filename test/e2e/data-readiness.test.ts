@@ -169,9 +169,9 @@ describe("berth dependency readiness", () => {
     ({ code, report, table } = await readiness(id));
     expect(code).toBe(0);
     expect(report.verdict).toBe("ready");
-    expect(report.issues ?? []).toEqual([]);
+    expect(report.issues).toEqual([]);
     expect(report.latestPassedDrill).toMatchObject({ drillId: passed, backupId, checkCommandConfigured: true, checkPassed: true, maxAgeSeconds: String(30 * 86400) });
-    expect(Object.keys(report).sort()).toEqual(["dataClass", "dependencyId", "evaluateTime", "latestBackup", "latestPassedDrill", "policy", "verdict"]);
+    expect(Object.keys(report).sort()).toEqual(["dataClass", "dependencyId", "evaluateTime", "issues", "latestBackup", "latestPassedDrill", "policy", "verdict"]);
     expect(table).toMatch(/verdict:\s+ready/);
     expect(table).toMatch(/post-restore check:\s+configured, passed/);
 

@@ -69,11 +69,11 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     expect(show.stdout).toMatch(/status:\s+running/);
     const events = await json<{ items: Array<{ type: string; deploymentId: string }> }>(["deployments", "events", "--resource", resource.id]);
     expect(events.items.map((e) => `${e.deploymentId === first.id ? "first" : "second"} ${e.type}`)).toEqual([
-      "first DEPLOYMENT_EVENT_TYPE_CREATED",
-      "first DEPLOYMENT_EVENT_TYPE_STARTED",
-      "first DEPLOYMENT_EVENT_TYPE_STOPPED",
-      "second DEPLOYMENT_EVENT_TYPE_CREATED",
-      "second DEPLOYMENT_EVENT_TYPE_STARTED",
+      "first created",
+      "first started",
+      "first stopped",
+      "second created",
+      "second started",
     ]);
     expect((await berth(["deployments", "stop", second.id])).code).toBe(0);
   });
