@@ -36,14 +36,14 @@ describe("cancelling backups and restores through the CLI", () => {
     internal.close();
     await seedTarget(target.url, 600_000);
     const baseline = await json<Job>(["dependency", "backup", "create", target.id, "--wait"]);
-    expect(baseline.status).toBe("BACKUP_STATUS_SUCCEEDED");
+    expect(baseline.status).toBe("succeeded");
     const restored = await fingerprint(target.url);
 
     // A running backup: cancelled, no artifact kept, nothing partial left.
     const { backup } = await api.backup.createBackup({ requestId: "to-cancel", dependencyId: target.id, retentionDays: 0 });
     await waitRunning(deployment, "backups", backup!.id);
     const cancelled = await json<Job>(["dependency", "backup", "cancel", backup!.id]);
-    expect(cancelled.status).toBe("BACKUP_STATUS_FAILED");
+    expect(cancelled.status).toBe("failed");
     expect(cancelled.statusReason).toMatch(/^cancelled by an operator/);
     expect(readdirSync(deployment.artifactDir).filter((f) => f.startsWith(backup!.id))).toEqual([]);
     // Again: the same answer (idempotent).
@@ -59,7 +59,7 @@ describe("cancelling backups and restores through the CLI", () => {
     const { restore } = await api.backup.restoreBackup({ requestId: "restore-to-cancel", backupId: baseline.id, acknowledgeDataOverwrite: true });
     await waitRunning(deployment, "restores", restore!.id);
     const stopped = await json<Job>(["dependency", "backup", "restore", "cancel", restore!.id]);
-    expect(stopped.status).toBe("RESTORE_STATUS_FAILED");
+    expect(stopped.status).toBe("failed");
     expect(stopped.statusReason).toMatch(/^cancelled by an operator; the target is unchanged/);
     expect(await fingerprint(target.url)).toBe(before);
     const again = await berth(["dependency", "backup", "restore", "cancel", restore!.id]);
@@ -67,7 +67,7 @@ describe("cancelling backups and restores through the CLI", () => {
 
     // Nothing is blocked by the cancelled restore: a new restore runs, and the cancelled backup can be deleted.
     const next = await json<Job>(["dependency", "backup", "restore", baseline.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
-    expect(next.status).toBe("RESTORE_STATUS_SUCCEEDED");
+    expect(next.status).toBe("succeeded");
     expect(await fingerprint(target.url)).toBe(restored);
     const finishedRestore = await berth(["dependency", "backup", "restore", "cancel", next.id]);
     expect(finishedRestore.code).toBe(5);

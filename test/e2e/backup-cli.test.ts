@@ -43,8 +43,8 @@ describe("backups through the CLI", () => {
     await query("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1000) g");
 
     const backup = await json<{ id: string; status: string; kind: string; sha256: string }>(["dependency", "backup", "create", db.id, "--wait", "--retention-days", "7"]);
-    expect(backup.status).toBe("BACKUP_STATUS_SUCCEEDED");
-    expect(backup.kind).toBe("BACKUP_KIND_NATIVE");
+    expect(backup.status).toBe("succeeded");
+    expect(backup.kind).toBe("native");
     const list = await berth(["dependency", "backup", "list", db.id]);
     expect(list.stdout).toMatch(new RegExp(`${backup.id}\\s+native\\s+manual\\s+succeeded`));
 

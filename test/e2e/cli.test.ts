@@ -59,7 +59,7 @@ describe("berth CLI against a running server", () => {
     expect(imported.code, imported.stderr).toBe(0);
     const record = JSON.parse(imported.stdout);
     expect(record.maskedConnectionUrl).toBe("postgres://legacy:****@legacy.internal:5432/legacy");
-    expect(record.status).toBe("DEPENDENCY_STATUS_READY");
+    expect(record.status).toBe("ready");
 
     const table = await berth(["dependency", "list", "--project", "prj_e2e"]);
     expect(table.code).toBe(0);

@@ -109,7 +109,7 @@ afterAll(async () => {
   for (const environment of ["env_a", "env_b", "env_c", "env_p", "env_r"]) {
     const list = await runCli(["deployments", "list", "--project", "prj_cfg", "--environment", environment, "-o", "json"], env).catch(() => undefined);
     for (const d of list?.code === 0 ? (JSON.parse(list.stdout).items as Array<{ id: string; status: string }>) : []) {
-      if (d.status === "DEPLOYMENT_STATUS_RUNNING") await runCli(["deployments", "stop", d.id], env);
+      if (d.status === "running") await runCli(["deployments", "stop", d.id], env);
     }
   }
   const redis = new Redis(REDIS_ADMIN_URL);
@@ -206,7 +206,7 @@ describe("berth deploy: berth.yaml end to end on real Postgres and Redis", () =>
     expect(await (await fetch(`http://127.0.0.1:${killedPort}/health`)).json()).toEqual({ ok: true, database: "visits=1", redis: "hits=1" });
     for (const environment of ["env_c"]) {
       const list = await json<{ items: Array<{ id: string; status: string }> }>(["deployments", "list", "--project", "prj_cfg", "--environment", environment]);
-      for (const d of list.items) if (d.status === "DEPLOYMENT_STATUS_RUNNING") await berth(["deployments", "stop", d.id]);
+      for (const d of list.items) if (d.status === "running") await berth(["deployments", "stop", d.id]);
     }
   });
 

@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const list = await berth(["deployments", "list", "--project", "prj_rdy", "--environment", "env_yaml", "-o", "json"]).catch(() => undefined);
   for (const d of list?.code === 0 ? (JSON.parse(list.stdout).items as Array<{ id: string; status: string }>) : []) {
-    if (d.status === "DEPLOYMENT_STATUS_RUNNING" || d.status === "DEPLOYMENT_STATUS_STARTING") await berth(["deployments", "stop", d.id]);
+    if (d.status === "running" || d.status === "starting") await berth(["deployments", "stop", d.id]);
   }
   const redis = new Redis(REDIS_URL);
   await redis.del(`berth-readiness-${deployment.prefix}`);
@@ -82,7 +82,7 @@ const reasons = (report: Readiness) => (report.issues ?? []).map((i) => i.reason
 
 async function backup(id: string, retentionDays = 0): Promise<string> {
   const created = await json<{ id: string; status: string }>(["dependency", "backup", "create", id, "--wait", "--retention-days", String(retentionDays)]);
-  expect(created.status).toBe("BACKUP_STATUS_SUCCEEDED");
+  expect(created.status).toBe("succeeded");
   return created.id;
 }
 
@@ -114,13 +114,13 @@ describe("data class", () => {
   it("is set on import, shown in show, list and JSON, and changed with update", async () => {
     const id = await importRedis("classy", "reproducible");
     expect((await berth(["dependency", "show", id])).stdout).toMatch(/data class:\s+reproducible/);
-    expect((await json<{ dataClass: string }>(["dependency", "show", id])).dataClass).toBe("DATA_CLASS_REPRODUCIBLE");
+    expect((await json<{ dataClass: string }>(["dependency", "show", id])).dataClass).toBe("reproducible");
     expect((await berth(["dependency", "list", "--project", "prj_rdy", "--environment", "env_a"])).stdout).toMatch(new RegExp(`${id}\\s+classy\\s+redis\\s+imported\\s+ready\\s+reproducible`));
 
     const updated = await json<{ dataClass: string }>(["dependency", "update", id, "--data-class", "production-critical"]);
-    expect(updated.dataClass).toBe("DATA_CLASS_PRODUCTION_CRITICAL");
+    expect(updated.dataClass).toBe("production-critical");
     const cleared = await json<{ dataClass?: string }>(["dependency", "update", id, "--data-class", "unclassified"]);
-    expect(cleared.dataClass).toBeUndefined();
+    expect(cleared.dataClass).toBe("unclassified");
     expect((await berth(["dependency", "show", id])).stdout).toMatch(/data class:\s+unclassified/);
 
     const nothing = await berth(["dependency", "update", id]);
@@ -138,7 +138,7 @@ describe("berth dependency readiness", () => {
 
     let { code, report, table } = await readiness(id);
     expect(code).toBe(5);
-    expect(report).toMatchObject({ dependencyId: id, dataClass: "DATA_CLASS_PRODUCTION_CRITICAL", verdict: "DATA_READINESS_VERDICT_NOT_READY" });
+    expect(report).toMatchObject({ dependencyId: id, dataClass: "production-critical", verdict: "not-ready" });
     expect(reasons(report)).toEqual(["no_backup_policy", "no_backup", "no_verified_backup"]);
     expect(table).toMatch(/verdict:\s+not-ready/);
     expect(table).toMatch(/data class:\s+production-critical/);
@@ -168,10 +168,10 @@ describe("berth dependency readiness", () => {
     const passed = await drill(id, backupId, { status: "passed", checkConfigured: true, checkPassed: true });
     ({ code, report, table } = await readiness(id));
     expect(code).toBe(0);
-    expect(report.verdict).toBe("DATA_READINESS_VERDICT_READY");
-    expect(report.issues ?? []).toEqual([]);
+    expect(report.verdict).toBe("ready");
+    expect(report.issues).toEqual([]);
     expect(report.latestPassedDrill).toMatchObject({ drillId: passed, backupId, checkCommandConfigured: true, checkPassed: true, maxAgeSeconds: String(30 * 86400) });
-    expect(Object.keys(report).sort()).toEqual(["dataClass", "dependencyId", "evaluateTime", "latestBackup", "latestPassedDrill", "policy", "verdict"]);
+    expect(Object.keys(report).sort()).toEqual(["dataClass", "dependencyId", "evaluateTime", "issues", "latestBackup", "latestPassedDrill", "policy", "verdict"]);
     expect(table).toMatch(/verdict:\s+ready/);
     expect(table).toMatch(/post-restore check:\s+configured, passed/);
 
@@ -206,12 +206,12 @@ describe("berth dependency readiness", () => {
     const reproducible = await importRedis("search-index", "reproducible");
     let { code, report } = await readiness(reproducible);
     expect(code).toBe(5);
-    expect(report.verdict).toBe("DATA_READINESS_VERDICT_AT_RISK");
+    expect(report.verdict).toBe("at-risk");
     expect(reasons(report)).toEqual(["no_backup"]);
     const backupId = await backup(reproducible);
     ({ code, report } = await readiness(reproducible));
     expect(code).toBe(0);
-    expect(report.verdict).toBe("DATA_READINESS_VERDICT_READY");
+    expect(report.verdict).toBe("ready");
     // Without a policy, "recent" is 24 h plus grace.
     await backupStore.updateBackup(backupDb, backupId, { endedAt: new Date(Date.now() - 31 * HOUR) });
     ({ code, report } = await readiness(reproducible));
@@ -221,14 +221,14 @@ describe("berth dependency readiness", () => {
     const disposable = await importRedis("sessions", "disposable");
     ({ code, report } = await readiness(disposable));
     expect(code).toBe(0);
-    expect(report).toMatchObject({ verdict: "DATA_READINESS_VERDICT_READY", dataClass: "DATA_CLASS_DISPOSABLE" });
+    expect(report).toMatchObject({ verdict: "ready", dataClass: "disposable" });
 
     const unclassified = await importRedis("mystery");
     ({ code, report } = await readiness(unclassified));
     expect(code).toBe(5);
-    expect(report.verdict).toBe("DATA_READINESS_VERDICT_AT_RISK");
+    expect(report.verdict).toBe("at-risk");
     expect(reasons(report)).toEqual(["data_class_unset"]);
-    expect(report.dataClass).toBeUndefined();
+    expect(report.dataClass).toBe("unclassified");
   });
 
   it("an unknown dependency exits 3 with dependency_not_found", async () => {
@@ -333,17 +333,17 @@ describe("berth.yaml dataClass", () => {
     const first = await json<DeployJson>(["deploy", ...scope, "--config", write("production-critical")]);
     expect(first.changes.find((c) => c.subject === "dependency")).toMatchObject({ action: "provision", name: "db" });
     expect(first.changes.find((c) => c.subject === "dependency")?.summary).toContain("data class production-critical");
-    expect(await classOf()).toBe("DATA_CLASS_PRODUCTION_CRITICAL");
+    expect(await classOf()).toBe("production-critical");
 
     const changed = write("reproducible");
     const dry = await berth(["deploy", ...scope, "--config", changed, "--dry-run"]);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/set the data class of db \(dep_\w+\) from production-critical to reproducible/);
-    expect(await classOf()).toBe("DATA_CLASS_PRODUCTION_CRITICAL");
+    expect(await classOf()).toBe("production-critical");
 
     const second = await json<DeployJson>(["deploy", ...scope, "--config", changed]);
     expect(second.changes.map((c) => `${c.subject}:${c.action}:${c.name}`)).toContain("dependency:update:db");
-    expect(await classOf()).toBe("DATA_CLASS_REPRODUCIBLE");
+    expect(await classOf()).toBe("reproducible");
 
     const third = await json<DeployJson>(["deploy", ...scope, "--config", changed]);
     expect(third.changes.filter((c) => c.subject === "dependency")).toEqual([]);

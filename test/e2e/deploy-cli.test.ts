@@ -48,7 +48,7 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     expect(plan.stdout).toMatch(new RegExp(`${binding.id}\\s+${imported.id}\\s+DATABASE_URL\\s+secret://${imported.id}/connection@1\\s+ready`));
 
     const first = await json<{ id: string; status: string; snapshot: Array<{ secretRef: string }> }>(["deployments", "create", "--resource", resource.id, "--server", local.id, "--wait"]);
-    expect(first.status).toBe("DEPLOYMENT_STATUS_RUNNING");
+    expect(first.status).toBe("running");
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, visits: 1 });
     expect((await berth(["deployments", "stop", first.id])).code).toBe(0);
 
@@ -59,7 +59,7 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     expect(rotated.stdout).toContain(`secret://${imported.id}/connection@2`);
 
     const second = await json<{ id: string; status: string; snapshot: Array<{ secretRef: string }> }>(["deployments", "create", "--resource", resource.id, "--server", local.id, "--wait"]);
-    expect(second.status).toBe("DEPLOYMENT_STATUS_RUNNING");
+    expect(second.status).toBe("running");
     expect(second.snapshot.map((s) => s.secretRef)).toEqual([`secret://${imported.id}/connection@2`]);
     expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, visits: 2 });
     const old = await json<{ snapshot: Array<{ secretRef: string }> }>(["deployments", "show", first.id]);
@@ -69,11 +69,11 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     expect(show.stdout).toMatch(/status:\s+running/);
     const events = await json<{ items: Array<{ type: string; deploymentId: string }> }>(["deployments", "events", "--resource", resource.id]);
     expect(events.items.map((e) => `${e.deploymentId === first.id ? "first" : "second"} ${e.type}`)).toEqual([
-      "first DEPLOYMENT_EVENT_TYPE_CREATED",
-      "first DEPLOYMENT_EVENT_TYPE_STARTED",
-      "first DEPLOYMENT_EVENT_TYPE_STOPPED",
-      "second DEPLOYMENT_EVENT_TYPE_CREATED",
-      "second DEPLOYMENT_EVENT_TYPE_STARTED",
+      "first created",
+      "first started",
+      "first stopped",
+      "second created",
+      "second started",
     ]);
     expect((await berth(["deployments", "stop", second.id])).code).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { createBerthClient } from "@berth/client";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -45,7 +45,12 @@ describe("berth dev (the README's first command)", () => {
 
       const list = await runCli(["dependency", "list", "-o", "json"], env);
       const items = JSON.parse(list.stdout).items as Array<{ name: string; status: string }>;
-      expect(items).toEqual([expect.objectContaining({ name: "app-db", status: "DEPENDENCY_STATUS_READY" })]);
+      expect(items).toEqual([expect.objectContaining({ name: "app-db", status: "ready" })]);
+
+      // No reset under a running server.
+      const busy = await runCli(["dev", "--reset", "--yes"], env);
+      expect(busy.code).toBe(4);
+      expect(busy.stderr).toContain("[dev_server_running]");
     } finally {
       dev.kill("SIGTERM");
     }
@@ -54,5 +59,25 @@ describe("berth dev (the README's first command)", () => {
     const after = await runCli(["dependency", "list"], { BERTH_HOME: home });
     expect(after.code).toBe(7);
     expect(after.stderr).toContain("[server_not_configured]");
+
+    // All dev state is where the start-up line said, reachable from $BERTH_HOME, and `--reset` removes it.
+    const dataDir = embeddedPostgresDir(home);
+    expect(output).toContain(`embedded Postgres data in ${dataDir}`);
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
+    if (!dataDir.startsWith(`${home}/`)) expect(readlinkSync(join(home, "postgres"))).toBe(dataDir);
+    const unconfirmed = await runCli(["dev", "--reset"], { BERTH_HOME: home });
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("[confirmation_required]");
+    expect(unconfirmed.stderr).toContain(dataDir.startsWith(`${home}/`) ? dataDir : dirname(dataDir));
+    expect(existsSync(join(dataDir, "PG_VERSION"))).toBe(true);
+    const reset = await runCli(["dev", "--reset", "--yes"], { BERTH_HOME: home });
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stderr).toContain(`removed ${join(home, "credentials.json")}`);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(dirname(dataDir))).toBe(false);
+    expect(existsSync(home)).toBe(false);
+    const again = await runCli(["dev", "--reset", "--yes"], { BERTH_HOME: home });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("nothing to remove");
   }, 120_000);
 });

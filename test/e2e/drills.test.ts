@@ -80,7 +80,7 @@ describe("berth dependency backup verify", () => {
     pgBackup = await backedUp(pg.id, "drill-pg-bkp");
 
     const drill = await json<DrillJson>(["dependency", "backup", "verify", pgBackup, "--check-command", 'psql "$DATABASE_URL" -tAc "select count(*) from big"', "--wait"]);
-    expect(drill.status, drill.statusReason).toBe("DRILL_STATUS_PASSED");
+    expect(drill.status, drill.statusReason).toBe("passed");
     expect(drill.checks).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: "table public.big rows", expected: "5000", actual: "5000", ok: true }),
@@ -146,7 +146,7 @@ describe("berth dependency backup verify", () => {
       }
       const backupId = await backedUp(ready!.id, `drill-${kind}-bkp`);
       const drill = await json<DrillJson>(["dependency", "backup", "verify", backupId, "--wait"]);
-      expect(drill.status, `${kind}: ${drill.statusReason}`).toBe("DRILL_STATUS_PASSED");
+      expect(drill.status, `${kind}: ${drill.statusReason}`).toBe("passed");
       const counted = drill.checks.filter((c) => c.name !== "restore");
       expect(counted.length, kind).toBeGreaterThan(0);
       expect(counted.every((c) => c.ok), JSON.stringify(counted)).toBe(true);

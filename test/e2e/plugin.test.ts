@@ -97,7 +97,7 @@ describe("a third-party provider loaded by package name", () => {
     await sql("CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 300) g");
 
     const backup = await json<{ id: string; status: string; kind: string; format: string }>(["dependency", "backup", "create", id, "--wait"]);
-    expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE", format: "pg-schema-dump-v1" });
+    expect(backup).toMatchObject({ status: "succeeded", kind: "native", format: "pg-schema-dump-v1" });
 
     await sql("DELETE FROM orders WHERE id > 3; CREATE TABLE scratch_after_backup (id int)");
     const restored = await berth(["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);

@@ -132,7 +132,7 @@ describe("dependency import --probe logs in and says which part is wrong", () =>
 describe("unverified imports", () => {
   it("import without --probe is unverified, plan warns, `dependency probe` verifies it (and records a failure)", async () => {
     const dep = await json<{ id: string; connectionVerification: string }>(["dependency", "import", "--kind", "postgres", ...scope, "--name", "later", "--connection-url-stdin"], postgres.url("appdb", "app", planted));
-    expect(dep.connectionVerification).toBe("CONNECTION_VERIFICATION_UNVERIFIED");
+    expect(dep.connectionVerification).toBe("unverified");
     const list = await berth(["dependency", "list", ...scope]);
     expect(list.stdout.split("\n")[0]).toMatch(/STATUS\s+DATA CLASS\s+CHECK/);
     expect(list.stdout).toMatch(new RegExp(`${dep.id}\\s+later\\s+postgres\\s+imported\\s+ready\\s+unclassified\\s+unverified`));
@@ -160,7 +160,7 @@ describe("unverified imports", () => {
       expect(failed.code).toBe(5);
       expect(failed.stderr).toContain("[connection_authentication_failed]");
       const shown = await json<{ connectionVerification: string; connectionVerificationReason: string }>(["dependency", "show", dep.id]);
-      expect(shown.connectionVerification).toBe("CONNECTION_VERIFICATION_FAILED");
+      expect(shown.connectionVerification).toBe("failed");
       expect(shown.connectionVerificationReason).toMatch(/^connection_authentication_failed: /);
       const planFailed = await berth(["deployments", "plan", "--resource", resource.id, "--server", "local"]);
       expect(planFailed.stdout).toContain(`warning [dependency_connection_check_failed]: dependency later (${dep.id}): its last probe failed (connection_authentication_failed`);
@@ -224,7 +224,7 @@ describe("dependency delete --force", () => {
       const plain = await cli.berth(["dependency", "delete", stuck, "--yes"]);
       expect(plain.code).toBe(5);
       expect(plain.stderr).toContain("[connection_unreachable]");
-      expect((await cli.json<{ status: string }>(["dependency", "show", stuck])).status).not.toBe("DEPENDENCY_STATUS_DELETED");
+      expect((await cli.json<{ status: string }>(["dependency", "show", stuck])).status).not.toBe("deleted");
 
       const forced = await cli.berth(["dependency", "delete", stuck, "--force", "--yes"]);
       expect(forced.code, forced.stderr).toBe(0);
@@ -243,7 +243,7 @@ describe("dependency delete --force", () => {
       expect(blocked.stderr).toContain("[dependency_delete_blocked]");
       await cli.json(["resource", "dependency", "unbind", binding.id]);
       const orphaned = await cli.json<{ status: string; statusReason: string; leftBehind: string[] }>(["dependency", "delete", ready.id, "--force", "--yes"]);
-      expect(orphaned.status).toBe("DEPENDENCY_STATUS_DELETED");
+      expect(orphaned.status).toBe("deleted");
       expect(orphaned.statusReason).toMatch(/^forgotten without release: its realization target cannot be reached/);
       expect(orphaned.leftBehind).toEqual([`database berth_${ready.id.toLowerCase()} on target doomed`, `role berth_${ready.id.toLowerCase()} on target doomed`]);
       for (const text of cli.outputs) expect(text).not.toContain(planted);

@@ -237,7 +237,7 @@ describe("every built-in provider through the CLI, on one server with a target p
         "dependency", "provision", "--kind", adapter.kind, "--project", "prj_providers", "--environment", "env_e2e", "--name", `${adapter.kind}-app`, "--wait",
       ]);
       leftovers.set(dependency.id, []);
-      expect(dependency).toMatchObject({ status: "DEPENDENCY_STATUS_READY", realizationTarget: `${adapter.kind}-main` });
+      expect(dependency).toMatchObject({ status: "ready", realizationTarget: `${adapter.kind}-main` });
 
       // The app's view: the delivered URL, used unchanged.
       const internal = server.client(deployment.secrets.internalToken);
@@ -251,13 +251,13 @@ describe("every built-in provider through the CLI, on one server with a target p
 
       const backup = await json<{ id: string; status: string; kind: string }>(outputs, ["dependency", "backup", "create", dependency.id, "--wait"]);
       leftovers.get(dependency.id)!.push(backup.id);
-      expect(backup).toMatchObject({ status: "BACKUP_STATUS_SUCCEEDED", kind: "BACKUP_KIND_NATIVE" });
+      expect(backup).toMatchObject({ status: "succeeded", kind: "native" });
 
       // A restore drill proves the backup restores: the manifest's counts come back in a scratch copy.
       const drill = await json<{ status: string; statusReason?: string; checks: Array<{ name: string; ok?: boolean }>; scratchReleased?: boolean }>(outputs, [
         "dependency", "backup", "verify", backup.id, "--wait",
       ]);
-      expect(drill.status, drill.statusReason).toBe("DRILL_STATUS_PASSED");
+      expect(drill.status, drill.statusReason).toBe("passed");
       expect(drill.checks.filter((c) => c.name !== "restore").length, "content checks from the manifest").toBeGreaterThan(0);
       expect(drill.scratchReleased).toBe(true);
 

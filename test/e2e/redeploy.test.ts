@@ -78,22 +78,22 @@ describe("a redeploy replaces the deployment it follows", () => {
 
     const first = await deployAndWait(web);
     expect(first.code).toBe(0);
-    expect(first.deployment.status).toBe("DEPLOYMENT_STATUS_RUNNING");
+    expect(first.deployment.status).toBe("running");
     const before = await health(port);
 
     const second = await deployAndWait(web);
     expect(second.code).toBe(0);
-    expect(second.deployment.status).toBe("DEPLOYMENT_STATUS_RUNNING");
+    expect(second.deployment.status).toBe("running");
     // The process answering now is a new one, and the old one is gone.
     const after = await health(port);
     expect(after.instance).not.toBe(before.instance);
     expect(isAlive(before.pid)).toBe(false);
 
     const list = await json<{ items: DeploymentJson[] }>(["deployments", "list", "--resource", web]);
-    const live = list.items.filter((d) => ["DEPLOYMENT_STATUS_RUNNING", "DEPLOYMENT_STATUS_STARTING", "DEPLOYMENT_STATUS_PENDING"].includes(d.status));
+    const live = list.items.filter((d) => ["running", "starting", "pending"].includes(d.status));
     expect(live.map((d) => d.id)).toEqual([second.deployment.id]);
     const old = list.items.find((d) => d.id === first.deployment.id)!;
-    expect(old.status).toBe("DEPLOYMENT_STATUS_STOPPED");
+    expect(old.status).toBe("stopped");
     expect(old.statusReason).toBe(`superseded by ${second.deployment.id}`);
     const shown = await berth(["deployments", "show", first.deployment.id]);
     expect(shown.stdout).toMatch(new RegExp(`status:\\s+stopped \\(superseded by ${second.deployment.id}\\)`));
@@ -105,9 +105,9 @@ describe("a redeploy replaces the deployment it follows", () => {
     const settled = await berth(["deployments", "create", "--resource", web, "--server", "local", "--wait", "-o", "json"]);
     const c = JSON.parse(settled.stdout) as DeploymentJson;
     started.push(c.id);
-    expect(c.status).toBe("DEPLOYMENT_STATUS_RUNNING");
+    expect(c.status).toBe("running");
     const final = await json<{ items: DeploymentJson[] }>(["deployments", "list", "--resource", web]);
-    expect(final.items.filter((d) => d.status !== "DEPLOYMENT_STATUS_STOPPED").map((d) => d.id)).toEqual([c.id]);
+    expect(final.items.filter((d) => d.status !== "stopped").map((d) => d.id)).toEqual([c.id]);
     for (const d of final.items.filter((d) => d.id !== c.id)) expect(d.statusReason).toMatch(/^superseded by dpl_|^stopped on request$/);
   });
 
@@ -121,7 +121,7 @@ describe("a redeploy replaces the deployment it follows", () => {
       const web = await resource(scope, "web", port);
       const result = await deployAndWait(web);
       expect(result.code).toBe(1);
-      expect(result.deployment.status).toBe("DEPLOYMENT_STATUS_FAILED");
+      expect(result.deployment.status).toBe("failed");
       expect(result.deployment.statusReason).toMatch(/^the command exited before it was healthy \(code 1\): /);
       expect(result.deployment.statusReason).toContain("EADDRINUSE");
       // The cause is visible in its logs too.

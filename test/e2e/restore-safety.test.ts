@@ -77,7 +77,7 @@ describe("restore --to-new", () => {
     writing = false;
     await writer;
 
-    expect(restored.status).toBe("RESTORE_STATUS_SUCCEEDED");
+    expect(restored.status).toBe("succeeded");
     expect(restored.sourceDependencyId).toBe(source.id);
     expect(restored.dependencyId).not.toBe(source.id);
     expect(restored.safetyBackupId ?? "").toBe("");
@@ -128,7 +128,7 @@ describe("an in-place restore", () => {
 
     // Undo: restore the safety backup (skipping another safety backup).
     const undo = await json<{ status: string }>(["dependency", "backup", "restore", safetyId!, "--acknowledge-data-overwrite", "--yes", "--skip-safety-backup", "--wait"]);
-    expect(undo.status).toBe("RESTORE_STATUS_SUCCEEDED");
+    expect(undo.status).toBe("succeeded");
     expect(await fingerprint(db.url)).toBe(regretted);
   });
 

@@ -82,7 +82,7 @@ describe("seedFrom in berth.yaml", () => {
     const backup = await json<{ id: string }>(["dependency", "backup", "create", sourceId, "--wait"]);
     const atBackup = await fingerprint(await urlOf(sourceId));
     const drill = await json<{ status: string }>(["dependency", "backup", "verify", backup.id, "--wait"]);
-    expect(drill.status).toBe("DRILL_STATUS_PASSED");
+    expect(drill.status).toBe("passed");
     // Written after the backup: the preview must not see it, and the source keeps it.
     await onTarget(await urlOf(sourceId), "INSERT INTO marker VALUES (99)");
 

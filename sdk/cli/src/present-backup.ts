@@ -1,4 +1,4 @@
-import { Backup, BackupKind, type BackupManifest, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON } from "@berth/client";
+import { Backup, BackupKind, type BackupManifest, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON, plainJson } from "@berth/client";
 import { age, humanBytes, humanDuration, printFields, printJson, printTable, until, type OutputFormat } from "./output.js";
 
 type Fields = Array<[string, string]>;
@@ -43,7 +43,7 @@ function hasArtifact(backup: Backup): boolean {
  * artifact's location or storage handle, so there is no path to print.
  */
 export function printBackup(backup: Backup, format: OutputFormat): void {
-  if (format === "json") return printJson(Backup.toJSON(backup));
+  if (format === "json") return printJson(plainJson("berth.backup.v1.Backup", backup));
   const metadataOnly = backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY;
   printFields([
     ["id", backup.id],
@@ -99,7 +99,7 @@ function listFooter(nextPageToken: string): void {
 }
 
 export function printBackupList(backups: Backup[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: backups.map((b) => Backup.toJSON(b)), nextPageToken });
+  if (format === "json") return printJson({ items: backups.map((b) => plainJson("berth.backup.v1.Backup", b)), nextPageToken });
   if (backups.length === 0) {
     process.stdout.write("No backups found.\n");
     return;
@@ -124,7 +124,7 @@ export function printBackupList(backups: Backup[], format: OutputFormat, nextPag
 
 /** The restore, then its notice (what a restore leaves alone) on a line of its own. */
 export function printRestore(restore: Restore, format: OutputFormat): void {
-  if (format === "json") return printJson(Restore.toJSON(restore));
+  if (format === "json") return printJson(plainJson("berth.backup.v1.Restore", restore));
   printFields([
     ["id", restore.id],
     ["backup", restore.backupId],
@@ -141,7 +141,7 @@ export function printRestore(restore: Restore, format: OutputFormat): void {
 }
 
 export function printRestoreList(restores: Restore[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: restores.map((r) => Restore.toJSON(r)), nextPageToken });
+  if (format === "json") return printJson({ items: restores.map((r) => plainJson("berth.backup.v1.Restore", r)), nextPageToken });
   if (restores.length === 0) {
     process.stdout.write("No restores found.\n");
     return;

@@ -1,4 +1,4 @@
-import { Binding, bindingStatusToJSON, provenanceSourceToJSON, RotateBindingSecretResponse } from "@berth/client";
+import { Binding, bindingStatusToJSON, provenanceSourceToJSON, RotateBindingSecretResponse, plainJson } from "@berth/client";
 import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
 
 function statusName(binding: Binding): string {
@@ -7,7 +7,7 @@ function statusName(binding: Binding): string {
 
 /** Every field of a binding is safe to show: the secret is only ever a reference. */
 export function printBinding(binding: Binding, format: OutputFormat): void {
-  if (format === "json") return printJson(Binding.toJSON(binding));
+  if (format === "json") return printJson(plainJson("berth.binding.v1.Binding", binding));
   printFields([
     ["id", binding.id],
     ["status", statusName(binding)],
@@ -25,7 +25,7 @@ export function printBinding(binding: Binding, format: OutputFormat): void {
 }
 
 export function printBindingList(bindings: Binding[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: bindings.map((b) => Binding.toJSON(b)), nextPageToken });
+  if (format === "json") return printJson({ items: bindings.map((b) => plainJson("berth.binding.v1.Binding", b)), nextPageToken });
   if (bindings.length === 0) {
     process.stdout.write("No bindings found.\n");
     return;
@@ -38,7 +38,7 @@ export function printBindingList(bindings: Binding[], format: OutputFormat, next
 }
 
 export function printRotation(response: RotateBindingSecretResponse, format: OutputFormat): void {
-  if (format === "json") return printJson(RotateBindingSecretResponse.toJSON(response));
+  if (format === "json") return printJson(plainJson("berth.binding.v1.RotateBindingSecretResponse", response));
   const binding = response.binding!;
   const changed = response.previousSecretRef !== binding.secretRef;
   printFields([

@@ -1,4 +1,5 @@
 import {
+  plainJson,
   Deployment,
   DeploymentEvent,
   deploymentEventTypeToJSON,
@@ -50,7 +51,7 @@ function printList<T>(items: T[], format: OutputFormat, nextPageToken: string, t
 // ── resources ──────────────────────────────────────────────────────────────
 
 export function printResource(resource: Resource, format: OutputFormat): void {
-  if (format === "json") return printJson(Resource.toJSON(resource));
+  if (format === "json") return printJson(plainJson("berth.deployment.v1.Resource", resource));
   const env = Object.entries(resource.env).map(([k, v]) => `${k}=${v}`);
   printFields([
     ["id", resource.id],
@@ -67,7 +68,7 @@ export function printResource(resource: Resource, format: OutputFormat): void {
 }
 
 export function printResourceList(resources: Resource[], format: OutputFormat, nextPageToken: string): void {
-  printList(resources, format, nextPageToken, (r) => Resource.toJSON(r), "No resources found.", () =>
+  printList(resources, format, nextPageToken, (r) => plainJson("berth.deployment.v1.Resource", r), "No resources found.", () =>
     printTable(
       ["ID", "NAME", "PROJECT", "ENVIRONMENT", "COMMAND", "AGE"],
       resources.map((r) => [r.id, r.name, r.projectId, r.environmentId, r.command, age(r.createTime)]),
@@ -78,7 +79,7 @@ export function printResourceList(resources: Resource[], format: OutputFormat, n
 // ── runtime targets (`berth server`) ───────────────────────────────────────
 
 export function printRuntimeTarget(target: RuntimeTarget, format: OutputFormat): void {
-  if (format === "json") return printJson(RuntimeTarget.toJSON(target));
+  if (format === "json") return printJson(plainJson("berth.deployment.v1.RuntimeTarget", target));
   printFields([
     ["id", target.id],
     ["name", target.name],
@@ -89,7 +90,7 @@ export function printRuntimeTarget(target: RuntimeTarget, format: OutputFormat):
 }
 
 export function printRuntimeTargetList(targets: RuntimeTarget[], format: OutputFormat, nextPageToken: string): void {
-  printList(targets, format, nextPageToken, (t) => RuntimeTarget.toJSON(t), "No servers found.", () =>
+  printList(targets, format, nextPageToken, (t) => plainJson("berth.deployment.v1.RuntimeTarget", t), "No servers found.", () =>
     printTable(
       ["ID", "NAME", "KIND", "DELIVERS SECRETS", "AGE"],
       targets.map((t) => [t.id, t.name, t.kind, t.canDeliverDependencySecrets ? "yes" : "no", age(t.createTime)]),
@@ -112,7 +113,7 @@ function printSnapshot(snapshot: SnapshotBinding[]): void {
 }
 
 export function printDeployment(deployment: Deployment, format: OutputFormat): void {
-  if (format === "json") return printJson(Deployment.toJSON(deployment));
+  if (format === "json") return printJson(plainJson("berth.deployment.v1.Deployment", deployment));
   const optional = (label: string, value: string | undefined): Fields => (value ? [[label, value]] : []);
   printFields([
     ["id", deployment.id],
@@ -130,7 +131,7 @@ export function printDeployment(deployment: Deployment, format: OutputFormat): v
 }
 
 export function printDeploymentList(deployments: Deployment[], format: OutputFormat, nextPageToken: string): void {
-  printList(deployments, format, nextPageToken, (d) => Deployment.toJSON(d), "No deployments found.", () =>
+  printList(deployments, format, nextPageToken, (d) => plainJson("berth.deployment.v1.Deployment", d), "No deployments found.", () =>
     printTable(
       ["ID", "RESOURCE", "SERVER", "STATUS", "INJECTION", "BINDINGS", "AGE", "REASON"],
       deployments.map((d) => [
@@ -148,7 +149,7 @@ export function printDeploymentList(deployments: Deployment[], format: OutputFor
 }
 
 export function printDeploymentEvents(events: DeploymentEvent[], format: OutputFormat, nextPageToken: string): void {
-  printList(events, format, nextPageToken, (e) => DeploymentEvent.toJSON(e), "No deployment events found.", () =>
+  printList(events, format, nextPageToken, (e) => plainJson("berth.deployment.v1.DeploymentEvent", e), "No deployment events found.", () =>
     printTable(
       ["TIME", "DEPLOYMENT", "TYPE", "MESSAGE"],
       events.map((e) => [e.createTime ?? "", e.deploymentId, lower(deploymentEventTypeToJSON(e.type), "DEPLOYMENT_EVENT_TYPE_"), e.message]),
@@ -199,7 +200,7 @@ function printReadiness(injection: RuntimeInjectionReadiness | undefined): void 
 }
 
 export function printPlan(plan: PlanDeploymentResponse, format: OutputFormat): void {
-  if (format === "json") return printJson(PlanDeploymentResponse.toJSON(plan));
+  if (format === "json") return printJson(plainJson("berth.deployment.v1.PlanDeploymentResponse", plan));
   printReadiness(plan.injection);
   // Warnings never block a deployment; they are printed where a person reads the plan.
   if (plan.warnings.length > 0) {

@@ -1,4 +1,4 @@
-import { Drill, drillStatusToJSON } from "@berth/client";
+import { Drill, drillStatusToJSON, plainJson } from "@berth/client";
 import { age, humanDuration, printFields, printJson, printTable, type OutputFormat } from "./output.js";
 
 export function drillStatusName(drill: Drill): string {
@@ -7,7 +7,7 @@ export function drillStatusName(drill: Drill): string {
 
 /** One drill: outcome, each check with expected and actual, and the check command's masked output. */
 export function printDrill(drill: Drill, format: OutputFormat): void {
-  if (format === "json") return printJson(Drill.toJSON(drill));
+  if (format === "json") return printJson(plainJson("berth.backup.v1.Drill", drill));
   printFields([
     ["id", drill.id],
     ["backup", drill.backupId],
@@ -29,7 +29,7 @@ export function printDrill(drill: Drill, format: OutputFormat): void {
 }
 
 export function printDrillList(drills: Drill[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: drills.map((d) => Drill.toJSON(d)), nextPageToken });
+  if (format === "json") return printJson({ items: drills.map((d) => plainJson("berth.backup.v1.Drill", d)), nextPageToken });
   if (drills.length === 0) {
     process.stdout.write("No drills yet: run `berth dependency backup verify bkp_…`.\n");
     return;

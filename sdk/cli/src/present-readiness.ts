@@ -1,4 +1,4 @@
-import { DataReadiness, dataClassName, dataReadinessVerdictToJSON } from "@berth/client";
+import { DataReadiness, dataClassName, dataReadinessVerdictToJSON, plainJson } from "@berth/client";
 import { printFields, printJson, type OutputFormat } from "./output.js";
 
 /** DATA_READINESS_VERDICT_NOT_READY → not-ready */
@@ -16,7 +16,7 @@ function span(secondsValue: string): string {
 
 /** The verdict first, then the evidence, then one line per unmet item with its reason code. */
 export function printReadiness(readiness: DataReadiness, format: OutputFormat): void {
-  if (format === "json") return printJson(DataReadiness.toJSON(readiness));
+  if (format === "json") return printJson(plainJson("berth.backup.v1.DataReadiness", readiness));
   const { policy, latestBackup: backup, latestPassedDrill: drill } = readiness;
   printFields([
     ["dependency", readiness.dependencyId],

@@ -1,4 +1,4 @@
-import { ConnectionVerification, dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, provenanceSourceToJSON } from "@berth/client";
+import { ConnectionVerification, dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, plainJson, provenanceSourceToJSON } from "@berth/client";
 import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
 
 export function statusName(dependency: Dependency): string {
@@ -34,9 +34,9 @@ function connectionCheck(dependency: Dependency): string {
   }
 }
 
-/** JSON: the resource object in the proto3 JSON mapping (what grpcurl prints too). */
+/** JSON: the resource object in the CLI's JSON shape (plainJson: every field, the table's words). */
 export function printDependency(dependency: Dependency, format: OutputFormat): void {
-  if (format === "json") return printJson(Dependency.toJSON(dependency));
+  if (format === "json") return printJson(plainJson("berth.dependency.v1.Dependency", dependency));
   const metadata = Object.entries(dependency.metadata).map(([k, v]) => `${k}=${v}`).join(" ");
   const provenance = dependency.provenance;
   printFields([
@@ -61,7 +61,7 @@ export function printDependency(dependency: Dependency, format: OutputFormat): v
 }
 
 export function printDependencyList(dependencies: Dependency[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: dependencies.map((d) => Dependency.toJSON(d)), nextPageToken });
+  if (format === "json") return printJson({ items: dependencies.map((d) => plainJson("berth.dependency.v1.Dependency", d)), nextPageToken });
   if (dependencies.length === 0) {
     process.stdout.write("No dependencies found.\n");
     return;
@@ -87,7 +87,7 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
 
 /** A delete's answer; a forced one says what it left on the target (JSON: `leftBehind` beside the record). */
 export function printDeleted(dependency: Dependency, leftBehind: string[], format: OutputFormat): void {
-  if (format === "json") return printJson({ ...(Dependency.toJSON(dependency) as object), ...(leftBehind.length > 0 && { leftBehind }) });
+  if (format === "json") return printJson({ ...plainJson("berth.dependency.v1.Dependency", dependency), ...(leftBehind.length > 0 && { leftBehind }) });
   printDependency(dependency, format);
   if (leftBehind.length === 0) return;
   process.stdout.write(`\nforgotten without release; left behind (remove by hand):\n${leftBehind.map((item) => `  ${item}`).join("\n")}\n`);

@@ -6,6 +6,7 @@ export { BerthApiError, isBerthApiError, decodeServiceError, encodeErrorDetails,
 export type { BerthErrorDetails, FieldViolation } from "./errors.js";
 export { ERROR_DOMAIN, reasonCode, ErrorReason } from "./reasons.js";
 export { descriptorSetPath } from "./descriptors.js";
+export { plainJson, enumWord } from "./plain-json.js";
 
 export {
   ConnectionVerification,

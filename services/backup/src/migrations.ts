@@ -188,4 +188,17 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0009_policy_minutes_and_retirement",
+    async up(knex: Knex) {
+      // The exact interval in minutes (interval_hours stays, as whole hours, for older readers), and why
+      // Berth disabled a policy itself (its dependency was deleted).
+      await knex.schema.alterTable("backup_policies", (t) => {
+        t.integer("interval_minutes");
+        t.text("disabled_reason").notNullable().defaultTo("");
+      });
+      await knex("backup_policies").update({ interval_minutes: knex.raw("interval_hours * 60") });
+      await knex.raw("ALTER TABLE backup_policies ALTER COLUMN interval_minutes SET NOT NULL");
+    },
+  },
 ];

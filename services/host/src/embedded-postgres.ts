@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { arch, platform } from "node:os";
@@ -10,6 +10,8 @@ import pg from "pg";
 import type { Logger } from "@berth/runtime";
 
 export interface EmbeddedPostgresHandle {
+  /** Where the data lives: $BERTH_HOME/postgres, or as root /var/tmp/berth-dev-<hash>/postgres. */
+  dataDir: string;
   /** Superuser URL of the embedded server (Berth's state and the default realization target). */
   adminUrl: string;
   /** Berth's own database on it. */
@@ -20,7 +22,12 @@ export interface EmbeddedPostgresHandle {
 interface EmbeddedState {
   port: number;
   password: string;
+  /** Where the data lives (recorded so `berth dev --reset` finds it whatever the rules were then). */
+  dataDir?: string;
 }
+
+/** The embedded server's port, password and data directory, in $BERTH_HOME (0600). */
+export const POSTGRES_STATE = "postgres.json";
 
 interface RunAs {
   uid: number;
@@ -36,6 +43,20 @@ const isRoot = () => process.getuid?.() === 0;
  */
 export function embeddedPostgresDir(home: string): string {
   return isRoot() ? join("/var/tmp", `berth-dev-${createHash("sha256").update(home).digest("hex").slice(0, 12)}`, "postgres") : join(home, "postgres");
+}
+
+/**
+ * Outside the home, $BERTH_HOME/postgres is a symlink to the data, so the home
+ * shows where all of its state is.
+ */
+function linkFromHome(home: string, databaseDir: string): void {
+  const link = join(home, "postgres");
+  if (databaseDir === link) return;
+  try {
+    lstatSync(link);
+  } catch {
+    symlinkSync(databaseDir, link);
+  }
 }
 
 /**
@@ -133,13 +154,15 @@ async function waitUntilReady(adminUrl: string, server: ChildProcess, output: ()
  * installed. Its port and password are kept in $BERTH_HOME/postgres.json.
  */
 export async function startEmbeddedPostgres(home: string, log: Logger): Promise<EmbeddedPostgresHandle> {
-  const statePath = join(home, "postgres.json");
+  const statePath = join(home, POSTGRES_STATE);
+  const databaseDir = embeddedPostgresDir(home);
   const state: EmbeddedState = existsSync(statePath)
     ? (JSON.parse(readFileSync(statePath, "utf8")) as EmbeddedState)
     : { port: await freePort(), password: randomBytes(18).toString("base64url") };
+  state.dataDir = databaseDir;
   writeFileSync(statePath, JSON.stringify(state), { mode: 0o600 });
+  linkFromHome(home, databaseDir);
 
-  const databaseDir = embeddedPostgresDir(home);
   const runAs = isRoot() ? postgresUser() : undefined;
   const adminUrl = `postgres://postgres:${state.password}@127.0.0.1:${state.port}/postgres`;
   try {
@@ -174,6 +197,7 @@ export async function startEmbeddedPostgres(home: string, log: Logger): Promise<
     await waitUntilReady(adminUrl, server, () => output);
     log.info({ port: state.port }, "embedded postgres running");
     return {
+      dataDir: databaseDir,
       adminUrl,
       databaseUrl: `postgres://postgres:${state.password}@127.0.0.1:${state.port}/berth`,
       stop: async () => {

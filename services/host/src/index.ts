@@ -23,5 +23,6 @@ export {
 } from "./dev-home.js";
 export type { DevCredentials, DevServerInfo } from "./dev-home.js";
 export { startEmbeddedPostgres, embeddedPostgresDir } from "./embedded-postgres.js";
+export { devStatePaths, resetDevHome } from "./dev-reset.js";
 export type { EmbeddedPostgresHandle } from "./embedded-postgres.js";
 export { loadProviderPlugins } from "./plugins.js";

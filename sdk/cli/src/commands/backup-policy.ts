@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
-import { BackupAttempt, BackupPolicy, backupAttemptOutcomeToJSON, type BackupAttempt as Attempt } from "@berth/client";
+import { type BackupPolicy, backupAttemptOutcomeToJSON, ErrorReason, type BackupAttempt as Attempt, plainJson, reasonCode } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { age, printFields, printJson, printTable, type OutputFormat } from "../output.js";
-import { CliError } from "../output.js";
+import { age, CliError, printFields, printJson, printTable, type OutputFormat } from "../output.js";
 import { examples, requestId, requestIdOption, withClient } from "./common.js";
 import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
@@ -18,17 +17,31 @@ function positiveInt(label: string) {
 
 const outcomeName = (a: Attempt) => backupAttemptOutcomeToJSON(a.outcome).replace("BACKUP_ATTEMPT_OUTCOME_", "").toLowerCase();
 
+/** "24 h", "90 min": minutes only when the interval is not whole hours. */
+function every(policy: BackupPolicy, short = false): string {
+  const minutes = policy.intervalMinutes || policy.intervalHours * 60;
+  if (minutes % 60 === 0) return short ? `${minutes / 60}h` : `${minutes / 60} h`;
+  return short ? `${minutes}m` : `${minutes} min`;
+}
+
+/** "yes", "no", or "no (dependency dep_… was deleted; …)" when Berth disabled it. */
+function enabledText(policy: BackupPolicy, short = false): string {
+  if (policy.enabled) return "yes";
+  if (!policy.disabledReason) return "no";
+  return short ? "no (dependency deleted)" : `no (${policy.disabledReason})`;
+}
+
 function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: OutputFormat): void {
-  if (format === "json") return printJson({ ...BackupPolicy.toJSON(policy) as object, schedulerEnabled });
+  if (format === "json") return printJson({ ...plainJson("berth.backup.v1.BackupPolicy", policy) as object, schedulerEnabled });
   const last = policy.lastAttempt;
   printFields([
     ["id", policy.id],
     ["dependency", policy.dependencyId],
-    ["every", `${policy.intervalHours} h`],
+    ["every", every(policy)],
     ["retention", `${policy.retentionDays} d`],
     ["retry on failure", policy.retryOnFailure ? "yes (backoff 5, 10, 20 … min)" : "no"],
     ["restore drills", policy.verifyEvery > 0 ? (policy.verifyEvery === 1 ? "every scheduled backup" : `every ${policy.verifyEvery}th scheduled backup`) : "none"],
-    ["enabled", policy.enabled ? "yes" : "no"],
+    ["enabled", enabledText(policy)],
     ["next run", policy.nextRunTime ?? "-"],
     ["last attempt", last ? `${outcomeName(last)} ${last.backupId || ""} ${last.reason ? `(${last.reason})` : ""}`.trim() : "-"],
     ["scheduler", schedulerEnabled ? "enabled on this server" : "NOT enabled on this server: policies run only where `--enable-backup-scheduler` is set"],
@@ -42,19 +55,31 @@ export function backupPolicyCommand(): Command {
   const policy = new Command("policy").alias("policies").description("scheduled backups of a dependency: interval, retention, retry (they run where the scheduler is enabled)");
 
   addScopeOptions(policy.command("configure").description("create or replace the backup policy of a dependency").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
-    .requiredOption("--interval-hours <h>", "hours between backups", positiveInt("hours"))
+    .option("--interval-hours <h>", "hours between backups (1 to 8784)", positiveInt("hours"))
+    .option("--interval-minutes <m>", "minutes between backups instead of hours (at least 1), e.g. to try a policy out", positiveInt("minutes"))
     .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
     .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
     .option("--disable", "keep the policy but stop running it", false)
     .option("--verify-every <n>", "run a restore drill (berth dependency backup verify) for every Nth succeeded scheduled backup; 0 turns drills off", nonNegativeInt)
     .addOption(requestIdOption())
-    .addHelpText("after", examples("berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure", "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --verify-every 1"))
+    .addHelpText(
+      "after",
+      examples(
+        "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure",
+        "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --verify-every 1",
+        "berth dependency backup policy configure dep_3Kx… --interval-minutes 5 --retention-days 1   # try it out",
+      ) + "\n\nGive --interval-hours or --interval-minutes (the shortest interval is 1 minute; the scheduler looks for due\npolicies every 30 s). A policy whose dependency was deleted is disabled and says so.",
+    )
     .action(
-      withClient<Scope & { intervalHours: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, ref) => {
+      withClient<Scope & { intervalHours?: number; intervalMinutes?: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, ref) => {
+        if ((flags.intervalHours === undefined) === (flags.intervalMinutes === undefined)) {
+          throw new CliError("give one of --interval-hours or --interval-minutes", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
+        }
         const response = await client.backup.configureBackupPolicy({
           requestId: requestId(flags),
           dependencyId: await resolveDependency(client, ref, flags),
-          intervalHours: flags.intervalHours,
+          intervalHours: flags.intervalHours ?? 0,
+          intervalMinutes: flags.intervalMinutes,
           retentionDays: flags.retentionDays,
           retryOnFailure: flags.retryOnFailure,
           enabled: !flags.disable,
@@ -100,11 +125,11 @@ export function backupPolicyCommand(): Command {
         const ref = positional ?? flags.dependency;
         const dependencyId = ref ? await resolveDependency(client, ref, flags) : "";
         const { policies, nextPageToken } = await client.backup.listBackupPolicies({ dependencyId, enabledOnly: flags.enabledOnly, pageSize: 500, pageToken: "" });
-        if (flags.output === "json") printJson({ items: policies.map((p) => BackupPolicy.toJSON(p)), nextPageToken });
+        if (flags.output === "json") printJson({ items: policies.map((p) => plainJson("berth.backup.v1.BackupPolicy", p)), nextPageToken });
         else
           printTable(
             ["ID", "DEPENDENCY", "EVERY", "RETENTION", "RETRY", "ENABLED", "NEXT RUN", "LAST"],
-            policies.map((p) => [p.id, p.dependencyId, `${p.intervalHours}h`, `${p.retentionDays}d`, p.retryOnFailure ? "yes" : "no", p.enabled ? "yes" : "no", p.nextRunTime ?? "-", p.lastAttempt ? outcomeName(p.lastAttempt) : "-"]),
+            policies.map((p) => [p.id, p.dependencyId, every(p, true), `${p.retentionDays}d`, p.retryOnFailure ? "yes" : "no", enabledText(p, true), p.nextRunTime ?? "-", p.lastAttempt ? outcomeName(p.lastAttempt) : "-"]),
           );
         return EXIT.ok;
       }),
@@ -122,7 +147,7 @@ export function backupPolicyCommand(): Command {
       withClient<Scope>(async (client, flags, ref) => {
         const filter = POLICY_ID.test(ref) ? { policyId: ref, dependencyId: "" } : { policyId: "", dependencyId: await resolveDependency(client, ref, flags) };
         const { attempts, nextPageToken } = await client.backup.listBackupAttempts({ ...filter, outcome: 0, pageSize: 500, pageToken: "" });
-        if (flags.output === "json") printJson({ items: attempts.map((a) => BackupAttempt.toJSON(a)), nextPageToken });
+        if (flags.output === "json") printJson({ items: attempts.map((a) => plainJson("berth.backup.v1.BackupAttempt", a)), nextPageToken });
         else printTable(["ATTEMPT", "BACKUP", "OUTCOME", "STARTED", "REASON"], attempts.map((a) => [a.id, a.backupId || "-", outcomeName(a), age(a.startTime), a.reason || ""]));
         return EXIT.ok;
       }),

@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { deploymentStatusToJSON, ErrorReason, reasonCode } from "@berth/client";
+import { enumWord, ErrorReason, reasonCode } from "@berth/client";
 import type { BerthConfig, CleanupResult, DeployResult } from "@berth/deploy";
 
 // berth.yaml parsing and the reconcile library load only for `deploy` and `preview cleanup`.
@@ -41,8 +43,16 @@ async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
     throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
   }
   const { loadBerthConfig, BerthConfigError } = await deployLibrary();
+  const candidates = configCandidates(flags.config);
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    const looked = candidates.map((path) => `  ${path}`).join("\n");
+    throw new CliError(`${flags.config} not found; looked for:\n${looked}\n(pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID), EXIT.usage);
+  }
+  // Later messages name the file that was read.
+  flags.config = found;
   try {
-    return await loadBerthConfig(flags.config);
+    return await loadBerthConfig(found);
   } catch (error) {
     if (error instanceof BerthConfigError) {
       const reason = error.problems.some((p) => p.reason === "config_secret_value_forbidden") ? "config_secret_value_forbidden" : "config_invalid";
@@ -53,6 +63,19 @@ async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
     }
     throw error;
   }
+}
+
+/**
+ * Where a relative --config (default berth.yaml) may be, first match wins: the
+ * directory the user ran the command from, then the working directory. Through
+ * a package script (`pnpm -C ../berth berth deploy`, or `pnpm berth deploy` in a
+ * subdirectory) pnpm and npm run the CLI in the workspace root and pass the
+ * user's directory as INIT_CWD.
+ */
+function configCandidates(path: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string[] {
+  if (isAbsolute(path)) return [path];
+  const invokedFrom = env.npm_lifecycle_event && env.INIT_CWD ? env.INIT_CWD : undefined;
+  return [...new Set([invokedFrom, cwd].filter((dir): dir is string => Boolean(dir)).map((dir) => resolve(dir, path)))];
 }
 
 function target(flags: ScopeFlags) {
@@ -116,7 +139,9 @@ export function deployCommand(): Command {
         "The plan is computed once, before the first change, and checked there: names, the server and what\n" +
         "it can deliver (secrets, each kind, free env var names), a provider and a realization target for\n" +
         "each kind to provision, the state of existing dependencies. --dry-run prints that same plan, so it\n" +
-        "fails where the real run would (same reason code, exit 5 or 3), and a refused run changes nothing.",
+        "fails where the real run would (same reason code, exit 5 or 3), and a refused run changes nothing.\n\n" +
+        "A relative --config is looked for in the directory you ran the command from (under `pnpm -C DIR berth …`,\n" +
+        "pnpm's INIT_CWD), then in the working directory; when none exists the error lists where it looked.",
     )
     .action(
       withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
@@ -138,7 +163,7 @@ export function deployCommand(): Command {
         if (result.deploymentId && flags.wait && !flags.dryRun) {
           const settled = await waitForDeployment(client, result.deploymentId, `deploying ${scopedResource(config, flags)} (${result.deploymentId})`, flags.timeout);
           exitCode = settled.exitCode;
-          deploymentStatus = deploymentStatusToJSON(settled.deployment.status);
+          deploymentStatus = enumWord("berth.deployment.v1.DeploymentStatus", settled.deployment.status);
         }
         if (json) printJson({ ...result, deploymentStatus });
         else printDeployResult(result, flags);

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { plainJson } from "@berth/client";
 import { connect } from "../connection.js";
 import { printJson, printTable, type OutputFormat } from "../output.js";
 
@@ -12,7 +13,7 @@ export function providerCommand(): Command {
       const client = connect(flags);
       try {
         const { providers } = await client.providers.listProviders({ kind: "", pageSize: 0, pageToken: "" });
-        if (flags.output === "json") return printJson({ items: providers });
+        if (flags.output === "json") return printJson({ items: providers.map((p) => plainJson("berth.provider.v1.ProviderManifest", p)) });
         printTable(
           ["NAME", "VERSION", "SDK", "KINDS", "CAPABILITIES"],
           providers.map((p) => [

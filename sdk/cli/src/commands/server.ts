@@ -115,23 +115,29 @@ export function devCommand(): Command {
     new Command("dev")
       .description("run all services in one process with embedded defaults (Postgres in-process binaries, in-process messaging)")
       .option("--port <port>", "gRPC port", "7070")
-      .option("--stop", "stop the dev server running for this BERTH_HOME", false),
+      .option("--stop", "stop the dev server running for this BERTH_HOME", false)
+      .option("--reset", "remove all dev state of this BERTH_HOME (credentials, embedded Postgres data, artifacts); asks first", false)
+      .option("--yes", "with --reset: do not ask (needed when stdin is not a terminal)", false),
   )
     .addHelpText(
       "after",
       `
-State lives in $BERTH_HOME (default ~/.berth): generated tokens and master key (0600), the embedded
-Postgres (as root: /var/tmp/berth-dev-<hash>/, since Postgres runs as the postgres user), and
-server.json while running, which is how the CLI finds this server without flags.
+State lives in $BERTH_HOME (default ~/.berth): generated tokens and master key (0600), postgres.json,
+artifacts/, server.json while running (how the CLI finds this server without flags), and the embedded
+Postgres data in postgres/. As root, Postgres runs as the postgres user, which cannot enter a private
+home: the data then lives in /var/tmp/berth-dev-<hash>/postgres and $BERTH_HOME/postgres links to it.
+The start-up message prints where it is. \`berth dev --reset\` removes all of it.
 
-Example:
+Examples:
   $ pnpm berth dev &
-  $ pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait`,
+  $ pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait
+  $ pnpm berth dev --stop && pnpm berth dev --reset --yes     # start over: all dev data is gone`,
     )
-    .action(async (flags: ServeFlags & { port: string; stop: boolean }) => {
+    .action(async (flags: ServeFlags & { port: string; stop: boolean; reset: boolean; yes: boolean }) => {
       const home = berthHome();
       const running = readDevServerInfo(home);
       if (flags.stop) return stopDevServer(home, running);
+      if (flags.reset) return resetDev(home, running, flags.yes);
       if (running) {
         throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running", EXIT.conflict);
       }
@@ -173,7 +179,7 @@ Example:
       }
       lib.writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
       process.stderr.write(
-        `\nBerth dev server on ${host.address} (state in ${home}).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
+        `\nBerth dev server on ${host.address} (state in ${home}; embedded Postgres data in ${postgres.dataDir}; remove all of it with \`berth dev --reset\`).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
       );
       setStop(async () => {
         lib.clearDevServerInfo(home);
@@ -181,6 +187,40 @@ Example:
         await postgres.stop();
       });
     });
+}
+
+/** `berth dev --reset`: removes the home's dev state after the user said yes; never while its server runs. */
+async function resetDev(home: string, running: ReturnType<typeof readDevServerInfo>, yes: boolean): Promise<void> {
+  if (running) {
+    throw new CliError(`the dev server of ${home} is running on ${running.address} (pid ${running.pid}); stop it first with \`berth dev --stop\``, "dev_server_running", EXIT.conflict);
+  }
+  const { devStatePaths, resetDevHome } = await import("@berth/host");
+  const paths = devStatePaths(home);
+  if (paths.length === 0) {
+    process.stderr.write(`no dev state for ${home}: nothing to remove\n`);
+    return;
+  }
+  const what = `${paths.map((p) => `  ${p}`).join("\n")}\n(dependencies the dev server provisioned on other realization targets are not released: delete them first)`;
+  if (!yes) {
+    if (!process.stdin.isTTY) {
+      throw new CliError(`--reset removes all dev state of ${home}:\n${what}\nre-run with --yes to confirm; nothing was removed`, "confirmation_required", EXIT.usage);
+    }
+    if (!(await askYes(`Remove all dev state of ${home}?\n${what}\n[y/N] `))) {
+      process.stderr.write("nothing was removed\n");
+      return;
+    }
+  }
+  for (const path of resetDevHome(home)) process.stderr.write(`removed ${path}\n`);
+}
+
+async function askYes(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 async function stopDevServer(home: string, running: ReturnType<typeof readDevServerInfo>): Promise<void> {

@@ -89,19 +89,19 @@ export const FORBIDDEN_KEY_RULES: readonly ForbiddenKeyRule[] = [
   {
     id: "artifact",
     holds: "backup artifact handles",
-    instead: "backup artifacts are internal to Berth's backup service; list and restore backups with `berth backup`",
+    instead: "backup artifacts are internal to Berth's backup service; list backups with `berth dependency backup list dep_…` and restore one with `berth dependency backup restore bkp_…`",
     matches: (k) => k.includes("artifact"),
   },
   {
     id: "backup-id",
     holds: "backup ids",
-    instead: "a config declares a backup policy, never a particular backup; restore with `berth restore` and an explicit acknowledgement",
+    instead: "a config declares a backup policy, never a particular backup; restore with `berth dependency backup restore bkp_… --acknowledge-data-overwrite`",
     matches: (k) => /^backup(id|ids|handle|ref|key)$/.test(k),
   },
   {
     id: "restore-point",
     holds: "restore point ids",
-    instead: "restores are explicit, acknowledged operations (`berth restore`), never repository config",
+    instead: "restores are explicit, acknowledged operations (`berth dependency backup restore bkp_… --acknowledge-data-overwrite`), never repository config",
     matches: (k) => k.includes("restorepoint") || /^restore(id|from|source|ref|handle|target)$/.test(k) || /^snapshot(id|ref|handle)?$/.test(k),
   },
   {

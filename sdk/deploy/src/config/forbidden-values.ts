@@ -149,7 +149,7 @@ export const FORBIDDEN_VALUE_RULES: readonly ForbiddenValueRule[] = [
   {
     id: "berth-handle",
     looksLike: "a Berth secret reference or backup, restore, policy or attempt handle",
-    instead: "config declares what should exist; Berth finds its own records by dependency, and restores are explicit `berth restore` operations",
+    instead: "config declares what should exist; Berth finds its own records by dependency, and restores are explicit `berth dependency backup restore bkp_…` operations",
     appliesToComments: false,
     matches: (v) => BERTH_HANDLE.test(v),
   },

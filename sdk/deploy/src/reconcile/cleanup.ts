@@ -102,7 +102,9 @@ async function disablePolicy(options: CleanupOptions, dependency: Dependency, re
   await options.client.backup.configureBackupPolicy({
     requestId: requestId("policy-off", policy.id),
     dependencyId: dependency.id,
-    intervalHours: policy.intervalHours,
+    // A policy of minutes (not whole hours) keeps its interval in minutes.
+    intervalHours: policy.intervalMinutes % 60 === 0 ? policy.intervalHours : 0,
+    intervalMinutes: policy.intervalMinutes % 60 === 0 ? undefined : policy.intervalMinutes,
     retentionDays: policy.retentionDays,
     retryOnFailure: policy.retryOnFailure,
     enabled: false,

@@ -189,7 +189,9 @@ class Applier {
         await this.client.backup.configureBackupPolicy({
           requestId: this.requestId("policy", step.dependencyId, "disabled", String(policy.intervalHours), String(policy.retentionDays), String(policy.retryOnFailure)),
           dependencyId: step.dependencyId,
-          intervalHours: policy.intervalHours,
+          // A policy of minutes (not whole hours) keeps its interval in minutes.
+          intervalHours: policy.intervalMinutes % 60 === 0 ? policy.intervalHours : 0,
+          intervalMinutes: policy.intervalMinutes % 60 === 0 ? undefined : policy.intervalMinutes,
           retentionDays: policy.retentionDays,
           retryOnFailure: policy.retryOnFailure,
           enabled: false,

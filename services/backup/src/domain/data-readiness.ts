@@ -32,7 +32,7 @@ export type Verdict = "ready" | "at-risk" | "not-ready";
 export interface ReadinessFacts {
   dependencyId: string;
   dataClass: DataClassName | "unclassified";
-  policy?: Pick<PolicyRecord, "id" | "intervalHours" | "enabled">;
+  policy?: Pick<PolicyRecord, "id" | "intervalHours" | "enabled"> & { intervalMinutes?: number };
   /** Newest succeeded native backup. */
   latestBackup?: Pick<BackupRecord, "id" | "endedAt" | "createdAt">;
   /** Whether any succeeded metadata-only backup exists (said when there is no native one). */
@@ -55,6 +55,17 @@ export interface DataReadinessReport {
   backup?: AgedEvidence;
   drill?: AgedEvidence;
   evaluatedAt: Date;
+}
+
+/** The policy's interval in (possibly fractional) hours; a minutes policy counts exactly. */
+function policyHours(policy: ReadinessFacts["policy"]): number | undefined {
+  if (!policy) return undefined;
+  return policy.intervalMinutes !== undefined ? policy.intervalMinutes / 60 : policy.intervalHours;
+}
+
+function intervalText(policy: NonNullable<ReadinessFacts["policy"]>): string {
+  const minutes = policy.intervalMinutes ?? policy.intervalHours * 60;
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}min`;
 }
 
 /** A scheduled backup takes time to run: allow a quarter of the interval (at least an hour) past it. */
@@ -81,7 +92,7 @@ function aged(at: Date, now: Date, maxAgeSeconds: number): AgedEvidence {
  */
 export function evaluateReadiness(facts: ReadinessFacts, now: Date): DataReadinessReport {
   const backupAt = facts.latestBackup ? (facts.latestBackup.endedAt ?? facts.latestBackup.createdAt) : undefined;
-  const backup = backupAt ? aged(backupAt, now, backupMaxAgeSeconds(facts.policy?.intervalHours)) : undefined;
+  const backup = backupAt ? aged(backupAt, now, backupMaxAgeSeconds(policyHours(facts.policy))) : undefined;
   const drillAt = facts.latestPassedDrill?.endedAt ?? undefined;
   const drill = drillAt ? aged(drillAt, now, DRILL_WINDOW_DAYS * 24 * HOUR_S) : undefined;
   const report = (verdict: Verdict, issues: DataReadinessReport["issues"]): DataReadinessReport => ({ facts, verdict, issues, backup, drill, evaluatedAt: now });
@@ -120,7 +131,7 @@ function recentBackupIssue(facts: ReadinessFacts, backup: AgedEvidence | undefin
       : { reason: "no_backup", message: "no succeeded native backup" };
   }
   if (backup.isStale) {
-    const window = facts.policy ? `the policy interval (${facts.policy.intervalHours}h) allows` : `without a policy, ${DEFAULT_BACKUP_WINDOW_HOURS}h allows`;
+    const window = facts.policy ? `the policy interval (${intervalText(facts.policy)}) allows` : `without a policy, ${DEFAULT_BACKUP_WINDOW_HOURS}h allows`;
     return { reason: "backup_stale", message: `the latest succeeded backup ${facts.latestBackup.id} is ${hours(backup.ageSeconds)} old; ${window} ${hours(backup.maxAgeSeconds)} with grace` };
   }
   return undefined;

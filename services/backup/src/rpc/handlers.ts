@@ -3,7 +3,7 @@ import { ErrorReason, type Backup, type BackupInternalServiceService, type Backu
 import { BerthError, decodeSeqToken, pageLimit, toPage, watchByPolling, type Handlers } from "@berth/runtime";
 import { getDrill, requestDrill } from "../domain/drills.js";
 import { presentDrill } from "./present-drill.js";
-import { configurePolicy, getPolicy } from "../domain/policies.js";
+import { configurePolicy, getPolicy, listPolicies } from "../domain/policies.js";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { createBackup, deleteBackup, getBackup, watchRecord } from "../domain/backups.js";
 import type { BackupContext } from "../domain/context.js";
@@ -80,6 +80,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       const policy = await configurePolicy(ctx, {
         dependencyId: request.dependencyId,
         intervalHours: request.intervalHours,
+        intervalMinutes: request.intervalMinutes,
         retentionDays: request.retentionDays,
         retryOnFailure: request.retryOnFailure,
         enabled: request.enabled,
@@ -93,7 +94,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
     async listBackupPolicies(request) {
       const limit = pageLimit(request.pageSize);
       await assertParentsExist(ctx, { dependencyId: request.dependencyId });
-      const page = toPage(await policyStore.list(ctx.db, { dependencyId: request.dependencyId || undefined, enabledOnly: request.enabledOnly, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = toPage(await listPolicies(ctx, { dependencyId: request.dependencyId || undefined, enabledOnly: request.enabledOnly, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { policies: await Promise.all(page.items.map(presentWithLast)), nextPageToken: page.nextPageToken };
     },
     async listBackupAttempts(request) {

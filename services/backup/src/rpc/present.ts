@@ -121,6 +121,8 @@ export function presentPolicy(p: PolicyRecord, last: AttemptRecord | undefined):
     id: p.id,
     dependencyId: p.dependencyId,
     intervalHours: p.intervalHours,
+    intervalMinutes: p.intervalMinutes,
+    disabledReason: p.disabledReason,
     retentionDays: p.retentionDays,
     retryOnFailure: p.retryOnFailure,
     enabled: p.enabled,

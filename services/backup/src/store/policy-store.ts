@@ -7,7 +7,9 @@ export interface PolicyRecord {
   id: string;
   seq: string;
   dependencyId: string;
+  /** Whole hours (0 for a policy of less than an hour); intervalMinutes is exact. */
   intervalHours: number;
+  intervalMinutes: number;
   retentionDays: number;
   retryOnFailure: boolean;
   enabled: boolean;
@@ -16,6 +18,8 @@ export interface PolicyRecord {
   verifyEvery: number;
   backupsSinceVerify: number;
   nextRunAt: Date;
+  /** Why Berth disabled the policy itself (its dependency was deleted); "" otherwise. */
+  disabledReason: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -40,7 +44,8 @@ function policy(row: Row): PolicyRecord {
     id: row.id as string,
     seq: String(row.seq),
     dependencyId: row.dependency_id as string,
-    intervalHours: row.interval_hours as number,
+    intervalHours: Math.floor(Number(row.interval_minutes) / 60),
+    intervalMinutes: Number(row.interval_minutes),
     retentionDays: row.retention_days as number,
     retryOnFailure: row.retry_on_failure as boolean,
     enabled: row.enabled as boolean,
@@ -48,6 +53,7 @@ function policy(row: Row): PolicyRecord {
     verifyEvery: Number(row.verify_every ?? 0),
     backupsSinceVerify: Number(row.backups_since_verify ?? 0),
     nextRunAt: row.next_run_at as Date,
+    disabledReason: (row.disabled_reason as string | undefined) ?? "",
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };
@@ -71,8 +77,17 @@ function attempt(row: Row): AttemptRecord {
 /** SQL for backup policies and their attempts. */
 export const policyStore = {
   /** Creates or replaces the one policy of a dependency. */
-  async upsert(db: Db, p: { id: string; dependencyId: string; intervalHours: number; retentionDays: number; retryOnFailure: boolean; enabled: boolean; verifyEvery: number; nextRunAt: Date }): Promise<PolicyRecord> {
-    const settings = { interval_hours: p.intervalHours, retention_days: p.retentionDays, retry_on_failure: p.retryOnFailure, enabled: p.enabled, verify_every: p.verifyEvery, next_run_at: p.nextRunAt };
+  async upsert(db: Db, p: { id: string; dependencyId: string; intervalMinutes: number; retentionDays: number; retryOnFailure: boolean; enabled: boolean; verifyEvery: number; nextRunAt: Date }): Promise<PolicyRecord> {
+    const settings = {
+      interval_hours: Math.floor(p.intervalMinutes / 60),
+      interval_minutes: p.intervalMinutes,
+      retention_days: p.retentionDays,
+      retry_on_failure: p.retryOnFailure,
+      enabled: p.enabled,
+      disabled_reason: "",
+      verify_every: p.verifyEvery,
+      next_run_at: p.nextRunAt,
+    };
     const [row] = await db("backup_policies")
       .insert({ id: p.id, dependency_id: p.dependencyId, ...settings })
       .onConflict("dependency_id")
@@ -102,6 +117,11 @@ export const policyStore = {
     await db("backup_policies").where({ id }).update({ backups_since_verify: 0 });
     return true;
   },
+  /** Disables a policy for a reason of Berth's own (its dependency was deleted); a no-op when already so. */
+  async retire(db: Db, id: string, reason: string): Promise<PolicyRecord | undefined> {
+    const [row] = await db("backup_policies").where({ id }).update({ enabled: false, disabled_reason: reason, updated_at: db.fn.now() }).returning("*");
+    return row ? policy(row) : undefined;
+  },
   async reschedule(db: Db, id: string, nextRunAt: Date, consecutiveFailures?: number): Promise<void> {
     const patch: Record<string, unknown> = { next_run_at: nextRunAt, updated_at: db.fn.now() };
     if (consecutiveFailures !== undefined) patch.consecutive_failures = consecutiveFailures;
@@ -113,6 +133,9 @@ export const policyStore = {
       .insert({ id: a.id, policy_id: a.policyId, dependency_id: a.dependencyId, trigger: a.trigger, outcome: a.outcome, reason: a.reason ?? "", ended_at: a.outcome === "running" ? null : db.fn.now() })
       .returning("*");
     return attempt(row);
+  },
+  async finishAttempt(db: Db, id: string, outcome: AttemptOutcome, reason: string): Promise<void> {
+    await db("backup_attempts").where({ id }).update({ outcome, reason, ended_at: db.fn.now() });
   },
   async setAttemptBackup(db: Db, id: string, backupId: string): Promise<void> {
     await db("backup_attempts").where({ id }).update({ backup_id: backupId });

@@ -1,4 +1,5 @@
 import { ConnectionVerification, DataClass, DataReadinessVerdict, type Dependency } from "@berth/client";
+import { parseSecretReference } from "@berth/runtime";
 import type { DeploymentContext } from "./context.js";
 import type { Plan } from "./deploy.js";
 
@@ -8,7 +9,9 @@ export type PlanWarningReason =
   /** No probe has logged in with the bound dependency's connection (imported without --probe). */
   | "dependency_connection_unverified"
   /** The bound dependency's last probe failed; the message quotes its reason. */
-  | "dependency_connection_check_failed";
+  | "dependency_connection_check_failed"
+  /** A ready binding delivers an older version of its dependency's connection secret than the current one. */
+  | "binding_secret_outdated";
 
 export interface PlanWarning {
   reason: PlanWarningReason;
@@ -19,13 +22,42 @@ export interface PlanWarning {
 }
 
 /**
- * Warnings, never blocks: each bound production-critical dependency whose data
- * is not ready (the backup service's readiness gate). One readiness call per
- * such dependency, made only by plan (create does not wait for it). Without a
- * backup service there is nothing to ask, so no warnings.
+ * Warnings, never blocks: bound dependencies whose connection nothing proved,
+ * bindings behind their dependency's current secret, and each bound
+ * production-critical dependency whose data is not ready (the backup service's
+ * readiness gate). One readiness call per such dependency, made only by plan
+ * (create does not wait for it). Without a backup service there is nothing to
+ * ask, so no data warnings.
  */
 export async function planWarnings(ctx: DeploymentContext, plan: Plan): Promise<PlanWarning[]> {
-  return [...connectionWarnings(plan), ...(await dataWarnings(ctx, plan))];
+  return [...connectionWarnings(plan), ...outdatedSecretWarnings(plan), ...(await dataWarnings(ctx, plan))];
+}
+
+/**
+ * A ready binding that delivers an older version of its dependency's connection
+ * secret than the current one (the dependency's credential was rotated or
+ * updated, the binding was not moved): the deployment would still start, with
+ * a credential that may no longer work.
+ */
+export function outdatedSecretWarnings(plan: Plan): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  for (const binding of plan.readiness.bindings) {
+    if (!binding.ready) continue;
+    const dependency = plan.dependencies.get(binding.dependencyId);
+    const delivered = parseSecretReference(binding.secretRef);
+    const current = dependency ? parseSecretReference(dependency.connectionSecretRef) : undefined;
+    if (!dependency || !delivered || !current || current.ownerId !== delivered.ownerId || delivered.version >= current.version) continue;
+    warnings.push({
+      reason: "binding_secret_outdated",
+      dependencyId: dependency.id,
+      bindingId: binding.bindingId,
+      readinessReasons: [],
+      message:
+        `binding ${binding.bindingId} (${binding.targetEnvVar}) delivers ${binding.secretRef}, but dependency ${dependency.name} (${dependency.id}) ` +
+        `is at ${dependency.connectionSecretRef}; move it with \`berth resource dependency rotate-secret ${binding.bindingId} --latest\``,
+    });
+  }
+  return warnings;
 }
 
 /**

@@ -86,6 +86,7 @@ export const RULES_BY_NAME: Readonly<Record<string, FieldRule>> = {
   check_env: str(256, "token"),
   check_timeout_seconds: int(0, 3600),
   interval_hours: int(0, 24 * 366),
+  interval_minutes: int(0, 24 * 366 * 60),
   // Deployment logs: how many of the last lines to return.
   tail_lines: int(0, 5000),
   // Provenance (berth.common.v1.Provenance).

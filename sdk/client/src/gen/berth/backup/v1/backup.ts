@@ -380,7 +380,10 @@ export interface BackupPolicy {
   id: string;
   /** "dep_…"; at most one policy per dependency. */
   dependencyId: string;
-  /** Hours between scheduled backups (>= 1). */
+  /**
+   * Whole hours between scheduled backups; 0 for a policy of less than an
+   * hour (see interval_minutes).
+   */
   intervalHours: number;
   /** Days a scheduled backup is kept before retention deletes it (>= 1). */
   retentionDays: number;
@@ -400,6 +403,16 @@ export interface BackupPolicy {
     | undefined;
   /** A restore drill runs for every Nth succeeded scheduled backup (0: none). */
   verifyEvery: number;
+  /**
+   * Minutes between scheduled backups (the exact interval; 60 × interval_hours
+   * for an hourly policy).
+   */
+  intervalMinutes: number;
+  /**
+   * Why a disabled policy is disabled when Berth disabled it, e.g. "dependency
+   * dep_… was deleted"; empty when a user disabled it or it is enabled.
+   */
+  disabledReason: string;
 }
 
 /** Safe process metadata of one scheduled or manual backup run, for operator review. */
@@ -1231,6 +1244,8 @@ function createBaseBackupPolicy(): BackupPolicy {
     createTime: undefined,
     updateTime: undefined,
     verifyEvery: 0,
+    intervalMinutes: 0,
+    disabledReason: "",
   };
 }
 
@@ -1268,6 +1283,12 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
     }
     if (message.verifyEvery !== 0) {
       writer.uint32(88).int32(message.verifyEvery);
+    }
+    if (message.intervalMinutes !== 0) {
+      writer.uint32(96).int32(message.intervalMinutes);
+    }
+    if (message.disabledReason !== "") {
+      writer.uint32(106).string(message.disabledReason);
     }
     return writer;
   },
@@ -1373,6 +1394,22 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
             message.verifyEvery = reader.int32();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.intervalMinutes = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.disabledReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1434,6 +1471,16 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
         : isSet(object.verify_every)
         ? globalThis.Number(object.verify_every)
         : 0,
+      intervalMinutes: isSet(object.intervalMinutes)
+        ? globalThis.Number(object.intervalMinutes)
+        : isSet(object.interval_minutes)
+        ? globalThis.Number(object.interval_minutes)
+        : 0,
+      disabledReason: isSet(object.disabledReason)
+        ? globalThis.String(object.disabledReason)
+        : isSet(object.disabled_reason)
+        ? globalThis.String(object.disabled_reason)
+        : "",
     };
   },
 
@@ -1472,6 +1519,12 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
     if (message.verifyEvery !== 0) {
       obj.verifyEvery = Math.round(message.verifyEvery);
     }
+    if (message.intervalMinutes !== 0) {
+      obj.intervalMinutes = Math.round(message.intervalMinutes);
+    }
+    if (message.disabledReason !== "") {
+      obj.disabledReason = message.disabledReason;
+    }
     return obj;
   },
 
@@ -1493,6 +1546,8 @@ export const BackupPolicy: MessageFns<BackupPolicy> = {
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
     message.verifyEvery = object.verifyEvery ?? 0;
+    message.intervalMinutes = object.intervalMinutes ?? 0;
+    message.disabledReason = object.disabledReason ?? "";
     return message;
   },
 };

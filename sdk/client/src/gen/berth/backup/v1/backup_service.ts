@@ -237,14 +237,21 @@ export interface ConfigureBackupPolicyRequest {
   requestId: string;
   /** "dep_…"; the policy is created or replaced for this dependency. */
   dependencyId: string;
-  /** >= 1. */
+  /** 1 to 8784; leave 0 when interval_minutes is set. */
   intervalHours: number;
   /** >= 1. */
   retentionDays: number;
   retryOnFailure: boolean;
   enabled: boolean;
   /** Drill every Nth scheduled backup (1: every one); 0 or unset: no drills. */
-  verifyEvery?: number | undefined;
+  verifyEvery?:
+    | number
+    | undefined;
+  /**
+   * The interval in minutes instead of hours (1 to 527040), e.g. 5 to try a
+   * policy out; set it or interval_hours, not both.
+   */
+  intervalMinutes?: number | undefined;
 }
 
 export interface ConfigureBackupPolicyResponse {
@@ -2816,6 +2823,7 @@ function createBaseConfigureBackupPolicyRequest(): ConfigureBackupPolicyRequest 
     retryOnFailure: false,
     enabled: false,
     verifyEvery: undefined,
+    intervalMinutes: undefined,
   };
 }
 
@@ -2841,6 +2849,9 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     }
     if (message.verifyEvery !== undefined) {
       writer.uint32(56).int32(message.verifyEvery);
+    }
+    if (message.intervalMinutes !== undefined) {
+      writer.uint32(64).int32(message.intervalMinutes);
     }
     return writer;
   },
@@ -2914,6 +2925,14 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
             message.verifyEvery = reader.int32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.intervalMinutes = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2959,6 +2978,11 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
         : isSet(object.verify_every)
         ? globalThis.Number(object.verify_every)
         : undefined,
+      intervalMinutes: isSet(object.intervalMinutes)
+        ? globalThis.Number(object.intervalMinutes)
+        : isSet(object.interval_minutes)
+        ? globalThis.Number(object.interval_minutes)
+        : undefined,
     };
   },
 
@@ -2985,6 +3009,9 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     if (message.verifyEvery !== undefined) {
       obj.verifyEvery = Math.round(message.verifyEvery);
     }
+    if (message.intervalMinutes !== undefined) {
+      obj.intervalMinutes = Math.round(message.intervalMinutes);
+    }
     return obj;
   },
 
@@ -3000,6 +3027,7 @@ export const ConfigureBackupPolicyRequest: MessageFns<ConfigureBackupPolicyReque
     message.retryOnFailure = object.retryOnFailure ?? false;
     message.enabled = object.enabled ?? false;
     message.verifyEvery = object.verifyEvery ?? undefined;
+    message.intervalMinutes = object.intervalMinutes ?? undefined;
     return message;
   },
 };

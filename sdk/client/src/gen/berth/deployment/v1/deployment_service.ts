@@ -178,8 +178,10 @@ export interface PlanWarning {
    * production-critical dependency's readiness verdict is not READY),
    * "dependency_data_readiness_unknown" (the backup service did not answer),
    * "dependency_connection_unverified" (no probe has logged in with a bound
-   * dependency's connection) or "dependency_connection_check_failed" (its last
-   * probe failed; the message quotes the reason).
+   * dependency's connection), "dependency_connection_check_failed" (its last
+   * probe failed; the message quotes the reason) or "binding_secret_outdated"
+   * (the binding delivers an older version of the dependency's connection
+   * secret than the current one).
    */
   reason: string;
   /** "dep_…" the warning is about. */
