@@ -18,7 +18,7 @@ const dirs: string[] = [];
 
 beforeAll(async () => {
   server = await deployment.start();
-  env = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
 });
 afterAll(async () => {
   await server?.stop();

@@ -161,8 +161,8 @@ describe("destructive commands confirm", () => {
       expect(refused.stderr).toContain("--yes");
       expect(refused.stderr).toContain("nothing was changed");
     }
-    expect((await json<{ status: string }>(["dependency", "show", depId])).status).toBe("DEPENDENCY_STATUS_READY");
-    expect((await json<{ status: string }>(["dependency", "backup", "show", backupId])).status).toBe("BACKUP_STATUS_SUCCEEDED");
+    expect((await json<{ status: string }>(["dependency", "show", depId])).status).toBe("ready");
+    expect((await json<{ status: string }>(["dependency", "backup", "show", backupId])).status).toBe("succeeded");
     expect((await json<{ items: unknown[] }>(["dependency", "backup", "restores", depId])).items).toEqual([]);
   });
 
@@ -178,7 +178,7 @@ describe("destructive commands confirm", () => {
     expect(declined.status).toBe(2);
     expect(declined.stdout).toContain(`Type ${backupId} (or y) to confirm`);
     expect(declined.stdout).toContain("[confirmation_declined]");
-    expect((await json<{ status: string }>(["dependency", "backup", "show", backupId])).status).toBe("BACKUP_STATUS_SUCCEEDED");
+    expect((await json<{ status: string }>(["dependency", "backup", "show", backupId])).status).toBe("succeeded");
 
     const confirmed = onTerminal(["dependency", "backup", "delete", backupId], backupId);
     expect(confirmed.status, confirmed.stdout).toBe(0);

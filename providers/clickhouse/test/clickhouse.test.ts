@@ -146,14 +146,14 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     }
   });
 
-  it("a wrong password is refused as target_unavailable; a missing database as not_found", async () => {
+  it("a wrong password is refused as authentication_failed; a missing database as database_missing", async () => {
     const wrong = new URL(a.connectionUrl);
     wrong.password = "not-the-password";
-    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: wrong.toString(), signal }))).code).toBe("target_unavailable");
+    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: wrong.toString(), signal }))).code).toBe("authentication_failed");
     const missing = new URL(ADMIN_URL);
     missing.pathname = `/berth_missing_${run}`;
     missing.search = "";
-    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: missing.toString(), signal }))).code).toBe("not_found");
+    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: missing.toString(), signal }))).code).toBe("database_missing");
     const native = a.connectionUrl.replace("http://", "clickhouse://").replace(/:\d+\//, ":9000/");
     expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: native, signal }))).code).toBe("unsupported");
   });

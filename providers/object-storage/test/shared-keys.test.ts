@@ -156,13 +156,13 @@ describe(`object-storage target and delivered URL (${target.description})`, () =
     ]);
   });
 
-  it("probe: a bucket that is gone is not_found, an unknown access key is target_unavailable", async () => {
+  it("probe: a bucket that is gone is database_missing, an unknown access key is authentication_failed", async () => {
     const d = await realize("d");
     await objectStorageProvider.release!({ dependencyId: `dep_keys${run}d`, kind, target: { name: "t", kind, adminUrl: target.adminUrl }, metadata: d.metadata, signal });
-    expect((await failure(objectStorageProvider.probe!({ kind, connectionUrl: d.connectionUrl, signal }))).code).toBe("not_found");
+    expect((await failure(objectStorageProvider.probe!({ kind, connectionUrl: d.connectionUrl, signal }))).code).toBe("database_missing");
     const unknownKey = withParams(d.connectionUrl, (u) => (u.username = "NOSUCHKEY"));
     const error = await failure(objectStorageProvider.probe!({ kind, connectionUrl: unknownKey, signal }));
-    expect(error.code).toBe("target_unavailable");
+    expect(error.code).toBe("authentication_failed");
     expect(error.message).not.toContain(decodeURIComponent(new URL(d.connectionUrl).password));
   });
 });

@@ -128,12 +128,12 @@ describe("with the security plugin (protocol-level fake of OpenSearch 2.x, not a
     expect((error as Error).message).toContain("401");
   });
 
-  it("probe refuses a connection whose password is wrong with target_unavailable", async () => {
+  it("probe refuses a connection whose password is wrong with authentication_failed", async () => {
     const result = await opensearchProvider.realize!({ dependencyId: depId(), name: "x", kind: "opensearch", target, signal });
     const url = new URL(result.connectionUrl);
     url.password = "Not-the-password-99";
     const error = await opensearchProvider.probe!({ kind: "opensearch", connectionUrl: url.toString(), signal }).catch((e: unknown) => e);
-    expect(isProviderError(error) && error.code).toBe("target_unavailable");
+    expect(isProviderError(error) && error.code).toBe("authentication_failed");
     expect((error as Error).message).not.toContain("Not-the-password-99");
   });
 });

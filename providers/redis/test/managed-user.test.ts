@@ -187,7 +187,7 @@ describe("a managed Redis dependency's user", () => {
     await withRedis(old.connectionUrl, (client) => client.set(`${old.metadata.keyPrefix}kept`, "yes"));
     a = await realize(idA);
     expect(passwordOf(a)).not.toBe(passwordOf(old));
-    expect(await failure(redisProvider.probe!({ kind: "redis", connectionUrl: old.connectionUrl, signal }))).toMatch(/refused the login: WRONGPASS/);
+    expect(await failure(redisProvider.probe!({ kind: "redis", connectionUrl: old.connectionUrl, signal }))).toMatch(/redis rejected the user or password/);
     expect(await withRedis(a.connectionUrl, (client) => client.get(`${a.metadata.keyPrefix}kept`))).toBe("yes");
   });
 

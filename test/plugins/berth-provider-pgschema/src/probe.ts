@@ -14,6 +14,11 @@ export async function probe(request: ProbeRequest): Promise<void> {
       await client.connect();
       schema = (await client.query<{ schema: string | null }>("SELECT current_schema() AS schema")).rows[0].schema;
     } catch (error) {
+      // A plugin classifies login failures itself (it depends only on the SDK): which part of the URL is wrong.
+      const sqlState = (error as { code?: unknown } | null)?.code;
+      if (sqlState === "28P01" || sqlState === "28000") throw new ProviderError("authentication_failed", "postgres rejected the user or password");
+      if (sqlState === "3D000") throw new ProviderError("database_missing", "the database named in the URL does not exist");
+      if (sqlState === "42501") throw new ProviderError("permission_denied", "the user may not connect to the database named in the URL");
       throw new ProviderError("target_unavailable", `postgres did not answer: ${redactSecrets(messageOf(error), secretPartsOfUrl(request.connectionUrl))}`);
     }
     // current_schema() is NULL when no schema on the search_path exists: it was dropped outside Berth.
