@@ -23,7 +23,7 @@ import { pipeline } from "node:stream/promises";
 import { performance } from "node:perf_hooks";
 import { createGzip } from "node:zlib";
 import { createConnection } from "mysql2/promise";
-import { DUMP_OPTIONS, mysqlProvider } from "../../providers/mysql/dist/index.js";
+import { DUMP_OPTIONS, mysqlProvider } from "@berth/provider-mysql";
 import { startBerth } from "./lib/berth.mjs";
 import { MiB, cpuSeconds, cpuSecondsOrNaN, envInt, loadText, logger, machine, median, rotate, secs as seconds, writeResults } from "./lib/measure.mjs";
 

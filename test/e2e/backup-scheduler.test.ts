@@ -4,6 +4,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackupAttemptOutcome, type BerthClient } from "@berth/client";
+import { BACKUP_SCHEMA, backupStore, policyStore } from "@berth/backup-service";
+import { createKnex, type Knex } from "@berth/runtime";
 import { adminQuery, databaseUrl } from "../support/env.js";
 import { testDeployment } from "../support/berth-server.js";
 import type { ServerProcess } from "../support/server-process.js";
@@ -14,10 +16,13 @@ let api: BerthClient;
 const db = () => databaseUrl(deployment.databaseName);
 const REDIS_DB = 12;
 
+let backupDb: Knex;
+
 beforeAll(async () => {
   // Two replicas of the same control plane, both running the scheduler.
   for (let i = 0; i < 2; i++) replicas.push(await deployment.start({ backupScheduler: { enabled: true, tickMs: 200 } }));
   api = replicas[0].client(deployment.secrets.adminToken);
+  backupDb = createKnex(db(), { schema: BACKUP_SCHEMA, poolMax: 2 });
   const redis = new Redis(`redis://127.0.0.1:6379/${REDIS_DB}`);
   await redis.flushdb();
   await redis.set("k", "v");
@@ -25,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   api?.close();
+  await backupDb?.destroy();
   for (const replica of replicas) await replica.stop();
   await deployment.cleanup();
 });
@@ -48,7 +54,7 @@ describe("scheduled backups with two replicas", () => {
 
     for (let run = 1; run <= 3; run++) {
       // Time travel: the policy becomes due now.
-      await adminQuery("UPDATE berth_backup.backup_policies SET next_run_at = now() WHERE id = $1", [policy!.id], db());
+      await policyStore.reschedule(backupDb, policy!.id, new Date());
       await until(
         () => adminQuery<{ n: string }>("SELECT count(*) AS n FROM berth_backup.backups WHERE policy_id = $1 AND status = 'succeeded'", [policy!.id], db()),
         (rows) => Number(rows[0].n) >= run,
@@ -67,7 +73,7 @@ describe("scheduled backups with two replicas", () => {
     // Retention: the oldest restore point expires; it and its artifact go.
     const oldest = backups[0].id;
     expect(existsSync(join(deployment.artifactDir, `${oldest}.artifact`))).toBe(true);
-    await adminQuery("UPDATE berth_backup.backups SET expire_at = now() - interval '1 minute' WHERE id = $1", [oldest], db());
+    await backupStore.updateBackup(backupDb, oldest, { expireAt: new Date(Date.now() - 60_000) });
     const gone = await until(
       () => adminQuery<{ deleted_at: Date | null }>("SELECT deleted_at FROM berth_backup.backups WHERE id = $1", [oldest], db()),
       (rows) => rows[0].deleted_at !== null,
@@ -80,7 +86,7 @@ describe("scheduled backups with two replicas", () => {
   it("a failed scheduled run with retry-on-failure is retried with backoff, not a day later", async () => {
     const { dependency } = await api.dependency.importDependency({ requestId: "sch-imp-2", projectId: "prj_sch", environmentId: "env_a", name: "down", kind: "redis", connectionUrl: "redis://127.0.0.1:1/0", probe: false, deletionProtection: false });
     const { policy } = await api.backup.configureBackupPolicy({ requestId: "sch-pol-2", dependencyId: dependency!.id, intervalHours: 24, retentionDays: 7, retryOnFailure: true, enabled: true });
-    await adminQuery("UPDATE berth_backup.backup_policies SET next_run_at = now() WHERE id = $1", [policy!.id], db());
+    await policyStore.reschedule(backupDb, policy!.id, new Date());
     const attempts = await until(
       async () => (await api.backup.listBackupAttempts({ policyId: policy!.id, dependencyId: "", outcome: 0, pageSize: 0, pageToken: "" })).attempts,
       (list) => list.some((a) => a.outcome === BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_FAILED),

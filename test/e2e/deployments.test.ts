@@ -11,6 +11,8 @@ import {
   type BerthClient,
   type Dependency,
 } from "@berth/client";
+import { DEPENDENCY_SCHEMA, dependencyTestSupport } from "@berth/dependency-service";
+import { createKnex } from "@berth/runtime";
 import { adminQuery, databaseUrl, plantedSecret, POSTGRES_ADMIN_URL } from "../support/env.js";
 import { startGate } from "../support/gate.js";
 import { readEvents } from "../support/nats.js";
@@ -237,7 +239,12 @@ describe("plan and create refuse blocked injection, creating nothing", () => {
     const resource = await createResource("prj_blk", "env_a", "web-lost");
     await bind("prj_blk", "env_a", resource.id, dep.id, "REDIS_URL");
     // The stored secret is lost (a restore of the wrong database, an operator mistake).
-    await adminQuery("DELETE FROM berth_dependency.secrets WHERE owner_id = $1", [dep.id], databaseUrl(deployment.databaseName));
+    const dependencyDb = createKnex(databaseUrl(deployment.databaseName), { schema: DEPENDENCY_SCHEMA, poolMax: 1 });
+    try {
+      expect(await dependencyTestSupport.loseSecrets(dependencyDb, dep.id)).toBe(1);
+    } finally {
+      await dependencyDb.destroy();
+    }
     await expectBlocked(resource.id, localServerId, InjectionBlockedReason.INJECTION_BLOCKED_REASON_UNRESOLVED_SECRET);
   });
 
