@@ -76,7 +76,10 @@ export class AccessGate implements Gate {
       await this.authorizeScope(principal, rule, call.request, where);
     } catch (error) {
       const isRefusal = isBerthError(error) && [GrpcStatus.UNAUTHENTICATED, GrpcStatus.PERMISSION_DENIED, GrpcStatus.NOT_FOUND].includes(error.code);
-      if (isRefusal) await this.record(principal, call, where, "denied", error, undefined, false);
+      if (isRefusal) {
+        if (!where.projectId && rule && principal !== ANONYMOUS) await this.locate(rule, call.request, where);
+        await this.record(principal, call, where, "denied", error, undefined, false);
+      }
       throw error;
     }
     const caller = principal.kind === "internal" ? "internal" : principal.kind === "bootstrap-admin" ? "admin" : "token";
@@ -173,6 +176,21 @@ export class AccessGate implements Gate {
         throw error;
       }
       throw outside();
+    }
+  }
+
+  /** Best effort, for the audit record of a refusal: the project of the request or of the first record it names. */
+  private async locate(rule: MethodRule, request: Record<string, unknown>, where: { projectId: string; environmentId: string }): Promise<void> {
+    const projectId = request.projectId;
+    if (typeof projectId === "string" && projectId) {
+      Object.assign(where, { projectId, environmentId: typeof request.environmentId === "string" ? request.environmentId : "" });
+      return;
+    }
+    for (const [field, kind] of Object.entries(rule.scope.records ?? {}) as Array<[string, RecordKind]>) {
+      const id = request[camel(field)];
+      if (typeof id !== "string" || id === "") continue;
+      const found = await this.options.scopes.scopeOf(kind, id).catch(() => undefined);
+      if (found) return void Object.assign(where, found);
     }
   }
 
