@@ -56,8 +56,10 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   "/berth.dependency.v1.DependencyInternalService/ResolveConnectionSecret": INTERNAL,
   "/berth.dependency.v1.DependencyInternalService/BatchResolveConnectionSecrets": INTERNAL,
   "/berth.dependency.v1.DependencyInternalService/CheckConnectionSecrets": INTERNAL,
-  "/berth.provider.v1.ProviderService/ListProviders": read("admin", { global: true }),
-  "/berth.provider.v1.ProviderService/ListRealizationTargets": read("admin", { global: true }),
+  // The catalog of what this server can provision (plugin names, kinds, capabilities; target names, never their
+  // admin URLs): no project's data, and berth.yaml deploy checks its kinds against it, so any token may read it.
+  "/berth.provider.v1.ProviderService/ListProviders": read("viewer", { global: true }),
+  "/berth.provider.v1.ProviderService/ListRealizationTargets": read("viewer", { global: true }),
 
   // Bindings
   "/berth.binding.v1.BindingService/BindDependency": write("deployer", { request: true, records: { resource_id: "resource", dependency_id: "dependency" } }),
