@@ -63,7 +63,7 @@ const CACHE_LIMIT = 10_000;
 
 /** The token table. Only the access module writes SQL for it. */
 export class TokenStore {
-  private readonly cache = new Map<string, { row: TokenRow | undefined; readAt: number }>();
+  private readonly cache = new Map<string, { row: Promise<TokenRow | undefined>; readAt: number }>();
 
   constructor(
     private readonly db: Knex,
@@ -117,12 +117,17 @@ export class TokenStore {
     const now = this.now();
     let entry = this.cache.get(bearer.id);
     if (!entry || now - entry.readAt >= TOKEN_CACHE_MS) {
-      const row = await this.db<TokenRow>("tokens").where({ id: bearer.id }).first();
+      // One read per token per interval, however many calls arrive meanwhile; a failed read is not cached.
+      // Promise.resolve runs the knex builder once (each then() of a builder would run it again).
+      const row: Promise<TokenRow | undefined> = Promise.resolve(this.db<TokenRow>("tokens").where({ id: bearer.id }).first());
       entry = { row, readAt: now };
+      const key = bearer.id;
+      row.catch(() => this.cache.delete(key));
       if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(bearer.id, entry);
+      this.cache.set(key, entry);
     }
-    if (!entry.row || !timingSafeEqual(entry.row.secret_hash, hashSecret(bearer.secret))) return undefined;
-    return toRecord(entry.row);
+    const row = await entry.row;
+    if (!row || !timingSafeEqual(row.secret_hash, hashSecret(bearer.secret))) return undefined;
+    return toRecord(row);
   }
 }
