@@ -10,7 +10,7 @@ import { cliSession, type ServerProcess } from "../support/server-process.js";
 const deployment = testDeployment();
 let server: ServerProcess;
 let admin: BerthClient;
-const { berth, json, outputs } = cliSession(() => ({ BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
+const { berth, json, outputs } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
 
 const IN = "prj_in";
 const OUT = "prj_out";
@@ -214,7 +214,7 @@ describe("tokens", () => {
     const show = await berth(["token", "show", created.token.id]);
     expect(show.stdout).toMatch(/ROLE:\s+deployer/);
 
-    const env = { BERTH_SERVER: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
+    const env = { BERTH_API: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
     const { runCli } = await import("../support/server-process.js");
     expect((await runCli(["dependency", "list", "--project", IN, "-o", "json"], env)).code).toBe(0);
     expect((await berth(["token", "revoke", created.token.id])).code).toBe(0);

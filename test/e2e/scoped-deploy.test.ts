@@ -18,11 +18,11 @@ const ci = cliSession(() => ciEnv);
 
 beforeAll(async () => {
   server = await deployment.start();
-  adminEnv = { BERTH_SERVER: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  adminEnv = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await admin.berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
   // What a platform admin hands a repository's CI: an operator token for one project, for 30 days.
   const created = await admin.json<{ bearerToken: string }>(["token", "create", "--name", "ci-shop", "--project", "prj_shop", "--role", "operator", "--expires-in", "30d"]);
-  ciEnv = { BERTH_SERVER: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
+  ciEnv = { BERTH_API: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
 }, 60_000);
 
 afterAll(async () => {
@@ -61,7 +61,7 @@ preview:
     const list = await ci.json<{ items: Array<{ name: string }> }>(["dependency", "list", ...scope]);
     expect(list.items.map((d) => d.name)).toEqual(["db-pr-7"]);
 
-    const cleaned = await ci.json<{ removed: Array<{ subject: string; name: string }> }>(["preview", "cleanup", ...scope, "--preview", "pr-7", "--config", config]);
+    const cleaned = await ci.json<{ removed: Array<{ subject: string; name: string }> }>(["preview", "cleanup", ...scope, "--preview", "pr-7", "--config", config, "--yes"]);
     expect(cleaned.removed.map((r) => `${r.subject}:${r.name}`).sort()).toEqual(["binding:DATABASE_URL", "dependency:db-pr-7", "deployment:web-pr-7", "resource:web-pr-7"]);
     expect((await ci.json<{ items: unknown[] }>(["dependency", "list", ...scope])).items).toEqual([]);
 

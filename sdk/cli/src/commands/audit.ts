@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { AuditRecord } from "@berth/client";
+import { plainJson } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { printJson, printTable } from "../output.js";
 import { addPageOptions, collectPages, examples, withClient, type PageFlags } from "./common.js";
@@ -27,7 +27,7 @@ export function auditCommand(): Command {
           return { items: page.records, nextPageToken: page.nextPageToken };
         });
         if (flags.output === "json") {
-          printJson({ items: items.map((r) => AuditRecord.toJSON(r)), nextPageToken });
+          printJson({ items: items.map((r) => plainJson("berth.access.v1.AuditRecord", r)), nextPageToken });
           return EXIT.ok;
         }
         printTable(
@@ -46,7 +46,7 @@ export function auditCommand(): Command {
     .action(
       withClient(async (client, flags) => {
         const result = await client.access.verifyAuditLog({});
-        if (flags.output === "json") printJson(result);
+        if (flags.output === "json") printJson(plainJson("berth.access.v1.VerifyAuditLogResponse", result));
         else if (result.isIntact) process.stdout.write(`audit chain intact: ${result.recordsChecked} records checked\n`);
         else {
           process.stdout.write(`audit chain BROKEN: ${result.problems.length} problem(s) in ${result.recordsChecked} records\n`);

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { Role, roleFromJSON, roleToJSON, Token } from "@berth/client";
+import { plainJson, Role, roleFromJSON, roleToJSON, type Token } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { age, printFields, printJson, printTable, until, type OutputFormat } from "../output.js";
 import { addPageOptions, collectPages, examples, withClient, type PageFlags } from "./common.js";
@@ -24,7 +24,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function tokenJson(token: Token): unknown {
-  return Token.toJSON(token);
+  return plainJson("berth.access.v1.Token", token);
 }
 
 function printToken(token: Token, format: OutputFormat): void {
