@@ -97,11 +97,14 @@ function send(client: Client, call: Call, token: string, streaming: boolean): Pr
   });
 }
 
-/** Every row of every Berth table, hashed per table: proves an invalid call changed nothing. */
+/**
+ * Every row of every Berth table, hashed per table: proves an invalid call changed nothing.
+ * The audit log is left out: recording every attempted mutation, refused or not, is its job.
+ */
 async function stateFingerprint(): Promise<Record<string, string>> {
   const url = databaseUrl(deployment.databaseName);
   const tables = await adminQuery<{ schema: string; name: string }>(
-    "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'berth_%' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%' ORDER BY 1, 2",
+    "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_schema LIKE 'berth_%' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%' AND table_schema <> 'berth_access' ORDER BY 1, 2",
     [],
     url,
   );

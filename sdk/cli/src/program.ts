@@ -1,4 +1,5 @@
 import { Command, Option, type ParseOptionsResult } from "commander";
+import { auditCommand } from "./commands/audit.js";
 import { dependencyCommand } from "./commands/dependency.js";
 import { deployCommand, previewCommand } from "./commands/deploy.js";
 import { deploymentCommand } from "./commands/deployment.js";
@@ -7,6 +8,7 @@ import { realizationTargetCommand } from "./commands/realization-target.js";
 import { resourceCommand } from "./commands/resource.js";
 import { runtimeTargetCommand } from "./commands/runtime-target.js";
 import { devCommand, serveCommand } from "./commands/server.js";
+import { tokenCommand } from "./commands/token.js";
 
 export function buildProgram(): Command {
   const program = new BerthProgram("berth")
@@ -46,6 +48,8 @@ Start here:
   program.addCommand(previewCommand());
   program.addCommand(providerCommand());
   program.addCommand(realizationTargetCommand());
+  program.addCommand(tokenCommand());
+  program.addCommand(auditCommand());
   program.addCommand(devCommand());
   program.addCommand(serveCommand());
   applyToAll(program, (command) => command.exitOverride().showHelpAfterError("(run with --help for usage)"));

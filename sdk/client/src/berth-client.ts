@@ -1,3 +1,4 @@
+import { AccessServiceService } from "./gen/berth/access/v1/access_service.js";
 import { BackupInternalServiceService } from "./gen/berth/backup/v1/backup_internal_service.js";
 import { BackupServiceService } from "./gen/berth/backup/v1/backup_service.js";
 import { BindingInternalServiceService } from "./gen/berth/binding/v1/binding_internal_service.js";
@@ -22,6 +23,8 @@ export interface BerthClient {
   deploymentInternal: PromiseClient<typeof DeploymentInternalServiceService>;
   backup: PromiseClient<typeof BackupServiceService>;
   backupInternal: PromiseClient<typeof BackupInternalServiceService>;
+  /** Tokens and the audit log. */
+  access: PromiseClient<typeof AccessServiceService>;
   close(): void;
 }
 
@@ -43,6 +46,7 @@ export function createBerthClient(options: ConnectionOptions): BerthClient {
     deploymentInternal: client(DeploymentInternalServiceService),
     backup: client(BackupServiceService),
     backupInternal: client(BackupInternalServiceService),
+    access: client(AccessServiceService),
     close: () => channel.close(),
   };
 }

@@ -95,3 +95,12 @@ export {
 export { BackupInternalServiceService } from "./gen/berth/backup/v1/backup_internal_service.js";
 export { DATA_CLASS_NAMES, dataClassName, dataClassFromName } from "./data-class.js";
 export type { DataClassName } from "./data-class.js";
+export {
+  AccessServiceService,
+  AuditRecord,
+  AuditChainProblem,
+  Role,
+  roleFromJSON,
+  roleToJSON,
+  Token,
+} from "./gen/berth/access/v1/access_service.js";

@@ -15,7 +15,7 @@ import {
   type Logger,
   type Messaging,
   type RegisteredService,
-  type Tokens,
+  type Tokens, type Gate,
 } from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { ArtifactCompression } from "./store/store.js";
@@ -42,6 +42,8 @@ export interface BackupServiceOptions {
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
   tokens: Tokens;
+  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
+  gate?: Gate;
   log: Logger;
   jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
   /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
@@ -109,7 +111,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   const schedulerEnabled = options.scheduler?.enabled ?? false;
   let schedulerTimer: NodeJS.Timeout | undefined;
   let schedulerPass: Promise<void> | undefined;
-  const edge = { tokens: options.tokens, log };
+  const edge = { tokens: options.tokens, gate: options.gate, log };
   const consumers: JobConsumer[] = [];
   return {
     schema: SCHEMA,

@@ -1,5 +1,5 @@
 import { BindingInternalServiceService, BindingServiceService, findDependency, isBerthApiError, type BerthClient } from "@berth/client";
-import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
 import type { BindingContext, DependencyLookup, ResourceLookup } from "./domain/context.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
@@ -12,6 +12,8 @@ export interface BindingServiceOptions {
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
   tokens: Tokens;
+  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
+  gate?: Gate;
   log: Logger;
 }
 
@@ -49,7 +51,7 @@ export function createBindingService(options: BindingServiceOptions): BindingSer
   const log = options.log.child({ service: "binding" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
   const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), resources: resourceLookup(options.peers), relay, log };
-  const edge = { tokens: options.tokens, log };
+  const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,
     grpcServices: [

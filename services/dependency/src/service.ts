@@ -19,7 +19,7 @@ import {
   type Logger,
   type Messaging,
   type RegisteredService,
-  type Tokens,
+  type Tokens, type Gate,
 } from "@berth/runtime";
 import { REALIZE_QUEUE, type DependencyContext, type ReferenceCheck } from "./domain/context.js";
 import { deletionProtectionCheck, resumeDelete } from "./domain/delete.js";
@@ -43,6 +43,8 @@ export interface DependencyServiceOptions {
   importer?: Provider;
   targets: RealizationTarget[];
   tokens: Tokens;
+  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
+  gate?: Gate;
   log: Logger;
   /** Extra delete-safety checks (binding, deployment, backup references). */
   referenceChecks?: ReferenceCheck[];
@@ -87,7 +89,7 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
   let reconciler: JobReconciler | undefined;
   const shutdown = new AbortController();
 
-  const edge = { tokens: options.tokens, log };
+  const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,
     grpcServices: [

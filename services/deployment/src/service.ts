@@ -1,5 +1,5 @@
 import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
-import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens } from "@berth/runtime";
+import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
 import type { DeploymentContext, Peers } from "./domain/context.js";
 import { recoverOrphanedDeployments, stopAllWorkloads } from "./domain/deploy.js";
 import { migrations, SCHEMA } from "./migrations.js";
@@ -15,6 +15,8 @@ export interface DeploymentServiceOptions {
   /** Client to the backup service (plan warnings on data readiness); unset when none is configured. */
   backupPeers?: () => BerthClient;
   tokens: Tokens;
+  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
+  gate?: Gate;
   log: Logger;
 }
 
@@ -54,7 +56,7 @@ export function createDeploymentService(options: DeploymentServiceOptions): Depl
   const log = options.log.child({ service: "deployment" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
   const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map(), outputs: new Map(), startQueues: new Map() };
-  const edge = { tokens: options.tokens, log };
+  const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,
     grpcServices: [

@@ -25,6 +25,10 @@ export const hostConfigSchema = z
     natsPrefix: z.string().regex(/^[a-z][a-z0-9_-]*$/, "lowercase letters, digits, - and _").default("berth"),
     adminToken: token,
     internalToken: token,
+    /** More internal tokens accepted during a rotation (services send internalToken). */
+    internalTokens: z.array(token).default([]),
+    /** The audit log of mutations and refused calls. Switching it off is for benchmarks: nothing is then recorded. */
+    audit: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
     masterKeys: z.array(masterKey).min(1, "at least one master key is required"),
     activeMasterKeyId: z.string().optional(),
     targets: z
@@ -109,6 +113,8 @@ export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_NATS_PREFIX: (v) => ({ natsPrefix: v }),
   BERTH_ADMIN_TOKEN: (v) => ({ adminToken: v }),
   BERTH_INTERNAL_TOKEN: (v) => ({ internalToken: v }),
+  BERTH_INTERNAL_TOKENS: (v) => ({ internalTokens: v.split(",").map((s) => s.trim()).filter(Boolean) }),
+  BERTH_AUDIT: (v) => ({ audit: { enabled: !(v === "0" || v === "false" || v === "off") } }),
   BERTH_MASTER_KEYS: (v) => ({ masterKeys: v.split(",").map((s) => s.trim()).filter(Boolean) }),
   BERTH_LOG_LEVEL: (v) => ({ logLevel: v as HostConfig["logLevel"] }),
   BERTH_LISTEN: (v) => ({ listen: parseListen(v) }),
@@ -169,7 +175,7 @@ export function resolveConfig(layers: HostConfigInput[]): HostConfig {
   if (config.activeMasterKeyId && !keyIds.includes(config.activeMasterKeyId)) {
     problems.push(`activeMasterKeyId: "${config.activeMasterKeyId}" is not among masterKeys (${keyIds.join(", ")})`);
   }
-  if (config.adminToken === config.internalToken) problems.push("internalToken: must differ from adminToken");
+  if (config.adminToken === config.internalToken || config.internalTokens.includes(config.adminToken)) problems.push("internalToken: must differ from adminToken");
   const needs: Array<[ServiceName, ServiceName]> = [
     ["binding", "dependency"],
     ["deployment", "dependency"],

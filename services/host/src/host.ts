@@ -20,6 +20,7 @@ import {
   type RegisteredService,
 } from "@berth/runtime";
 import type { HostConfig, ServiceName } from "./config.js";
+import { ACCESS_SCHEMA, createAccess } from "./access/index.js";
 import { loadProviderPlugins } from "./plugins.js";
 import { BUILT_IN_PROVIDERS } from "./providers.js";
 
@@ -46,7 +47,8 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     : new InProcessMessaging(log);
   const masterKeys = config.masterKeys.map(parseMasterKey);
   const keyring = new Keyring(masterKeys, config.activeMasterKeyId ?? masterKeys[0].id);
-  const tokens = { admin: config.adminToken, internal: config.internalToken };
+  const internalTokens = [config.internalToken, ...config.internalTokens];
+  const tokens = { admin: config.adminToken, internal: internalTokens };
   // Owner of this process's job leases: a restarted process is a new owner, so its predecessor's leases expire.
   const instanceId = newId("ins");
   const builtInKinds = new Map(BUILT_IN_PROVIDERS.flatMap((p) => p.manifest.kinds.map((kind) => [kind, p.manifest.name] as const)));
@@ -80,7 +82,22 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
   const runs = (service: ServiceName) => config.services.includes(service);
   const knows = (service: ServiceName) => runs(service) || Boolean(config.peers[service]);
 
-  const services: Array<{ grpcServices: RegisteredService[]; start(): Promise<void>; stop(graceMs?: number): Promise<void> }> = [];
+  // Every process authorizes its own calls: tokens are checked against Postgres, record scopes are asked of the owning service.
+  const scopePeers = (service: ServiceName) => peersFor(service)();
+  const access = createAccess({
+    databaseUrl: config.databaseUrl,
+    db: pool(ACCESS_SCHEMA),
+    messaging,
+    keyring,
+    peers: scopePeers,
+    adminToken: config.adminToken,
+    internalTokens,
+    isAuditEnabled: config.audit.enabled,
+    log,
+  });
+  const gate = access.gate;
+
+  const services: Array<{ grpcServices: RegisteredService[]; start(): Promise<void>; stop(graceMs?: number): Promise<void> }> = [access];
   if (runs("dependency")) {
     const referenceChecks: ReferenceCheck[] = [];
     if (knows("binding")) referenceChecks.push({ name: "bindings", find: async (d) => (await peersFor("binding")().bindingInternal.listDependencyReferences({ dependencyId: d.id })).references });
@@ -91,6 +108,7 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     services.push(
       createDependencyService({
         databaseUrl: config.databaseUrl,
+        gate,
         db: pool(DEPENDENCY_SCHEMA),
         messaging,
         keyring,
@@ -107,19 +125,20 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     );
   }
   if (runs("binding")) {
-    services.push(createBindingService({ databaseUrl: config.databaseUrl, db: pool(BINDING_SCHEMA), messaging, peers: peersFor("dependency"), tokens, log }));
+    services.push(createBindingService({ databaseUrl: config.databaseUrl, gate, db: pool(BINDING_SCHEMA), messaging, peers: peersFor("dependency"), tokens, log }));
   }
   if (runs("deployment")) {
     // Plan calls dependency and binding; one client per address serves both.
     const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
     // Plan warns about bound production-critical dependencies whose data is not ready, when a backup service is known.
     const backupPeers = knows("backup") ? peersFor("backup") : undefined;
-    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, backupPeers, tokens, log }));
+    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, gate, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, backupPeers, tokens, log }));
   }
   if (runs("backup")) {
     services.push(
       createBackupService({
         databaseUrl: config.databaseUrl,
+        gate,
         db: pool(BACKUP_SCHEMA),
         messaging,
         keyring,

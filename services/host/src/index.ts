@@ -26,3 +26,5 @@ export { startEmbeddedPostgres, embeddedPostgresDir } from "./embedded-postgres.
 export { devStatePaths, resetDevHome } from "./dev-reset.js";
 export type { EmbeddedPostgresHandle } from "./embedded-postgres.js";
 export { loadProviderPlugins } from "./plugins.js";
+export { AUTHORIZATION_TABLE, ROLE_NAMES, ruleOf } from "./access/index.js";
+export type { MethodRule, RecordKind, RoleName, ScopeRule } from "./access/index.js";

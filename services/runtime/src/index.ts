@@ -2,10 +2,11 @@ export { BerthError, isBerthError, invalidArgument, assertNoViolations } from ".
 export { newId } from "./ids.js";
 export { createLogger, REDACTED_LOG_FIELDS } from "./logger.js";
 export type { Logger } from "./logger.js";
-export { authenticate } from "./grpc/auth.js";
+export { authenticate, isInternalToken, sameToken } from "./grpc/auth.js";
 export type { Access, Caller, Tokens } from "./grpc/auth.js";
 export { bindHandlers, toServiceError } from "./grpc/edge.js";
 export type { CallContext, Handlers, EdgeOptions } from "./grpc/edge.js";
+export type { Actor, Admission, Gate, GateCall } from "./grpc/gate.js";
 export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";
 export { createKnex, ensureDatabase, isUniqueViolation, migrateSchema } from "./db/knex.js";
@@ -36,3 +37,4 @@ export type { RequestValidator } from "./grpc/validate-request.js";
 export { RULES_BY_NAME, RULES_BY_FIELD } from "./grpc/request-limits.js";
 export type { FieldRule } from "./grpc/request-limits.js";
 export { GRPC_SERVER_LIMITS } from "./grpc/server.js";
+export { GrpcStatus } from "./grpc/status.js";

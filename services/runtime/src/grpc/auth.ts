@@ -6,18 +6,26 @@ import { BerthError } from "../errors.js";
 /** Which callers a gRPC service admits. */
 export type Access = "public" | "internal";
 /** Who made a call. The internal token is also accepted on public services (services call each other). */
-export type Caller = "admin" | "internal";
+export type Caller = "admin" | "internal" | "token";
 
 export interface Tokens {
   admin: string;
-  internal: string;
+  /** The internal service token; several during a rotation (services send the first). */
+  internal: string | readonly string[];
+}
+
+/** Whether `token` is one of the internal service tokens. */
+export function isInternalToken(token: string, internal: string | readonly string[]): boolean {
+  const accepted = typeof internal === "string" ? [internal] : internal;
+  // Compare with every one, so timing does not tell which matched.
+  return accepted.map((candidate) => sameToken(token, candidate)).includes(true);
 }
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
-function sameToken(a: string, b: string): boolean {
+export function sameToken(a: string, b: string): boolean {
   return b.length > 0 && timingSafeEqual(digest(a), digest(b));
 }
 
@@ -32,7 +40,7 @@ export function authenticate(metadata: Metadata, access: Access, tokens: Tokens)
     throw new BerthError(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
   }
   const token = match[1];
-  if (sameToken(token, tokens.internal)) return "internal";
+  if (isInternalToken(token, tokens.internal)) return "internal";
   if (sameToken(token, tokens.admin)) {
     if (access === "internal") {
       throw new BerthError(

@@ -12,6 +12,7 @@ import { isBerthError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { authenticate, type Access, type Caller, type Tokens } from "./auth.js";
+import type { Actor, Admission, Gate } from "./gate.js";
 import { assertValidRequest, compileRequestValidator } from "./validate-request.js";
 
 interface MethodDefinition {
@@ -27,6 +28,8 @@ type ResponseOf<M extends MethodDefinition> = ReturnType<M["responseDeserialize"
 /** What a handler knows about its call besides the request. */
 export interface CallContext {
   caller: Caller;
+  /** The token behind the call, when a gate decided it. */
+  actor?: Actor;
   /** Aborted when the client cancels or the deadline passes. */
   signal: AbortSignal;
   log: Logger;
@@ -46,6 +49,29 @@ export interface EdgeOptions {
   access: Access;
   tokens: Tokens;
   log: Logger;
+  /** Authorizes and audits every call from one table; without it only the configured tokens are checked. */
+  gate?: Gate;
+}
+
+/** A pass for callers of the configured tokens when no gate is set: sees everything, records nothing. */
+function staticAdmission(caller: Caller): Admission {
+  return { caller, filter: async (response) => response, settle: async () => undefined };
+}
+
+/** Authenticates, validates the request (only then may its ids be looked up), authorizes. */
+async function admit(
+  options: EdgeOptions,
+  rpc: string,
+  call: { metadata: ServerUnaryCall<unknown, unknown>["metadata"]; getPeer(): string; request: unknown },
+  validate: () => void,
+): Promise<Admission> {
+  if (!options.gate) {
+    const caller = authenticate(call.metadata, options.access, options.tokens);
+    validate();
+    return staticAdmission(caller);
+  }
+  const request = call.request && typeof call.request === "object" ? (call.request as Record<string, unknown>) : {};
+  return options.gate.admit({ rpc, access: options.access, metadata: call.metadata, peer: call.getPeer(), request, validate });
 }
 
 /**
@@ -70,12 +96,11 @@ export function bindHandlers<D extends ServiceDefinition>(
         call.on("cancelled", () => controller.abort());
         void (async () => {
           try {
-            const caller = authenticate(call.metadata, options.access, options.tokens);
-            assertValidRequest(validator, call.request);
-            const stream = handler(call.request, { caller, signal: controller.signal, log: options.log }) as AsyncIterable<unknown>;
+            const admission = await admit(options, rpc, call, () => assertValidRequest(validator, call.request));
+            const stream = handler(call.request, { caller: admission.caller, actor: admission.actor, signal: controller.signal, log: options.log }) as AsyncIterable<unknown>;
             for await (const message of stream) {
               if (controller.signal.aborted) break;
-              if (!call.write(message)) await new Promise((resolve) => call.once("drain", resolve));
+              if (!call.write(await admission.filter(message))) await new Promise((resolve) => call.once("drain", resolve));
             }
             if (!controller.signal.aborted) call.end();
             options.log.debug({ rpc, ms: Date.now() - started }, "stream ended");
@@ -91,10 +116,16 @@ export function bindHandlers<D extends ServiceDefinition>(
         call.on("cancelled", () => controller.abort());
         void (async () => {
           try {
-            const caller = authenticate(call.metadata, options.access, options.tokens);
-            assertValidRequest(validator, call.request);
-            const response = await (handler(call.request, { caller, signal: controller.signal, log: options.log }) as Promise<unknown>);
-            callback(null, response);
+            const admission = await admit(options, rpc, call, () => assertValidRequest(validator, call.request));
+            let response: unknown;
+            try {
+              response = await (handler(call.request, { caller: admission.caller, actor: admission.actor, signal: controller.signal, log: options.log }) as Promise<unknown>);
+            } catch (error) {
+              await admission.settle(undefined, error);
+              throw error;
+            }
+            await admission.settle(response);
+            callback(null, await admission.filter(response));
             options.log.debug({ rpc, ms: Date.now() - started }, "rpc ok");
           } catch (error) {
             callback(toServiceError(error, rpc, options.log));

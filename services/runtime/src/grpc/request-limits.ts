@@ -99,6 +99,12 @@ export const RULES_BY_NAME: Readonly<Record<string, FieldRule>> = {
   command: str(16 * 1024, "text"),
   cwd: str(4096, "line"),
   health_url: str(2048, "line"),
+  // Tokens and audit (berth.access.v1).
+  project_ids: { type: "list", maxItems: 100, item: ID },
+  environment_ids: { type: "list", maxItems: 100, item: ID },
+  expires_in_seconds: int(0, 10 * 366 * 24 * 3600),
+  since: str(64, "token"),
+  target: ID,
   env: { type: "map", maxEntries: 200, key: str(256, "token"), value: str(16 * 1024, "text") },
 };
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
 /** One master key: 32 bytes, identified by a key id stored beside every record it wraps. */
 export interface MasterKey {
@@ -57,6 +57,16 @@ export class Keyring {
       wrappedKey: seal(master, dataKey, `key:${context}`),
       ciphertext: seal(dataKey, Buffer.from(value, "utf8"), context),
     };
+  }
+
+  /**
+   * A key for one purpose (e.g. "berth audit chain"), derived with HKDF-SHA256 from
+   * the active master key or from `keyId`; the master key itself never leaves the ring.
+   */
+  deriveKey(purpose: string, keyId: string = this.activeKeyId): { keyId: string; key: Buffer } {
+    const master = this.keys.get(keyId);
+    if (!master) throw new Error(`master key ${keyId} is not configured`);
+    return { keyId, key: Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), purpose, 32)) };
   }
 
   decrypt(sealed: SealedSecret, context: string): string {

@@ -84,6 +84,25 @@ export enum ErrorReason {
   ERROR_REASON_PREVIEW_NOT_EPHEMERAL = 103,
   /** ERROR_REASON_DRILL_NOT_FOUND - No drill with that id. */
   ERROR_REASON_DRILL_NOT_FOUND = 120,
+  /**
+   * ERROR_REASON_TOKEN_NOT_FOUND - Access control and audit.
+   * No token with that id.
+   */
+  ERROR_REASON_TOKEN_NOT_FOUND = 140,
+  /** ERROR_REASON_TOKEN_EXPIRED - The token's expiry has passed. */
+  ERROR_REASON_TOKEN_EXPIRED = 141,
+  /** ERROR_REASON_TOKEN_REVOKED - The token was revoked. */
+  ERROR_REASON_TOKEN_REVOKED = 142,
+  /** ERROR_REASON_DEPLOYER_ROLE_REQUIRED - The call needs a token with the deployer role (or higher). */
+  ERROR_REASON_DEPLOYER_ROLE_REQUIRED = 143,
+  /** ERROR_REASON_OPERATOR_ROLE_REQUIRED - The call needs a token with the operator role (or higher). */
+  ERROR_REASON_OPERATOR_ROLE_REQUIRED = 144,
+  /** ERROR_REASON_ADMIN_ROLE_REQUIRED - The call needs a token with the admin role. */
+  ERROR_REASON_ADMIN_ROLE_REQUIRED = 145,
+  /** ERROR_REASON_OUTSIDE_TOKEN_SCOPE - The record or project the call names is outside the token's projects/environments. */
+  ERROR_REASON_OUTSIDE_TOKEN_SCOPE = 146,
+  /** ERROR_REASON_AUDIT_UNAVAILABLE - The audit record could not be written, so the mutation was not run. */
+  ERROR_REASON_AUDIT_UNAVAILABLE = 147,
   UNRECOGNIZED = -1,
 }
 
@@ -239,6 +258,30 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 120:
     case "ERROR_REASON_DRILL_NOT_FOUND":
       return ErrorReason.ERROR_REASON_DRILL_NOT_FOUND;
+    case 140:
+    case "ERROR_REASON_TOKEN_NOT_FOUND":
+      return ErrorReason.ERROR_REASON_TOKEN_NOT_FOUND;
+    case 141:
+    case "ERROR_REASON_TOKEN_EXPIRED":
+      return ErrorReason.ERROR_REASON_TOKEN_EXPIRED;
+    case 142:
+    case "ERROR_REASON_TOKEN_REVOKED":
+      return ErrorReason.ERROR_REASON_TOKEN_REVOKED;
+    case 143:
+    case "ERROR_REASON_DEPLOYER_ROLE_REQUIRED":
+      return ErrorReason.ERROR_REASON_DEPLOYER_ROLE_REQUIRED;
+    case 144:
+    case "ERROR_REASON_OPERATOR_ROLE_REQUIRED":
+      return ErrorReason.ERROR_REASON_OPERATOR_ROLE_REQUIRED;
+    case 145:
+    case "ERROR_REASON_ADMIN_ROLE_REQUIRED":
+      return ErrorReason.ERROR_REASON_ADMIN_ROLE_REQUIRED;
+    case 146:
+    case "ERROR_REASON_OUTSIDE_TOKEN_SCOPE":
+      return ErrorReason.ERROR_REASON_OUTSIDE_TOKEN_SCOPE;
+    case 147:
+    case "ERROR_REASON_AUDIT_UNAVAILABLE":
+      return ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -348,6 +391,22 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ERROR_REASON_PREVIEW_NOT_EPHEMERAL";
     case ErrorReason.ERROR_REASON_DRILL_NOT_FOUND:
       return "ERROR_REASON_DRILL_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_TOKEN_NOT_FOUND:
+      return "ERROR_REASON_TOKEN_NOT_FOUND";
+    case ErrorReason.ERROR_REASON_TOKEN_EXPIRED:
+      return "ERROR_REASON_TOKEN_EXPIRED";
+    case ErrorReason.ERROR_REASON_TOKEN_REVOKED:
+      return "ERROR_REASON_TOKEN_REVOKED";
+    case ErrorReason.ERROR_REASON_DEPLOYER_ROLE_REQUIRED:
+      return "ERROR_REASON_DEPLOYER_ROLE_REQUIRED";
+    case ErrorReason.ERROR_REASON_OPERATOR_ROLE_REQUIRED:
+      return "ERROR_REASON_OPERATOR_ROLE_REQUIRED";
+    case ErrorReason.ERROR_REASON_ADMIN_ROLE_REQUIRED:
+      return "ERROR_REASON_ADMIN_ROLE_REQUIRED";
+    case ErrorReason.ERROR_REASON_OUTSIDE_TOKEN_SCOPE:
+      return "ERROR_REASON_OUTSIDE_TOKEN_SCOPE";
+    case ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE:
+      return "ERROR_REASON_AUDIT_UNAVAILABLE";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

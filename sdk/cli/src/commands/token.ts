@@ -1,0 +1,139 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { plainJson, Role, roleFromJSON, roleToJSON, type Token } from "@berth/client";
+import { EXIT } from "../exit-codes.js";
+import { age, printFields, printJson, printTable, until, type OutputFormat } from "../output.js";
+import { addPageOptions, collectPages, examples, withClient, type PageFlags } from "./common.js";
+
+const ROLES = ["viewer", "deployer", "operator", "admin"];
+
+function roleName(role: Role): string {
+  return roleToJSON(role).replace(/^ROLE_/, "").toLowerCase();
+}
+
+/** "30d", "12h", "90m", "3600s" or a number of seconds → seconds. */
+export function parseLifetime(value: string): number {
+  const match = /^([0-9]+)([smhd]?)$/.exec(value.trim());
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match?.[2] ?? ""];
+  const seconds = match && unit ? Number(match[1]) * unit : NaN;
+  if (!Number.isInteger(seconds) || seconds <= 0) throw new InvalidArgumentError("must be a duration such as 30d, 12h, 90m or 3600s");
+  return seconds;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function tokenJson(token: Token): unknown {
+  return plainJson("berth.access.v1.Token", token);
+}
+
+function printToken(token: Token, format: OutputFormat): void {
+  if (format === "json") return printJson(tokenJson(token));
+  printFields([
+    ["ID", token.id],
+    ["NAME", token.name],
+    ["ROLE", roleName(token.role)],
+    ["PROJECTS", token.projectIds.join(", ") || "(all)"],
+    ["ENVIRONMENTS", token.environmentIds.join(", ") || "(all)"],
+    ["CREATED", `${token.createdAt} by ${token.createdBy}`],
+    ["EXPIRES", token.expiresAt ?? "never"],
+    ["REVOKED", token.revokedAt ?? "no"],
+  ]);
+}
+
+/** `berth token …`: API tokens with a role and a project scope. */
+export function tokenCommand(): Command {
+  const token = new Command("token").alias("tokens").description("create, list, show and revoke API tokens (admin)");
+
+  token
+    .command("create")
+    .description("create a token and print its value once (Berth keeps only a hash)")
+    .requiredOption("--name <name>", "what the token is for, e.g. ci-shop")
+    .addOption(new Option("--role <role>", "viewer, deployer, operator or admin").choices(ROLES).makeOptionMandatory())
+    .option("--project <id>", "a project the token may act in (repeatable; required unless --role admin)", collect, [])
+    .option("--environment <id>", "narrow it to this environment of those projects (repeatable)", collect, [])
+    .option("--expires-in <duration>", "lifetime, e.g. 30d, 12h, 90m (default: no expiry)", parseLifetime)
+    .addHelpText(
+      "after",
+      examples(
+        "berth token create --name ci-shop --project prj_shop --role deployer --expires-in 30d",
+        "berth token create --name shop-prod-ops --project prj_shop --environment env_prod --role operator",
+        "BERTH_TOKEN=$(berth token create --name ci --project prj_shop --role deployer -o json | jq -r .bearerToken)",
+      ),
+    )
+    .action(
+      withClient<{ name: string; role: string; project: string[]; environment: string[]; expiresIn?: number }>(async (client, flags) => {
+        const response = await client.access.createToken({
+          name: flags.name,
+          role: roleFromJSON(`ROLE_${flags.role.toUpperCase()}`),
+          projectIds: flags.project,
+          environmentIds: flags.environment,
+          expiresInSeconds: flags.expiresIn,
+        });
+        if (flags.output === "json") {
+          printJson({ token: tokenJson(response.token!), bearerToken: response.bearerToken });
+          return EXIT.ok;
+        }
+        printToken(response.token!, flags.output);
+        process.stdout.write(`\nTOKEN: ${response.bearerToken}\n\nThis is the only time the token is shown. Pass it as --token or BERTH_TOKEN.\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  addPageOptions(token.command("list").alias("ls").description("list tokens (never their values)").option("--include-revoked", "also revoked tokens", false))
+    .addHelpText("after", examples("berth token list", "berth token list --include-revoked -o json"))
+    .action(
+      withClient<{ includeRevoked: boolean } & PageFlags>(async (client, flags) => {
+        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
+          const page = await client.access.listTokens({ includeRevoked: flags.includeRevoked, pageSize, pageToken });
+          return { items: page.tokens, nextPageToken: page.nextPageToken };
+        });
+        if (flags.output === "json") {
+          printJson({ items: items.map(tokenJson), nextPageToken });
+          return EXIT.ok;
+        }
+        printTable(
+          ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
+          items.map((t) => [
+            t.id,
+            t.name,
+            roleName(t.role),
+            t.projectIds.join(",") || "(all)",
+            t.environmentIds.join(",") || "(all)",
+            t.expiresAt ? until(t.expiresAt) : "never",
+            t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active",
+            age(t.createdAt),
+          ]),
+        );
+        if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
+        return EXIT.ok;
+      }),
+    );
+
+  token
+    .command("show")
+    .description("show one token (never its value)")
+    .argument("<id>", "token id (btk_…)")
+    .addHelpText("after", examples("berth token show btk_7HqK2mN4pQ8rS1tV"))
+    .action(
+      withClient(async (client, flags, id) => {
+        printToken((await client.access.getToken({ id })).token!, flags.output);
+        return EXIT.ok;
+      }),
+    );
+
+  token
+    .command("revoke")
+    .description("revoke a token; every server refuses it within a second")
+    .argument("<id>", "token id (btk_…)")
+    .addHelpText("after", examples("berth token revoke btk_7HqK2mN4pQ8rS1tV"))
+    .action(
+      withClient(async (client, flags, id) => {
+        const revoked = (await client.access.revokeToken({ id })).token!;
+        if (flags.output === "json") printJson(tokenJson(revoked));
+        else process.stdout.write(`revoked ${revoked.id} (${revoked.name}) at ${revoked.revokedAt}\n`);
+        return EXIT.ok;
+      }),
+    );
+  return token;
+}
