@@ -239,6 +239,22 @@ describe("tokens", () => {
     expect(scopedAdmin.code).not.toBe(0);
   });
 
+  it("the internal service token opens internal RPCs and the public ones services call on each other, nothing else", async () => {
+    const internal = server.client(deployment.secrets.internalToken);
+    try {
+      // A public RPC a service calls on another: answered (an unknown id is simply not found).
+      const get = await call(internal, "/berth.dependency.v1.DependencyService/GetDependency", { id: "dep_doesnotexist" });
+      expect(get).toMatchObject({ ok: false, code: "NOT_FOUND" });
+      // Any other public RPC: refused, and nothing is created.
+      const create = await call(internal, "/berth.deployment.v1.DeploymentService/CreateResource", defaultRequest("/berth.deployment.v1.DeploymentService/CreateResource"));
+      expect(create).toMatchObject({ ok: false, code: "PERMISSION_DENIED", reason: "permission_denied" });
+      const list = await call(internal, "/berth.dependency.v1.DependencyService/ListDependencies", defaultRequest("/berth.dependency.v1.DependencyService/ListDependencies"));
+      expect(list).toMatchObject({ ok: false, code: "PERMISSION_DENIED" });
+    } finally {
+      internal.close();
+    }
+  });
+
   it("a forged bearer with a real id and a planted secret is refused, and the planted value appears nowhere", async () => {
     const planted = `${tokens.viewer.id}.${"Zq".padEnd(43, "7")}`;
     const forged = server.client(planted);

@@ -24,6 +24,12 @@ export interface MethodRule {
   /** Mutations are audited (attempt before, outcome after) and fail when the audit cannot be written. */
   isMutation: boolean;
   scope: ScopeRule;
+  /**
+   * A public RPC one Berth service calls on another (with the internal service token).
+   * The internal token is refused on every other public RPC: it opens internal RPCs and
+   * these, never the whole API.
+   */
+  serviceCall?: true;
 }
 
 const read = (role: Requirement, scope: ScopeRule): MethodRule => ({ role, isMutation: false, scope });
@@ -32,6 +38,8 @@ const write = (role: Requirement, scope: ScopeRule): MethodRule => ({ role, isMu
 const DEP = { id: "dependency" } as const;
 const BY_DEPENDENCY = { dependency_id: "dependency" } as const;
 const INTERNAL = read("internal", { global: true });
+/** Marks a rule as one services call on each other (see MethodRule.serviceCall). */
+const byServices = (rule: MethodRule): MethodRule => ({ ...rule, serviceCall: true });
 
 /**
  * THE authorization table: every RPC of every Berth service → the least role it
@@ -41,12 +49,12 @@ const INTERNAL = read("internal", { global: true });
  */
 export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   // Dependencies
-  "/berth.dependency.v1.DependencyService/ProvisionDependency": write("operator", { request: true }),
+  "/berth.dependency.v1.DependencyService/ProvisionDependency": byServices(write("operator", { request: true })),
   "/berth.dependency.v1.DependencyService/ImportDependency": write("operator", { request: true }),
-  "/berth.dependency.v1.DependencyService/GetDependency": read("viewer", { records: DEP }),
-  "/berth.dependency.v1.DependencyService/BatchGetDependencies": read("viewer", { list: true }),
+  "/berth.dependency.v1.DependencyService/GetDependency": byServices(read("viewer", { records: DEP })),
+  "/berth.dependency.v1.DependencyService/BatchGetDependencies": byServices(read("viewer", { list: true })),
   "/berth.dependency.v1.DependencyService/ListDependencies": read("viewer", { list: true }),
-  "/berth.dependency.v1.DependencyService/DeleteDependency": write("operator", { records: DEP }),
+  "/berth.dependency.v1.DependencyService/DeleteDependency": byServices(write("operator", { records: DEP })),
   "/berth.dependency.v1.DependencyService/CheckDependencyDelete": read("viewer", { records: DEP }),
   "/berth.dependency.v1.DependencyService/ProbeDependency": read("viewer", { records: DEP }),
   "/berth.dependency.v1.DependencyService/UpdateDependency": write("operator", { records: DEP }),
@@ -64,7 +72,7 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   // Bindings
   "/berth.binding.v1.BindingService/BindDependency": write("deployer", { request: true, records: { resource_id: "resource", dependency_id: "dependency" } }),
   "/berth.binding.v1.BindingService/UnbindDependency": write("deployer", { records: { id: "binding" } }),
-  "/berth.binding.v1.BindingService/GetBinding": read("viewer", { records: { id: "binding" } }),
+  "/berth.binding.v1.BindingService/GetBinding": byServices(read("viewer", { records: { id: "binding" } })),
   "/berth.binding.v1.BindingService/ListBindings": read("viewer", { list: true, records: { resource_id: "resource", dependency_id: "dependency" } }),
   "/berth.binding.v1.BindingService/RotateBindingSecret": write("deployer", { records: { id: "binding" } }),
   "/berth.binding.v1.BindingInternalService/ListDependencyReferences": INTERNAL,
@@ -73,7 +81,7 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   // Resources, runtime targets, deployments
   // berth.yaml deploy creates and removes resources: part of deploying.
   "/berth.deployment.v1.DeploymentService/CreateResource": write("deployer", { request: true }),
-  "/berth.deployment.v1.DeploymentService/GetResource": read("viewer", { records: { id: "resource" } }),
+  "/berth.deployment.v1.DeploymentService/GetResource": byServices(read("viewer", { records: { id: "resource" } })),
   "/berth.deployment.v1.DeploymentService/ListResources": read("viewer", { list: true }),
   "/berth.deployment.v1.DeploymentService/DeleteResource": write("deployer", { records: { id: "resource" } }),
   // A local-process target runs commands on the Berth host: only admins create or remove targets.
@@ -83,7 +91,7 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   "/berth.deployment.v1.DeploymentService/DeleteRuntimeTarget": write("admin", { global: true }),
   "/berth.deployment.v1.DeploymentService/PlanDeployment": read("viewer", { records: { resource_id: "resource" } }),
   "/berth.deployment.v1.DeploymentService/CreateDeployment": write("deployer", { records: { resource_id: "resource" } }),
-  "/berth.deployment.v1.DeploymentService/GetDeployment": read("viewer", { records: { id: "deployment" } }),
+  "/berth.deployment.v1.DeploymentService/GetDeployment": byServices(read("viewer", { records: { id: "deployment" } })),
   "/berth.deployment.v1.DeploymentService/ListDeployments": read("viewer", { list: true, records: { resource_id: "resource" } }),
   "/berth.deployment.v1.DeploymentService/ListDeploymentEvents": read("viewer", { list: true, records: { resource_id: "resource", deployment_id: "deployment" } }),
   "/berth.deployment.v1.DeploymentService/StopDeployment": write("deployer", { records: { id: "deployment" } }),
@@ -93,24 +101,24 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
 
   // Backups, restores, policies, drills
   "/berth.backup.v1.BackupService/CreateBackup": write("operator", { records: BY_DEPENDENCY }),
-  "/berth.backup.v1.BackupService/GetBackup": read("viewer", { records: { id: "backup" } }),
+  "/berth.backup.v1.BackupService/GetBackup": byServices(read("viewer", { records: { id: "backup" } })),
   "/berth.backup.v1.BackupService/ListBackups": read("viewer", { list: true, records: BY_DEPENDENCY }),
   "/berth.backup.v1.BackupService/DeleteBackup": write("operator", { records: { id: "backup" } }),
   // Restore into a new dependency also names the new one's project and environment (to_new).
   "/berth.backup.v1.BackupService/RestoreBackup": write("operator", { request: true, records: { backup_id: "backup" } }),
-  "/berth.backup.v1.BackupService/GetRestore": read("viewer", { records: { id: "restore" } }),
+  "/berth.backup.v1.BackupService/GetRestore": byServices(read("viewer", { records: { id: "restore" } })),
   "/berth.backup.v1.BackupService/ListRestores": read("viewer", { list: true, records: { dependency_id: "dependency", backup_id: "backup" } }),
   "/berth.backup.v1.BackupService/CancelBackup": write("operator", { records: { id: "backup" } }),
   "/berth.backup.v1.BackupService/CancelRestore": write("operator", { records: { id: "restore" } }),
   "/berth.backup.v1.BackupService/ConfigureBackupPolicy": write("operator", { records: BY_DEPENDENCY }),
-  "/berth.backup.v1.BackupService/GetBackupPolicy": read("viewer", { records: { id: "policy", dependency_id: "dependency" } }),
+  "/berth.backup.v1.BackupService/GetBackupPolicy": byServices(read("viewer", { records: { id: "policy", dependency_id: "dependency" } })),
   "/berth.backup.v1.BackupService/ListBackupPolicies": read("viewer", { list: true, records: BY_DEPENDENCY }),
   "/berth.backup.v1.BackupService/ListBackupAttempts": read("viewer", { list: true, records: { policy_id: "policy", dependency_id: "dependency" } }),
   "/berth.backup.v1.BackupService/WatchBackup": read("viewer", { records: { id: "backup" } }),
   "/berth.backup.v1.BackupService/WatchRestore": read("viewer", { records: { id: "restore" } }),
-  "/berth.backup.v1.BackupService/GetDataReadiness": read("viewer", { records: BY_DEPENDENCY }),
+  "/berth.backup.v1.BackupService/GetDataReadiness": byServices(read("viewer", { records: BY_DEPENDENCY })),
   "/berth.backup.v1.BackupService/VerifyBackup": write("operator", { records: { backup_id: "backup" } }),
-  "/berth.backup.v1.BackupService/GetDrill": read("viewer", { records: { id: "drill" } }),
+  "/berth.backup.v1.BackupService/GetDrill": byServices(read("viewer", { records: { id: "drill" } })),
   "/berth.backup.v1.BackupService/ListDrills": read("viewer", { list: true, records: BY_DEPENDENCY }),
   "/berth.backup.v1.BackupService/WatchDrill": read("viewer", { records: { id: "drill" } }),
   "/berth.backup.v1.BackupInternalService/ListDependencyReferences": INTERNAL,

@@ -130,6 +130,13 @@ export class AccessGate implements Gate {
       if (principal.kind !== "internal") throw denied(GrpcStatus.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this internal RPC accepts only the internal service token");
       return;
     }
+    if (principal.kind === "internal" && !rule.serviceCall) {
+      throw denied(
+        GrpcStatus.PERMISSION_DENIED,
+        ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+        "the internal service token opens internal RPCs and the few public ones services call on each other, not this one; use a token (berth token create)",
+      );
+    }
     if (!isRoleAtLeast(principal.role, rule.role)) {
       const method = rpc.slice(rpc.lastIndexOf("/") + 1);
       throw denied(GrpcStatus.PERMISSION_DENIED, ROLE_REASON[rule.role], `${method} needs a token with the ${rule.role} role; this token (${principal.tokenId}) is ${principal.role}`, {
