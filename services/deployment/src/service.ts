@@ -1,3 +1,4 @@
+import type { WorkloadUser } from "./runtime/runtime-target.js";
 import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
 import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
 import type { DeploymentContext, Peers } from "./domain/context.js";
@@ -17,6 +18,8 @@ export interface DeploymentServiceOptions {
   tokens: Tokens;
   /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
   gate?: Gate;
+  /** The account local-process workloads run as; unset: the user Berth runs as. */
+  workloadUser?: WorkloadUser;
   log: Logger;
 }
 
@@ -55,7 +58,7 @@ function peersOf(client: () => BerthClient, backup?: () => BerthClient): Peers {
 export function createDeploymentService(options: DeploymentServiceOptions): DeploymentService {
   const log = options.log.child({ service: "deployment" });
   const relay = new OutboxRelay(options.db, options.messaging, log);
-  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map(), outputs: new Map(), startQueues: new Map() };
+  const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map(), outputs: new Map(), startQueues: new Map(), workloadUser: options.workloadUser };
   const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,

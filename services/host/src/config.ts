@@ -50,6 +50,11 @@ export const hostConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The unprivileged account local-process workloads run as (Berth must run as root to switch);
+     * unset: they run as the user Berth runs as. A resource's command runs on the Berth host.
+     */
+    localProcessUser: z.string().min(1).max(64).optional(),
     /** Compression of new backup artifacts inside their encryption: gzip (level 1, smaller) or none (faster on CPU-bound hosts). */
     backupCompression: z.enum(["gzip", "none"]).default("gzip"),
     /** Backup policies run only where this is enabled (any number of replicas may enable it). */
@@ -120,6 +125,7 @@ export const ENV_KEYS: Record<string, (value: string) => HostConfigInput> = {
   BERTH_LISTEN: (v) => ({ listen: parseListen(v) }),
   BERTH_SERVICES: (v) => ({ services: parseServices(v) }),
   BERTH_ARTIFACT_DIR: (v) => ({ artifactDir: v }),
+  BERTH_LOCAL_PROCESS_USER: (v) => ({ localProcessUser: v }),
   BERTH_BACKUP_SCHEDULER: (v) => ({ backupScheduler: { enabled: v === "1" || v === "true", tickMs: 30_000 } }),
 };
 

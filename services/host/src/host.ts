@@ -23,6 +23,7 @@ import type { HostConfig, ServiceName } from "./config.js";
 import { ACCESS_SCHEMA, createAccess } from "./access/index.js";
 import { loadProviderPlugins } from "./plugins.js";
 import { BUILT_IN_PROVIDERS } from "./providers.js";
+import { resolveWorkloadUser } from "./workload-user.js";
 
 /**
  * Deadline of a service-to-service unary call. A peer that does not answer in
@@ -132,7 +133,8 @@ export async function startHost(config: HostConfig, log: Logger): Promise<Runnin
     const peers = () => ({ ...peersFor("dependency")(), bindingInternal: peersFor("binding")().bindingInternal }) as BerthClient;
     // Plan warns about bound production-critical dependencies whose data is not ready, when a backup service is known.
     const backupPeers = knows("backup") ? peersFor("backup") : undefined;
-    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, gate, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, backupPeers, tokens, log }));
+    const workloadUser = resolveWorkloadUser(config.localProcessUser);
+    services.push(createDeploymentService({ databaseUrl: config.databaseUrl, gate, db: pool(DEPLOYMENT_SCHEMA), messaging, peers, backupPeers, tokens, workloadUser, log }));
   }
   if (runs("backup")) {
     services.push(

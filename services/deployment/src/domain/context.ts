@@ -1,3 +1,4 @@
+import type { WorkloadUser } from "../runtime/runtime-target.js";
 import type { Binding, DataReadiness, Dependency } from "@berth/client";
 import type { Knex, Logger, OutboxRelay } from "@berth/runtime";
 import type { OutputCapture } from "../runtime/output-capture.js";
@@ -28,4 +29,6 @@ export interface DeploymentContext {
   outputs: Map<string, { capture: OutputCapture; saver: NodeJS.Timeout; saved: number }>;
   /** The tail of each resource-on-target's chain of starts: one start at a time, in order. */
   startQueues: Map<string, Promise<void>>;
+  /** The account local-process workloads run as (operator config `localProcessUser`); unset: Berth's own. */
+  workloadUser?: WorkloadUser;
 }

@@ -111,7 +111,7 @@ async function startWorkload(ctx: DeploymentContext, deployment: DeploymentRecor
       if ((await replacePrevious(ctx, current, RUNNER)) === "superseded") return;
       const output = beginOutput(ctx, deployment.id, secrets);
       const workload = await driverFor(plan.target.kind).start(
-        { deploymentId: deployment.id, command: plan.resource.command, cwd: plan.resource.cwd, env, healthUrl: plan.resource.healthUrl, secrets, output },
+        { deploymentId: deployment.id, command: plan.resource.command, cwd: plan.resource.cwd, env, healthUrl: plan.resource.healthUrl, secrets, output, runAs: ctx.workloadUser },
         {
           onExit: ({ failed, reason }) => {
             ctx.workloads.delete(deployment.id);

@@ -23,7 +23,9 @@ export const localProcessDriver: RuntimeDriver = {
     const healthBeforeStart = spec.healthUrl ? await isHealthy(spec.healthUrl) : false;
     const child = spawn("/bin/sh", ["-c", spec.command], {
       cwd: spec.cwd || undefined,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/", ...spec.env },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: spec.runAs?.home ?? process.env.HOME ?? "/", ...spec.env },
+      // A configured unprivileged account: the command never runs with Berth's own rights (root included).
+      ...(spec.runAs ? { uid: spec.runAs.uid, gid: spec.runAs.gid } : {}),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group, so stop reaches the command's children too
     });

@@ -32,6 +32,16 @@ export interface WorkloadSpec {
   secrets: string[];
   /** Where the workload's output goes (masked as it is captured). */
   output: OutputCapture;
+  /** The unprivileged account local processes run as (operator config); unset: Berth's own user. */
+  runAs?: WorkloadUser;
+}
+
+/** An operating-system account a workload runs as. */
+export interface WorkloadUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
 }
 
 export interface WorkloadEvents {
