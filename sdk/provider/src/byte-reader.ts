@@ -13,6 +13,8 @@ import { ProviderError } from "./errors.js";
 export class ByteReader {
   private readonly source: AsyncIterator<Buffer | Uint8Array | string>;
   private chunks: Buffer[] = [];
+  /** Index of the first unread chunk: a moving head, not shift(), so many tiny chunks stay linear. */
+  private head = 0;
   private buffered = 0;
   private done = false;
 
@@ -45,13 +47,17 @@ export class ByteReader {
 
   /** Up to `max` bytes from the front of what is buffered. */
   private take(max: number): Buffer {
-    const first = this.chunks[0];
+    const first = this.chunks[this.head];
     if (first.length <= max) {
-      this.chunks.shift();
+      this.head++;
+      if (this.head === this.chunks.length || this.head >= 1024) {
+        this.chunks = this.chunks.slice(this.head);
+        this.head = 0;
+      }
       this.buffered -= first.length;
       return first;
     }
-    this.chunks[0] = first.subarray(max);
+    this.chunks[this.head] = first.subarray(max);
     this.buffered -= max;
     return first.subarray(0, max);
   }
