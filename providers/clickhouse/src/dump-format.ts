@@ -1,24 +1,34 @@
-import { ProviderError } from "@berth/provider-sdk";
+import { ByteReader, FRAME_CHUNK, FrameEncoder, FrameReader, ProviderError } from "@berth/provider-sdk";
 
 /**
- * Berth's ClickHouse artifact format ("clickhouse-native-v1"):
+ * Berth's ClickHouse artifact. Written as "clickhouse-native-v2", in the SDK's
+ * framed-record container (`FrameEncoder`/`FrameReader`):
+ *
+ *   header frame: { format, database, serverVersion, dataFormat: "Native" }
+ *   per table: "T" TableRecord JSON, then when the record has data:
+ *              "N" frames of the table's Native bytes (≤ 1 MiB each) ‖ empty "N"
+ *
+ * A table's data is the server's own `FORMAT Native` output, cut into chunks so
+ * it streams without knowing its size. "clickhouse-native-v1", this provider's
+ * own framing before v2, is still read, so older backups restore:
  *
  *   "BERTH-CLICKHOUSE-DUMP-1\n"
  *   u32 length ‖ JSON DumpHeader
  *   per table: "T" ‖ u32 length ‖ JSON TableRecord
  *              ‖ when the record has data: (u32 length ‖ bytes)* ‖ u32 0
  *   "E"
- *
- * A table's data is the server's own `FORMAT Native` output, cut into chunks so it
- * streams without knowing its size; the end marker makes truncation detectable.
- * All integers are big-endian.
  */
-export const CLICKHOUSE_FORMAT = "clickhouse-native-v1";
-export const MAGIC = Buffer.from("BERTH-CLICKHOUSE-DUMP-1\n");
-const TABLE = 0x54; // "T"
-const END = 0x45; // "E"
-/** Largest data chunk the writer emits; the reader refuses bigger ones as corrupt. */
-export const MAX_CHUNK = 1 << 20;
+export const CLICKHOUSE_FORMAT = "clickhouse-native-v2";
+/** The format of backups taken before v2; restore still reads it. */
+export const CLICKHOUSE_FORMAT_V1 = "clickhouse-native-v1";
+/** Every format restore reads. */
+export const READABLE_CLICKHOUSE_FORMATS: readonly string[] = [CLICKHOUSE_FORMAT, CLICKHOUSE_FORMAT_V1];
+const V1_MAGIC = Buffer.from("BERTH-CLICKHOUSE-DUMP-1\n");
+const TABLE = "T";
+const NATIVE = "N";
+const V1_END = 0x45; // "E"
+/** Largest data chunk; readers refuse bigger ones as corrupt. */
+const MAX_CHUNK = FRAME_CHUNK;
 const MAX_JSON = 16 << 20;
 
 export interface DumpHeader {
@@ -41,31 +51,30 @@ export interface TableRecord {
   innerOf?: string;
 }
 
-export function encodeHeader(header: DumpHeader): Buffer {
-  return Buffer.concat([MAGIC, lengthPrefixed(Buffer.from(JSON.stringify(header)))]);
-}
+/** Encodes one v2 artifact: `header`, per table `table` (then `data` pieces and `endOfData`), `end`. */
+export class DumpWriter {
+  private readonly frames = new FrameEncoder(CLICKHOUSE_FORMAT);
 
-export function encodeTable(record: TableRecord): Buffer {
-  return Buffer.concat([Buffer.from([TABLE]), lengthPrefixed(Buffer.from(JSON.stringify(record)))]);
-}
+  header(header: DumpHeader): Buffer {
+    return this.frames.start({ ...header });
+  }
 
-/** One data chunk (1 to MAX_CHUNK bytes). */
-export function encodeChunk(data: Buffer): Buffer {
-  return lengthPrefixed(data);
-}
+  table(record: TableRecord): Buffer {
+    return this.frames.json(TABLE, record);
+  }
 
-export function endOfData(): Buffer {
-  return Buffer.alloc(4);
-}
+  /** A piece of the current table's Native bytes, as frames of at most 1 MiB. */
+  data(piece: Buffer): Buffer[] {
+    return this.frames.chunks(NATIVE, piece);
+  }
 
-export function endMarker(): Buffer {
-  return Buffer.from([END]);
-}
+  endOfData(): Buffer {
+    return this.frames.close(NATIVE);
+  }
 
-function lengthPrefixed(data: Buffer): Buffer {
-  const size = Buffer.alloc(4);
-  size.writeUInt32BE(data.length);
-  return Buffer.concat([size, data]);
+  end(): Buffer {
+    return this.frames.end();
+  }
 }
 
 export interface ArtifactTable {
@@ -75,81 +84,82 @@ export interface ArtifactTable {
 }
 
 /**
- * Reads an artifact: the header, then each table with its data as a stream.
- * Throws ProviderError("corrupt_artifact") on a wrong magic, malformed record,
- * truncation or bytes after the end marker.
+ * Reads an artifact of `format` (as the backup recorded it): the header, then
+ * each table with its data as a stream. Throws ProviderError("corrupt_artifact")
+ * on a wrong magic, malformed record, truncation or bytes after the end.
  */
-export async function* readArtifact(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<DumpHeader | ArtifactTable> {
-  const reader = new ByteReader(source[Symbol.asyncIterator]());
-  const magic = await reader.read(MAGIC.length);
-  if (!magic.equals(MAGIC)) throw corrupt("not a Berth ClickHouse dump");
-  yield parseJson<DumpHeader>(await reader.read(await readLength(reader, MAX_JSON)), ["database", "serverVersion", "dataFormat"]);
+export async function* readArtifact(source: AsyncIterable<Buffer | Uint8Array | string>, format: string): AsyncGenerator<DumpHeader | ArtifactTable> {
+  if (format === CLICKHOUSE_FORMAT_V1) {
+    yield* readV1(source);
+    return;
+  }
+  if (format !== CLICKHOUSE_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${format}; expected ${READABLE_CLICKHOUSE_FORMATS.join(" or ")}`);
+  const frames = await FrameReader.open(source, CLICKHOUSE_FORMAT, { maxFrame: MAX_JSON });
+  const header = frames.header;
+  if (!["database", "serverVersion", "dataFormat"].every((key) => key in header)) throw frames.corrupt("the header lacks required fields");
+  yield header as unknown as DumpHeader;
+  for (let frame = await frames.next(); frame; frame = await frames.next()) {
+    if (frame.tag !== TABLE) throw frames.corrupt("unknown record type");
+    const record = parseRecord(frame.payload, (message) => frames.corrupt(message));
+    let done = !record.data;
+    const data = async function* () {
+      if (done) return;
+      for await (const piece of frames.run(NATIVE, `the data of table ${record.table}`)) yield piece;
+      done = true;
+    };
+    const stream = data();
+    yield { record, data: stream };
+    // Skips whatever the consumer left unread.
+    for await (const chunk of stream) void chunk;
+  }
+}
+
+/** Reads the v1 framing, this provider's own before the SDK's container. */
+async function* readV1(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<DumpHeader | ArtifactTable> {
+  const reader = new ByteReader(source, CLICKHOUSE_FORMAT_V1);
+  const magic = await reader.readExact(V1_MAGIC.length, "the header");
+  if (!magic.equals(V1_MAGIC)) throw reader.corrupt("not a Berth ClickHouse dump");
+  const header = parseJson(await reader.readExact(await readLength(reader, MAX_JSON), "the header"), (message) => reader.corrupt(message));
+  if (!["database", "serverVersion", "dataFormat"].every((key) => key in header)) throw reader.corrupt("a record lacks required fields");
+  yield header as unknown as DumpHeader;
   for (;;) {
-    const [tag] = await reader.read(1);
-    if (tag === END) break;
-    if (tag !== TABLE) throw corrupt("unknown record type");
-    const record = parseJson<TableRecord>(await reader.read(await readLength(reader, MAX_JSON)), ["table", "engine", "data"]);
+    const [tag] = await reader.readExact(1, "a record tag");
+    if (tag === V1_END) break;
+    if (tag !== TABLE.charCodeAt(0)) throw reader.corrupt("unknown record type");
+    const record = parseRecord(await reader.readExact(await readLength(reader, MAX_JSON), "a table record"), (message) => reader.corrupt(message));
     let done = !record.data;
     const data = async function* () {
       while (!done) {
         const size = await readLength(reader, MAX_CHUNK);
         if (size === 0) done = true;
-        else yield await reader.read(size);
+        else yield await reader.readExact(size, "table data");
       }
     };
     yield { record, data: data() };
-    // Skips whatever the consumer left unread.
     for await (const chunk of data()) void chunk;
   }
-  if (!(await reader.atEnd())) throw corrupt("data after the end marker");
+  if (!(await reader.isAtEnd())) throw reader.corrupt("data after the end marker");
 }
 
 async function readLength(reader: ByteReader, max: number): Promise<number> {
-  const size = (await reader.read(4)).readUInt32BE(0);
-  if (size > max) throw corrupt("a record is larger than the format allows");
+  const size = (await reader.readExact(4, "a length")).readUInt32BE(0);
+  if (size > max) throw reader.corrupt("a record is larger than the format allows");
   return size;
 }
 
-function parseJson<T>(bytes: Buffer, required: string[]): T {
+function parseRecord(bytes: Buffer, corrupt: (message: string) => Error): TableRecord {
+  const record = parseJson(bytes, corrupt);
+  if (!["table", "engine", "data"].every((key) => key in record)) throw corrupt("a record lacks required fields");
+  return record as unknown as TableRecord;
+}
+
+function parseJson(bytes: Buffer, corrupt: (message: string) => Error): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw corrupt("a record is not valid JSON");
   }
-  if (typeof value !== "object" || value === null || !required.every((key) => key in value)) throw corrupt("a record lacks required fields");
-  return value as T;
-}
-
-function corrupt(message: string): ProviderError {
-  return new ProviderError("corrupt_artifact", `the ClickHouse dump is corrupt: ${message}`);
-}
-
-/** Exact-length reads over a byte stream. */
-class ByteReader {
-  private buffer: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly source: AsyncIterator<Buffer | Uint8Array | string>) {}
-
-  async read(size: number): Promise<Buffer> {
-    while (this.buffer.length < size) {
-      if (!(await this.pull())) throw corrupt("it is truncated");
-    }
-    const out = this.buffer.subarray(0, size);
-    this.buffer = this.buffer.subarray(size);
-    return out;
-  }
-
-  async atEnd(): Promise<boolean> {
-    while (this.buffer.length === 0) if (!(await this.pull())) return true;
-    return false;
-  }
-
-  private async pull(): Promise<boolean> {
-    const next = await this.source.next();
-    if (next.done) return false;
-    const chunk = typeof next.value === "string" ? Buffer.from(next.value) : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    return true;
-  }
+  if (typeof value !== "object" || value === null) throw corrupt("a record is not a JSON object");
+  return value as Record<string, unknown>;
 }

@@ -1,19 +1,7 @@
 import { once } from "node:events";
 import { contentStats, createSpool, isProviderError, ProviderError, type BackupRequest, type BackupResult, type ContentEntry, type RestoreRequest } from "@berth/provider-sdk";
 import { contentName, countRows, refuseNewerServer } from "./content.js";
-import {
-  CLICKHOUSE_FORMAT,
-  encodeChunk,
-  encodeHeader,
-  encodeTable,
-  endMarker,
-  endOfData,
-  MAX_CHUNK,
-  readArtifact,
-  type ArtifactTable,
-  type DumpHeader,
-  type TableRecord,
-} from "./dump-format.js";
+import { CLICKHOUSE_FORMAT, DumpWriter, readArtifact, READABLE_CLICKHOUSE_FORMATS, type ArtifactTable, type DumpHeader, type TableRecord } from "./dump-format.js";
 import { insert, query, select } from "./http.js";
 import { trailingException, TAIL_BYTES } from "./server-exception.js";
 import { listTables, resolveInnerTable, type TableInfo } from "./tables.js";
@@ -43,26 +31,29 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
   const write = async (chunk: Buffer) => {
     if (!sink.write(chunk)) await once(sink, "drain", { signal: request.signal });
   };
-  await write(encodeHeader({ database, serverVersion, dataFormat: "Native" } satisfies DumpHeader));
+  const dump = new DumpWriter();
+  await write(dump.header({ database, serverVersion, dataFormat: "Native" } satisfies DumpHeader));
   const entries: ContentEntry[] = [];
   for (const table of backupOrder(tables)) {
     if (request.signal.aborted) throw new ProviderError("internal", "backup aborted");
     const innerOf = table.innerOf;
     const create = innerOf ? undefined : parseShowCreate(await query(endpoint, `SHOW CREATE TABLE ${qualified(database, table.name)}`, options));
     const record: TableRecord = { table: table.name, engine: table.engine, data: table.holdsData, ...(create ? { create } : {}), ...(innerOf ? { innerOf } : {}) };
-    await write(encodeTable(record));
+    await write(dump.table(record));
     if (record.data) {
       entries.push({ scope: "table", name: contentName(table), count: await countRows(connection, table.name, request.signal) });
-      await streamTableData(connection, table.name, request.signal, write);
-      await write(endOfData());
+      await streamTableData(connection, table.name, request.signal, async (data) => {
+        for (const frame of dump.data(data)) await write(frame);
+      });
+      await write(dump.endOfData());
     }
   }
-  await write(endMarker());
+  await write(dump.end());
   sink.end();
   const engine = { name: "clickhouse", version: serverVersion };
   return {
     format: CLICKHOUSE_FORMAT,
-    manifest: { engine, tool: { name: "clickhouse SELECT … FORMAT Native", version: serverVersion }, formatVersion: "1", content: contentStats(entries) },
+    manifest: { engine, tool: { name: "clickhouse SELECT … FORMAT Native", version: serverVersion }, formatVersion: "2", content: contentStats(entries) },
   };
 }
 
@@ -85,15 +76,12 @@ function parseShowCreate(text: string): string {
   return statement;
 }
 
-async function streamTableData(connection: Connection, table: string, signal: AbortSignal, write: (chunk: Buffer) => Promise<void>): Promise<void> {
+async function streamTableData(connection: Connection, table: string, signal: AbortSignal, emit: (data: Buffer) => Promise<void>): Promise<void> {
   const { endpoint, database } = connection;
   const response = await select(endpoint, `SELECT * FROM ${qualified(database, table)} FORMAT Native`, { database, signal });
   // Held back until the end, where a failed query leaves its exception text.
   let held: Buffer[] = [];
   let heldBytes = 0;
-  const emit = async (data: Buffer) => {
-    for (let at = 0; at < data.length; at += MAX_CHUNK) await write(encodeChunk(data.subarray(at, at + MAX_CHUNK)));
-  };
   try {
     for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) {
       const chunk = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -123,7 +111,9 @@ async function streamTableData(connection: Connection, table: string, signal: Ab
  * are created and filled in order: tables not in the backup end up gone.
  */
 export async function restore(request: RestoreRequest): Promise<void> {
-  if (request.format !== CLICKHOUSE_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${CLICKHOUSE_FORMAT}`);
+  if (!READABLE_CLICKHOUSE_FORMATS.includes(request.format)) {
+    throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${READABLE_CLICKHOUSE_FORMATS.join(" or ")}`);
+  }
   const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
   const { endpoint, database } = connection;
   const options = { database, signal: request.signal };
@@ -134,14 +124,14 @@ export async function restore(request: RestoreRequest): Promise<void> {
     await spool.fill(request.source, request.signal);
     let tableCount = 0;
     let rename = (sql: string) => sql;
-    for await (const item of readArtifact(spool.reader())) {
+    for await (const item of readArtifact(spool.reader(), request.format)) {
       if (isHeader(item)) rename = checkHeader(item, database, request.sourceMetadata?.database);
       else tableCount++;
     }
     request.progress?.(`dropping the tables of ${database}`);
     await dropAllTables(connection, request.signal);
     request.progress?.(`restoring ${tableCount} tables`);
-    for await (const item of readArtifact(spool.reader())) {
+    for await (const item of readArtifact(spool.reader(), request.format)) {
       if (request.signal.aborted) throw new ProviderError("internal", "restore aborted");
       if (isHeader(item)) continue;
       await restoreTable(connection, item.record.create ? { ...item, record: { ...item.record, create: rename(item.record.create) } } : item, request.signal);

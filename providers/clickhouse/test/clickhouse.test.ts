@@ -8,6 +8,7 @@ import { clickhouseProvider, CLICKHOUSE_FORMAT } from "../src/index.js";
 import { trailingException } from "../src/server-exception.js";
 import { sha256Hex } from "../src/users.js";
 import { ADMIN_URL, chQuery, requireServer } from "./server.js";
+import { toV1Artifact } from "./v1-artifact.js";
 
 const version = await requireServer();
 const signal = new AbortController().signal;
@@ -193,6 +194,21 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     expect(await snapshot(a, tables)).toEqual(before);
     // B was not touched.
     expect(await tablesOf(b)).toEqual([]);
+  });
+
+  it("an artifact in the v1 format that backups before v2 wrote still restores; a truncated one is refused", async () => {
+    const tables = ["events", "notes", "empty_table", "recent", "doubled"];
+    const before = await snapshot(a, tables);
+    const v1 = await toV1Artifact(await backupOf(a));
+    expect(v1.subarray(0, 24).toString()).toBe("BERTH-CLICKHOUSE-DUMP-1\n");
+    const q = (sql: string) => chQuery(a.connectionUrl, a.metadata.database, sql);
+    await q("INSERT INTO notes VALUES ('v1', 'after the backup')");
+    await q("DROP TABLE empty_table");
+    const restoreV1 = (bytes: Buffer) =>
+      provider.restore!({ kind: "clickhouse", connectionUrl: a.connectionUrl, metadata: a.metadata, source: Readable.from([bytes]), format: "clickhouse-native-v1", signal });
+    expect((await failure(restoreV1(v1.subarray(0, v1.length - 1)))).code).toBe("corrupt_artifact");
+    await restoreV1(v1);
+    expect(await snapshot(a, tables)).toEqual(before);
   });
 
   it("a truncated, foreign or garbage artifact is refused before anything is dropped", async () => {

@@ -1,27 +1,39 @@
-import { ProviderError } from "@berth/provider-sdk";
+import { ByteReader, FrameEncoder, FrameReader, ProviderError } from "@berth/provider-sdk";
 
 /**
- * Berth's object-storage artifact ("s3-objects-v1"), self-describing and
- * streamable:
+ * Berth's object-storage artifact. Written as "s3-objects-v2", in the SDK's
+ * framed-record container (`FrameEncoder`/`FrameReader`):
+ *
+ *   header frame: { format, bucket, prefix, createdAt }
+ *   per object: "O" entry JSON ‖ "B" body frames (≤ 1 MiB each) ‖ empty "B" ‖ "D" sha256(body) (32 bytes)
+ *
+ * "s3-objects-v1", this provider's own framing before v2, is still read, so
+ * older backups restore:
  *
  *   "BERTH-S3-OBJECTS-1\n" ‖ u32 n ‖ header JSON (n bytes)
  *   per object: "O" ‖ u32 n ‖ entry JSON (n bytes) ‖ u64 size ‖ body (size bytes) ‖ sha256(body) (32 bytes)
  *   "E" ‖ u64 object count
  *
- * Lengths are big-endian. Bodies are written and read as streams, never whole.
- * A missing end marker, a wrong count or a body whose digest does not match is
- * reported as a corrupt artifact.
+ * Bodies are written and read as streams, never whole. A missing end, a wrong
+ * count or a body whose digest does not match is reported as a corrupt artifact.
  */
-export const OBJECTS_FORMAT = "s3-objects-v1";
-const MAGIC = Buffer.from("BERTH-S3-OBJECTS-1\n");
-const RECORD = 0x4f; // "O"
-const END = 0x45; // "E"
+export const OBJECTS_FORMAT = "s3-objects-v2";
+/** The format of backups taken before v2; restore still reads it. */
+export const OBJECTS_FORMAT_V1 = "s3-objects-v1";
+/** Every format restore reads. */
+export const READABLE_OBJECT_FORMATS: readonly string[] = [OBJECTS_FORMAT, OBJECTS_FORMAT_V1];
+const V1_MAGIC = Buffer.from("BERTH-S3-OBJECTS-1\n");
+const V1_RECORD = 0x4f; // "O"
+const V1_END = 0x45; // "E"
 const DIGEST_LENGTH = 32;
 /** Entry and header JSON stay small (a key is ≤ 1 KiB, user metadata ≤ 2 KiB on S3). */
 const MAX_JSON = 1 << 20;
+const ENTRY = "O";
+const BODY = "B";
+const DIGEST = "D";
 
 export interface ArtifactHeader {
-  format: typeof OBJECTS_FORMAT;
+  format: string;
   bucket: string;
   /** The key prefix the backup was confined to, "" for the whole bucket. */
   prefix: string;
@@ -44,112 +56,39 @@ export interface ObjectEntry {
   metadata: Record<string, string>;
 }
 
-function framed(tag: number | undefined, json: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(json), "utf8");
-  const head = Buffer.alloc(tag === undefined ? 4 : 5);
-  if (tag !== undefined) head.writeUInt8(tag, 0);
-  head.writeUInt32BE(body.length, tag === undefined ? 0 : 1);
-  return Buffer.concat([head, body]);
-}
+/** Encodes one v2 artifact: `start`, then per object `entry`, `body` pieces, `digest`, then `end`. */
+export class ArtifactWriter {
+  private readonly frames = new FrameEncoder(OBJECTS_FORMAT);
 
-export function encodeHeader(header: ArtifactHeader): Buffer {
-  return Buffer.concat([MAGIC, framed(undefined, header)]);
-}
-
-/** Everything of a record that precedes the body. */
-export function encodeEntry(entry: ObjectEntry): Buffer {
-  const size = Buffer.alloc(8);
-  size.writeBigUInt64BE(BigInt(entry.size));
-  return Buffer.concat([framed(RECORD, entry), size]);
-}
-
-/** Follows the body: its SHA-256, so a damaged body is detected. */
-export function encodeDigest(digest: Buffer): Buffer {
-  if (digest.length !== DIGEST_LENGTH) throw new Error("digest must be a SHA-256");
-  return digest;
-}
-
-export function encodeEnd(objectCount: number): Buffer {
-  const end = Buffer.alloc(9);
-  end.writeUInt8(END, 0);
-  end.writeBigUInt64BE(BigInt(objectCount), 1);
-  return end;
-}
-
-function corrupt(message: string): ProviderError {
-  return new ProviderError("corrupt_artifact", `not a valid ${OBJECTS_FORMAT} artifact: ${message}`);
-}
-
-/** Pulls exact byte counts from a stream of chunks without holding more than one chunk extra. */
-class ByteReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private done = false;
-
-  constructor(private readonly source: AsyncIterator<Buffer | Uint8Array | string>) {}
-
-  private async fill(wanted: number): Promise<void> {
-    while (this.buffered < wanted && !this.done) {
-      const next = await this.source.next();
-      if (next.done) {
-        this.done = true;
-        break;
-      }
-      const chunk = typeof next.value === "string" ? Buffer.from(next.value) : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
-      if (chunk.length === 0) continue;
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+  start(header: Omit<ArtifactHeader, "format">): Buffer {
+    return this.frames.start({ ...header });
   }
 
-  /** Up to `max` bytes from the front of what is buffered. */
-  private take(max: number): Buffer {
-    const first = this.chunks[0];
-    if (first.length <= max) {
-      this.chunks.shift();
-      this.buffered -= first.length;
-      return first;
-    }
-    this.chunks[0] = first.subarray(max);
-    this.buffered -= max;
-    return first.subarray(0, max);
+  entry(entry: ObjectEntry): Buffer {
+    return this.frames.json(ENTRY, entry);
   }
 
-  async readExact(length: number, what: string): Promise<Buffer> {
-    await this.fill(length);
-    if (this.buffered < length) throw corrupt(`it ends inside ${what} (truncated)`);
-    const parts: Buffer[] = [];
-    let left = length;
-    while (left > 0) {
-      const part = this.take(left);
-      parts.push(part);
-      left -= part.length;
-    }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  /** A piece of the current object's body, as it is read. */
+  body(piece: Buffer): Buffer {
+    return Buffer.concat(this.frames.chunks(BODY, piece));
   }
 
-  async *readStream(length: number, what: string): AsyncGenerator<Buffer> {
-    let left = length;
-    while (left > 0) {
-      if (this.buffered === 0) await this.fill(1);
-      if (this.buffered === 0) throw corrupt(`it ends inside ${what} (truncated)`);
-      const part = this.take(Math.min(left, 1 << 20));
-      left -= part.length;
-      yield part;
-    }
+  /** Closes the body; its SHA-256 follows, so a damaged body is detected. */
+  digest(digest: Buffer): Buffer {
+    if (digest.length !== DIGEST_LENGTH) throw new Error("digest must be a SHA-256");
+    return Buffer.concat([this.frames.close(BODY), this.frames.bytes(DIGEST, digest)]);
   }
 
-  async isAtEnd(): Promise<boolean> {
-    await this.fill(1);
-    return this.buffered === 0;
+  end(): Buffer {
+    return this.frames.end();
   }
 }
 
-function parseJson<T>(bytes: Buffer, what: string): T {
+function parseJson<T>(reader: ByteReader, bytes: Buffer, what: string): T {
   try {
     return JSON.parse(bytes.toString("utf8")) as T;
   } catch {
-    throw corrupt(`${what} is not JSON`);
+    throw reader.corrupt(`${what} is not JSON`);
   }
 }
 
@@ -176,11 +115,64 @@ export interface ArtifactObject {
   digest(): Promise<Buffer>;
 }
 
+/** Reads an artifact of either format object by object. */
+export interface ArtifactReader {
+  readonly header: ArtifactHeader;
+  /** The next object, or undefined after the end (checked against the object count). */
+  next(): Promise<ArtifactObject | undefined>;
+}
+
 /**
- * Reads an artifact record by record. Bodies come as streams; nothing is
- * buffered beyond the chunk being passed on.
+ * Opens an artifact of `format` (as the backup recorded it). Bodies come as
+ * streams; nothing is buffered beyond the chunk being passed on.
  */
-export class ArtifactReader {
+export async function openArtifact(source: AsyncIterable<Buffer | Uint8Array | string>, format: string): Promise<ArtifactReader> {
+  if (format === OBJECTS_FORMAT_V1) return V1Reader.open(source);
+  if (format !== OBJECTS_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${format}; expected ${READABLE_OBJECT_FORMATS.join(" or ")}`);
+  const frames = await FrameReader.open(source, OBJECTS_FORMAT, { maxFrame: MAX_JSON });
+  const header = frames.header as unknown as ArtifactHeader;
+  if (typeof header.bucket !== "string" || typeof header.prefix !== "string") throw frames.corrupt("the header does not describe an object-storage backup");
+  return {
+    header,
+    async next() {
+      const frame = await frames.next();
+      if (!frame) return undefined;
+      if (frame.tag !== ENTRY) throw frames.corrupt("a record is not an object entry");
+      let entry: unknown;
+      try {
+        entry = JSON.parse(frame.payload.toString("utf8"));
+      } catch {
+        throw frames.corrupt("an object entry is not JSON");
+      }
+      if (!isEntry(entry)) throw frames.corrupt("an object entry lacks a key, size or metadata");
+      const size = entry.size;
+      let read = 0;
+      let closed = false;
+      const body = (async function* () {
+        for await (const piece of frames.run(BODY, "an object body")) {
+          read += piece.length;
+          if (read > size) throw frames.corrupt("an object's body is longer than its entry says");
+          yield piece;
+        }
+        if (read !== size) throw frames.corrupt("an object's body is shorter than its entry says (truncated)");
+        closed = true;
+      })();
+      return {
+        entry,
+        body,
+        async digest() {
+          if (!closed) for await (const piece of body) void piece;
+          const digest = await frames.next();
+          if (digest?.tag !== DIGEST || digest.payload.length !== DIGEST_LENGTH) throw frames.corrupt("an object's digest is missing");
+          return digest.payload;
+        },
+      };
+    },
+  };
+}
+
+/** Reads the v1 framing, this provider's own before the SDK's container. */
+class V1Reader implements ArtifactReader {
   private count = 0;
   private ended = false;
 
@@ -189,37 +181,36 @@ export class ArtifactReader {
     readonly header: ArtifactHeader,
   ) {}
 
-  static async open(source: AsyncIterable<Buffer | Uint8Array | string>): Promise<ArtifactReader> {
-    const bytes = new ByteReader(source[Symbol.asyncIterator]());
-    const magic = await bytes.readExact(MAGIC.length, "the header").catch(() => Buffer.alloc(0));
-    if (!magic.equals(MAGIC)) throw corrupt("it does not start with the object-storage artifact header");
+  static async open(source: AsyncIterable<Buffer | Uint8Array | string>): Promise<V1Reader> {
+    const bytes = new ByteReader(source, OBJECTS_FORMAT_V1);
+    const magic = await bytes.readExact(V1_MAGIC.length, "the header").catch(() => Buffer.alloc(0));
+    if (!magic.equals(V1_MAGIC)) throw bytes.corrupt("it does not start with the object-storage artifact header");
     const length = (await bytes.readExact(4, "the header")).readUInt32BE(0);
-    if (length > MAX_JSON) throw corrupt("the header is too long");
-    const header = parseJson<ArtifactHeader>(await bytes.readExact(length, "the header"), "the header");
-    if (header?.format !== OBJECTS_FORMAT || typeof header.bucket !== "string" || typeof header.prefix !== "string") {
-      throw corrupt("the header does not describe an object-storage backup");
+    if (length > MAX_JSON) throw bytes.corrupt("the header is too long");
+    const header = parseJson<ArtifactHeader>(bytes, await bytes.readExact(length, "the header"), "the header");
+    if (header?.format !== OBJECTS_FORMAT_V1 || typeof header.bucket !== "string" || typeof header.prefix !== "string") {
+      throw bytes.corrupt("the header does not describe an object-storage backup");
     }
-    return new ArtifactReader(bytes, header);
+    return new V1Reader(bytes, header);
   }
 
-  /** The next object, or undefined after the end marker (checked against the object count). */
   async next(): Promise<ArtifactObject | undefined> {
     if (this.ended) return undefined;
     const tag = (await this.bytes.readExact(1, "a record tag"))[0];
-    if (tag === END) {
+    if (tag === V1_END) {
       const count = Number((await this.bytes.readExact(8, "the end marker")).readBigUInt64BE(0));
-      if (count !== this.count) throw corrupt(`the end marker counts ${count} objects but ${this.count} were read`);
-      if (!(await this.bytes.isAtEnd())) throw corrupt("there is data after the end marker");
+      if (count !== this.count) throw this.bytes.corrupt(`the end marker counts ${count} objects but ${this.count} were read`);
+      if (!(await this.bytes.isAtEnd())) throw this.bytes.corrupt("there is data after the end marker");
       this.ended = true;
       return undefined;
     }
-    if (tag !== RECORD) throw corrupt("a record has an unknown tag");
+    if (tag !== V1_RECORD) throw this.bytes.corrupt("a record has an unknown tag");
     const length = (await this.bytes.readExact(4, "an object entry")).readUInt32BE(0);
-    if (length > MAX_JSON) throw corrupt("an object entry is too long");
-    const entry = parseJson<unknown>(await this.bytes.readExact(length, "an object entry"), "an object entry");
-    if (!isEntry(entry)) throw corrupt("an object entry lacks a key, size or metadata");
+    if (length > MAX_JSON) throw this.bytes.corrupt("an object entry is too long");
+    const entry = parseJson<unknown>(this.bytes, await this.bytes.readExact(length, "an object entry"), "an object entry");
+    if (!isEntry(entry)) throw this.bytes.corrupt("an object entry lacks a key, size or metadata");
     const size = Number((await this.bytes.readExact(8, "an object entry")).readBigUInt64BE(0));
-    if (size !== entry.size) throw corrupt("an object's size does not match its entry");
+    if (size !== entry.size) throw this.bytes.corrupt("an object's size does not match its entry");
     this.count++;
     return {
       entry,

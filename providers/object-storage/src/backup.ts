@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { Readable, Writable } from "node:stream";
 import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { isProviderError, ProviderError, type BackupRequest, type BackupResult } from "@berth/provider-sdk";
-import { encodeDigest, encodeEnd, encodeEntry, encodeHeader, OBJECTS_FORMAT, type ObjectEntry } from "./artifact-format.js";
+import { ArtifactWriter, OBJECTS_FORMAT, type ObjectEntry } from "./artifact-format.js";
 import { listKeys, type BucketContext } from "./bucket.js";
 import { createS3Client, s3ErrorName, toProviderError } from "./client.js";
 import { parseConnection } from "./connection.js";
@@ -42,7 +42,7 @@ function entryOf(key: string, object: GetObjectCommandOutput): ObjectEntry {
 }
 
 /** Streams one object into the sink; false when it vanished since it was listed. */
-async function backupObject(ctx: BucketContext, key: string, sink: Writable): Promise<boolean> {
+async function backupObject(ctx: BucketContext, key: string, sink: Writable, artifact: ArtifactWriter): Promise<boolean> {
   let object: GetObjectCommandOutput;
   try {
     object = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }), { abortSignal: ctx.signal });
@@ -53,7 +53,7 @@ async function backupObject(ctx: BucketContext, key: string, sink: Writable): Pr
   const body = object.Body as Readable | undefined;
   try {
     const entry = entryOf(key, object);
-    await write(sink, encodeEntry(entry), ctx.signal);
+    await write(sink, artifact.entry(entry), ctx.signal);
     const hash = createHash("sha256");
     let copied = 0;
     if (body) {
@@ -61,7 +61,7 @@ async function backupObject(ctx: BucketContext, key: string, sink: Writable): Pr
         for await (const chunk of body as AsyncIterable<Buffer>) {
           hash.update(chunk);
           copied += chunk.length;
-          await write(sink, chunk, ctx.signal);
+          await write(sink, artifact.body(chunk), ctx.signal);
         }
       } catch (error) {
         throw toProviderError(error, "reading an object body", ctx);
@@ -69,7 +69,7 @@ async function backupObject(ctx: BucketContext, key: string, sink: Writable): Pr
     }
     // The record's size was written before the body: a short or long body would corrupt the artifact.
     if (copied !== entry.size) throw new ProviderError("internal", `an object changed size while it was read (${entry.size} bytes announced, ${copied} read)`);
-    await write(sink, encodeDigest(hash.digest()), ctx.signal);
+    await write(sink, artifact.digest(hash.digest()), ctx.signal);
     return true;
   } finally {
     body?.destroy();
@@ -88,20 +88,21 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
   const client = createS3Client(connection);
   const ctx: BucketContext = { client, bucket: connection.bucket, signal: request.signal, secrets: connection.secrets };
   try {
-    await write(request.sink, encodeHeader({ format: OBJECTS_FORMAT, bucket: connection.bucket, prefix: connection.prefix, createdAt: new Date().toISOString() }), request.signal);
+    const artifact = new ArtifactWriter();
+    await write(request.sink, artifact.start({ bucket: connection.bucket, prefix: connection.prefix, createdAt: new Date().toISOString() }), request.signal);
     let count = 0;
     let bytes = 0;
     for await (const page of listKeys(ctx, listingPrefix(connection.prefix))) {
       for (const { key, size } of page) {
         if (request.signal.aborted) throw new ProviderError("internal", "the backup was cancelled");
-        if (await backupObject(ctx, key, request.sink)) {
+        if (await backupObject(ctx, key, request.sink, artifact)) {
           count++;
           bytes += size;
         }
       }
       request.progress?.(`backed up ${count} objects (${bytes} bytes)`);
     }
-    await write(request.sink, encodeEnd(count), request.signal);
+    await write(request.sink, artifact.end(), request.signal);
     request.sink.end();
     const manifest = {
       engine: { name: "s3", version: S3_API_VERSION },

@@ -5,8 +5,8 @@ import { parseConnection } from "./connection.js";
 
 /** The S3 API version this provider speaks; the "engine version" of an object-storage manifest. */
 export const S3_API_VERSION = "2006-03-01";
-/** The object-storage artifact's format version (s3-objects-v1). */
-export const ARTIFACT_VERSION = "1";
+/** The object-storage artifact's format version (s3-objects-v2; v1 artifacts still restore). */
+export const ARTIFACT_VERSION = "2";
 
 /**
  * The one content entry of a backup: objects and bytes under the key prefix it

@@ -10,7 +10,7 @@ import {
   type CompletedPart,
 } from "@aws-sdk/client-s3";
 import { ProviderError, type RestoreRequest } from "@berth/provider-sdk";
-import { ArtifactReader, OBJECTS_FORMAT, type ArtifactObject, type ObjectEntry } from "./artifact-format.js";
+import { openArtifact, READABLE_OBJECT_FORMATS, type ArtifactObject, type ObjectEntry } from "./artifact-format.js";
 import { listingPrefix } from "./backup.js";
 import { deleteObjects, listKeys, type BucketContext } from "./bucket.js";
 import { createS3Client, toProviderError } from "./client.js";
@@ -154,14 +154,14 @@ async function restoreObject(ctx: BucketContext, object: ArtifactObject, limits:
  * restore point. The set of restored keys is held in memory; bodies are not.
  */
 export async function restore(request: RestoreRequest, limits: UploadLimits = DEFAULT_UPLOAD_LIMITS): Promise<void> {
-  if (request.format !== OBJECTS_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OBJECTS_FORMAT}`);
+  if (!READABLE_OBJECT_FORMATS.includes(request.format)) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${READABLE_OBJECT_FORMATS.join(" or ")}`);
   if (request.manifest) refuseNewerArtifact(request.manifest);
   const connection = parseConnection(request.kind, request.connectionUrl, request.metadata);
   const client = createS3Client(connection);
   const ctx: BucketContext = { client, bucket: connection.bucket, signal: request.signal, secrets: connection.secrets };
   const confinedTo = listingPrefix(connection.prefix);
   try {
-    const reader = await ArtifactReader.open(request.source);
+    const reader = await openArtifact(request.source, request.format);
     const restored = new Set<string>();
     for (;;) {
       if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");

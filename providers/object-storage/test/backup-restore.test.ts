@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isProviderError, type RealizeResult } from "@berth/provider-sdk";
 import { createObjectStorageProvider, objectStorageProvider, OBJECTS_FORMAT } from "../src/index.js";
 import { s3For } from "./support/s3-client.js";
+import { toV1Artifact } from "./support/v1-artifact.js";
 import { startS3Target } from "./support/s3-target.js";
 
 const target = await startS3Target();
@@ -161,6 +162,21 @@ describe(`object-storage backup and restore (${target.description})`, () => {
     // A good artifact still brings everything back after the failed attempts.
     await objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: createReadStream(artifactPath), format: OBJECTS_FORMAT, signal });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("still restores an artifact in the v1 format that backups before v2 wrote, and refuses a truncated one", async () => {
+    const v1 = await toV1Artifact(await readFile(artifactPath));
+    expect(v1.subarray(0, 19).toString()).toBe("BERTH-S3-OBJECTS-1\n");
+    await put({ Key: "meta/report.json", Body: Buffer.from("{}"), ContentType: "text/plain" });
+    await put({ Key: "new/after-backup.txt", Body: Buffer.from("must disappear") });
+    expect(await snapshot()).not.toEqual(before);
+    await objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([v1]), format: "s3-objects-v1", signal });
+    expect(await snapshot()).toEqual(before);
+    const truncated = failureOf(
+      objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([v1.subarray(0, v1.length - 9)]), format: "s3-objects-v1", signal }),
+    );
+    expect((await truncated).code).toBe("corrupt_artifact");
+    await objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: createReadStream(artifactPath), format: OBJECTS_FORMAT, signal });
   });
 
   it("stops a backup cancelled part-way with a typed error", async () => {

@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { contentStats, ProviderError, type BackupRequest, type BackupResult, type ContentEntry } from "@berth/provider-sdk";
 import { clusterIdentity, contentName } from "./content.js";
 import { openConnection, writeTo } from "./connection.js";
-import { encodeRecord, headerRecord, OPENSEARCH_FORMAT } from "./dump-format.js";
+import { DumpWriter, OPENSEARCH_FORMAT } from "./dump-format.js";
 import type { OpenSearchHttp } from "./http.js";
 import { indicesUnder, type IndexDefinition } from "./indices.js";
 
@@ -31,7 +31,7 @@ interface SearchReply {
 /**
  * Native logical backup of every index under the dependency's prefix: its
  * re-creatable settings, mappings and aliases, then all its documents through
- * a scroll sorted by `_doc`, streamed into the sink as opensearch-ndjson-v1.
+ * a scroll sorted by `_doc`, streamed into the sink as opensearch-records-v2.
  * The manifest counts each index's documents as the scroll exports them; a
  * scroll is a point-in-time view of its index, so the count is exactly what the
  * artifact holds of it (indices are exported one after another, not at one instant).
@@ -42,7 +42,8 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
   const entries: ContentEntry[] = [];
   request.progress?.("listing indices");
   const indices = await indicesUnder(http, prefix);
-  await writeTo(request.sink, encodeRecord(headerRecord(prefix)));
+  const dump = new DumpWriter();
+  await writeTo(request.sink, dump.start(prefix));
   let documents = 0;
   for (const name of [...indices.keys()].sort()) {
     const definition = indices.get(name)!;
@@ -52,19 +53,19 @@ export async function backup(request: BackupRequest): Promise<BackupResult> {
     request.progress?.(`exporting index ${name}`);
     await writeTo(
       request.sink,
-      encodeRecord({ type: "index", name, settings: recreatableSettings(definition.settings), mappings: definition.mappings ?? {}, aliases: definition.aliases ?? {} }),
+      dump.record({ type: "index", name, settings: recreatableSettings(definition.settings), mappings: definition.mappings ?? {}, aliases: definition.aliases ?? {} }),
     );
-    const exported = await exportDocuments(http, name, request.sink, request.signal);
+    const exported = await exportDocuments(http, name, request.sink, dump, request.signal);
     entries.push({ scope: "index", name: contentName(name, prefix), count: exported });
     documents += exported;
   }
-  await writeTo(request.sink, encodeRecord({ type: "end", indices: indices.size, documents }));
+  await writeTo(request.sink, dump.end(indices.size, documents));
   request.sink.end();
   const tool = { name: "opensearch scroll export", version: engine.version };
-  return { format: OPENSEARCH_FORMAT, manifest: { engine, tool, formatVersion: "1", content: contentStats(entries) } };
+  return { format: OPENSEARCH_FORMAT, manifest: { engine, tool, formatVersion: "2", content: contentStats(entries) } };
 }
 
-async function exportDocuments(http: OpenSearchHttp, index: string, sink: Writable, signal: AbortSignal): Promise<number> {
+async function exportDocuments(http: OpenSearchHttp, index: string, sink: Writable, dump: DumpWriter, signal: AbortSignal): Promise<number> {
   let reply = (await http.expect("POST", `/${encodeURIComponent(index)}/_search`, {
     query: { scroll: SCROLL_KEEP_ALIVE },
     json: { size: PAGE_SIZE, sort: ["_doc"], query: { match_all: {} } },
@@ -80,7 +81,7 @@ async function exportDocuments(http: OpenSearchHttp, index: string, sink: Writab
       if (hits.length === 0) break;
       for (const hit of hits) {
         if (!hit._source) throw new ProviderError("unsupported", `a document of index ${index} has no _source, so it cannot be exported`);
-        await writeTo(sink, encodeRecord({ type: "doc", index, id: hit._id, ...(hit._routing === undefined ? {} : { routing: hit._routing }), source: hit._source }));
+        await writeTo(sink, dump.record({ type: "doc", index, id: hit._id, ...(hit._routing === undefined ? {} : { routing: hit._routing }), source: hit._source }));
       }
       count += hits.length;
       if (signal.aborted) throw new ProviderError("internal", "the backup was cancelled");

@@ -20,7 +20,7 @@ export function openConnection(connectionUrl: string, metadata: SafeMetadata | u
 }
 
 /** Writes with backpressure; fails instead of hanging when the sink errors or closes. */
-export async function writeTo(sink: Writable, text: string): Promise<void> {
+export async function writeTo(sink: Writable, text: string | Buffer): Promise<void> {
   if (sink.write(text)) return;
   const closed = new AbortController();
   try {

@@ -1,7 +1,7 @@
 import { createSpool, ProviderError, type RestoreRequest, type Spool } from "@berth/provider-sdk";
 import { openConnection } from "./connection.js";
 import { refuseNewerCluster } from "./content.js";
-import { OPENSEARCH_FORMAT, readDump, type DocRecord, type IndexRecord } from "./dump-format.js";
+import { readDump, READABLE_OPENSEARCH_FORMATS, type DocRecord, type IndexRecord } from "./dump-format.js";
 import { errorDetail, type OpenSearchHttp } from "./http.js";
 import { deleteIndices, indicesUnder, refreshIndices } from "./indices.js";
 
@@ -9,21 +9,26 @@ const BULK_DOCUMENTS = 1000;
 const BULK_BYTES = 5 * 1024 * 1024;
 
 /**
- * In-place restore. The artifact is first checked end to end while it is
- * spooled to a private, encrypted temp file, so a corrupt or truncated one changes
- * nothing. Then every index under the prefix is deleted (so indices created
+ * In-place restore. The artifact is first spooled to a private, encrypted temp
+ * file and checked end to end, so a corrupt or truncated one changes nothing. Then every index under the prefix is deleted (so indices created
  * after the backup are gone), each backed-up index is created again with its
  * settings, mappings and aliases, its documents are bulk-indexed, and all are
  * refreshed. An artifact taken under another prefix is mapped onto this one.
  */
 export async function restore(request: RestoreRequest): Promise<void> {
-  if (request.format !== OPENSEARCH_FORMAT) throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${OPENSEARCH_FORMAT}`);
+  if (!READABLE_OPENSEARCH_FORMATS.includes(request.format)) {
+    throw new ProviderError("corrupt_artifact", `cannot restore format ${request.format}; expected ${READABLE_OPENSEARCH_FORMATS.join(" or ")}`);
+  }
   const { http, prefix } = openConnection(request.connectionUrl, request.metadata, request.signal);
   if (request.manifest) await refuseNewerCluster(http, request.manifest);
   const spool = await createSpool("opensearch-restore");
   try {
+    await spool.fill(request.source, request.signal);
     request.progress?.("checking the artifact");
-    await spool.fill(checkedLines(request), request.signal);
+    for await (const { record } of readDump(spool.reader(), request.format)) {
+      if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
+      void record;
+    }
     request.progress?.("deleting the current indices");
     await deleteIndices(http, (await indicesUnder(http, prefix)).keys());
     await applyDump(http, spool, prefix, request);
@@ -32,20 +37,12 @@ export async function restore(request: RestoreRequest): Promise<void> {
   }
 }
 
-/** The artifact's lines, each checked as it passes: a corrupt or truncated artifact fails before anything is deleted. */
-async function* checkedLines(request: RestoreRequest): AsyncGenerator<string> {
-  for await (const { line } of readDump(request.source)) {
-    if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
-    yield `${line}\n`;
-  }
-}
-
 async function applyDump(http: OpenSearchHttp, spool: Spool, prefix: string, request: RestoreRequest): Promise<void> {
   let fromPrefix = prefix;
   const rename = (name: string) => (name.startsWith(fromPrefix) ? prefix + name.slice(fromPrefix.length) : name);
   const created: string[] = [];
   const bulk = new BulkBatch(http);
-  for await (const { record } of readDump(spool.reader())) {
+  for await (const { record } of readDump(spool.reader(), request.format)) {
     if (request.signal.aborted) throw new ProviderError("internal", "the restore was cancelled");
     switch (record.type) {
       case "header":

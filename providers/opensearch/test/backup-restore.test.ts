@@ -3,7 +3,8 @@ import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareContent, isProviderError, secretPartsOfUrl, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
 import { opensearchProvider, OPENSEARCH_FORMAT } from "../src/index.js";
-import { encodeRecord, headerRecord } from "../src/dump-format.js";
+import { DumpWriter, headerRecord, OPENSEARCH_FORMAT_V1 } from "../src/dump-format.js";
+import { recordsOf, toV1Artifact } from "./v1-artifact.js";
 import { startFakeOpenSearch, type FakeOpenSearch } from "./fake-opensearch.js";
 import { request } from "./sample.js";
 
@@ -81,7 +82,7 @@ describe("backup and restore (protocol-level fake of OpenSearch 2.x with the sec
     const served = fake.requests.slice(before);
     expect(served.filter((r) => r.path === "/_search/scroll" && r.method === "POST").length).toBeGreaterThanOrEqual(DOCS / 1000);
     expect(served.filter((r) => r.path === "/_search/scroll" && r.method === "DELETE").length).toBe(2);
-    const records = artifact.toString().trimEnd().split("\n").map((line) => JSON.parse(line) as { type: string; name?: string; routing?: string });
+    const records = (await recordsOf(artifact)) as Array<{ type: string; name?: string; routing?: string }>;
     expect(records[0]).toEqual(headerRecord(p));
     expect(records.filter((r) => r.type === "index").map((r) => r.name)).toEqual([`${p}articles`, `${p}empty`]);
     expect(records.filter((r) => r.type === "doc")).toHaveLength(DOCS);
@@ -127,10 +128,11 @@ describe("backup and restore (protocol-level fake of OpenSearch 2.x with the sec
   });
 
   it("refuses a truncated or foreign artifact with corrupt_artifact before touching anything", async () => {
-    const artifact = (await backupOf(dep)).toString();
+    const artifact = await backupOf(dep);
     await json(request(dep.connectionUrl, `/${p}articles/_doc/a5?refresh=true`, { method: "PUT", json: { title: "after backup", views: 1 } }));
-    const withoutEnd = artifact.slice(0, artifact.trimEnd().lastIndexOf("\n") + 1);
-    for (const bad of [withoutEnd, artifact.slice(0, artifact.length - 7), "PGDMP garbage\n", "", artifact + artifact]) {
+    // Everything before the end record's frame (its 5-byte frame head included).
+    const withoutEnd = artifact.subarray(0, artifact.lastIndexOf(Buffer.from('{"type":"end"')) - 5);
+    for (const bad of [withoutEnd, artifact.subarray(0, artifact.length - 7), "PGDMP garbage\n", "", Buffer.concat([artifact, artifact])]) {
       const before = fake.requests.length;
       const error = await restoreInto(dep, bad).catch((e: unknown) => e);
       expect(isProviderError(error) && error.code, String(error)).toBe("corrupt_artifact");
@@ -139,16 +141,33 @@ describe("backup and restore (protocol-level fake of OpenSearch 2.x with the sec
     expect((await json<{ _source: { title: string } }>(request(dep.connectionUrl, `/${p}articles/_doc/a5`)))._source.title).toBe("after backup");
   });
 
+  it("still restores an artifact in the opensearch-ndjson-v1 format that backups before v2 wrote", async () => {
+    const v1 = await toV1Artifact(await backupOf(dep));
+    expect(JSON.parse(v1.toString().split("\n")[0])).toEqual(headerRecord(p));
+    const original = await definitions(dep);
+    await json(request(dep.connectionUrl, `/${p}articles/_doc/a5?refresh=true`, { method: "PUT", json: { title: "changed in v1 test", views: 0 } }));
+    await json(request(dep.connectionUrl, `/${p}later/_doc/1?refresh=true`, { method: "PUT", json: { n: 1 } }));
+    const restoreV1 = (bytes: Buffer) =>
+      opensearchProvider.restore!({ kind: "opensearch", connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([bytes]), format: OPENSEARCH_FORMAT_V1, signal });
+    const truncated = await restoreV1(v1.subarray(0, v1.length - 7)).catch((e: unknown) => e);
+    expect(isProviderError(truncated) && truncated.code).toBe("corrupt_artifact");
+    await restoreV1(v1);
+    expect(await definitions(dep)).toEqual(original);
+    expect((await json<{ _source: { title: string } }>(request(dep.connectionUrl, `/${p}articles/_doc/a5`)))._source.title).toBe("after backup");
+    expect(fake.indexNames().filter((name) => name.startsWith(p))).toEqual([`${p}articles`, `${p}empty`]);
+  });
+
   it("reports a document OpenSearch rejects during restore", async () => {
     const other = await realize();
     const q = other.metadata.index;
-    const artifact = [
-      headerRecord(q),
-      { type: "index", name: `${q}typed`, settings: { index: {} }, mappings: { properties: { views: { type: "long" } } }, aliases: {} },
-      { type: "doc", index: `${q}typed`, id: "1", source: { views: "lots" } },
-      { type: "end", indices: 1, documents: 1 },
-    ] as const;
-    const error = await restoreInto(other, artifact.map((record) => encodeRecord(record as never)).join("")).catch((e: unknown) => e);
+    const dump = new DumpWriter();
+    const artifact = Buffer.concat([
+      dump.start(q),
+      dump.record({ type: "index", name: `${q}typed`, settings: { index: {} }, mappings: { properties: { views: { type: "long" } } }, aliases: {} }),
+      dump.record({ type: "doc", index: `${q}typed`, id: "1", source: { views: "lots" } }),
+      dump.end(1, 1),
+    ]);
+    const error = await restoreInto(other, artifact).catch((e: unknown) => e);
     expect(isProviderError(error) && error.code).toBe("internal");
     expect((error as Error).message).toMatch(/document "1".*mapper_parsing_exception/);
   });

@@ -12,7 +12,7 @@ const LIBXCRYPT_VECTORS: Array<[password: string, hash: string]> = [
   ["0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789", "$2b$04$abcdefghijklmnopqrstuuHxam/M2RLwcV1UWtPRmDriNG.wOz6pC"],
 ];
 
-describe("bcrypt (pure TypeScript, for security-plugin password hashes)", () => {
+describe("bcrypt (bcryptjs, for security-plugin password hashes)", () => {
   it.each(LIBXCRYPT_VECTORS)("agrees with libxcrypt for %j", async (password, hash) => {
     expect(await bcryptVerify(password, hash)).toBe(true);
     expect(await bcryptVerify(`wrong-${password}`, hash)).toBe(false);

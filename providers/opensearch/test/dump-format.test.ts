@@ -1,29 +1,30 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { isProviderError } from "@berth/provider-sdk";
-import { encodeRecord, headerRecord, readDump, type DumpRecord } from "../src/dump-format.js";
+import { headerRecord, OPENSEARCH_FORMAT, OPENSEARCH_FORMAT_V1, readDump, type DumpRecord } from "../src/dump-format.js";
+import { encodeV1Record, encodeV2Records } from "./v1-artifact.js";
 
 const header = headerRecord("berth_dep_x_");
 const index: DumpRecord = { type: "index", name: "berth_dep_x_a", settings: { index: {} }, mappings: {}, aliases: {} };
 const doc: DumpRecord = { type: "doc", index: "berth_dep_x_a", id: "1", source: { v: 1 } };
 
-async function read(records: DumpRecord[], chunkSize = 7): Promise<unknown> {
-  const bytes = Buffer.from(records.map(encodeRecord).join(""));
+async function read(format: string, records: DumpRecord[], chunkSize = 7): Promise<unknown> {
+  const bytes = format === OPENSEARCH_FORMAT_V1 ? Buffer.from(records.map(encodeV1Record).join("")) : encodeV2Records(records);
   const chunks: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
   const seen: DumpRecord[] = [];
   try {
-    for await (const { record } of readDump(Readable.from(chunks))) seen.push(record);
+    for await (const { record } of readDump(Readable.from(chunks), format)) seen.push(record);
     return seen;
   } catch (error) {
     return isProviderError(error) ? error.code : error;
   }
 }
 
-describe("opensearch-ndjson-v1 artifact checks", () => {
+describe.each([OPENSEARCH_FORMAT, OPENSEARCH_FORMAT_V1])("%s artifact checks", (format) => {
   it("reads records split across arbitrary chunk boundaries", async () => {
     const records: DumpRecord[] = [header, index, doc, { type: "end", indices: 1, documents: 1 }];
-    expect(await read(records, 3)).toEqual(records);
+    expect(await read(format, records, 3)).toEqual(records);
   });
 
   it.each([
@@ -34,6 +35,6 @@ describe("opensearch-ndjson-v1 artifact checks", () => {
     ["no header", [index, doc, { type: "end", indices: 1, documents: 1 }]],
     ["a duplicated index", [header, index, index, { type: "end", indices: 2, documents: 0 }]],
   ] as Array<[string, DumpRecord[]]>)("rejects %s as corrupt_artifact", async (_label, records) => {
-    expect(await read(records)).toBe("corrupt_artifact");
+    expect(await read(format, records)).toBe("corrupt_artifact");
   });
 });

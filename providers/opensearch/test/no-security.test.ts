@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RealizationTarget } from "@berth/provider-sdk";
-import { opensearchProvider } from "../src/index.js";
+import { opensearchProvider, OPENSEARCH_FORMAT } from "../src/index.js";
 import { startFakeOpenSearch, type FakeOpenSearch } from "./fake-opensearch.js";
 import { openSearchSample } from "./sample.js";
 
@@ -47,7 +47,7 @@ describe("without the security plugin (protocol-level fake of OpenSearch 2.x, no
     await openSearchSample.write(result.connectionUrl, result.metadata, "first");
     const artifact = await backupOf(result.connectionUrl, result.metadata);
     await openSearchSample.write(result.connectionUrl, result.metadata, "changed");
-    await opensearchProvider.restore!({ kind: "opensearch", connectionUrl: result.connectionUrl, metadata: result.metadata, source: Readable.from([artifact]), format: "opensearch-ndjson-v1", signal });
+    await opensearchProvider.restore!({ kind: "opensearch", connectionUrl: result.connectionUrl, metadata: result.metadata, source: Readable.from([artifact]), format: OPENSEARCH_FORMAT, signal });
     expect(await openSearchSample.read(result.connectionUrl, result.metadata)).toBe("first");
     await opensearchProvider.release!({ dependencyId: id, kind: "opensearch", target, metadata: result.metadata, signal });
     expect(await openSearchSample.read(result.connectionUrl, result.metadata)).toBeUndefined();

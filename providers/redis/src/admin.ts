@@ -1,21 +1,23 @@
 import { ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
-import { deleteMatchingKeys } from "./keys.js";
-import { endpointOf, messageOf, RedisReplyError, RespConnection, type CommandArg } from "./resp.js";
+import { RedisClient } from "./client.js";
+import { SCAN_COUNT } from "./keys.js";
+import { endpointOf, messageOf, RedisReplyError } from "./resp.js";
 
 /**
  * The narrow slice of Redis administration the provider needs, on the
  * realization target's admin connection (always database 0, where managed
- * dependencies live). Every error leaving it is a redacted ProviderError.
+ * dependencies live), over ioredis. Every error leaving it is a redacted
+ * ProviderError.
  */
 export class RedisAdmin {
   private constructor(
-    private readonly connection: RespConnection,
+    private readonly connection: RedisClient,
     private readonly secrets: string[],
   ) {}
 
   static async connect(adminUrl: string, extraSecrets: string[], signal?: AbortSignal): Promise<RedisAdmin> {
     const secrets = [...secretPartsOfUrl(adminUrl), ...extraSecrets];
-    const connection = await RespConnection.open({ ...endpointOf(adminUrl), db: 0 }, { signal, secrets, what: "the redis realization target" });
+    const connection = await RedisClient.connect({ ...endpointOf(adminUrl), db: 0 }, { signal, secrets, what: "the redis realization target" });
     return new RedisAdmin(connection, secrets);
   }
 
@@ -37,11 +39,19 @@ export class RedisAdmin {
 
   /** UNLINKs every key that matches `pattern` in database 0; returns how many. */
   async deleteKeys(pattern: string, signal?: AbortSignal): Promise<number> {
+    let deleted = 0;
+    let cursor = "0";
     try {
-      return await deleteMatchingKeys(this.connection, pattern, () => true, signal);
+      do {
+        signal?.throwIfAborted();
+        const scanned = await this.connection.scan(cursor, pattern, SCAN_COUNT);
+        cursor = scanned.cursor;
+        if (scanned.keys.length > 0) deleted += Number(await this.connection.call(["UNLINK", ...scanned.keys]));
+      } while (cursor !== "0");
     } catch (error) {
       throw this.wrap(error);
     }
+    return deleted;
   }
 
   /**
@@ -77,7 +87,7 @@ export class RedisAdmin {
     this.connection.close();
   }
 
-  private async run(args: CommandArg[]): Promise<void> {
+  private async run(args: string[]): Promise<void> {
     try {
       await this.connection.call(args);
     } catch (error) {

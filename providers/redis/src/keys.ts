@@ -20,40 +20,6 @@ export function scanReply(reply: RespReply): { cursor: string; keys: Buffer[] } 
   return { cursor: reply[0].toString("latin1"), keys: reply[1] as Buffer[] };
 }
 
-/**
- * UNLINKs the keys matching `pattern` for which `shouldDelete` is true. The
- * UNLINK of one batch is pipelined behind the SCAN of the next. Deleting while
- * scanning is safe: SCAN still returns every key that exists throughout.
- */
-export async function deleteMatchingKeys(connection: RespConnection, pattern: string | undefined, shouldDelete: (key: Buffer) => boolean, signal?: AbortSignal): Promise<number> {
-  let deleted = 0;
-  let cursor = "0";
-  let unlinkPending = false;
-  do {
-    signal?.throwIfAborted();
-    connection.send(scanCommand(cursor, pattern));
-    connection.flush();
-    const replies = await connection.take(unlinkPending ? 2 : 1);
-    if (unlinkPending) {
-      const unlinked = replies.shift();
-      if (unlinked instanceof RedisReplyError) throw unlinked;
-      deleted += Number(unlinked);
-    }
-    const scanned = scanReply(replies[0]);
-    cursor = scanned.cursor;
-    const doomed = scanned.keys.filter(shouldDelete);
-    unlinkPending = doomed.length > 0;
-    if (unlinkPending) connection.send(["UNLINK", ...doomed]);
-  } while (cursor !== "0");
-  if (unlinkPending) {
-    connection.flush();
-    const [unlinked] = await connection.take(1);
-    if (unlinked instanceof RedisReplyError) throw unlinked;
-    deleted += Number(unlinked);
-  }
-  return deleted;
-}
-
 /** Calls `onBatch` with each SCAN batch of keys matching `pattern` (every key when undefined). */
 export async function forEachKeyBatch(connection: RespConnection, pattern: string | undefined, onBatch: (keys: Buffer[]) => void, signal?: AbortSignal): Promise<void> {
   let cursor = "0";

@@ -1,6 +1,7 @@
 import { isProviderError, ProviderError, secretPartsOfUrl, type ProbeRequest } from "@berth/provider-sdk";
+import { RedisClient } from "./client.js";
 import { RedisReplyError } from "./resp-parser.js";
-import { endpointOf, RespConnection } from "./resp.js";
+import { endpointOf } from "./resp.js";
 
 /**
  * Logs in with the URL's user and password, selects its database and, for a
@@ -10,9 +11,9 @@ import { endpointOf, RespConnection } from "./resp.js";
  */
 export async function probe(request: ProbeRequest): Promise<void> {
   const endpoint = endpointOf(request.connectionUrl);
-  let connection: RespConnection;
+  let connection: RedisClient;
   try {
-    connection = await RespConnection.open(endpoint, { signal: request.signal, secrets: secretPartsOfUrl(request.connectionUrl) });
+    connection = await RedisClient.connect(endpoint, { signal: request.signal, secrets: secretPartsOfUrl(request.connectionUrl) });
   } catch (error) {
     throw classify(isProviderError(error) ? error.cause : error, `database ${endpoint.db}`) ?? error;
   }

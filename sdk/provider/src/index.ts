@@ -31,3 +31,6 @@ export { compareContent } from "./content-compare.js";
 export type { ContentCheck } from "./content-compare.js";
 export { refuseNewerVersion, versionNumbers } from "./restore-compatibility.js";
 export type { VersionPrecision, VersionRule } from "./restore-compatibility.js";
+export { ByteReader } from "./byte-reader.js";
+export { FRAME_CHUNK, FRAMES_MAGIC, FrameEncoder, FrameReader } from "./framed-records.js";
+export type { Frame } from "./framed-records.js";

@@ -40,7 +40,7 @@ export class MinioAdmin {
   private async call(method: "PUT" | "DELETE", path: string, query: Record<string, string>, body: Buffer = Buffer.alloc(0), missingIsFine = false): Promise<void> {
     const url = new URL(`${this.target.endpoint}${ADMIN_PREFIX}/${path}`);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const headers = signedHeaders(method, url, body, { ...this.target, service: "s3" });
+    const headers = await signedHeaders(method, url, body, { ...this.target, service: "s3" });
     let response: Response;
     try {
       response = await fetch(url, { method, headers, body: body.length > 0 ? new Uint8Array(body) : undefined, signal: this.signal });
