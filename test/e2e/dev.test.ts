@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createBerthClient } from "@berth/client";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -19,7 +19,13 @@ describe("berth dev (the README's first command)", () => {
   it("starts with embedded defaults, and the CLI finds it to provision and list a postgres", async () => {
     const port = await freePort();
     const env = { BERTH_HOME: home };
-    const dev = spawn(process.execPath, [CLI, "dev", "--port", String(port)], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // A dev config with a target of its own adds it; the embedded Postgres target stays (and stays the default).
+    const config = join(mkdtempSync(join(tmpdir(), "berth-dev-config-")), "dev-config.json");
+    writeFileSync(config, JSON.stringify({ targets: [{ name: "cache-main", kind: "redis", adminUrl: "redis://127.0.0.1:6379" }] }));
+    const dev = spawn(process.execPath, [CLI, "dev", "--port", String(port), "--config", config], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     dev.stdout.on("data", (c) => (output += c));
     dev.stderr.on("data", (c) => (output += c));
@@ -42,6 +48,10 @@ describe("berth dev (the README's first command)", () => {
       const wrong = new URL(connectionUrl);
       wrong.password = "not-the-password";
       expect(() => execFileSync("psql", [wrong.toString(), "-tAc", "SELECT 1"], { stdio: "pipe" })).toThrow(/password authentication failed/);
+
+      const targets = await runCli(["target", "list"], env);
+      expect(targets.stdout).toMatch(/embedded\s+postgres/);
+      expect(targets.stdout).toMatch(/cache-main\s+redis/);
 
       const list = await runCli(["dependency", "list", "-o", "json"], env);
       const items = JSON.parse(list.stdout).items as Array<{ name: string; status: string }>;

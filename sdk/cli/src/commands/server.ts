@@ -168,7 +168,7 @@ Examples:
             targets: [{ name: "embedded", kind: "postgres", adminUrl: postgres.adminUrl }],
             artifactDir: join(home, "artifacts"),
           },
-          fileLayer,
+          withEmbeddedTarget(fileLayer, postgres.adminUrl),
           lib.configFromEnv(),
           flagLayer(flags, lib),
         ]);
@@ -240,3 +240,17 @@ async function stopDevServer(home: string, running: ReturnType<typeof readDevSer
   }
   throw new CliError(`the dev server (pid ${running.pid}) did not stop within 30 s`, "dev_server_stop_timeout", EXIT.failed);
 }
+
+/**
+ * A dev config's `targets:` adds to the embedded Postgres target instead of replacing it
+ * (a list in a later layer would otherwise drop it silently); the embedded one stays the
+ * first, so it remains postgres's default. A file target named "embedded" is the file's mistake.
+ */
+function withEmbeddedTarget(fileLayer: HostConfigInput, adminUrl: string): HostConfigInput {
+  if (!fileLayer.targets) return fileLayer;
+  if (fileLayer.targets.some((t) => t.name === "embedded")) {
+    throw new CliError("the dev config names a target \"embedded\": that name is the embedded Postgres's; rename yours", "config_invalid", EXIT.usage);
+  }
+  return { ...fileLayer, targets: [{ name: "embedded", kind: "postgres", adminUrl }, ...fileLayer.targets] };
+}
+
