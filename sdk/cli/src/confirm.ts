@@ -1,5 +1,4 @@
 import { createInterface } from "node:readline/promises";
-import { EXIT } from "./exit-codes.js";
 import { CliError } from "./output.js";
 
 export interface Confirmation {
@@ -24,8 +23,7 @@ export async function confirmDestructive(yes: boolean, confirmation: Confirmatio
   if (!process.stdin.isTTY) {
     throw new CliError(
       `refusing to ${confirmation.action} without confirmation: stdin is not a terminal, so there is no one to ask. Re-run with --yes to confirm (${confirmation.command} --yes); nothing was changed`,
-      "confirmation_required",
-      EXIT.usage,
+      "confirmation_required"
     );
   }
   if (confirmation.warning) process.stderr.write(`${confirmation.warning}\n`);
@@ -36,5 +34,5 @@ export async function confirmDestructive(yes: boolean, confirmation: Confirmatio
   } finally {
     prompt.close();
   }
-  throw new CliError(`not confirmed: did not ${confirmation.action}; nothing was changed`, "confirmation_declined", EXIT.usage);
+  throw new CliError(`not confirmed: did not ${confirmation.action}; nothing was changed`, "confirmation_declined");
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createBerthClient, type BerthClient } from "@berth/client";
 import { berthHome, readDevCredentials, readDevServerInfo } from "@berth/host/light";
-import { EXIT } from "./exit-codes.js";
 import { CliError } from "./output.js";
 
 export interface ConnectionFlags {
@@ -25,8 +24,7 @@ export function connect(flags: ConnectionFlags): BerthClient {
       looksLikeAddress
         ? `--server names a runtime target (srv_… or a server name); pass the Berth API address with --api ${flags.server} (or set BERTH_API)`
         : `--server names a runtime target: give it after a subcommand that takes one (\`berth deployments list --server ${flags.server}\`); the Berth API address is --api HOST:PORT (or BERTH_API)`,
-      "invalid_argument",
-      EXIT.usage,
+      "invalid_argument"
     );
   }
   const home = berthHome();
@@ -35,12 +33,11 @@ export function connect(flags: ConnectionFlags): BerthClient {
   if (!address) {
     throw new CliError(
       `no Berth server: start one with \`pnpm berth dev\`, or pass --api HOST:PORT (or set BERTH_API); looked for a dev server in ${home}`,
-      "server_not_configured",
-      EXIT.unavailable,
+      "server_not_configured"
     );
   }
   if (!token) {
-    throw new CliError("no token: pass --token (or set BERTH_TOKEN)", "token_not_configured", EXIT.auth);
+    throw new CliError("no token: pass --token (or set BERTH_TOKEN)", "token_not_configured");
   }
   const caFile = flags.caFile ?? process.env.BERTH_CA_FILE;
   return createBerthClient({ address, token, tls: flags.tls || Boolean(caFile), caPem: caFile ? readFileSync(caFile) : undefined });

@@ -1,36 +1,40 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { EXIT, exitCodeForStatus, isBerthApiError, reasonMappingByCode } from "@berth/client";
 
-/** Exit codes of the berth CLI (documented in the README). */
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  notFound: 3,
-  conflict: 4,
-  precondition: 5,
-  auth: 6,
-  unavailable: 7,
+export { EXIT };
+
+/**
+ * Reasons only the CLI raises (nothing reached a server), with their exit codes.
+ * Every other reason is an ErrorReason and takes its exit code from the reason
+ * table in @berth/client, the same table the servers take gRPC status from.
+ */
+export const CLI_REASONS = {
+  confirmation_required: EXIT.usage,
+  confirmation_declined: EXIT.usage,
+  server_not_configured: EXIT.unavailable,
+  token_not_configured: EXIT.auth,
+  dev_server_running: EXIT.conflict,
+  dev_server_stop_timeout: EXIT.failed,
+  wait_timeout: EXIT.failed,
 } as const;
+export type CliReason = keyof typeof CLI_REASONS;
 
-export function exitCodeFor(code: GrpcStatus): number {
-  switch (code) {
-    case GrpcStatus.INVALID_ARGUMENT:
-    case GrpcStatus.OUT_OF_RANGE:
-      return EXIT.usage;
-    case GrpcStatus.NOT_FOUND:
-      return EXIT.notFound;
-    case GrpcStatus.ALREADY_EXISTS:
-    case GrpcStatus.ABORTED:
-      return EXIT.conflict;
-    case GrpcStatus.FAILED_PRECONDITION:
-      return EXIT.precondition;
-    case GrpcStatus.UNAUTHENTICATED:
-    case GrpcStatus.PERMISSION_DENIED:
-      return EXIT.auth;
-    case GrpcStatus.UNAVAILABLE:
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return EXIT.unavailable;
-    default:
-      return EXIT.failed;
+/** The exit code of a reason: the CLI's own, else the reason table's; `fallback` for a reason neither knows. */
+export function exitCodeForReason(reason: string, fallback: number = EXIT.failed): number {
+  if (Object.hasOwn(CLI_REASONS, reason)) return CLI_REASONS[reason as CliReason];
+  return reasonMappingByCode(reason)?.exit ?? fallback;
+}
+
+/**
+ * The one way the CLI turns a failure into an exit code: by its reason (an API
+ * error, a CLI refusal, a berth.yaml deploy refusal); by gRPC status only when
+ * the server sent a reason this CLI does not know (an older or newer server, a
+ * peer that is down).
+ */
+export function exitCodeFor(error: unknown): number {
+  if (isBerthApiError(error)) return exitCodeForReason(error.reason, exitCodeForStatus(error.code));
+  if (error instanceof Error && typeof (error as { reason?: unknown }).reason === "string") {
+    // A CliError or DeployError: refused before or without a server status.
+    return exitCodeForReason((error as Error & { reason: string }).reason, EXIT.usage);
   }
+  return EXIT.failed;
 }

@@ -1,2 +1,3 @@
 export { buildProgram } from "./program.js";
-export { EXIT, exitCodeFor } from "./exit-codes.js";
+export { CLI_REASONS, EXIT, exitCodeFor, exitCodeForReason } from "./exit-codes.js";
+export type { CliReason } from "./exit-codes.js";

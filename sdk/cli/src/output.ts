@@ -1,5 +1,5 @@
 import { isBerthApiError } from "@berth/client";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { EXIT, exitCodeFor, type CliReason } from "./exit-codes.js";
 
 export type OutputFormat = "table" | "json";
 
@@ -7,11 +7,15 @@ export type OutputFormat = "table" | "json";
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly reason: string,
-    readonly exitCode: number = EXIT.usage,
+    /** A CLI reason (CLI_REASONS) or an API reason ("invalid_argument"); it decides the exit code. */
+    readonly reason: CliReason | (string & {}),
   ) {
     super(message);
     this.name = "CliError";
+  }
+
+  get exitCode(): number {
+    return exitCodeFor(this);
   }
 }
 
@@ -38,7 +42,7 @@ export function printFields(fields: Array<[string, string]>): void {
  */
 export function reportError(error: unknown, format: OutputFormat): number {
   if (isBerthApiError(error)) {
-    const exitCode = exitCodeFor(error.code);
+    const exitCode = exitCodeFor(error);
     if (format === "json") {
       process.stderr.write(
         `${JSON.stringify({ error: { code: error.codeName, reason: error.reason, message: error.message, metadata: error.metadata, fieldViolations: error.fieldViolations } })}\n`,

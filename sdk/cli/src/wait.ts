@@ -65,7 +65,7 @@ async function follow<T>(options: Follow<T>): Promise<{ last: T; line: ReturnTyp
     if (isBerthApiError(error) && error.reason === "deadline_exceeded") {
       const state = last ? `it is still ${options.status(last)}` : "it has not reported yet";
       line.fail(`${options.label}: stopped waiting`);
-      throw new CliError(`stopped waiting after ${Math.round(options.timeoutMs / 1000)} s; ${state}. Follow it with \`${options.showCommand}\``, "wait_timeout", EXIT.failed);
+      throw new CliError(`stopped waiting after ${Math.round(options.timeoutMs / 1000)} s; ${state}. Follow it with \`${options.showCommand}\``, "wait_timeout");
     }
     line.fail(`${options.label}: stopped waiting`);
     throw error;

@@ -4,7 +4,8 @@ export { createPromiseClient, createChannel } from "./typed-client.js";
 export type { PromiseClient, ConnectionOptions, CallOverrides, ResponseStream } from "./typed-client.js";
 export { BerthApiError, isBerthApiError, decodeServiceError, encodeErrorDetails, STATUS_DETAILS_KEY } from "./errors.js";
 export type { BerthErrorDetails, FieldViolation } from "./errors.js";
-export { ERROR_DOMAIN, reasonCode, ErrorReason } from "./reasons.js";
+export { ERROR_DOMAIN, EXIT, REASON_TABLE, reasonCode, reasonMapping, reasonMappingByCode, grpcCodeFor, exitCodeForStatus, ErrorReason } from "./reasons.js";
+export type { ExitCode, ReasonMapping } from "./reasons.js";
 export { descriptorSetPath } from "./descriptors.js";
 export { plainJson, enumWord } from "./plain-json.js";
 

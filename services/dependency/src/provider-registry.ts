@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import type { Provider, ProviderManifest, RealizationTarget } from "@berth/provider-sdk";
 import { BerthError } from "@berth/runtime";
@@ -60,7 +59,7 @@ export class ProviderRegistry {
     const provider = this.probers.get(kind);
     if (!provider) {
       if (!this.importers.has(kind) && !this.managed.has(kind)) throw unsupportedKind(kind, this.knownKinds());
-      throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED, `no loaded provider can probe ${kind} connections`, {
+      throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED, `no loaded provider can probe ${kind} connections`, {
         fieldViolations: [{ field: "probe", description: `not supported for kind ${kind}` }],
         metadata: { kind },
       });
@@ -97,9 +96,7 @@ export class ProviderRegistry {
     const target = name ? candidates.find((t) => t.name === name) : candidates[0];
     if (!target) {
       const known = candidates.map((t) => t.name).join(", ") || "none";
-      throw new BerthError(
-        GrpcStatus.FAILED_PRECONDITION,
-        ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
+      throw new BerthError(ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
         name
           ? `no realization target named ${name} for kind ${kind} (configured: ${known}; see \`berth target list\`)`
           : `no realization target is configured for kind ${kind}: an operator adds one under \`targets:\` in the server config (see README "Realization targets"; \`berth target list\` shows what this server has)`,
@@ -115,9 +112,7 @@ function canProbe(provider: Provider): boolean {
 }
 
 function unsupportedKind(kind: string, known: string[], mode = "any"): BerthError {
-  return new BerthError(
-    GrpcStatus.INVALID_ARGUMENT,
-    ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED,
+  return new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED,
     `kind ${JSON.stringify(kind)} is not supported${mode === "managed" ? " for managed provisioning" : ""}; supported: ${known.join(", ") || "none"}`,
     { fieldViolations: [{ field: "kind", description: `must be one of: ${known.join(", ")}` }], metadata: { kind } },
   );

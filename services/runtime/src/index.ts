@@ -1,4 +1,5 @@
 export { BerthError, isBerthError, invalidArgument, assertNoViolations } from "./errors.js";
+export type { BerthErrorExtra } from "./errors.js";
 export { newId } from "./ids.js";
 export { createLogger, REDACTED_LOG_FIELDS } from "./logger.js";
 export type { Logger } from "./logger.js";
@@ -38,3 +39,4 @@ export { RULES_BY_NAME, RULES_BY_FIELD } from "./grpc/request-limits.js";
 export type { FieldRule } from "./grpc/request-limits.js";
 export { GRPC_SERVER_LIMITS } from "./grpc/server.js";
 export { GrpcStatus } from "./grpc/status.js";
+export { PROVIDER_ERROR_REASONS, fromProviderError, isRetryableProviderError, providerFailureMessage, safeProviderReason } from "./provider-errors.js";

@@ -120,7 +120,7 @@ export function backupPolicyCommand(): Command {
     .action(
       withClient<Scope & { dependency?: string; enabledOnly: boolean }>(async (client, flags, positional) => {
         if (positional && flags.dependency && positional !== flags.dependency) {
-          throw new CliError(`two dependencies given (${positional} and --dependency ${flags.dependency}): pass one`, "invalid_argument", EXIT.usage);
+          throw new CliError(`two dependencies given (${positional} and --dependency ${flags.dependency}): pass one`, "invalid_argument");
         }
         const ref = positional ?? flags.dependency;
         const dependencyId = ref ? await resolveDependency(client, ref, flags) : "";

@@ -193,7 +193,7 @@ export function dependencyBackupCommand(): Command {
     .action(
       withClient<RestoreFlags>(async (client, flags, backupId) => {
         if (!flags.toNew && (flags.project || flags.environment || flags.realizationTarget)) {
-          throw new CliError("--project, --environment and --realization-target go with --to-new NAME", "invalid_argument", EXIT.usage);
+          throw new CliError("--project, --environment and --realization-target go with --to-new NAME", "invalid_argument");
         }
         let acknowledged = flags.acknowledgeDataOverwrite;
         if (!flags.toNew && !flags.yes) {

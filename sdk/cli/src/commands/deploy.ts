@@ -6,7 +6,7 @@ import type { BerthConfig, CleanupResult, DeployResult } from "@berth/deploy";
 
 // berth.yaml parsing and the reconcile library load only for `deploy` and `preview cleanup`.
 const deployLibrary = () => import("@berth/deploy");
-import { EXIT } from "../exit-codes.js";
+import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { CliError, printJson, printTable } from "../output.js";
 import { waitForDeployment } from "../wait.js";
 import { confirmDestructive } from "../confirm.js";
@@ -40,14 +40,14 @@ function scopeOptions(command: Command): Command {
 /** berth.yaml, or a usage error listing every problem with its line, column and reason. */
 async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
   if (flags.preview !== undefined && !PREVIEW_ID.test(flags.preview)) {
-    throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
+    throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
   }
   const { loadBerthConfig, BerthConfigError } = await deployLibrary();
   const candidates = configCandidates(flags.config);
   const found = candidates.find((path) => existsSync(path));
   if (!found) {
     const looked = candidates.map((path) => `  ${path}`).join("\n");
-    throw new CliError(`${flags.config} not found; looked for:\n${looked}\n(pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID), EXIT.usage);
+    throw new CliError(`${flags.config} not found; looked for:\n${looked}\n(pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID));
   }
   // Later messages name the file that was read.
   flags.config = found;
@@ -56,10 +56,10 @@ async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
   } catch (error) {
     if (error instanceof BerthConfigError) {
       const reason = error.problems.some((p) => p.reason === "config_secret_value_forbidden") ? "config_secret_value_forbidden" : "config_invalid";
-      throw new CliError(error.message, reason, EXIT.usage);
+      throw new CliError(error.message, reason);
     }
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new CliError(`${flags.config} not found (pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID), EXIT.usage);
+      throw new CliError(`${flags.config} not found (pass --config PATH)`, reasonCode(ErrorReason.ERROR_REASON_CONFIG_INVALID));
     }
     throw error;
   }
@@ -84,8 +84,8 @@ function target(flags: ScopeFlags) {
 
 function deployFailure(error: unknown, DeployError: Awaited<ReturnType<typeof deployLibrary>>["DeployError"]): never {
   if (error instanceof DeployError) {
-    const exit = error.reason === "runtime_target_not_found" || error.reason === "resource_not_found" || error.reason === "dependency_not_found" ? EXIT.notFound : EXIT.precondition;
-    throw new CliError(error.message, error.reason, exit);
+    // The reason table decides the exit code, as it does for the same reason from the server.
+    throw new CliError(error.message, error.reason);
   }
   throw error;
 }
@@ -215,13 +215,12 @@ export function previewCommand(): Command {
     )
     .action(
       withClient<ScopeFlags & { deleteBackups: boolean; yes: boolean }>(async (client, flags) => {
-        if (!flags.preview) throw new CliError("--preview is required, e.g. --preview pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT), EXIT.usage);
+        if (!flags.preview) throw new CliError("--preview is required, e.g. --preview pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
         const config = await readConfig(flags);
         if (config.preview?.lifecycle !== "ephemeral") {
           throw new CliError(
             `${flags.config} does not declare preview.lifecycle: ephemeral, so its previews are kept; nothing was changed`,
-            reasonCode(ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL),
-            EXIT.precondition,
+            reasonCode(ErrorReason.ERROR_REASON_PREVIEW_NOT_EPHEMERAL)
           );
         }
         if (!flags.dryRun) {
@@ -244,7 +243,7 @@ export function previewCommand(): Command {
         else printCleanup(result);
         if (result.incomplete) {
           process.stderr.write("error: some of the preview's own dependencies were refused at delete although the plan found nothing blocking them (see above); run the cleanup again [dependency_delete_blocked]\n");
-          return EXIT.precondition;
+          return exitCodeForReason(reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED));
         }
         return EXIT.ok;
       }),

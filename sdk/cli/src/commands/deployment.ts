@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DeploymentStatus, deploymentStatusFromJSON, RuntimeInjectionState } from "@berth/client";
-import { EXIT } from "../exit-codes.js";
+import { DeploymentStatus, deploymentStatusFromJSON, ErrorReason, reasonCode, RuntimeInjectionState } from "@berth/client";
+import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
 import { addPageOptions, collectPages, examples, timeoutOption, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
@@ -62,7 +62,9 @@ export function deploymentCommand(): Command {
         const runtimeTargetId = await resolveServer(client, flags.server);
         const plan = await client.deployment.planDeployment({ resourceId, runtimeTargetId });
         printPlan(plan, flags.output);
-        return plan.injection?.state === RuntimeInjectionState.RUNTIME_INJECTION_STATE_BLOCKED ? EXIT.precondition : EXIT.ok;
+        return plan.injection?.state === RuntimeInjectionState.RUNTIME_INJECTION_STATE_BLOCKED
+          ? exitCodeForReason(reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED))
+          : EXIT.ok;
       }),
     );
 

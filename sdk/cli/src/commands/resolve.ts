@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { ErrorReason, reasonCode, type BerthClient } from "@berth/client";
-import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 
 /**
@@ -29,8 +28,7 @@ export function addScopeOptions(command: Command, noun: "dependency" | "resource
 function needsScope(noun: string, ref: string, label: string, idForm: string): CliError {
   return new CliError(
     `${label} ${ref} is a ${noun} name: also pass --project and --environment (${noun} names are unique per project and environment), or pass the ${noun} id (${idForm})`,
-    reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT),
-    EXIT.usage,
+    reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT)
   );
 }
 
@@ -51,8 +49,7 @@ export async function resolveDependency(client: BerthClient, ref: string, scope:
   if (dependencies.length === 0) {
     throw new CliError(
       `no dependency named ${ref} in ${scope.project}/${scope.environment} (see \`berth dependency list --project ${scope.project} --environment ${scope.environment}\`)`,
-      reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND),
-      EXIT.notFound,
+      reasonCode(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND)
     );
   }
   return dependencies[0].id;
@@ -66,8 +63,7 @@ export async function resolveResource(client: BerthClient, ref: string, scope: S
   if (resources.length === 0) {
     throw new CliError(
       `no resource named ${ref} in ${scope.project}/${scope.environment} (see \`berth resource list --project ${scope.project} --environment ${scope.environment}\`)`,
-      reasonCode(ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND),
-      EXIT.notFound,
+      reasonCode(ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND)
     );
   }
   return resources[0].id;
@@ -78,7 +74,7 @@ export async function resolveServer(client: BerthClient, ref: string): Promise<s
   if (SERVER_ID.test(ref)) return ref;
   const { runtimeTargets } = await client.deployment.listRuntimeTargets({ kind: "", name: ref, pageSize: 1, pageToken: "" });
   if (runtimeTargets.length === 0) {
-    throw new CliError(`no server named ${ref} (see \`berth server list\`)`, reasonCode(ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND), EXIT.notFound);
+    throw new CliError(`no server named ${ref} (see \`berth server list\`)`, reasonCode(ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND));
   }
   return runtimeTargets[0].id;
 }

@@ -2,7 +2,6 @@ import { join } from "node:path";
 import { Command, Option } from "commander";
 import { berthHome, IMPLEMENTED_SERVICES, readDevServerInfo, SERVICE_NAMES } from "@berth/host/light";
 import type { HostConfigInput, RunningHost } from "@berth/host";
-import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 
 interface ServeFlags {
@@ -26,7 +25,7 @@ async function loadHost() {
 }
 
 function asUsageError(error: unknown, isConfigError: (e: unknown) => boolean): never {
-  if (isConfigError(error)) throw new CliError((error as Error).message, "config_invalid", EXIT.usage);
+  if (isConfigError(error)) throw new CliError((error as Error).message, "config_invalid");
   throw error;
 }
 
@@ -139,7 +138,7 @@ Examples:
       if (flags.stop) return stopDevServer(home, running);
       if (flags.reset) return resetDev(home, running, flags.yes);
       if (running) {
-        throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running", EXIT.conflict);
+        throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running");
       }
       const lib = await loadHost();
       const isConfigError = (e: unknown) => e instanceof lib.ConfigError;
@@ -192,7 +191,7 @@ Examples:
 /** `berth dev --reset`: removes the home's dev state after the user said yes; never while its server runs. */
 async function resetDev(home: string, running: ReturnType<typeof readDevServerInfo>, yes: boolean): Promise<void> {
   if (running) {
-    throw new CliError(`the dev server of ${home} is running on ${running.address} (pid ${running.pid}); stop it first with \`berth dev --stop\``, "dev_server_running", EXIT.conflict);
+    throw new CliError(`the dev server of ${home} is running on ${running.address} (pid ${running.pid}); stop it first with \`berth dev --stop\``, "dev_server_running");
   }
   const { devStatePaths, resetDevHome } = await import("@berth/host");
   const paths = devStatePaths(home);
@@ -203,7 +202,7 @@ async function resetDev(home: string, running: ReturnType<typeof readDevServerIn
   const what = `${paths.map((p) => `  ${p}`).join("\n")}\n(dependencies the dev server provisioned on other realization targets are not released: delete them first)`;
   if (!yes) {
     if (!process.stdin.isTTY) {
-      throw new CliError(`--reset removes all dev state of ${home}:\n${what}\nre-run with --yes to confirm; nothing was removed`, "confirmation_required", EXIT.usage);
+      throw new CliError(`--reset removes all dev state of ${home}:\n${what}\nre-run with --yes to confirm; nothing was removed`, "confirmation_required");
     }
     if (!(await askYes(`Remove all dev state of ${home}?\n${what}\n[y/N] `))) {
       process.stderr.write("nothing was removed\n");
@@ -238,7 +237,7 @@ async function stopDevServer(home: string, running: ReturnType<typeof readDevSer
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new CliError(`the dev server (pid ${running.pid}) did not stop within 30 s`, "dev_server_stop_timeout", EXIT.failed);
+  throw new CliError(`the dev server (pid ${running.pid}) did not stop within 30 s`, "dev_server_stop_timeout");
 }
 
 /**

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob, watchByPolling } from "@berth/runtime";
 import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
@@ -10,7 +9,7 @@ export function backupEventData(b: BackupRecord): Record<string, unknown> {
 
 export async function getBackup(ctx: BackupContext, id: string): Promise<BackupRecord> {
   const found = /^bkp_[A-Za-z0-9]+$/.test(id) ? await store.getBackup(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${id || '""'} not found`, { metadata: { backup_id: id } });
+  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${id || '""'} not found`, { metadata: { backup_id: id } });
   return found;
 }
 
@@ -28,16 +27,16 @@ export async function createBackup(
     if (replay) return replay;
   }
   if (input.retentionDays < 0 || input.retentionDays > 3650) {
-    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "retention_days must be 0 (keep) to 3650", {
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "retention_days must be 0 (keep) to 3650", {
       fieldViolations: [{ field: "retention_days", description: "0 keeps it until deleted; at most 3650" }],
     });
   }
   const dependency = await ctx.dependencies.get(input.dependencyId);
   if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
   }
   if (dependency.status !== DependencyStatus.DEPENDENCY_STATUS_READY) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${dependency.id} is not ready`);
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${dependency.id} is not ready`);
   }
   const metadataOnlyReason = await whyMetadataOnly(ctx, dependency);
   const id = newId("bkp");
@@ -90,7 +89,7 @@ export async function deleteBackup(ctx: BackupContext, id: string): Promise<Back
   const backup = await getBackup(ctx, id);
   if (backup.deletedAt) return backup;
   if ((await store.inFlightRestores(ctx.db, backup.dependencyId)).some((r) => r.backupId === id)) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `backup ${id} is being restored`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `backup ${id} is being restored`);
   }
   if (backup.artifactKey) await ctx.artifacts.delete(backup.artifactKey);
   const deleted = await ctx.db.transaction(async (trx) => {

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, recordEvent, type Knex } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
@@ -36,7 +35,7 @@ export async function cancelBackup(ctx: BackupContext, id: string): Promise<Back
     const current = (await store.getBackup(trx, id, true))!;
     const plan = await planCancel(trx, current, ctx.jobs.leaseTtlMs, jobStore.backups.isExpired);
     if (plan === "finished") {
-      throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BACKUP_ALREADY_FINISHED, `backup ${id} already ${current.status}; only a pending or running backup can be cancelled`, {
+      throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_ALREADY_FINISHED, `backup ${id} already ${current.status}; only a pending or running backup can be cancelled`, {
         metadata: { backup_id: id, status: current.status },
       });
     }
@@ -66,7 +65,7 @@ export async function cancelRestore(ctx: BackupContext, id: string): Promise<Res
     const current = (await store.getRestore(trx, id, true))!;
     const plan = await planCancel(trx, current, ctx.jobs.leaseTtlMs, jobStore.restores.isExpired);
     if (plan === "finished") {
-      throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_ALREADY_FINISHED, `restore ${id} already ${current.status}; only a pending or running restore can be cancelled`, {
+      throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_ALREADY_FINISHED, `restore ${id} already ${current.status}; only a pending or running restore can be cancelled`, {
         metadata: { restore_id: id, status: current.status },
       });
     }

@@ -1,7 +1,7 @@
 import type { Dependency, Provenance } from "@berth/client";
-import { isProviderError, redactSecrets, type Provider } from "@berth/provider-sdk";
+import { redactSecrets, type Provider } from "@berth/provider-sdk";
 import { ArtifactCorruptError } from "../artifacts/sealed-stream.js";
-import type { JobLeaseSettings, Keyring, Knex, Logger, OutboxRelay } from "@berth/runtime";
+import { providerFailureMessage, type JobLeaseSettings, type Keyring, type Knex, type Logger, type OutboxRelay } from "@berth/runtime";
 import type { ArtifactCompression } from "../store/store.js";
 import type { ArtifactStore } from "../artifacts/artifact-store.js";
 import type { BackupRecord } from "../store/store.js";
@@ -66,7 +66,9 @@ export const RESTORE_NOTICE =
  */
 export function safeJobReason(error: unknown, secrets: string[], log: Logger, what: string): string {
   const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
-  if (isProviderError(error) || error instanceof ArtifactCorruptError) return message;
+  if (error instanceof ArtifactCorruptError) return message;
+  const fromProvider = providerFailureMessage(error, secrets);
+  if (fromProvider !== undefined) return fromProvider;
   log.error({ error: message }, `${what} failed unexpectedly`);
   return `${what} failed unexpectedly; the server log has details`;
 }

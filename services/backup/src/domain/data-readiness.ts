@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { dataClassName, DependencyStatus, ErrorReason, type DataClassName } from "@berth/client";
 import { BerthError } from "@berth/runtime";
 import { drillStore, type DrillRecord } from "../store/drill-store.js";
@@ -141,7 +140,7 @@ function recentBackupIssue(facts: ReadinessFacts, backup: AgedEvidence | undefin
 export async function getDataReadiness(ctx: BackupContext, dependencyId: string): Promise<DataReadinessReport> {
   const dependency = /^dep_[A-Za-z0-9]+$/.test(dependencyId) ? await ctx.dependencies.get(dependencyId) : undefined;
   if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${dependencyId || '""'} not found`, { metadata: { dependency_id: dependencyId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${dependencyId || '""'} not found`, { metadata: { dependency_id: dependencyId } });
   }
   const [policy, latestBackup, anyBackup, latestPassedDrill, latestFinishedDrill] = await Promise.all([
     policyStore.get(ctx.db, { dependencyId }),

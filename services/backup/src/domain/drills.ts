@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
 import { drillStore, type DrillRecord } from "../store/drill-store.js";
@@ -11,7 +10,7 @@ export function drillEventData(d: DrillRecord): Record<string, unknown> {
 
 export async function getDrill(ctx: BackupContext, id: string): Promise<DrillRecord> {
   const found = /^drl_[A-Za-z0-9]+$/.test(id) ? await drillStore.get(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DRILL_NOT_FOUND, `drill ${id || '""'} not found`, { metadata: { drill_id: id } });
+  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_DRILL_NOT_FOUND, `drill ${id || '""'} not found`, { metadata: { drill_id: id } });
   return found;
 }
 
@@ -35,22 +34,20 @@ export async function requestDrill(ctx: BackupContext, input: VerifyInput): Prom
   }
   const backup = await getBackup(ctx, input.backupId);
   if (backup.kind === "metadata_only") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); there is nothing to restore in a drill`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); there is nothing to restore in a drill`);
   }
   if (backup.status !== "succeeded" || backup.deletedAt) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be verified`);
+    throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be verified`);
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.checkEnv)) {
-    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "check_env must be an environment variable name", {
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "check_env must be an environment variable name", {
       fieldViolations: [{ field: "check_env", description: "letters, digits and _, not starting with a digit" }],
     });
   }
   const source = await ctx.dependencies.get(backup.dependencyId);
   const provider = source ? ctx.providers.get(source.kind) : undefined;
   if (!source || !provider?.restore || !provider.manifest.capabilities.restore || !provider.manifest.capabilities.realize) {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
       `a drill needs a provider that can provision a scratch ${source?.kind ?? "dependency"} and restore into it; ${source ? `the ${source.kind} provider cannot` : `the dependency ${backup.dependencyId} is gone`}`,
     );
   }

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError } from "@berth/runtime";
 import { policyStore } from "../store/policy-store.js";
@@ -25,12 +24,12 @@ export async function assertParentsExist(ctx: BackupContext, parents: ListParent
     parents.policyId && /^dbp_[A-Za-z0-9]+$/.test(parents.policyId) ? policyStore.get(ctx.db, { id: parents.policyId }) : undefined,
   ]);
   if (parents.dependencyId && !dependency) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${parents.dependencyId} not found`, { metadata: { dependency_id: parents.dependencyId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${parents.dependencyId} not found`, { metadata: { dependency_id: parents.dependencyId } });
   }
   if (parents.backupId && !backup) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${parents.backupId} not found`, { metadata: { backup_id: parents.backupId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${parents.backupId} not found`, { metadata: { backup_id: parents.backupId } });
   }
   if (parents.policyId && !policy) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BACKUP_POLICY_NOT_FOUND, `backup policy ${parents.policyId} not found`, { metadata: { policy_id: parents.policyId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_POLICY_NOT_FOUND, `backup policy ${parents.policyId} not found`, { metadata: { policy_id: parents.policyId } });
   }
 }

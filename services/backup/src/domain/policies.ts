@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason, type FieldViolation } from "@berth/client";
 import { BerthError, isBerthError, newId, recordEvent } from "@berth/runtime";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
@@ -38,10 +37,10 @@ export async function configurePolicy(ctx: BackupContext, input: PolicyInput): P
     violations.push({ field: "interval_hours", description: "must be 1 to 8784 hours (or set interval_minutes for a shorter interval)" });
   }
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1 || input.retentionDays > 3650) violations.push({ field: "retention_days", description: "must be 1 to 3650 days" });
-  if (violations.length > 0) throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, violations.map((v) => `${v.field}: ${v.description}`).join("; "), { fieldViolations: violations });
+  if (violations.length > 0) throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, violations.map((v) => `${v.field}: ${v.description}`).join("; "), { fieldViolations: violations });
   const dependency = await ctx.dependencies.get(input.dependencyId);
   if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
   }
   const existing = await policyStore.get(ctx.db, { dependencyId: input.dependencyId });
   // Same schedule kept when only retention/retry change; a new interval starts from now.
@@ -73,7 +72,7 @@ export async function configurePolicy(ctx: BackupContext, input: PolicyInput): P
 
 export async function getPolicy(ctx: BackupContext, where: { id?: string; dependencyId?: string }): Promise<PolicyRecord> {
   const policy = where.id || where.dependencyId ? await policyStore.get(ctx.db, where) : undefined;
-  if (!policy) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BACKUP_POLICY_NOT_FOUND, `no backup policy ${where.id ? where.id : `for ${where.dependencyId}`}`);
+  if (!policy) throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_POLICY_NOT_FOUND, `no backup policy ${where.id ? where.id : `for ${where.dependencyId}`}`);
   return (await retireOrphans(ctx, [policy]))[0];
 }
 

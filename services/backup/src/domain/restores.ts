@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
 import type { Dependency, Provenance } from "@berth/client";
@@ -12,7 +11,7 @@ export function restoreEventData(r: RestoreRecord): Record<string, unknown> {
 
 export async function getRestore(ctx: BackupContext, id: string): Promise<RestoreRecord> {
   const found = /^rst_[A-Za-z0-9]+$/.test(id) ? await store.getRestore(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RESTORE_NOT_FOUND, `restore ${id || '""'} not found`, { metadata: { restore_id: id } });
+  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_NOT_FOUND, `restore ${id || '""'} not found`, { metadata: { restore_id: id } });
   return found;
 }
 
@@ -39,17 +38,15 @@ export async function requestRestore(ctx: BackupContext, input: RestoreInput): P
   }
   const backup = await getBackup(ctx, input.backupId);
   if (!input.toNew && !input.acknowledgeDataOverwrite) {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_RESTORE_ACKNOWLEDGEMENT_REQUIRED,
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_ACKNOWLEDGEMENT_REQUIRED,
       `restoring ${backup.id} overwrites the data of ${backup.dependencyId} in place; pass --acknowledge-data-overwrite to confirm (or restore into a new dependency with --to-new NAME)`,
     );
   }
   if (backup.kind === "metadata_only") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); it holds no data to restore`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); it holds no data to restore`);
   }
   if (backup.status !== "succeeded" || backup.deletedAt) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be restored`);
+    throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be restored`);
   }
   const targetId = input.toNew ? (await provisionRestoreTarget(ctx, backup, input)).id : backup.dependencyId;
   const id = newId("rst");
@@ -77,7 +74,7 @@ export async function requestRestore(ctx: BackupContext, input: RestoreInput): P
   }
   if (created === "request_id_taken") throw new Error("restore request id taken but not found");
   if (created === "in_flight") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${targetId} is already running; one at a time`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${targetId} is already running; one at a time`);
   }
   ctx.relay.kick();
   return created;
@@ -91,10 +88,10 @@ export async function requestRestore(ctx: BackupContext, input: RestoreInput): P
  */
 async function provisionRestoreTarget(ctx: BackupContext, backup: BackupRecord, input: RestoreInput): Promise<Dependency> {
   const source = await ctx.dependencies.get(backup.dependencyId);
-  if (!source) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `the dependency ${backup.dependencyId} that ${backup.id} was taken of is gone; its kind is unknown`);
+  if (!source) throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `the dependency ${backup.dependencyId} that ${backup.id} was taken of is gone; its kind is unknown`);
   const provider = ctx.providers.get(source.kind);
   if (!provider?.restore || !provider.manifest.capabilities.restore) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${source.kind} provider cannot restore backups`);
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${source.kind} provider cannot restore backups`);
   }
   const toNew = input.toNew!;
   return ctx.dependencies.provision({

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type Backup, type BackupInternalServiceService, type BackupServiceService } from "@berth/client";
 import { BerthError, decodeSeqToken, pageLimit, toPage, watchByPolling, type Handlers } from "@berth/runtime";
 import { getDrill, requestDrill } from "../domain/drills.js";
@@ -140,7 +139,7 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       const limit = pageLimit(request.pageSize);
       // An unknown dependency is an error, not an empty list.
       if (!(await ctx.dependencies.get(request.dependencyId))) {
-        throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${request.dependencyId || '""'} not found`);
+        throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${request.dependencyId || '""'} not found`);
       }
       const page = toPage(await drillStore.list(ctx.db, { dependencyId: request.dependencyId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
       return { drills: page.items.map(presentDrill), nextPageToken: page.nextPageToken };

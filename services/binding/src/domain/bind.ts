@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DependencyStatus, ErrorReason, type Dependency, type FieldViolation } from "@berth/client";
 import { assertNoViolations, BerthError, newId, recordEvent } from "@berth/runtime";
 import { bindingStore, type BindingRecord } from "../store/binding-store.js";
@@ -38,7 +37,7 @@ function isBindable(dependency: Dependency | undefined): dependency is Dependenc
 }
 
 function dependencyGone(id: string, detail = "does not exist or was deleted"): BerthError {
-  return new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${id} ${detail}`, { metadata: { dependency_id: id } });
+  return new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${id} ${detail}`, { metadata: { dependency_id: id } });
 }
 
 /**
@@ -57,7 +56,7 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
     violations.push({ field: "target_env_var", description: "must be a valid environment variable name: letters, digits and _, not starting with a digit" });
   }
   if (violations.some((v) => v.field === "target_env_var") && violations.length === 1) {
-    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_BINDING_TARGET_INVALID, `target ${JSON.stringify(input.targetEnvVar)} is not a valid environment variable name`, {
+    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_TARGET_INVALID, `target ${JSON.stringify(input.targetEnvVar)} is not a valid environment variable name`, {
       fieldViolations: violations,
     });
   }
@@ -68,7 +67,7 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
     const replay = await bindingStore.getByRequestId(ctx.db, input.requestId);
     if (replay) {
       if (replay.requestFingerprint !== print) {
-        throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_REQUEST_ID_REUSED, `request id ${input.requestId} was already used for a different binding (${replay.id})`);
+        throw new BerthError(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED, `request id ${input.requestId} was already used for a different binding (${replay.id})`);
       }
       return replay;
     }
@@ -77,9 +76,7 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
   const dependency = await ctx.dependencies.get(input.dependencyId);
   if (!isBindable(dependency)) throw dependencyGone(input.dependencyId);
   if (dependency.projectId !== input.projectId || dependency.environmentId !== input.environmentId) {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_BINDING_SCOPE_MISMATCH,
+    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_SCOPE_MISMATCH,
       `dependency ${dependency.id} belongs to ${dependency.projectId}/${dependency.environmentId}, not ${input.projectId}/${input.environmentId}`,
     );
   }
@@ -106,9 +103,7 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
   if (binding === "target_taken") {
     // Looked up after the failed insert's transaction ended (Postgres aborts it).
     const existing = await bindingStore.activeByTarget(ctx.db, input.resourceId, input.targetEnvVar);
-    throw new BerthError(
-      GrpcStatus.ALREADY_EXISTS,
-      ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
+    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
       `resource ${input.resourceId} already has an active binding for ${input.targetEnvVar}${existing ? ` (${existing.id})` : ""}; unbind it first`,
       { metadata: { resource_id: input.resourceId, target_env_var: input.targetEnvVar, binding_id: existing?.id ?? "" } },
     );
@@ -148,6 +143,6 @@ export async function unbindDependency(ctx: BindingContext, id: string): Promise
 
 export async function getBinding(ctx: BindingContext, id: string): Promise<BindingRecord> {
   const binding = /^bnd_[A-Za-z0-9]+$/.test(id) ? await bindingStore.get(ctx.db, id) : undefined;
-  if (!binding) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_BINDING_NOT_FOUND, `binding ${id || '""'} not found`, { metadata: { binding_id: id } });
+  if (!binding) throw new BerthError(ErrorReason.ERROR_REASON_BINDING_NOT_FOUND, `binding ${id || '""'} not found`, { metadata: { binding_id: id } });
   return binding;
 }

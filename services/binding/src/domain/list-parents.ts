@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError } from "@berth/runtime";
 import type { BindingContext } from "./context.js";
@@ -14,9 +13,9 @@ export async function assertParentsExist(ctx: BindingContext, filter: { resource
     filter.dependencyId ? ctx.dependencies.get(filter.dependencyId) : undefined,
   ]);
   if (!resourceExists) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${filter.resourceId} not found`, { metadata: { resource_id: filter.resourceId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${filter.resourceId} not found`, { metadata: { resource_id: filter.resourceId } });
   }
   if (filter.dependencyId && !dependency) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${filter.dependencyId} not found`, { metadata: { dependency_id: filter.dependencyId } });
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${filter.dependencyId} not found`, { metadata: { dependency_id: filter.dependencyId } });
   }
 }

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, formatSecretReference, parseSecretReference, recordEvent } from "@berth/runtime";
 import { bindingStore, type BindingRecord } from "../store/binding-store.js";
@@ -13,19 +12,17 @@ import type { BindingContext } from "./context.js";
 export async function rotateBindingSecret(ctx: BindingContext, id: string, target: { version?: number; latest?: boolean }): Promise<{ binding: BindingRecord; previous: string }> {
   const binding = await getBinding(ctx, id);
   if (binding.status !== "active") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_BINDING_UNBOUND, `binding ${id} is unbound; bind the dependency again instead`);
+    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_UNBOUND, `binding ${id} is unbound; bind the dependency again instead`);
   }
   const dependency = await ctx.dependencies.get(binding.dependencyId);
   const current = dependency ? parseSecretReference(dependency.connectionSecretRef) : undefined;
   if (!dependency || !current) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${binding.dependencyId} has no connection secret yet`);
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${binding.dependencyId} has no connection secret yet`);
   }
   let version = current.version;
   if (!target.latest) {
     if (target.version === undefined || !Number.isInteger(target.version) || target.version < 1 || target.version > current.version) {
-      throw new BerthError(
-        GrpcStatus.NOT_FOUND,
-        ErrorReason.ERROR_REASON_SECRET_VERSION_NOT_FOUND,
+      throw new BerthError(ErrorReason.ERROR_REASON_SECRET_VERSION_NOT_FOUND,
         `dependency ${dependency.id} has connection secret versions 1..${current.version}; ${target.version ?? "no version"} is not one of them`,
         { fieldViolations: [{ field: "version", description: `must be between 1 and ${current.version}, or pass latest` }] },
       );

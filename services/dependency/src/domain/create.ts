@@ -1,12 +1,10 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { assertNoViolations, BerthError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
+import { assertNoViolations, BerthError, fromProviderError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
 import { dependencyStore, type NewDependency } from "../store/dependency-store.js";
 import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
-import { fromProviderError } from "./provider-errors.js";
 import { probeConnection } from "./probe.js";
 import { fingerprint, scopeViolations } from "./validation.js";
 
@@ -134,9 +132,7 @@ export function eventData(record: DependencyRecord): Record<string, unknown> {
 async function insertOrConflict(trx: Parameters<typeof dependencyStore.insert>[0], record: NewDependency): Promise<DependencyRecord> {
   const created = await dependencyStore.insert(trx, record);
   if (created === "name_taken") {
-    throw new BerthError(
-      GrpcStatus.ALREADY_EXISTS,
-      ErrorReason.ERROR_REASON_DEPENDENCY_ALREADY_EXISTS,
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_ALREADY_EXISTS,
       `a dependency named ${record.name} already exists in ${record.projectId}/${record.environmentId}`,
       { metadata: { name: record.name, project_id: record.projectId, environment_id: record.environmentId } },
     );
@@ -150,9 +146,7 @@ async function findReplay(ctx: DependencyContext, requestId: string, print: stri
   const existing = await dependencyStore.getByRequestId(ctx.db, requestId);
   if (!existing) return undefined;
   if (existing.requestFingerprint !== print) {
-    throw new BerthError(
-      GrpcStatus.INVALID_ARGUMENT,
-      ErrorReason.ERROR_REASON_REQUEST_ID_REUSED,
+    throw new BerthError(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED,
       `request id ${requestId} was already used for a different request (${existing.id})`,
       { fieldViolations: [{ field: "request_id", description: "already used with other parameters" }] },
     );

@@ -1,13 +1,11 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type DependencyReference } from "@berth/client";
 import { isProviderError, secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, isBerthError, recordEvent } from "@berth/runtime";
+import { BerthError, fromProviderError, isBerthError, recordEvent } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import type { DependencyRecord } from "../store/records.js";
 import type { DependencyContext, ReferenceCheck } from "./context.js";
 import { eventData } from "./create.js";
 import { leftBehindBy } from "./leftovers.js";
-import { fromProviderError } from "./provider-errors.js";
 import { getDependency } from "./queries.js";
 
 /** The check this service makes itself: deletion protection set on the record. */
@@ -67,7 +65,7 @@ export async function deleteDependency(ctx: DependencyContext, id: string, signa
   const dependency = await getDependency(ctx, id);
   if (dependency.status === "deleted") return { dependency, leftBehind: [] };
   if (dependency.status === "provisioning") {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${id} is still provisioning; delete it once it is ready or failed`);
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${id} is still provisioning; delete it once it is ready or failed`);
   }
   if (dependency.deletionProtection) throw blockedBy(id, await deletionProtectionCheck.find(dependency, signal));
   if (dependency.status === "deleting") {
@@ -148,9 +146,7 @@ export async function resumeDelete(ctx: DependencyContext, dependency: Dependenc
 }
 
 function blockedBy(id: string, references: DependencyReference[]): BerthError {
-  return new BerthError(
-    GrpcStatus.FAILED_PRECONDITION,
-    ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
+  return new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
     `dependency ${id} cannot be deleted: ${references.map((r) => r.description || `${r.kind} ${r.id}`).join("; ")}`,
     { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
   );

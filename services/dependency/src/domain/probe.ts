@@ -1,13 +1,11 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, reasonCode } from "@berth/client";
 import { secretPartsOfUrl, type SafeMetadata } from "@berth/provider-sdk";
-import { BerthError, isBerthError, recordEvent } from "@berth/runtime";
+import { BerthError, fromProviderError, isBerthError, recordEvent } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import type { DependencyRecord } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
-import { fromProviderError } from "./provider-errors.js";
 import { getDependency } from "./queries.js";
 
 /** A probe that neither logs in nor fails within this long counts as unreachable. */
@@ -36,7 +34,7 @@ export async function probeConnection(ctx: DependencyContext, kind: string, conn
     return { connectionVerification: "verified", connectionVerificationReason: "", connectionCheckedAt };
   } catch (error) {
     const mapped = fromProviderError(error, secretPartsOfUrl(connectionUrl));
-    const berth = isBerthError(mapped) ? mapped : new BerthError(GrpcStatus.INTERNAL, ErrorReason.ERROR_REASON_INTERNAL, "the probe failed unexpectedly");
+    const berth = isBerthError(mapped) ? mapped : new BerthError(ErrorReason.ERROR_REASON_INTERNAL, "the probe failed unexpectedly");
     return {
       connectionVerification: "failed",
       connectionVerificationReason: `${reasonCode(berth.reason)}: ${berth.message}`,
@@ -54,16 +52,14 @@ export async function probeConnection(ctx: DependencyContext, kind: string, conn
 export async function probeDependency(ctx: DependencyContext, id: string): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
   if (dependency.status !== "ready" || !dependency.secretVersion) {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY,
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY,
       `dependency ${id} is ${dependency.status}; only a ready dependency has a connection to probe`,
       { metadata: { dependency_id: id, status: dependency.status } },
     );
   }
   const connectionUrl = await ctx.secrets.get(ctx.db, id, CONNECTION_SECRET, dependency.secretVersion);
   if (connectionUrl === undefined) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_SECRET_NOT_FOUND, `the connection secret of ${id} cannot be read`);
+    throw new BerthError(ErrorReason.ERROR_REASON_SECRET_NOT_FOUND, `the connection secret of ${id} cannot be read`);
   }
   const outcome = await probeConnection(ctx, dependency.kind, connectionUrl, dependency.source === "managed" ? dependency.metadata : undefined);
   const { error, ...changes } = outcome;

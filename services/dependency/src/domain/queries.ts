@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage, watchByPolling } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
@@ -8,7 +7,7 @@ import type { DependencyContext } from "./context.js";
 export async function getDependency(ctx: DependencyContext, id: string): Promise<DependencyRecord> {
   const dependency = /^dep_[A-Za-z0-9]+$/.test(id) ? await dependencyStore.get(ctx.db, id) : undefined;
   if (!dependency) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${id || '""'} not found`, {
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${id || '""'} not found`, {
       metadata: { dependency_id: id },
     });
   }

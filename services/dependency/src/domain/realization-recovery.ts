@@ -1,10 +1,9 @@
-import { recordEvent, recordJob, type LeasedJobKind } from "@berth/runtime";
+import { type LeasedJobKind, recordEvent, recordJob, safeProviderReason as safeReason } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import { realizationLease } from "../store/realization-lease.js";
 import type { DependencyRecord } from "../store/records.js";
 import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
-import { safeReason } from "./provider-errors.js";
 
 type RealizationJob = DependencyRecord & { attempts: number };
 

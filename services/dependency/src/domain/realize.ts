@@ -1,12 +1,11 @@
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { holdLease, recordEvent, type JobDelivery } from "@berth/runtime";
+import { holdLease, isRetryableProviderError as isRetryable, type JobDelivery, recordEvent, safeProviderReason as safeReason } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import type { DependencyRecord } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import { realizationLease } from "../store/realization-lease.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
-import { isRetryable, safeReason } from "./provider-errors.js";
 import { probeConnection } from "./probe.js";
 
 /**

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, parseSecretReference } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
@@ -13,14 +12,14 @@ import type { DependencyContext } from "./context.js";
 export async function resolveConnectionSecret(ctx: DependencyContext, secretRef: string, purpose: string): Promise<string> {
   const ref = parseSecretReference(secretRef);
   if (!ref || ref.name !== CONNECTION_SECRET || !ref.ownerId.startsWith("dep_")) {
-    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "secret_ref must look like secret://dep_…/connection@N", {
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "secret_ref must look like secret://dep_…/connection@N", {
       fieldViolations: [{ field: "secret_ref", description: "must look like secret://dep_…/connection@N" }],
     });
   }
   const dependency = await dependencyStore.get(ctx.db, ref.ownerId);
   const value = dependency && dependency.status !== "deleted" ? await ctx.secrets.get(ctx.db, ref.ownerId, ref.name, ref.version) : undefined;
   if (value === undefined) {
-    throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_SECRET_NOT_FOUND, `secret ${secretRef} does not exist or its dependency was deleted`, {
+    throw new BerthError(ErrorReason.ERROR_REASON_SECRET_NOT_FOUND, `secret ${secretRef} does not exist or its dependency was deleted`, {
       metadata: { secret_ref: secretRef },
     });
   }

@@ -1,13 +1,11 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, recordEvent } from "@berth/runtime";
+import { BerthError, fromProviderError, recordEvent } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import type { DependencyContext } from "./context.js";
 import { eventData } from "./create.js";
-import { fromProviderError } from "./provider-errors.js";
 import { probeConnection } from "./probe.js";
 import { getDependency } from "./queries.js";
 
@@ -42,9 +40,7 @@ export async function updateSettings(ctx: DependencyContext, id: string, change:
 export async function updateImportedConnection(ctx: DependencyContext, id: string, connectionUrl: string, probe: boolean): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
   if (dependency.source !== "imported" || dependency.status === "deleted") {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_DEPENDENCY_SOURCE_MISMATCH,
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_SOURCE_MISMATCH,
       `dependency ${id} is ${dependency.status === "deleted" ? "deleted" : "managed"}; only a live imported dependency takes a new connection URL`,
     );
   }

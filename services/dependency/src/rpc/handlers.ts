@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import {
   ErrorReason,
   type DependencyInternalServiceService,
@@ -86,9 +85,7 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
       return { dependency: presentDependency(await updateImportedConnection(ctx, request.id, request.connectionUrl, request.probe)) };
     },
     async rotateConnectionSecret() {
-      throw new BerthError(
-        GrpcStatus.UNIMPLEMENTED,
-        ErrorReason.ERROR_REASON_NOT_IMPLEMENTED,
+      throw new BerthError(ErrorReason.ERROR_REASON_NOT_IMPLEMENTED,
         "rotating a managed dependency's password is not implemented yet; providers do not declare the rotate capability",
       );
     },

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type FieldViolation } from "@berth/client";
 import { assertNoViolations, BerthError, newId } from "@berth/runtime";
 import { RUNTIME_DRIVERS } from "../runtime/drivers.js";
@@ -27,9 +26,7 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
     ...(holdsCredential(input.command) ? ["command"] : []),
   ];
   if (secretBearing.length > 0) {
-    throw new BerthError(
-      GrpcStatus.INVALID_ARGUMENT,
-      ErrorReason.ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN,
+    throw new BerthError(ErrorReason.ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN,
       `${secretBearing.join(", ")} holds a URL with a password; import the connection as a dependency and bind it instead`,
       { fieldViolations: secretBearing.map((field) => ({ field, description: "must not contain credentials; bind a dependency instead" })) },
     );
@@ -44,7 +41,7 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
   // A concurrent call with the same request id won the insert: return its record.
   if (created === "request_id_taken") return (await store.resourceByRequestId(ctx.db, input.requestId))!;
   if (created === "name_taken") {
-    throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
   }
   return created;
 }
@@ -74,7 +71,7 @@ function holdsCredential(text: string): boolean {
 
 export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
   const resource = /^res_[A-Za-z0-9]+$/.test(id) ? await store.getResource(ctx.db, id) : undefined;
-  if (!resource) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${id || '""'} not found`, { metadata: { resource_id: id } });
+  if (!resource) throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${id || '""'} not found`, { metadata: { resource_id: id } });
   return resource;
 }
 
@@ -84,13 +81,11 @@ export async function deleteResource(ctx: DeploymentContext, id: string): Promis
   if (gone && !(await store.getResource(ctx.db, id))) return gone;
   const resource = await getResource(ctx, id);
   if ((await store.countLive(ctx.db, "resource_id", id)) > 0) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
   }
   const bindings = await ctx.peers.activeBindings(id);
   if (bindings.length > 0) {
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
+    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
       `resource ${id} still has active bindings (${bindings.map((b) => `${b.targetEnvVar} ${b.id}`).join(", ")}); unbind them first`,
     );
   }
@@ -101,7 +96,7 @@ export async function deleteResource(ctx: DeploymentContext, id: string): Promis
 export function driverFor(kind: string): RuntimeDriver {
   const driver = RUNTIME_DRIVERS.get(kind);
   if (!driver) {
-    throw new BerthError(GrpcStatus.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `runtime target kind ${JSON.stringify(kind)} is not supported`, {
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `runtime target kind ${JSON.stringify(kind)} is not supported`, {
       fieldViolations: [{ field: "kind", description: `must be one of: ${[...RUNTIME_DRIVERS.keys()].join(", ")}` }],
     });
   }
@@ -119,14 +114,14 @@ export async function createRuntimeTarget(ctx: DeploymentContext, input: { reque
   const created = await store.insertTarget(ctx.db, { id: newId("srv"), name: input.name, kind: input.kind, requestId: input.requestId || null });
   if (created === "request_id_taken") return (await store.targetByRequestId(ctx.db, input.requestId))!;
   if (created === "name_taken") {
-    throw new BerthError(GrpcStatus.ALREADY_EXISTS, ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
   }
   return created;
 }
 
 export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
   const target = /^srv_[A-Za-z0-9]+$/.test(id) ? await store.getTarget(ctx.db, id) : undefined;
-  if (!target) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, `runtime target ${id || '""'} not found`, { metadata: { runtime_target_id: id } });
+  if (!target) throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, `runtime target ${id || '""'} not found`, { metadata: { runtime_target_id: id } });
   return target;
 }
 
@@ -136,7 +131,7 @@ export async function deleteRuntimeTarget(ctx: DeploymentContext, id: string): P
   if (gone && !(await store.getTarget(ctx.db, id))) return gone;
   const target = await getRuntimeTarget(ctx, id);
   if ((await store.countLive(ctx.db, "runtime_target_id", id)) > 0) {
-    throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED, `runtime target ${id} has running deployments; stop them first`);
+    throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED, `runtime target ${id} has running deployments; stop them first`);
   }
   await store.deleteTarget(ctx.db, id);
   return target;

@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason, type Dependency } from "@berth/client";
 import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 import { BerthError, newId } from "@berth/runtime";
@@ -54,9 +53,7 @@ export async function createDeployment(
   const plan = await planDeployment(ctx, input.resourceId, input.runtimeTargetId);
   if (plan.readiness.state === "blocked") {
     const blocked = plan.readiness.bindings.filter((b) => !b.ready);
-    throw new BerthError(
-      GrpcStatus.FAILED_PRECONDITION,
-      ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED,
+    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED,
       `dependency secrets cannot reach this runtime: ${blocked.map((b) => `${b.targetEnvVar} (${b.bindingId}): ${b.blockedReason}`).join("; ")}`,
       { metadata: Object.fromEntries(blocked.map((b) => [b.bindingId, b.blockedReason ?? "blocked"])) },
     );

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError, watchByPolling } from "@berth/runtime";
 import type { DeploymentRecord } from "../store/records.js";
@@ -7,7 +6,7 @@ import type { DeploymentContext } from "./context.js";
 
 export async function getDeployment(ctx: DeploymentContext, id: string): Promise<DeploymentRecord> {
   const deployment = /^dpl_[A-Za-z0-9]+$/.test(id) ? await store.getDeployment(ctx.db, id) : undefined;
-  if (!deployment) throw new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, `deployment ${id || '""'} not found`, { metadata: { deployment_id: id } });
+  if (!deployment) throw new BerthError(ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, `deployment ${id || '""'} not found`, { metadata: { deployment_id: id } });
   return deployment;
 }
 

@@ -1,4 +1,3 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError } from "@berth/runtime";
 import { store } from "../store/store.js";
@@ -11,7 +10,7 @@ export interface ListParents {
   deploymentId?: string;
 }
 
-const notFound = (reason: ErrorReason, what: string, key: string, id: string) => new BerthError(GrpcStatus.NOT_FOUND, reason, `${what} ${id} not found`, { metadata: { [key]: id } });
+const notFound = (reason: ErrorReason, what: string, key: string, id: string) => new BerthError(reason, `${what} ${id} not found`, { metadata: { [key]: id } });
 
 /**
  * A list filtered by a resource, runtime target or deployment that does not

@@ -52,8 +52,9 @@ function outcomeOf(error: unknown): { code: string; reason: string } {
   return { code: "INTERNAL", reason: reasonCode(ErrorReason.ERROR_REASON_INTERNAL) };
 }
 
-function denied(code: GrpcStatus, reason: ErrorReason, message: string, metadata: Record<string, string> = {}): BerthError {
-  return new BerthError(code, reason, message, metadata);
+/** A refusal; its gRPC status comes from the reason table. */
+function denied(reason: ErrorReason, message: string, metadata: Record<string, string> = {}): BerthError {
+  return new BerthError(reason, message, { metadata });
 }
 
 /**
@@ -71,7 +72,7 @@ export class AccessGate implements Gate {
     try {
       principal = await this.authenticate(call.metadata, call.access);
       call.validate();
-      if (!rule) throw denied(GrpcStatus.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, `${call.rpc} has no authorization rule`);
+      if (!rule) throw denied(ErrorReason.ERROR_REASON_PERMISSION_DENIED, `${call.rpc} has no authorization rule`);
       this.authorizeRole(principal, rule, call.rpc);
       await this.authorizeScope(principal, rule, call.request, where);
     } catch (error) {
@@ -101,16 +102,16 @@ export class AccessGate implements Gate {
   private async authenticate(metadata: Metadata, access: GateCall["access"]): Promise<Principal> {
     const header = metadata.get("authorization")[0];
     const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw denied(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
+    if (!match) throw denied(ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
     const value = match[1];
     if (isInternalToken(value, this.options.internalTokens)) return { kind: "internal", tokenId: "internal", tokenName: "internal", role: "admin", scope: UNSCOPED };
     if (access === "internal") {
-      throw denied(GrpcStatus.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this internal RPC accepts only the internal service token");
+      throw denied(ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this internal RPC accepts only the internal service token");
     }
     if (sameToken(value, this.options.adminToken)) return { kind: "bootstrap-admin", tokenId: BOOTSTRAP_ADMIN, tokenName: BOOTSTRAP_ADMIN, role: "admin", scope: UNSCOPED };
     const bearer = parseBearer(value);
     const token = bearer ? await this.options.tokens.verify(bearer) : undefined;
-    if (!token) throw denied(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "invalid bearer token");
+    if (!token) throw denied(ErrorReason.ERROR_REASON_UNAUTHENTICATED, "invalid bearer token");
     const principal: Principal = {
       kind: "token",
       tokenId: token.id,
@@ -118,16 +119,16 @@ export class AccessGate implements Gate {
       role: token.role,
       scope: { isUnscoped: token.role === "admin", projectIds: token.projectIds, environmentIds: token.environmentIds },
     };
-    if (token.revokedAt) throw denied(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_TOKEN_REVOKED, `token ${token.id} was revoked`, { token_id: token.id });
+    if (token.revokedAt) throw denied(ErrorReason.ERROR_REASON_TOKEN_REVOKED, `token ${token.id} was revoked`, { token_id: token.id });
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) {
-      throw denied(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_TOKEN_EXPIRED, `token ${token.id} expired at ${token.expiresAt.toISOString()}`, { token_id: token.id });
+      throw denied(ErrorReason.ERROR_REASON_TOKEN_EXPIRED, `token ${token.id} expired at ${token.expiresAt.toISOString()}`, { token_id: token.id });
     }
     return principal;
   }
 
   private authorizeRole(principal: Principal, rule: MethodRule, rpc: string): void {
     if (rule.role === "internal") {
-      if (principal.kind !== "internal") throw denied(GrpcStatus.PERMISSION_DENIED, ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this internal RPC accepts only the internal service token");
+      if (principal.kind !== "internal") throw denied(ErrorReason.ERROR_REASON_PERMISSION_DENIED, "this internal RPC accepts only the internal service token");
       return;
     }
     if (principal.kind === "internal" && !rule.serviceCall) {
@@ -139,7 +140,7 @@ export class AccessGate implements Gate {
     }
     if (!isRoleAtLeast(principal.role, rule.role)) {
       const method = rpc.slice(rpc.lastIndexOf("/") + 1);
-      throw denied(GrpcStatus.PERMISSION_DENIED, ROLE_REASON[rule.role], `${method} needs a token with the ${rule.role} role; this token (${principal.tokenId}) is ${principal.role}`, {
+      throw denied(ROLE_REASON[rule.role], `${method} needs a token with the ${rule.role} role; this token (${principal.tokenId}) is ${principal.role}`, {
         required_role: rule.role,
         token_role: principal.role,
       });
@@ -150,7 +151,7 @@ export class AccessGate implements Gate {
   private async authorizeScope(principal: Principal, rule: MethodRule, request: Record<string, unknown>, where: { projectId: string; environmentId: string }): Promise<void> {
     const scope = principal.scope;
     const outside = () =>
-      denied(GrpcStatus.PERMISSION_DENIED, ErrorReason.ERROR_REASON_OUTSIDE_TOKEN_SCOPE, `this token (${principal.tokenId}) may not act outside projects ${scope.projectIds.join(", ") || "(none)"}`, {
+      denied(ErrorReason.ERROR_REASON_OUTSIDE_TOKEN_SCOPE, `this token (${principal.tokenId}) may not act outside projects ${scope.projectIds.join(", ") || "(none)"}`, {
         token_projects: scope.projectIds.join(","),
       });
     const named: RecordScope[] = [];
@@ -247,7 +248,7 @@ export class AccessGate implements Gate {
       await this.options.audit.append(entry);
     } catch (e) {
       this.options.log.error({ rpc: call.rpc, phase, error: (e as Error).message }, "audit record could not be written");
-      if (failClosed) throw denied(GrpcStatus.UNAVAILABLE, ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE, "the audit log cannot be written, so this change was not made; retry shortly");
+      if (failClosed) throw denied(ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE, "the audit log cannot be written, so this change was not made; retry shortly");
     }
   }
 }

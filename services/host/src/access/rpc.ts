@@ -1,6 +1,6 @@
 
 import { ErrorReason, type AccessServiceService, type AuditRecord, type Token } from "@berth/client";
-import { BerthError, GrpcStatus, decodeSeqToken, invalidArgument, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage, type Handlers } from "@berth/runtime";
 import type { AuditLog, AuditRecordRow } from "./audit-log.js";
 import { roleFromProto, roleToProto } from "./roles.js";
 import type { TokenRecord, TokenStore } from "./token-store.js";
@@ -42,7 +42,7 @@ function presentAudit(row: AuditRecordRow): AuditRecord {
 }
 
 function tokenNotFound(id: string): BerthError {
-  return new BerthError(GrpcStatus.NOT_FOUND, ErrorReason.ERROR_REASON_TOKEN_NOT_FOUND, `token ${id} not found`);
+  return new BerthError(ErrorReason.ERROR_REASON_TOKEN_NOT_FOUND, `token ${id} not found`);
 }
 
 const PROJECT_ID = /^prj_[A-Za-z0-9_-]+$/;
@@ -51,7 +51,7 @@ const ENVIRONMENT_ID = /^env_[A-Za-z0-9_-]+$/;
 /** The AccessService: tokens and the audit log. Authorization is the edge's (admin; audit list for operators in scope). */
 export function accessHandlers(tokens: TokenStore, audit: AuditLog | undefined): Handlers<typeof AccessServiceService> {
   const auditLog = () => {
-    if (!audit) throw new BerthError(GrpcStatus.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE, "the audit log is switched off on this server (audit.enabled: false)");
+    if (!audit) throw new BerthError(ErrorReason.ERROR_REASON_AUDIT_UNAVAILABLE, "the audit log is switched off on this server (audit.enabled: false)");
     return audit;
   };
   return {

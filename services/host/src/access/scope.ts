@@ -35,7 +35,7 @@ export const NOT_FOUND_REASON: Record<RecordKind, ErrorReason> = {
 
 /** The same answer a missing record gets: a record out of scope is not revealed. */
 export function recordNotFound(kind: RecordKind, id: string): BerthError {
-  return new BerthError(GrpcStatus.NOT_FOUND, NOT_FOUND_REASON[kind], `${kind} ${id} not found`);
+  return new BerthError(NOT_FOUND_REASON[kind], `${kind} ${id} not found`);
 }
 
 /** Bound of the scope cache (entries never go stale: a record's project never changes). */

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import { ErrorReason } from "@berth/client";
 import { BerthError } from "../errors.js";
 
@@ -37,19 +37,17 @@ export function authenticate(metadata: Metadata, access: Access, tokens: Tokens)
   const header = metadata.get("authorization")[0];
   const match = typeof header === "string" ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) {
-    throw new BerthError(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
+    throw new BerthError(ErrorReason.ERROR_REASON_UNAUTHENTICATED, "missing bearer token: pass --token or set BERTH_TOKEN");
   }
   const token = match[1];
   if (isInternalToken(token, tokens.internal)) return "internal";
   if (sameToken(token, tokens.admin)) {
     if (access === "internal") {
-      throw new BerthError(
-        GrpcStatus.PERMISSION_DENIED,
-        ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+      throw new BerthError(ErrorReason.ERROR_REASON_PERMISSION_DENIED,
         "this internal RPC accepts only the internal service token",
       );
     }
     return "admin";
   }
-  throw new BerthError(GrpcStatus.UNAUTHENTICATED, ErrorReason.ERROR_REASON_UNAUTHENTICATED, "invalid bearer token");
+  throw new BerthError(ErrorReason.ERROR_REASON_UNAUTHENTICATED, "invalid bearer token");
 }
