@@ -201,4 +201,16 @@ export const migrations: Migration[] = [
       await knex.raw("ALTER TABLE backup_policies ALTER COLUMN interval_minutes SET NOT NULL");
     },
   },
+  {
+    name: "0010_request_fingerprints",
+    async up(knex: Knex) {
+      // The digest of each create's parameters, so a request id reused with other parameters is
+      // refused (request_id_reused) instead of returning the old record. Older rows keep null: they replay.
+      for (const table of ["backups", "restores", "drills"]) {
+        await knex.schema.alterTable(table, (t) => {
+          t.text("request_fingerprint");
+        });
+      }
+    },
+  },
 ];

@@ -93,4 +93,16 @@ export const migrations: Migration[] = [
       });
     },
   },
+  {
+    name: "0004_request_fingerprints",
+    async up(knex: Knex) {
+      // The digest of each create's parameters, so a request id reused with other parameters is
+      // refused (request_id_reused) instead of returning the old record. Older rows keep null: they replay.
+      for (const table of ["resources", "runtime_targets", "deployments"]) {
+        await knex.schema.alterTable(table, (t) => {
+          t.text("request_fingerprint");
+        });
+      }
+    },
+  },
 ];

@@ -40,3 +40,5 @@ export type { FieldRule } from "./grpc/request-limits.js";
 export { GRPC_SERVER_LIMITS } from "./grpc/server.js";
 export { GrpcStatus } from "./grpc/status.js";
 export { PROVIDER_ERROR_REASONS, fromProviderError, isRetryableProviderError, providerFailureMessage, safeProviderReason } from "./provider-errors.js";
+export { createOnce, requestFingerprint, REQUEST_ID_TAKEN } from "./create-once.js";
+export type { CreateOnceOptions, RequestRecord } from "./create-once.js";

@@ -1,9 +1,11 @@
-import { BindingStatus, dataClassFromName, dataClassName, DependencyStatus, RestoreStatus, type Binding, type Dependency, type Resource } from "@berth/client";
+import { BindingStatus, dataClassFromName, dataClassName, DependencyStatus, ErrorReason, isBerthApiError, reasonCode, RestoreStatus, type Binding, type Dependency, type Resource } from "@berth/client";
 import { orUndefined, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
 import { DeployError, REASON } from "./deploy-error.js";
 import { snapshotKey, type DeployPlan, type DeployStep } from "./deploy-plan.js";
 import { configProvenance, type Change, type DeployOptions, type DeployResult } from "./types.js";
 import type { DataClassDeclaration } from "../config/types.js";
+
+const REQUEST_ID_REUSED = reasonCode(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
 
 /**
  * Makes the changes of a plan, in its order. Request ids are derived from each
@@ -67,13 +69,18 @@ class Applier {
    * Creates a record with a request id derived from `parts`. A request id names
    * one record forever, so when the record it names was since deleted or unbound
    * (a preview cleaned up and reopened, an env var renamed and renamed back),
-   * the next id in the sequence (":2", ":3"…) is used. A run killed after a
-   * create sends the same id again and gets the live record back.
+   * the next id in the sequence (":2", ":3"…) is used; so it is when the id was
+   * used with other parameters (a resource's command changed since), which the
+   * server refuses with request_id_reused. A run killed after a create sends the
+   * same id again and gets the live record back.
    */
   private async createLive<T>(parts: string[], create: (requestId: string) => Promise<T>, live: (record: T) => Promise<boolean>): Promise<T> {
     for (let attempt = 1; attempt <= 100; attempt++) {
-      const record = await create(this.requestId(...parts, ...(attempt === 1 ? [] : [`#${attempt}`])));
-      if (await live(record)) return record;
+      const record = await create(this.requestId(...parts, ...(attempt === 1 ? [] : [`#${attempt}`]))).catch((error: unknown) => {
+        if (isBerthApiError(error) && error.reason === REQUEST_ID_REUSED) return undefined;
+        throw error;
+      });
+      if (record !== undefined && (await live(record))) return record;
     }
     throw new DeployError(REASON.internal, `could not create ${parts[0]} ${parts[1] ?? ""}: 100 earlier records of it were deleted`);
   }

@@ -1,6 +1,6 @@
 import { DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
-import { BerthError, newId, recordEvent, recordJob, watchByPolling } from "@berth/runtime";
-import { store, uniqueViolation, type BackupRecord } from "../store/store.js";
+import { BerthError, createOnce, newId, recordEvent, recordJob, requestFingerprint, watchByPolling } from "@berth/runtime";
+import { store, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, type BackupContext } from "./context.js";
 
 export function backupEventData(b: BackupRecord): Record<string, unknown> {
@@ -22,49 +22,50 @@ export async function createBackup(
   ctx: BackupContext,
   input: { requestId: string; dependencyId: string; retentionDays: number; trigger?: BackupRecord["trigger"]; policyId?: string },
 ): Promise<BackupRecord> {
-  if (input.requestId) {
-    const replay = await store.backupByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  if (input.retentionDays < 0 || input.retentionDays > 3650) {
-    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "retention_days must be 0 (keep) to 3650", {
-      fieldViolations: [{ field: "retention_days", description: "0 keeps it until deleted; at most 3650" }],
-    });
-  }
-  const dependency = await ctx.dependencies.get(input.dependencyId);
-  if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
-  }
-  if (dependency.status !== DependencyStatus.DEPENDENCY_STATUS_READY) {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${dependency.id} is not ready`);
-  }
-  const metadataOnlyReason = await whyMetadataOnly(ctx, dependency);
-  const id = newId("bkp");
-  const kind = metadataOnlyReason ? "metadata_only" : "native";
-  try {
-    const created = await ctx.db.transaction(async (trx) => {
-      const record = await store.insertBackup(trx, {
-        id,
-        dependencyId: dependency.id,
-        kind,
-        metadataOnlyReason,
-        status: kind === "native" ? "pending" : "succeeded",
-        trigger: input.trigger ?? "manual",
-        policyId: input.policyId ?? "",
-        artifactKey: kind === "native" ? `${id}.artifact` : "",
-        expireAt: input.retentionDays ? new Date(Date.now() + input.retentionDays * 86_400_000) : null,
-        requestId: input.requestId || null,
+  const fingerprint = requestFingerprint(["backup", input.dependencyId, input.retentionDays, input.trigger ?? "manual", input.policyId ?? ""]);
+  return createOnce({
+    requestId: input.requestId,
+    fingerprint,
+    noun: "backup",
+    findByRequestId: (requestId) => store.backupByRequestId(ctx.db, requestId),
+    insert: async () => {
+      if (input.retentionDays < 0 || input.retentionDays > 3650) {
+        throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "retention_days must be 0 (keep) to 3650", {
+          fieldViolations: [{ field: "retention_days", description: "0 keeps it until deleted; at most 3650" }],
+        });
+      }
+      const dependency = await ctx.dependencies.get(input.dependencyId);
+      if (!dependency || dependency.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) {
+        throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${input.dependencyId} not found`);
+      }
+      if (dependency.status !== DependencyStatus.DEPENDENCY_STATUS_READY) {
+        throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY, `dependency ${dependency.id} is not ready`);
+      }
+      const metadataOnlyReason = await whyMetadataOnly(ctx, dependency);
+      const id = newId("bkp");
+      const kind = metadataOnlyReason ? "metadata_only" : "native";
+      const created = await ctx.db.transaction(async (trx) => {
+        const record = await store.insertBackup(trx, {
+          id,
+          dependencyId: dependency.id,
+          kind,
+          metadataOnlyReason,
+          status: kind === "native" ? "pending" : "succeeded",
+          trigger: input.trigger ?? "manual",
+          policyId: input.policyId ?? "",
+          artifactKey: kind === "native" ? `${id}.artifact` : "",
+          expireAt: input.retentionDays ? new Date(Date.now() + input.retentionDays * 86_400_000) : null,
+          requestId: input.requestId || null,
+          requestFingerprint: fingerprint,
+        });
+        await recordEvent(trx, "backup.backup.created", backupEventData(record));
+        if (kind === "native") await recordJob(trx, BACKUP_QUEUE, `backup:${id}`, { backupId: id });
+        return record;
       });
-      await recordEvent(trx, "backup.backup.created", backupEventData(record));
-      if (kind === "native") await recordJob(trx, BACKUP_QUEUE, `backup:${id}`, { backupId: id });
-      return record;
-    });
-    ctx.relay.kick();
-    return created;
-  } catch (error) {
-    if (input.requestId && uniqueViolation(error, "backups_request_id_unique")) return (await store.backupByRequestId(ctx.db, input.requestId))!;
-    throw error;
-  }
+      ctx.relay.kick();
+      return created;
+    },
+  });
 }
 
 /**

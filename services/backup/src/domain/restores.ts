@@ -1,5 +1,5 @@
 import { ErrorReason } from "@berth/client";
-import { BerthError, newId, recordEvent, recordJob } from "@berth/runtime";
+import { BerthError, createOnce, isBerthError, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
 import type { Dependency, Provenance } from "@berth/client";
 import { store, type BackupRecord, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
@@ -32,52 +32,61 @@ export interface RestoreInput {
  * another restore of the target runs.
  */
 export async function requestRestore(ctx: BackupContext, input: RestoreInput): Promise<RestoreRecord> {
-  if (input.requestId) {
-    const replay = await store.restoreByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  const backup = await getBackup(ctx, input.backupId);
-  if (!input.toNew && !input.acknowledgeDataOverwrite) {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_ACKNOWLEDGEMENT_REQUIRED,
-      `restoring ${backup.id} overwrites the data of ${backup.dependencyId} in place; pass --acknowledge-data-overwrite to confirm (or restore into a new dependency with --to-new NAME)`,
-    );
-  }
-  if (backup.kind === "metadata_only") {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); it holds no data to restore`);
-  }
-  if (backup.status !== "succeeded" || backup.deletedAt) {
-    throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be restored`);
-  }
-  const targetId = input.toNew ? (await provisionRestoreTarget(ctx, backup, input)).id : backup.dependencyId;
-  const id = newId("rst");
-  const created = await ctx.db.transaction(async (trx) => {
-    const record = await store.insertRestore(trx, {
-      id,
-      backupId: backup.id,
-      dependencyId: targetId,
-      sourceDependencyId: backup.dependencyId,
-      toNewDependency: Boolean(input.toNew),
-      skipSafetyBackup: input.skipSafetyBackup || Boolean(input.toNew),
-      bytesTotal: backup.bytesDone,
-      requestId: input.requestId || null,
-    });
-    if (typeof record === "string") return record;
-    await recordEvent(trx, "backup.restore.created", restoreEventData(record));
-    await recordJob(trx, RESTORE_QUEUE, `restore:${id}`, { restoreId: id });
-    return record;
+  const toNew = input.toNew;
+  const fingerprint = requestFingerprint([
+    "restore",
+    input.backupId,
+    input.acknowledgeDataOverwrite,
+    input.skipSafetyBackup,
+    toNew ? JSON.stringify([toNew.name, toNew.projectId, toNew.environmentId, toNew.realizationTarget]) : "",
+  ]);
+  return createOnce({
+    requestId: input.requestId,
+    fingerprint,
+    noun: "restore",
+    findByRequestId: (requestId) => store.restoreByRequestId(ctx.db, requestId),
+    // The loser of a race on the request id may instead lose on "one restore in flight", which the winner now holds.
+    isRace: (error) => isBerthError(error) && error.reason === ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS,
+    insert: async () => {
+      const backup = await getBackup(ctx, input.backupId);
+      if (!input.toNew && !input.acknowledgeDataOverwrite) {
+        throw new BerthError(
+          ErrorReason.ERROR_REASON_RESTORE_ACKNOWLEDGEMENT_REQUIRED,
+          `restoring ${backup.id} overwrites the data of ${backup.dependencyId} in place; pass --acknowledge-data-overwrite to confirm (or restore into a new dependency with --to-new NAME)`,
+        );
+      }
+      if (backup.kind === "metadata_only") {
+        throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_POINT_METADATA_ONLY, `backup ${backup.id} is a metadata-only restore point (${backup.metadataOnlyReason}); it holds no data to restore`);
+      }
+      if (backup.status !== "succeeded" || backup.deletedAt) {
+        throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${backup.id} is ${backup.deletedAt ? "deleted" : backup.status}; only a succeeded backup can be restored`);
+      }
+      const targetId = input.toNew ? (await provisionRestoreTarget(ctx, backup, input)).id : backup.dependencyId;
+      const id = newId("rst");
+      const created = await ctx.db.transaction(async (trx) => {
+        const record = await store.insertRestore(trx, {
+          id,
+          backupId: backup.id,
+          dependencyId: targetId,
+          sourceDependencyId: backup.dependencyId,
+          toNewDependency: Boolean(input.toNew),
+          skipSafetyBackup: input.skipSafetyBackup || Boolean(input.toNew),
+          bytesTotal: backup.bytesDone,
+          requestId: input.requestId || null,
+          requestFingerprint: fingerprint,
+        });
+        if (typeof record === "string") return record;
+        await recordEvent(trx, "backup.restore.created", restoreEventData(record));
+        await recordJob(trx, RESTORE_QUEUE, `restore:${id}`, { restoreId: id });
+        return record;
+      });
+      if (created === "in_flight") {
+        throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${targetId} is already running; one at a time`);
+      }
+      if (created !== "request_id_taken") ctx.relay.kick();
+      return created;
+    },
   });
-  if (typeof created === "string" && input.requestId) {
-    // Concurrent calls with one request id: the loser of the unique race (on the request id, or on
-    // "one restore in flight" which the winner now holds) returns the winner's restore.
-    const replay = await store.restoreByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  if (created === "request_id_taken") throw new Error("restore request id taken but not found");
-  if (created === "in_flight") {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `a restore of ${targetId} is already running; one at a time`);
-  }
-  ctx.relay.kick();
-  return created;
 }
 
 /**

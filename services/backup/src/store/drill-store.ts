@@ -30,6 +30,8 @@ export interface DrillRecord {
   /** The scratch dependency the backup was restored into ("" before it exists). */
   scratchDependencyId: string;
   requestId: string | null;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -49,10 +51,10 @@ export interface DrillRecord {
 
 export type NewDrill = Pick<DrillRecord, "id" | "backupId" | "dependencyId" | "checkCommandConfigured"> &
   Partial<
-    Pick<DrillRecord, "status" | "statusReason" | "checkPassed" | "checks" | "scratchDependencyId" | "requestId" | "startedAt" | "endedAt" | "durationMs" | "checkCommand" | "checkEnv" | "checkTimeoutSeconds">
+    Pick<DrillRecord, "status" | "statusReason" | "checkPassed" | "checks" | "scratchDependencyId" | "requestId" | "requestFingerprint" | "startedAt" | "endedAt" | "durationMs" | "checkCommand" | "checkEnv" | "checkTimeoutSeconds">
   >;
 
-export type DrillChanges = Partial<Omit<DrillRecord, "id" | "seq" | "backupId" | "dependencyId" | "createdAt" | "updatedAt" | "requestId" | "attempts">>;
+export type DrillChanges = Partial<Omit<DrillRecord, "id" | "seq" | "backupId" | "dependencyId" | "createdAt" | "updatedAt" | "requestId" | "requestFingerprint" | "attempts">>;
 
 export function drill(row: Row): DrillRecord {
   return {
@@ -67,6 +69,7 @@ export function drill(row: Row): DrillRecord {
     checks: row.checks as DrillCheck[],
     scratchDependencyId: row.scratch_dependency_id as string,
     requestId: (row.request_id as string | null) ?? null,
+    requestFingerprint: (row.request_fingerprint as string | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at as Date | null) ?? null,
@@ -112,7 +115,7 @@ const finishedNewestFirst = (q: Knex.QueryBuilder) => q.whereNotNull("ended_at")
 export const drillStore = {
   async insert(db: Db, d: NewDrill): Promise<DrillRecord> {
     const [row] = await db("drills")
-      .insert({ id: d.id, backup_id: d.backupId, dependency_id: d.dependencyId, status: d.status ?? "pending", request_id: d.requestId ?? null, ...columns({ ...d, status: undefined }) })
+      .insert({ id: d.id, backup_id: d.backupId, dependency_id: d.dependencyId, status: d.status ?? "pending", request_id: d.requestId ?? null, request_fingerprint: d.requestFingerprint ?? null, ...columns({ ...d, status: undefined }) })
       .returning("*");
     return drill(row);
   },

@@ -43,6 +43,8 @@ export interface BackupRecord {
   /** Times a worker claimed it. */
   attempts: number;
   cancelRequestedAt: Date | null;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
 }
 
 export interface RestoreRecord {
@@ -72,6 +74,8 @@ export interface RestoreRecord {
   /** The dependency the backup was taken of (the restore's own dependency unless restored into a new one). */
   sourceDependencyId: string;
   toNewDependency: boolean;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
 }
 
 /** Lease columns every job row has. */
@@ -108,6 +112,7 @@ export function backup(row: Row): BackupRecord {
     endedAt: (row.ended_at as Date | null) ?? null,
     deletedAt: (row.deleted_at as Date | null) ?? null,
     ...leaseOf(row),
+    requestFingerprint: (row.request_fingerprint as string | null) ?? null,
   };
 }
 
@@ -134,6 +139,7 @@ export function restore(row: Row): RestoreRecord {
     rolledBack: Boolean(row.rolled_back),
     sourceDependencyId: (row.source_dependency_id as string) || (row.dependency_id as string),
     toNewDependency: Boolean(row.to_new_dependency),
+    requestFingerprint: (row.request_fingerprint as string | null) ?? null,
   };
 }
 
@@ -148,7 +154,7 @@ export const uniqueViolation = isUniqueViolation;
 
 /** SQL for berth_backup. The only code that knows its columns. */
 export const store = {
-  async insertBackup(db: Db, b: Pick<BackupRecord, "id" | "dependencyId" | "kind" | "metadataOnlyReason" | "status" | "trigger" | "policyId" | "artifactKey" | "expireAt"> & { requestId: string | null }): Promise<BackupRecord> {
+  async insertBackup(db: Db, b: Pick<BackupRecord, "id" | "dependencyId" | "kind" | "metadataOnlyReason" | "status" | "trigger" | "policyId" | "artifactKey" | "expireAt" | "requestFingerprint"> & { requestId: string | null }): Promise<BackupRecord> {
     const [row] = await db("backups")
       .insert({
         id: b.id,
@@ -161,6 +167,7 @@ export const store = {
         artifact_key: b.artifactKey,
         expire_at: b.expireAt,
         request_id: b.requestId,
+        request_fingerprint: b.requestFingerprint,
         ended_at: b.status === "succeeded" ? db.fn.now() : null,
       })
       .returning("*");
@@ -225,7 +232,7 @@ export const store = {
 
   async insertRestore(
     db: Db,
-    r: { id: string; backupId: string; dependencyId: string; sourceDependencyId: string; toNewDependency: boolean; skipSafetyBackup: boolean; bytesTotal: number; requestId: string | null },
+    r: { id: string; backupId: string; dependencyId: string; sourceDependencyId: string; toNewDependency: boolean; skipSafetyBackup: boolean; bytesTotal: number; requestId: string | null; requestFingerprint: string },
   ): Promise<RestoreRecord | "in_flight" | "request_id_taken"> {
     try {
       const [row] = await db("restores")
@@ -239,6 +246,7 @@ export const store = {
           status: "pending",
           bytes_total: r.bytesTotal,
           request_id: r.requestId,
+          request_fingerprint: r.requestFingerprint,
         })
         .returning("*");
       return restore(row);

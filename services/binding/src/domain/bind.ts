@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { DependencyStatus, ErrorReason, type Dependency, type FieldViolation } from "@berth/client";
-import { assertNoViolations, BerthError, newId, recordEvent } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, newId, recordEvent, requestFingerprint } from "@berth/runtime";
 import { bindingStore, type BindingRecord } from "../store/binding-store.js";
 import type { BindingContext } from "./context.js";
 
@@ -62,62 +61,60 @@ export async function bindDependency(ctx: BindingContext, input: BindInput): Pro
   }
   assertNoViolations(violations);
 
-  const print = createHash("sha256").update(JSON.stringify([input.projectId, input.environmentId, input.resourceId, input.dependencyId, input.targetEnvVar])).digest("hex");
-  if (input.requestId) {
-    const replay = await bindingStore.getByRequestId(ctx.db, input.requestId);
-    if (replay) {
-      if (replay.requestFingerprint !== print) {
-        throw new BerthError(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED, `request id ${input.requestId} was already used for a different binding (${replay.id})`);
+  // Parts as stored since bindings first had fingerprints (no leading label), so older replays still match.
+  const print = requestFingerprint([input.projectId, input.environmentId, input.resourceId, input.dependencyId, input.targetEnvVar]);
+  return createOnce({
+    requestId: input.requestId,
+    fingerprint: print,
+    noun: "binding",
+    findByRequestId: (requestId) => bindingStore.getByRequestId(ctx.db, requestId),
+    insert: async () => {
+      const dependency = await ctx.dependencies.get(input.dependencyId);
+      if (!isBindable(dependency)) throw dependencyGone(input.dependencyId);
+      if (dependency.projectId !== input.projectId || dependency.environmentId !== input.environmentId) {
+        throw new BerthError(
+          ErrorReason.ERROR_REASON_BINDING_SCOPE_MISMATCH,
+          `dependency ${dependency.id} belongs to ${dependency.projectId}/${dependency.environmentId}, not ${input.projectId}/${input.environmentId}`,
+        );
       }
-      return replay;
-    }
-  }
-
-  const dependency = await ctx.dependencies.get(input.dependencyId);
-  if (!isBindable(dependency)) throw dependencyGone(input.dependencyId);
-  if (dependency.projectId !== input.projectId || dependency.environmentId !== input.environmentId) {
-    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_SCOPE_MISMATCH,
-      `dependency ${dependency.id} belongs to ${dependency.projectId}/${dependency.environmentId}, not ${input.projectId}/${input.environmentId}`,
-    );
-  }
-
-  const binding = await ctx.db.transaction(async (trx) => {
-    const created = await bindingStore.insert(trx, {
-      id: newId("bnd"),
-      projectId: input.projectId,
-      environmentId: input.environmentId,
-      resourceId: input.resourceId,
-      dependencyId: input.dependencyId,
-      targetEnvVar: input.targetEnvVar,
-      secretRef: dependency.connectionSecretRef,
-      provenance: input.provenance,
-      requestId: input.requestId || null,
-      requestFingerprint: print,
-    });
-    if (created === "target_taken") return created;
-    if (created === "request_id_taken") return "replay" as const;
-    await recordEvent(trx, "binding.binding.bound", eventData(created));
-    return created;
+      const binding = await ctx.db.transaction(async (trx) => {
+        const created = await bindingStore.insert(trx, {
+          id: newId("bnd"),
+          projectId: input.projectId,
+          environmentId: input.environmentId,
+          resourceId: input.resourceId,
+          dependencyId: input.dependencyId,
+          targetEnvVar: input.targetEnvVar,
+          secretRef: dependency.connectionSecretRef,
+          provenance: input.provenance,
+          requestId: input.requestId || null,
+          requestFingerprint: print,
+        });
+        if (typeof created === "string") return created;
+        await recordEvent(trx, "binding.binding.bound", eventData(created));
+        return created;
+      });
+      if (binding === "request_id_taken") return binding;
+      if (binding === "target_taken") {
+        // Looked up after the failed insert's transaction ended (Postgres aborts it).
+        const existing = await bindingStore.activeByTarget(ctx.db, input.resourceId, input.targetEnvVar);
+        throw new BerthError(
+          ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
+          `resource ${input.resourceId} already has an active binding for ${input.targetEnvVar}${existing ? ` (${existing.id})` : ""}; unbind it first`,
+          { metadata: { resource_id: input.resourceId, target_env_var: input.targetEnvVar, binding_id: existing?.id ?? "" } },
+        );
+      }
+      // The second read that makes bind-vs-delete race-free.
+      const after = await ctx.dependencies.get(input.dependencyId);
+      if (!isBindable(after)) {
+        await withdraw(ctx, binding);
+        throw dependencyGone(input.dependencyId, "was deleted while it was being bound");
+      }
+      ctx.relay.kick();
+      ctx.log.info({ bindingId: binding.id, resourceId: binding.resourceId, dependencyId: binding.dependencyId }, "dependency bound");
+      return binding;
+    },
   });
-  if (binding === "replay") return bindDependency(ctx, input);
-  if (binding === "target_taken") {
-    // Looked up after the failed insert's transaction ended (Postgres aborts it).
-    const existing = await bindingStore.activeByTarget(ctx.db, input.resourceId, input.targetEnvVar);
-    throw new BerthError(ErrorReason.ERROR_REASON_BINDING_TARGET_CONFLICT,
-      `resource ${input.resourceId} already has an active binding for ${input.targetEnvVar}${existing ? ` (${existing.id})` : ""}; unbind it first`,
-      { metadata: { resource_id: input.resourceId, target_env_var: input.targetEnvVar, binding_id: existing?.id ?? "" } },
-    );
-  }
-
-  // The second read that makes bind-vs-delete race-free.
-  const after = await ctx.dependencies.get(input.dependencyId);
-  if (!isBindable(after)) {
-    await withdraw(ctx, binding);
-    throw dependencyGone(input.dependencyId, "was deleted while it was being bound");
-  }
-  ctx.relay.kick();
-  ctx.log.info({ bindingId: binding.id, resourceId: binding.resourceId, dependencyId: binding.dependencyId }, "dependency bound");
-  return binding;
 }
 
 async function withdraw(ctx: BindingContext, binding: BindingRecord): Promise<void> {

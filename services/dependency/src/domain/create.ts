@@ -1,12 +1,12 @@
 import { ErrorReason } from "@berth/client";
 import { secretPartsOfUrl } from "@berth/provider-sdk";
-import { assertNoViolations, BerthError, fromProviderError, isUniqueViolation, newId, recordEvent, recordJob } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, fromProviderError, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
 import { dependencyStore, type NewDependency } from "../store/dependency-store.js";
 import type { DependencyRecord, StoredDataClass } from "../store/records.js";
 import { CONNECTION_SECRET } from "../store/secret-store.js";
 import { REALIZE_QUEUE, type DependencyContext } from "./context.js";
 import { probeConnection } from "./probe.js";
-import { fingerprint, scopeViolations } from "./validation.js";
+import { scopeViolations } from "./validation.js";
 
 export interface CreateInput {
   requestId: string;
@@ -33,25 +33,29 @@ export async function provisionDependency(ctx: DependencyContext, input: Provisi
   assertNoViolations(scopeViolations(input));
   ctx.providers.managedFor(input.kind);
   const target = ctx.providers.targetFor(input.kind, input.realizationTarget);
-  const print = fingerprint(["provision", input.projectId, input.environmentId, input.name, input.kind, target.name]);
-  const replay = await findReplay(ctx, input.requestId, print);
-  if (replay) return replay;
-
+  const print = requestFingerprint(["provision", input.projectId, input.environmentId, input.name, input.kind, target.name]);
   const id = newId("dep");
-  const record = await ctx.db.transaction(async (trx) => {
-    const created = await insertOrConflict(trx, {
-      ...baseRecord(id, input, print),
-      source: "managed",
-      status: "provisioning",
-      metadata: {},
-      maskedUrl: "",
-      secretVersion: null,
-      realizationTarget: target.name,
-    });
-    await recordEvent(trx, "dependency.dependency.created", eventData(created));
-    await recordJob(trx, REALIZE_QUEUE, `realize:${id}:1`, { dependencyId: id });
-    return created;
-  }).catch((error: unknown) => replayOnRace(ctx, error, input.requestId, print));
+  const record = await createOnce({
+    requestId: input.requestId,
+    fingerprint: print,
+    noun: "dependency",
+    findByRequestId: (requestId) => dependencyStore.getByRequestId(ctx.db, requestId),
+    insert: () =>
+      ctx.db.transaction(async (trx) => {
+        const created = await insertOrConflict(trx, {
+          ...baseRecord(id, input, print),
+          source: "managed",
+          status: "provisioning",
+          metadata: {},
+          maskedUrl: "",
+          secretVersion: null,
+          realizationTarget: target.name,
+        });
+        await recordEvent(trx, "dependency.dependency.created", eventData(created));
+        await recordJob(trx, REALIZE_QUEUE, `realize:${id}:1`, { dependencyId: id });
+        return created;
+      }),
+  });
   ctx.relay.kick();
   ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency provisioning");
   return record;
@@ -70,32 +74,36 @@ export async function importDependency(ctx: DependencyContext, input: ImportInpu
   } catch (error) {
     throw fromProviderError(error, secrets);
   }
-  const print = fingerprint(["import", input.projectId, input.environmentId, input.name, input.kind, description.maskedUrl]);
-  const replay = await findReplay(ctx, input.requestId, print);
-  if (replay) return replay;
-
-  // A failed probe stores nothing: the user fixes the URL and imports again.
-  const probed = input.probe ? await probeConnection(ctx, input.kind, input.connectionUrl) : undefined;
-  if (probed?.error) throw probed.error;
-
+  const print = requestFingerprint(["import", input.projectId, input.environmentId, input.name, input.kind, description.maskedUrl]);
   const id = newId("dep");
-  const record = await ctx.db.transaction(async (trx) => {
-    const created = await insertOrConflict(trx, {
-      ...baseRecord(id, input, print),
-      source: "imported",
-      status: "ready",
-      // Ready to bind, but unproved until a probe (now or `dependency probe`) logs in with it.
-      connectionVerification: probed ? "verified" : "unverified",
-      connectionCheckedAt: probed?.connectionCheckedAt ?? null,
-      metadata: description.metadata,
-      maskedUrl: description.maskedUrl,
-      secretVersion: 1,
-      realizationTarget: "",
-    });
-    await ctx.secrets.put(trx, id, CONNECTION_SECRET, input.connectionUrl);
-    await recordEvent(trx, "dependency.dependency.created", eventData(created));
-    return created;
-  }).catch((error: unknown) => replayOnRace(ctx, error, input.requestId, print));
+  const record = await createOnce({
+    requestId: input.requestId,
+    fingerprint: print,
+    noun: "dependency",
+    findByRequestId: (requestId) => dependencyStore.getByRequestId(ctx.db, requestId),
+    insert: async () => {
+      // A failed probe stores nothing: the user fixes the URL and imports again.
+      const probed = input.probe ? await probeConnection(ctx, input.kind, input.connectionUrl) : undefined;
+      if (probed?.error) throw probed.error;
+      return ctx.db.transaction(async (trx) => {
+        const created = await insertOrConflict(trx, {
+          ...baseRecord(id, input, print),
+          source: "imported",
+          status: "ready",
+          // Ready to bind, but unproved until a probe (now or `dependency probe`) logs in with it.
+          connectionVerification: probed ? "verified" : "unverified",
+          connectionCheckedAt: probed?.connectionCheckedAt ?? null,
+          metadata: description.metadata,
+          maskedUrl: description.maskedUrl,
+          secretVersion: 1,
+          realizationTarget: "",
+        });
+        await ctx.secrets.put(trx, id, CONNECTION_SECRET, input.connectionUrl);
+        await recordEvent(trx, "dependency.dependency.created", eventData(created));
+        return created;
+      });
+    },
+  });
   ctx.relay.kick();
   ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency imported");
   return record;
@@ -138,27 +146,4 @@ async function insertOrConflict(trx: Parameters<typeof dependencyStore.insert>[0
     );
   }
   return created;
-}
-
-/** A retry with a known request id returns the original record (or refuses if the parameters differ). */
-async function findReplay(ctx: DependencyContext, requestId: string, print: string): Promise<DependencyRecord | undefined> {
-  if (!requestId) return undefined;
-  const existing = await dependencyStore.getByRequestId(ctx.db, requestId);
-  if (!existing) return undefined;
-  if (existing.requestFingerprint !== print) {
-    throw new BerthError(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED,
-      `request id ${requestId} was already used for a different request (${existing.id})`,
-      { fieldViolations: [{ field: "request_id", description: "already used with other parameters" }] },
-    );
-  }
-  return existing;
-}
-
-/** Two concurrent calls with one request id: the loser of the unique race returns the winner's record. */
-async function replayOnRace(ctx: DependencyContext, error: unknown, requestId: string, print: string): Promise<DependencyRecord> {
-  if (requestId && isUniqueViolation(error, "dependencies_request_id_unique")) {
-    const replay = await findReplay(ctx, requestId, print);
-    if (replay) return replay;
-  }
-  throw error;
 }

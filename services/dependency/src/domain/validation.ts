@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { FieldViolation } from "@berth/client";
 
 const PROJECT = /^prj_[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -15,9 +14,4 @@ export function scopeViolations(input: { projectId: string; environmentId: strin
   if (!input.kind) violations.push({ field: "kind", description: "is required" });
   if (input.requestId && !REQUEST_ID.test(input.requestId)) violations.push({ field: "request_id", description: "must be 1-128 characters of letters, digits, _ . : -" });
   return violations;
-}
-
-/** A digest of the parameters a request id stands for, to spot a reused id with other parameters. */
-export function fingerprint(parts: Array<string | boolean>): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }

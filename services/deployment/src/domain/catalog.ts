@@ -1,5 +1,5 @@
 import { ErrorReason, type FieldViolation } from "@berth/client";
-import { assertNoViolations, BerthError, newId } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, newId, requestFingerprint } from "@berth/runtime";
 import { RUNTIME_DRIVERS } from "../runtime/drivers.js";
 import type { RuntimeDriver } from "../runtime/runtime-target.js";
 import type { ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
@@ -9,7 +9,7 @@ import type { DeploymentContext } from "./context.js";
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export type ResourceInput = Omit<ResourceRecord, "id" | "seq" | "createdAt" | "updatedAt"> & { requestId: string };
+export type ResourceInput = Omit<ResourceRecord, "id" | "seq" | "createdAt" | "updatedAt" | "requestFingerprint"> & { requestId: string };
 
 /** Resources are records: what to run, where, with which plain (non-secret) env. */
 export async function createResource(ctx: DeploymentContext, input: ResourceInput): Promise<ResourceRecord> {
@@ -33,17 +33,25 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
   }
   if (input.healthUrl && !/^https?:\/\/[^\s]+$/.test(input.healthUrl)) violations.push({ field: "health_url", description: "must be an http(s) URL" });
   assertNoViolations(violations);
-  if (input.requestId) {
-    const replay = await store.resourceByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  const created = await store.insertResource(ctx.db, { id: newId("res"), ...input, requestId: input.requestId || null });
-  // A concurrent call with the same request id won the insert: return its record.
-  if (created === "request_id_taken") return (await store.resourceByRequestId(ctx.db, input.requestId))!;
-  if (created === "name_taken") {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
-  }
-  return created;
+  // Provenance is who asked, not what: a retry from another actor is still a replay.
+  const print = requestFingerprint(["resource", input.projectId, input.environmentId, input.name, input.command, input.cwd, JSON.stringify(sortedEntries(input.env)), input.healthUrl]);
+  return createOnce({
+    requestId: input.requestId,
+    fingerprint: print,
+    noun: "resource",
+    findByRequestId: (requestId) => store.resourceByRequestId(ctx.db, requestId),
+    insert: async () => {
+      const created = await store.insertResource(ctx.db, { id: newId("res"), ...input, requestId: input.requestId || null, requestFingerprint: print });
+      if (created === "name_taken") {
+        throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_ALREADY_EXISTS, `a resource named ${input.name} already exists in ${input.projectId}/${input.environmentId}`);
+      }
+      return created;
+    },
+  });
+}
+
+function sortedEntries(env: Record<string, string>): Array<[string, string]> {
+  return Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**
@@ -107,16 +115,20 @@ export function driverFor(kind: string): RuntimeDriver {
 export async function createRuntimeTarget(ctx: DeploymentContext, input: { requestId: string; name: string; kind: string }): Promise<RuntimeTargetRecord> {
   if (!NAME.test(input.name)) assertNoViolations([{ field: "name", description: "must be 1-63 lowercase letters, digits or -, starting with a letter" }]);
   driverFor(input.kind);
-  if (input.requestId) {
-    const replay = await store.targetByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  const created = await store.insertTarget(ctx.db, { id: newId("srv"), name: input.name, kind: input.kind, requestId: input.requestId || null });
-  if (created === "request_id_taken") return (await store.targetByRequestId(ctx.db, input.requestId))!;
-  if (created === "name_taken") {
-    throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
-  }
-  return created;
+  const print = requestFingerprint(["runtime-target", input.name, input.kind]);
+  return createOnce({
+    requestId: input.requestId,
+    fingerprint: print,
+    noun: "runtime target",
+    findByRequestId: (requestId) => store.targetByRequestId(ctx.db, requestId),
+    insert: async () => {
+      const created = await store.insertTarget(ctx.db, { id: newId("srv"), name: input.name, kind: input.kind, requestId: input.requestId || null, requestFingerprint: print });
+      if (created === "name_taken") {
+        throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_ALREADY_EXISTS, `a runtime target named ${input.name} already exists`);
+      }
+      return created;
+    },
+  });
 }
 
 export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {

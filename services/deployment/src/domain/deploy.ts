@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import { ErrorReason, type Dependency } from "@berth/client";
 import { redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
-import { BerthError, newId } from "@berth/runtime";
+import { BerthError, createOnce, newId, requestFingerprint } from "@berth/runtime";
 import { LIVE_DEPLOYMENT_STATES, type DeploymentRecord, type Readiness, type ResourceRecord, type RuntimeTargetRecord } from "../store/records.js";
-import { store, uniqueViolation } from "../store/store.js";
+import { store } from "../store/store.js";
 import { driverFor, getResource, getRuntimeTarget } from "./catalog.js";
 import type { DeploymentContext } from "./context.js";
 import { getDeployment } from "./deployment-queries.js";
@@ -46,41 +46,49 @@ export async function createDeployment(
   ctx: DeploymentContext,
   input: { requestId: string; resourceId: string; runtimeTargetId: string; provenance: Record<string, string | number> },
 ): Promise<DeploymentRecord> {
-  if (input.requestId) {
-    const replay = await store.deploymentByRequestId(ctx.db, input.requestId);
-    if (replay) return replay;
-  }
-  const plan = await planDeployment(ctx, input.resourceId, input.runtimeTargetId);
-  if (plan.readiness.state === "blocked") {
-    const blocked = plan.readiness.bindings.filter((b) => !b.ready);
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED,
-      `dependency secrets cannot reach this runtime: ${blocked.map((b) => `${b.targetEnvVar} (${b.bindingId}): ${b.blockedReason}`).join("; ")}`,
-      { metadata: Object.fromEntries(blocked.map((b) => [b.bindingId, b.blockedReason ?? "blocked"])) },
-    );
-  }
-  let deployment: DeploymentRecord;
-  try {
-    deployment = await ctx.db.transaction(async (trx) => {
-      const created = await store.insertDeployment(trx, {
-        id: newId("dpl"),
-        projectId: plan.resource.projectId,
-        environmentId: plan.resource.environmentId,
-        resourceId: plan.resource.id,
-        runtimeTargetId: plan.target.id,
-        status: "pending",
-        snapshot: snapshotOf(plan.readiness),
-        injection: plan.readiness,
-        provenance: input.provenance,
-        requestId: input.requestId || null,
+  // Set only when this call created the record (not a replay, not the loser of a race).
+  let started: { deployment: DeploymentRecord; plan: Plan } | undefined;
+  const fingerprint = requestFingerprint(["deployment", input.resourceId, input.runtimeTargetId]);
+  const deployment = await createOnce({
+    requestId: input.requestId,
+    // Provenance is who asked, not what: a retry from another actor is still a replay.
+    fingerprint,
+    noun: "deployment",
+    findByRequestId: (requestId) => store.deploymentByRequestId(ctx.db, requestId),
+    insert: async () => {
+      const plan = await planDeployment(ctx, input.resourceId, input.runtimeTargetId);
+      if (plan.readiness.state === "blocked") {
+        const blocked = plan.readiness.bindings.filter((b) => !b.ready);
+        throw new BerthError(
+          ErrorReason.ERROR_REASON_DEPENDENCY_RUNTIME_INJECTION_BLOCKED,
+          `dependency secrets cannot reach this runtime: ${blocked.map((b) => `${b.targetEnvVar} (${b.bindingId}): ${b.blockedReason}`).join("; ")}`,
+          { metadata: Object.fromEntries(blocked.map((b) => [b.bindingId, b.blockedReason ?? "blocked"])) },
+        );
+      }
+      const created = await ctx.db.transaction(async (trx) => {
+        const record = await store.insertDeployment(trx, {
+          id: newId("dpl"),
+          projectId: plan.resource.projectId,
+          environmentId: plan.resource.environmentId,
+          resourceId: plan.resource.id,
+          runtimeTargetId: plan.target.id,
+          status: "pending",
+          snapshot: snapshotOf(plan.readiness),
+          injection: plan.readiness,
+          provenance: input.provenance,
+          requestId: input.requestId || null,
+          requestFingerprint: fingerprint,
+        });
+        await recordActivity(trx, record, "created", `deployment of ${plan.resource.name} onto ${plan.target.name} created`);
+        return record;
       });
-      await recordActivity(trx, created, "created", `deployment of ${plan.resource.name} onto ${plan.target.name} created`);
+      started = { deployment: created, plan };
       return created;
-    });
-  } catch (error) {
-    // A concurrent call with the same request id created it first.
-    if (input.requestId && uniqueViolation(error, "deployments_request_id_unique")) return (await store.deploymentByRequestId(ctx.db, input.requestId))!;
-    throw error;
-  }
+    },
+  });
+  // A replay returns the record as it is; only the call that created it starts the workload.
+  if (started?.deployment.id !== deployment.id) return deployment;
+  const { plan } = started;
   ctx.relay.kick();
   void startWorkload(ctx, deployment, plan).catch((error: unknown) => ctx.log.error({ deploymentId: deployment.id, error: error instanceof Error ? error.name : "error" }, "start bookkeeping failed"));
   return deployment;

@@ -10,6 +10,8 @@ export interface ResourceRecord {
   env: Record<string, string>;
   healthUrl: string;
   provenance: Record<string, string | number>;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -19,6 +21,8 @@ export interface RuntimeTargetRecord {
   seq: string;
   name: string;
   kind: string;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -68,6 +72,8 @@ export interface DeploymentRecord {
   snapshot: SnapshotEntry[];
   injection: Readiness;
   provenance: Record<string, string | number>;
+  /** Digest of the create's parameters (null for records made before fingerprints were stored). */
+  requestFingerprint: string | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;

@@ -26,13 +26,14 @@ function resource(row: Row): ResourceRecord {
     env: row.env as Record<string, string>,
     healthUrl: row.health_url as string,
     provenance: row.provenance as Record<string, string | number>,
+    requestFingerprint: (row.request_fingerprint as string | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };
 }
 
 function target(row: Row): RuntimeTargetRecord {
-  return { id: row.id as string, seq: String(row.seq), name: row.name as string, kind: row.kind as string, createdAt: row.created_at as Date, updatedAt: row.updated_at as Date };
+  return { id: row.id as string, seq: String(row.seq), name: row.name as string, kind: row.kind as string, requestFingerprint: (row.request_fingerprint as string | null) ?? null, createdAt: row.created_at as Date, updatedAt: row.updated_at as Date };
 }
 
 function deployment(row: Row): DeploymentRecord {
@@ -48,6 +49,7 @@ function deployment(row: Row): DeploymentRecord {
     snapshot: row.snapshot as DeploymentRecord["snapshot"],
     injection: row.injection as DeploymentRecord["injection"],
     provenance: row.provenance as Record<string, string | number>,
+    requestFingerprint: (row.request_fingerprint as string | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at as Date | null) ?? null,
@@ -74,7 +76,7 @@ export const store = {
   async insertResource(db: Db, r: Omit<ResourceRecord, "seq" | "createdAt" | "updatedAt"> & { requestId: string | null }): Promise<ResourceRecord | "name_taken" | "request_id_taken"> {
     try {
       const [row] = await db("resources")
-        .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId })
+        .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId, request_fingerprint: r.requestFingerprint })
         .returning("*");
       return resource(row);
     } catch (error) {
@@ -104,9 +106,9 @@ export const store = {
     await db("resources").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
   },
 
-  async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null }): Promise<RuntimeTargetRecord | "name_taken" | "request_id_taken"> {
+  async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null; requestFingerprint: string }): Promise<RuntimeTargetRecord | "name_taken" | "request_id_taken"> {
     try {
-      const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId }).returning("*");
+      const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId, request_fingerprint: t.requestFingerprint }).returning("*");
       return target(row);
     } catch (error) {
       if (uniqueViolation(error, "runtime_targets_live_name")) return "name_taken";
@@ -147,6 +149,7 @@ export const store = {
         injection: json(d.injection),
         provenance: json(d.provenance),
         request_id: d.requestId,
+        request_fingerprint: d.requestFingerprint,
       })
       .returning("*");
     return deployment(row);
