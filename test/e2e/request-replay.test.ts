@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BerthClient } from "@berth/client";
+import { isBerthApiError, type BerthClient } from "@berth/client";
 import { POSTGRES_ADMIN_URL } from "../support/env.js";
 import { testDeployment } from "../support/berth-server.js";
 import type { ServerProcess } from "../support/server-process.js";
@@ -29,29 +29,57 @@ async function sameRecordFromAll(create: () => Promise<string>): Promise<string>
   return [...ids][0];
 }
 
-describe("a create retried concurrently with one request id returns one record", () => {
-  it("for provision, import, backup, restore, resource, runtime target, bind and deployment", async () => {
-    const dependencyId = await sameRecordFromAll(async () => {
-      const { dependency } = await api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
-      return dependency!.id;
-    });
+/**
+ * The one idempotency rule, for one create: 20 concurrent calls with one request id
+ * make one record; a later retry with the same parameters returns it again; the
+ * same id with other parameters is refused with request_id_reused (INVALID_ARGUMENT).
+ */
+async function oneRecordPerRequestId(create: () => Promise<string>, withOtherParameters: () => Promise<unknown>): Promise<string> {
+  const id = await sameRecordFromAll(create);
+  expect(await create()).toBe(id);
+  const refused = await withOtherParameters().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(isBerthApiError(refused) ? { reason: refused.reason, code: refused.codeName } : refused).toEqual({ reason: "request_id_reused", code: "INVALID_ARGUMENT" });
+  return id;
+}
+
+describe("a create retried with one request id returns one record, and refuses other parameters", () => {
+  it("for provision, import, backup, restore, drill, resource, runtime target, bind and deployment", async () => {
+    const dependencyId = await oneRecordPerRequestId(
+      async () => {
+        const { dependency } = await api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
+        return dependency!.id;
+      },
+      () => api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db-other", kind: "postgres", realizationTarget: "", deletionProtection: false }),
+    );
     for await (const update of api.dependency.watchDependency({ id: dependencyId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
 
-    await sameRecordFromAll(async () => {
-      const { dependency } = await api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false });
-      return dependency!.id;
-    });
+    await oneRecordPerRequestId(
+      async () => {
+        const { dependency } = await api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false });
+        return dependency!.id;
+      },
+      () => api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext-other", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false }),
+    );
 
-    const backupId = await sameRecordFromAll(async () => {
-      const { backup } = await api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 0 });
-      return backup!.id;
-    });
+    const backupId = await oneRecordPerRequestId(
+      async () => {
+        const { backup } = await api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 0 });
+        return backup!.id;
+      },
+      () => api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 7 }),
+    );
     for await (const update of api.backup.watchBackup({ id: backupId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
 
-    const restoreId = await sameRecordFromAll(async () => {
-      const { restore } = await api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true });
-      return restore!.id;
-    });
+    const restoreId = await oneRecordPerRequestId(
+      async () => {
+        const { restore } = await api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true });
+        return restore!.id;
+      },
+      () => api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true, skipSafetyBackup: true }),
+    );
     // The one restore really runs and ends.
     let settled;
     for await (const update of api.backup.watchRestore({ id: restoreId, untilSettled: true }, { timeoutMs: 60_000 })) settled = update.restore;
@@ -59,21 +87,43 @@ describe("a create retried concurrently with one request id returns one record",
     const { restores } = await api.backup.listRestores({ dependencyId, backupId: "", status: 0, pageSize: 0, pageToken: "" });
     expect(restores.map((r) => r.id)).toEqual([restoreId]);
 
-    const resourceId = await sameRecordFromAll(async () => {
-      const { resource } = await api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "true", cwd: "", env: {}, healthUrl: "" });
-      return resource!.id;
-    });
-    const targetId = await sameRecordFromAll(async () => {
-      const { runtimeTarget } = await api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer", kind: "local-process", canDeliverDependencySecrets: true });
-      return runtimeTarget!.id;
-    });
-    await sameRecordFromAll(async () => {
-      const { binding } = await api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "DATABASE_URL" });
-      return binding!.id;
-    });
-    await sameRecordFromAll(async () => {
-      const { deployment: created } = await api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: targetId });
-      return created!.id;
-    });
+    const drillId = await oneRecordPerRequestId(
+      async () => {
+        const { drill } = await api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "DATABASE_URL", checkTimeoutSeconds: 60 });
+        return drill!.id;
+      },
+      () => api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "OTHER_URL", checkTimeoutSeconds: 60 }),
+    );
+    const { drills } = await api.backup.listDrills({ dependencyId, pageSize: 0, pageToken: "" });
+    expect(drills.map((d) => d.id)).toEqual([drillId]);
+
+    const resourceId = await oneRecordPerRequestId(
+      async () => {
+        const { resource } = await api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "true", cwd: "", env: {}, healthUrl: "" });
+        return resource!.id;
+      },
+      () => api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "false", cwd: "", env: {}, healthUrl: "" }),
+    );
+    const targetId = await oneRecordPerRequestId(
+      async () => {
+        const { runtimeTarget } = await api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer", kind: "local-process", canDeliverDependencySecrets: true });
+        return runtimeTarget!.id;
+      },
+      () => api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer-other", kind: "local-process", canDeliverDependencySecrets: true }),
+    );
+    await oneRecordPerRequestId(
+      async () => {
+        const { binding } = await api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "DATABASE_URL" });
+        return binding!.id;
+      },
+      () => api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "OTHER_URL" }),
+    );
+    await oneRecordPerRequestId(
+      async () => {
+        const { deployment: created } = await api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: targetId });
+        return created!.id;
+      },
+      () => api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: "srv_other" }),
+    );
   }, 180_000);
 });
