@@ -96,7 +96,8 @@ export class ProviderRegistry {
     const target = name ? candidates.find((t) => t.name === name) : candidates[0];
     if (!target) {
       const known = candidates.map((t) => t.name).join(", ") || "none";
-      throw new BerthError(ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
+      throw new BerthError(
+        ErrorReason.ERROR_REASON_REALIZATION_TARGET_UNAVAILABLE,
         name
           ? `no realization target named ${name} for kind ${kind} (configured: ${known}; see \`berth target list\`)`
           : `no realization target is configured for kind ${kind}: an operator adds one under \`targets:\` in the server config (see README "Realization targets"; \`berth target list\` shows what this server has)`,
@@ -112,7 +113,8 @@ function canProbe(provider: Provider): boolean {
 }
 
 function unsupportedKind(kind: string, known: string[], mode = "any"): BerthError {
-  return new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED,
+  return new BerthError(
+    ErrorReason.ERROR_REASON_DEPENDENCY_KIND_UNSUPPORTED,
     `kind ${JSON.stringify(kind)} is not supported${mode === "managed" ? " for managed provisioning" : ""}; supported: ${known.join(", ") || "none"}`,
     { fieldViolations: [{ field: "kind", description: `must be one of: ${known.join(", ")}` }], metadata: { kind } },
   );

@@ -50,7 +50,8 @@ export async function requestDrill(ctx: BackupContext, input: VerifyInput): Prom
       const source = await ctx.dependencies.get(backup.dependencyId);
       const provider = source ? ctx.providers.get(source.kind) : undefined;
       if (!source || !provider?.restore || !provider.manifest.capabilities.restore || !provider.manifest.capabilities.realize) {
-        throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+        throw new BerthError(
+          ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
           `a drill needs a provider that can provision a scratch ${source?.kind ?? "dependency"} and restore into it; ${source ? `the ${source.kind} provider cannot` : `the dependency ${backup.dependencyId} is gone`}`,
         );
       }

@@ -22,7 +22,8 @@ export async function rotateBindingSecret(ctx: BindingContext, id: string, targe
   let version = current.version;
   if (!target.latest) {
     if (target.version === undefined || !Number.isInteger(target.version) || target.version < 1 || target.version > current.version) {
-      throw new BerthError(ErrorReason.ERROR_REASON_SECRET_VERSION_NOT_FOUND,
+      throw new BerthError(
+        ErrorReason.ERROR_REASON_SECRET_VERSION_NOT_FOUND,
         `dependency ${dependency.id} has connection secret versions 1..${current.version}; ${target.version ?? "no version"} is not one of them`,
         { fieldViolations: [{ field: "version", description: `must be between 1 and ${current.version}, or pass latest` }] },
       );

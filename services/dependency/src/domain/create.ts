@@ -140,7 +140,8 @@ export function eventData(record: DependencyRecord): Record<string, unknown> {
 async function insertOrConflict(trx: Parameters<typeof dependencyStore.insert>[0], record: NewDependency): Promise<DependencyRecord> {
   const created = await dependencyStore.insert(trx, record);
   if (created === "name_taken") {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_ALREADY_EXISTS,
+    throw new BerthError(
+      ErrorReason.ERROR_REASON_DEPENDENCY_ALREADY_EXISTS,
       `a dependency named ${record.name} already exists in ${record.projectId}/${record.environmentId}`,
       { metadata: { name: record.name, project_id: record.projectId, environment_id: record.environmentId } },
     );

@@ -146,7 +146,8 @@ export async function resumeDelete(ctx: DependencyContext, dependency: Dependenc
 }
 
 function blockedBy(id: string, references: DependencyReference[]): BerthError {
-  return new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
+  return new BerthError(
+    ErrorReason.ERROR_REASON_DEPENDENCY_DELETE_BLOCKED,
     `dependency ${id} cannot be deleted: ${references.map((r) => r.description || `${r.kind} ${r.id}`).join("; ")}`,
     { metadata: Object.fromEntries(references.map((r, i) => [`reference_${i}`, `${r.kind}:${r.id}`])) },
   );

@@ -52,7 +52,8 @@ export async function probeConnection(ctx: DependencyContext, kind: string, conn
 export async function probeDependency(ctx: DependencyContext, id: string): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
   if (dependency.status !== "ready" || !dependency.secretVersion) {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY,
+    throw new BerthError(
+      ErrorReason.ERROR_REASON_DEPENDENCY_NOT_READY,
       `dependency ${id} is ${dependency.status}; only a ready dependency has a connection to probe`,
       { metadata: { dependency_id: id, status: dependency.status } },
     );

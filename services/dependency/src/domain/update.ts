@@ -40,7 +40,8 @@ export async function updateSettings(ctx: DependencyContext, id: string, change:
 export async function updateImportedConnection(ctx: DependencyContext, id: string, connectionUrl: string, probe: boolean): Promise<DependencyRecord> {
   const dependency = await getDependency(ctx, id);
   if (dependency.source !== "imported" || dependency.status === "deleted") {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_SOURCE_MISMATCH,
+    throw new BerthError(
+      ErrorReason.ERROR_REASON_DEPENDENCY_SOURCE_MISMATCH,
       `dependency ${id} is ${dependency.status === "deleted" ? "deleted" : "managed"}; only a live imported dependency takes a new connection URL`,
     );
   }

@@ -85,7 +85,8 @@ export function publicHandlers(ctx: DependencyContext): Handlers<typeof Dependen
       return { dependency: presentDependency(await updateImportedConnection(ctx, request.id, request.connectionUrl, request.probe)) };
     },
     async rotateConnectionSecret() {
-      throw new BerthError(ErrorReason.ERROR_REASON_NOT_IMPLEMENTED,
+      throw new BerthError(
+        ErrorReason.ERROR_REASON_NOT_IMPLEMENTED,
         "rotating a managed dependency's password is not implemented yet; providers do not declare the rotate capability",
       );
     },

@@ -26,7 +26,8 @@ export async function createResource(ctx: DeploymentContext, input: ResourceInpu
     ...(holdsCredential(input.command) ? ["command"] : []),
   ];
   if (secretBearing.length > 0) {
-    throw new BerthError(ErrorReason.ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN,
+    throw new BerthError(
+      ErrorReason.ERROR_REASON_CONFIG_SECRET_VALUE_FORBIDDEN,
       `${secretBearing.join(", ")} holds a URL with a password; import the connection as a dependency and bind it instead`,
       { fieldViolations: secretBearing.map((field) => ({ field, description: "must not contain credentials; bind a dependency instead" })) },
     );
@@ -93,7 +94,8 @@ export async function deleteResource(ctx: DeploymentContext, id: string): Promis
   }
   const bindings = await ctx.peers.activeBindings(id);
   if (bindings.length > 0) {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
+    throw new BerthError(
+      ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
       `resource ${id} still has active bindings (${bindings.map((b) => `${b.targetEnvVar} ${b.id}`).join(", ")}); unbind them first`,
     );
   }

@@ -43,7 +43,8 @@ export function authenticate(metadata: Metadata, access: Access, tokens: Tokens)
   if (isInternalToken(token, tokens.internal)) return "internal";
   if (sameToken(token, tokens.admin)) {
     if (access === "internal") {
-      throw new BerthError(ErrorReason.ERROR_REASON_PERMISSION_DENIED,
+      throw new BerthError(
+        ErrorReason.ERROR_REASON_PERMISSION_DENIED,
         "this internal RPC accepts only the internal service token",
       );
     }
