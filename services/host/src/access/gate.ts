@@ -133,7 +133,6 @@ export class AccessGate implements Gate {
     }
     if (principal.kind === "internal" && !rule.serviceCall) {
       throw denied(
-        GrpcStatus.PERMISSION_DENIED,
         ErrorReason.ERROR_REASON_PERMISSION_DENIED,
         "the internal service token opens internal RPCs and the few public ones services call on each other, not this one; use a token (berth token create)",
       );
