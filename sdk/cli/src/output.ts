@@ -9,6 +9,8 @@ export class CliError extends Error {
     message: string,
     /** A CLI reason (CLI_REASONS) or an API reason ("invalid_argument"); it decides the exit code. */
     readonly reason: CliReason | (string & {}),
+    /** @deprecated Ignored: the reason decides the exit code. Kept so older call sites still compile. */
+    _exitCode?: number,
   ) {
     super(message);
     this.name = "CliError";

@@ -21,6 +21,8 @@ describe("exit codes", () => {
     expect(exitCodeFor(apiError(GrpcStatus.ALREADY_EXISTS, "a_reason_from_a_newer_server"))).toBe(EXIT.conflict);
     expect(exitCodeFor(apiError(GrpcStatus.FAILED_PRECONDITION, ""))).toBe(EXIT.precondition);
     expect(new CliError("x", "something_new").exitCode).toBe(EXIT.usage);
+    // The older third argument is ignored: the reason decides.
+    expect(new CliError("x", "dependency_not_found", EXIT.failed).exitCode).toBe(EXIT.notFound);
     expect(exitCodeFor(new Error("boom"))).toBe(EXIT.failed);
   });
 

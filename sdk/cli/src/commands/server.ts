@@ -248,7 +248,7 @@ async function stopDevServer(home: string, running: ReturnType<typeof readDevSer
 function withEmbeddedTarget(fileLayer: HostConfigInput, adminUrl: string): HostConfigInput {
   if (!fileLayer.targets) return fileLayer;
   if (fileLayer.targets.some((t) => t.name === "embedded")) {
-    throw new CliError("the dev config names a target \"embedded\": that name is the embedded Postgres's; rename yours", "config_invalid", EXIT.usage);
+    throw new CliError("the dev config names a target \"embedded\": that name is the embedded Postgres's; rename yours", "config_invalid");
   }
   return { ...fileLayer, targets: [{ name: "embedded", kind: "postgres", adminUrl }, ...fileLayer.targets] };
 }
