@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { escape, escapeId, type RowDataPacket } from "mysql2/promise";
-import { importedProvider } from "@berth/provider-imported";
 import {
+  describeConnectionUrl,
+  mysqlUrlRule,
   PROVIDER_SDK_VERSION,
+  ProviderError,
   secretPartsOfUrl,
   type Provider,
   type RealizeRequest,
@@ -95,7 +97,10 @@ export const mysqlProvider: Provider = {
     kinds: ["mysql"],
     capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, manifest: true },
   },
-  describeConnection: (kind, url) => importedProvider.describeConnection(kind, url),
+  describeConnection: (kind, url) => {
+    if (kind !== "mysql") throw new ProviderError("unsupported", `the mysql provider does not handle kind "${String(kind).slice(0, 40)}"`);
+    return describeConnectionUrl(url, mysqlUrlRule);
+  },
   realize,
   release,
   probe,
