@@ -1,4 +1,4 @@
-import { clickhouseUrlRule, describeConnectionUrl, ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
+import { clickhouseUrlRule, connectionDescriber, ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
 import { endpointFromUrl, type HttpEndpoint } from "./http.js";
 
 const DEFAULT_PORTS: Record<string, string> = { "http:": "8123", "https:": "8443" };
@@ -45,10 +45,7 @@ export function parseAdminUrl(adminUrl: string): AdminTarget {
 }
 
 /** Validates a ClickHouse connection URL with the SDK's one ClickHouse rule; other kinds are refused. */
-export function describeClickHouse(kind: string, connectionUrl: string): ConnectionDescription {
-  checkKind(kind);
-  return describeConnectionUrl(connectionUrl, clickhouseUrlRule);
-}
+export const describeClickHouse: (kind: string, connectionUrl: string) => ConnectionDescription = connectionDescriber(clickhouseUrlRule);
 
 export function checkKind(kind: string): void {
   if (kind !== "clickhouse") throw new ProviderError("unsupported", `the clickhouse provider does not handle kind "${kind}"`);

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { escape, escapeId, type RowDataPacket } from "mysql2/promise";
 import {
-  describeConnectionUrl,
+  connectionDescriber,
   mysqlUrlRule,
   PROVIDER_SDK_VERSION,
-  ProviderError,
   secretPartsOfUrl,
   type Provider,
   type RealizeRequest,
@@ -97,10 +96,7 @@ export const mysqlProvider: Provider = {
     kinds: ["mysql"],
     capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, manifest: true },
   },
-  describeConnection: (kind, url) => {
-    if (kind !== "mysql") throw new ProviderError("unsupported", `the mysql provider does not handle kind "${String(kind).slice(0, 40)}"`);
-    return describeConnectionUrl(url, mysqlUrlRule);
-  },
+  describeConnection: connectionDescriber(mysqlUrlRule),
   realize,
   release,
   probe,

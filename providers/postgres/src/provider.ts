@@ -1,12 +1,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import {
-  describeConnectionUrl,
+  connectionDescriber,
   postgresUrlRule,
   PROVIDER_SDK_VERSION,
-  ProviderError,
   secretPartsOfUrl,
-  type ConnectionDescription,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -23,10 +21,7 @@ const DUPLICATE_DATABASE = "42P04";
 const DUPLICATE_OBJECT = "42710";
 
 /** The SDK's one postgres URL rule (the same the imported provider applies); other kinds are refused. */
-function describe(kind: string, connectionUrl: string): ConnectionDescription {
-  if (kind !== "postgres") throw new ProviderError("unsupported", `the postgres provider does not handle kind "${String(kind).slice(0, 40)}"`);
-  return describeConnectionUrl(connectionUrl, postgresUrlRule);
-}
+const describe = connectionDescriber(postgresUrlRule);
 
 async function realize(request: RealizeRequest): Promise<RealizeResult> {
   const name = objectNameFor(request.dependencyId);

@@ -1,5 +1,5 @@
 import {
-  describeConnectionUrl,
+  connectionDescriber,
   isProviderError,
   PROVIDER_SDK_VERSION,
   ProviderError,
@@ -20,10 +20,7 @@ import { realize, release } from "./realize.js";
 import { restore } from "./restore.js";
 
 /** The SDK's one redis URL rule; this provider handles only its own kind. */
-const describeConnection: Provider["describeConnection"] = (kind, url) => {
-  if (kind !== "redis") throw new ProviderError("unsupported", `the redis provider does not handle kind "${String(kind).slice(0, 40)}"`);
-  return describeConnectionUrl(url, redisUrlRule);
-};
+const describeConnection = connectionDescriber(redisUrlRule);
 
 /** Checks a target's admin URL with the same rules as connection URLs; a bad one is operator input. */
 function checkTarget(target: RealizationTarget): void {

@@ -38,6 +38,7 @@ export {
   BUILT_IN_CONNECTION_URL_RULES,
   builtInConnectionUrlRule,
   clickhouseUrlRule,
+  connectionDescriber,
   mysqlUrlRule,
   objectStorageUrlRule,
   opensearchUrlRule,

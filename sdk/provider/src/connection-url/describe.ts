@@ -30,6 +30,20 @@ export function describeConnectionUrl(connectionUrl: string, rule: ConnectionUrl
 }
 
 /**
+ * `describeConnection` for a provider of one kind: refuses any other kind with
+ * ProviderError("unsupported"), then describes the URL with the kind's rule.
+ *
+ * @example
+ * export const provider: Provider = { manifest, describeConnection: connectionDescriber(postgresUrlRule), … };
+ */
+export function connectionDescriber(rule: ConnectionUrlRule): (kind: string, connectionUrl: string) => ConnectionDescription {
+  return (kind, connectionUrl) => {
+    if (kind !== rule.kind) throw new ProviderError("unsupported", `this provider handles kind "${rule.kind}", not "${String(kind).slice(0, 40)}"`);
+    return describeConnectionUrl(connectionUrl, rule);
+  };
+}
+
+/**
  * The rule of a built-in kind (postgres, redis, mysql, clickhouse, object-storage,
  * opensearch); ProviderError("unsupported") for any other kind.
  *

@@ -1,4 +1,4 @@
-export { describeConnectionUrl, builtInConnectionUrlRule } from "./describe.js";
+export { builtInConnectionUrlRule, connectionDescriber, describeConnectionUrl } from "./describe.js";
 export { hostPort, invalidConnectionUrl, parseConnectionUrl } from "./parse.js";
 export type { ConnectionUrlRule, ParsedConnectionUrl } from "./parse.js";
 export { BUILT_IN_CONNECTION_URL_RULES } from "./rules/index.js";
