@@ -14,4 +14,19 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
     },
   },
+  {
+    // Providers depend only on the SDK: shared per-kind rules live there, so a third party gets them too.
+    files: ["providers/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@berth/*/src/*", "@berth/*/dist/*"], message: "import the package's public entry (@berth/x), not its files" },
+            { group: ["@berth/provider-*", "!@berth/provider-sdk", "!@berth/provider-sdk/*"], message: "a provider depends only on @berth/provider-sdk, never on another provider; shared rules belong in the SDK" },
+          ],
+        },
+      ],
+    },
+  },
 );

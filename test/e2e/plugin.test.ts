@@ -1,11 +1,13 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDeployment } from "../support/berth-server.js";
 import { adminQuery, databaseUrl, plantedSecret, POSTGRES_ADMIN_URL, uniqueSuffix } from "../support/env.js";
+import { freePort } from "../support/net.js";
 import { REPO_ROOT, runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
 
 // An operator installs a third-party provider next to Berth's config (here: test/, whose
@@ -15,6 +17,7 @@ const PLUGIN = "@acme/berth-provider-pgschema";
 const INSTALL_DIR = join(REPO_ROOT, "test");
 const INCOMPATIBLE_PLUGIN = fileURLToPath(new URL("../fixtures/incompatible-provider/index.mjs", import.meta.url));
 const SHADOWING_PLUGIN = fileURLToPath(new URL("../fixtures/shadowing-provider/index.mjs", import.meta.url));
+const REPORT_APP = fileURLToPath(new URL("../fixtures/connection-report-app.mjs", import.meta.url));
 
 const deployment = testDeployment();
 const sharedDatabase = `berth_pgs_${uniqueSuffix()}`;
@@ -139,5 +142,75 @@ describe("a third-party provider loaded by package name", () => {
     expect(refusal).toContain(`providers: cannot find ${missing}; install it where Berth runs (npm install ${missing})`);
     expect(refusal).toContain(`providers: ${SHADOWING_PLUGIN} declares kind redis (already handled by @berth/provider-redis); one provider per kind`);
     for (const secret of secrets) expect(refusal.includes(secret)).toBe(false);
+  });
+});
+
+describe("a plugin's kind in berth.yaml", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-plugin-kind-"));
+  const scope = ["--project", "prj_plugin", "--environment", "env_yaml"];
+  afterAll(async () => {
+    const list = await berth(["deployments", "list", ...scope, "-o", "json"]);
+    for (const d of list.code === 0 ? (JSON.parse(list.stdout).items as Array<{ id: string; status: string }>) : []) {
+      if (d.status === "running") await berth(["deployments", "stop", d.id]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function writeConfig(name: string, kind: string, port: number): string {
+    const path = join(dir, name);
+    writeFileSync(
+      path,
+      `resource: preview-web
+run:
+  command: '"${process.execPath}" "${REPORT_APP}" ${port} DATABASE_URL'
+  healthUrl: http://127.0.0.1:${port}/health
+dependencies:
+  preview-db:
+    kind: ${kind}
+    bind:
+      env: DATABASE_URL
+`,
+    );
+    return path;
+  }
+
+  it("is declared, deployed by the CLI (provisioned, bound) and its connection delivered to the app by local-process", async () => {
+    const created = await berth(["server", "create", "--name", "plugin-local", "--kind", "local-process"]);
+    expect(created.code, created.stderr).toBe(0);
+    const target = await json<{ injectableDependencyKinds: string[] }>(["server", "show", "plugin-local"]);
+    expect(target.injectableDependencyKinds).toContain("postgres-schema");
+
+    const port = await freePort();
+    const deployed = await json<{ changes: Array<{ subject: string; action: string; name: string }>; deploymentId: string; deploymentStatus: string }>([
+      "deploy",
+      ...scope,
+      "--server",
+      "plugin-local",
+      "--config",
+      writeConfig("berth.yaml", "postgres-schema", port),
+    ]);
+    expect(deployed.changes.map((c) => `${c.subject}:${c.action}:${c.name}`).sort()).toEqual(
+      ["binding:bind:DATABASE_URL", "dependency:provision:preview-db", "deployment:create:preview-web", "resource:create:preview-web"].sort(),
+    );
+    expect(deployed.deploymentStatus).toBe("running");
+
+    // The app got the plugin dependency's own connection, password and all (it reports only that it has one).
+    const dependency = (await json<{ items: Array<{ id: string; kind: string; name: string }> }>(["dependency", "list", ...scope])).items.find((d) => d.name === "preview-db")!;
+    expect(dependency.kind).toBe("postgres-schema");
+    const schema = `berth_${dependency.id.toLowerCase()}`;
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { received: Record<string, unknown> | null };
+    expect(health.received).toEqual({ scheme: "postgres", host: "127.0.0.1", port: adminUrl.port || "5432", user: schema, path: `/${sharedDatabase}`, hasPassword: true });
+    const logs = await berth(["deployments", "logs", deployed.deploymentId]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("DATABASE_URL received");
+  }, 120_000);
+
+  it("an unknown kind fails deploy at its line, naming the kinds the server's providers declare, and changes nothing", async () => {
+    const refused = await berth(["deploy", "--project", "prj_plugin", "--environment", "env_typo", "--server", "plugin-local", "--config", writeConfig("typo.yaml", "postgres-schemas", await freePort())]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("dependencies.preview-db.kind");
+    expect(refused.stderr).toMatch(/no provider the server loads declares kind postgres-schemas; must be one of .*postgres-schema.* \(did you mean "postgres-schema"\?\)/);
+    const list = await json<{ items: unknown[] }>(["dependency", "list", "--project", "prj_plugin", "--environment", "env_typo"]);
+    expect(list.items).toEqual([]);
   });
 });

@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { importedProvider } from "@berth/provider-imported";
 import {
   dependencyObjectName,
   PROVIDER_SDK_VERSION,
-  ProviderError,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -15,12 +13,8 @@ import { query, type HttpEndpoint } from "./http.js";
 import { probe } from "./probe.js";
 import { quoteIdentifier } from "./sql.js";
 import { userStoreFor } from "./users.js";
-import { parseAdminUrl } from "./urls.js";
+import { checkKind, describeClickHouse, parseAdminUrl } from "./urls.js";
 
-
-function checkKind(kind: string): void {
-  if (kind !== "clickhouse") throw new ProviderError("unsupported", `the clickhouse provider does not handle kind "${kind}"`);
-}
 
 async function serverVersion(admin: HttpEndpoint, signal: AbortSignal): Promise<string> {
   return (await query(admin, "SELECT version()", { signal })).trim();
@@ -51,7 +45,7 @@ async function realize(request: RealizeRequest): Promise<RealizeResult> {
   url.username = name;
   url.password = password;
   const connectionUrl = url.toString();
-  return { connectionUrl, metadata: importedProvider.describeConnection(request.kind, connectionUrl).metadata };
+  return { connectionUrl, metadata: describeClickHouse(request.kind, connectionUrl).metadata };
 }
 
 async function release(request: ReleaseRequest): Promise<void> {
@@ -74,10 +68,7 @@ export const clickhouseProvider: Provider = {
     kinds: ["clickhouse"],
     capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: CLICKHOUSE_FORMAT, manifest: true },
   },
-  describeConnection: (kind, connectionUrl) => {
-    checkKind(kind);
-    return importedProvider.describeConnection(kind, connectionUrl);
-  },
+  describeConnection: describeClickHouse,
   realize,
   release,
   probe,

@@ -1,5 +1,4 @@
-import { importedProvider } from "@berth/provider-imported";
-import { ProviderError, secretPartsOfUrl, type SafeMetadata } from "@berth/provider-sdk";
+import { clickhouseUrlRule, connectionDescriber, ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
 import { endpointFromUrl, type HttpEndpoint } from "./http.js";
 
 const DEFAULT_PORTS: Record<string, string> = { "http:": "8123", "https:": "8443" };
@@ -45,7 +44,14 @@ export function parseAdminUrl(adminUrl: string): AdminTarget {
   };
 }
 
-/** A delivered or imported connection, checked with the imported provider's ClickHouse rules. */
+/** Validates a ClickHouse connection URL with the SDK's one ClickHouse rule; other kinds are refused. */
+export const describeClickHouse: (kind: string, connectionUrl: string) => ConnectionDescription = connectionDescriber(clickhouseUrlRule);
+
+export function checkKind(kind: string): void {
+  if (kind !== "clickhouse") throw new ProviderError("unsupported", `the clickhouse provider does not handle kind "${kind}"`);
+}
+
+/** A delivered or imported connection, checked with the SDK's ClickHouse URL rule. */
 export interface Connection {
   endpoint: HttpEndpoint;
   metadata: SafeMetadata;
@@ -53,7 +59,7 @@ export interface Connection {
 }
 
 export function parseConnection(kind: string, connectionUrl: string, metadata?: SafeMetadata): Connection {
-  const described = importedProvider.describeConnection(kind, connectionUrl).metadata;
+  const described = describeClickHouse(kind, connectionUrl).metadata;
   const url = new URL(connectionUrl);
   if (!(url.protocol in DEFAULT_PORTS)) {
     throw new ProviderError("unsupported", "this provider speaks ClickHouse's HTTP interface: use an http(s):// connection URL (port 8123), not the native protocol", {

@@ -1,3 +1,1 @@
-export { importedProvider } from "./provider.js";
-export { IMPORTABLE_KINDS } from "./kinds/index.js";
-export type { ImportableKind } from "./kinds/index.js";
+export { importedProvider, IMPORTABLE_KINDS } from "./provider.js";

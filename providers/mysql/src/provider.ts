@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { escape, escapeId, type RowDataPacket } from "mysql2/promise";
-import { importedProvider } from "@berth/provider-imported";
 import {
+  connectionDescriber,
+  mysqlUrlRule,
   PROVIDER_SDK_VERSION,
   secretPartsOfUrl,
   type Provider,
@@ -95,7 +96,7 @@ export const mysqlProvider: Provider = {
     kinds: ["mysql"],
     capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, manifest: true },
   },
-  describeConnection: (kind, url) => importedProvider.describeConnection(kind, url),
+  describeConnection: connectionDescriber(mysqlUrlRule),
   realize,
   release,
   probe,

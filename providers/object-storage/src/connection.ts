@@ -1,5 +1,4 @@
-import { importedProvider } from "@berth/provider-imported";
-import { ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
+import { connectionDescriber, objectStorageUrlRule, ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
 import type { ObjectStorageTarget } from "./target.js";
 
 export const KIND = "object-storage";
@@ -18,11 +17,8 @@ export interface ObjectStorageConnection {
   secrets: string[];
 }
 
-/** Validates with the imported object-storage rules; other kinds are refused. */
-export function describeConnection(kind: string, connectionUrl: string): ConnectionDescription {
-  if (kind !== KIND) throw new ProviderError("unsupported", `this provider handles kind "${KIND}", not "${String(kind).slice(0, 40)}"`);
-  return importedProvider.describeConnection(kind, connectionUrl);
-}
+/** Validates with the SDK's object-storage URL rule; other kinds are refused. */
+export const describeConnection: (kind: string, connectionUrl: string) => ConnectionDescription = connectionDescriber(objectStorageUrlRule);
 
 /**
  * Parses a connection URL for probe, backup and restore. `owner` is the

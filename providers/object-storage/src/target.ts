@@ -1,5 +1,4 @@
-import { importedProvider } from "@berth/provider-imported";
-import { isProviderError, ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
+import { describeConnectionUrl, isProviderError, objectStorageUrlRule, ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 
 /**
  * How a target keeps dependencies apart. There is no safe default: "none" hands
@@ -59,14 +58,14 @@ export function parseTarget(adminUrl: string): ObjectStorageTarget {
   }
   if (!url.username || !url.password) throw invalid(`the object-storage admin URL needs an access key id and secret key; expected ${ADMIN_URL_EXAMPLE}`);
 
-  // Reuse the imported kind's rules for scheme, host and port by describing the
+  // Reuse the kind's URL rule for scheme, host and port by describing the
   // URL with a placeholder bucket; its metadata gives the endpoint.
   const probe = new URL(url.toString());
   probe.pathname = "/berth-admin-check";
   probe.search = "";
   let metadata: Record<string, string>;
   try {
-    metadata = importedProvider.describeConnection("object-storage", probe.toString()).metadata;
+    metadata = describeConnectionUrl(probe.toString(), objectStorageUrlRule).metadata;
   } catch (error) {
     if (!isProviderError(error)) throw error;
     throw invalid(redactSecrets(error.message.replace("connection URL", "admin URL"), secretPartsOfUrl(adminUrl)));

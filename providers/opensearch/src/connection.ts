@@ -1,15 +1,11 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { importedProvider } from "@berth/provider-imported";
-import { ProviderError, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
+import { connectionDescriber, opensearchUrlRule, ProviderError, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
 import { OpenSearchHttp } from "./http.js";
 import { assertIndexPrefix } from "./indices.js";
 
-/** Validates an OpenSearch connection URL with the imported provider's rules (path = index prefix). */
-export function describeOpenSearch(kind: string, connectionUrl: string): ConnectionDescription {
-  if (kind !== "opensearch") throw new ProviderError("unsupported", `the opensearch provider does not handle kind "${kind}"`);
-  return importedProvider.describeConnection(kind, connectionUrl);
-}
+/** Validates an OpenSearch connection URL with the SDK's opensearch URL rule (path = index prefix). */
+export const describeOpenSearch: (kind: string, connectionUrl: string) => ConnectionDescription = connectionDescriber(opensearchUrlRule);
 
 /** A client for a delivered connection and the index prefix it owns (the metadata's, else the URL path's). */
 export function openConnection(connectionUrl: string, metadata: SafeMetadata | undefined, signal: AbortSignal): { http: OpenSearchHttp; prefix: string } {

@@ -1,12 +1,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import {
-  maskConnectionUrl,
-  maskSafeMetadata,
+  connectionDescriber,
+  postgresUrlRule,
   PROVIDER_SDK_VERSION,
-  ProviderError,
   secretPartsOfUrl,
-  type ConnectionDescription,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -22,25 +20,8 @@ import { scramVerifier } from "./scram.js";
 const DUPLICATE_DATABASE = "42P04";
 const DUPLICATE_OBJECT = "42710";
 
-function describe(kind: string, connectionUrl: string): ConnectionDescription {
-  let url: URL;
-  try {
-    url = new URL(connectionUrl);
-  } catch {
-    throw new ProviderError("invalid_input", "not a valid URL", { field: "connection_url" });
-  }
-  if (!["postgres:", "postgresql:"].includes(url.protocol)) {
-    throw new ProviderError("invalid_input", "scheme must be postgres or postgresql", { field: "connection_url" });
-  }
-  return {
-    // A user name or database equal to the password is masked too.
-    metadata: maskSafeMetadata(
-      { host: url.hostname, port: url.port || "5432", database: decodeURIComponent(url.pathname.slice(1)), user: decodeURIComponent(url.username) },
-      connectionUrl,
-    ),
-    maskedUrl: maskConnectionUrl(connectionUrl),
-  };
-}
+/** The SDK's one postgres URL rule (the same the imported provider applies); other kinds are refused. */
+const describe = connectionDescriber(postgresUrlRule);
 
 async function realize(request: RealizeRequest): Promise<RealizeResult> {
   const name = objectNameFor(request.dependencyId);

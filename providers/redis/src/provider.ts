@@ -1,5 +1,5 @@
-import { importedProvider } from "@berth/provider-imported";
 import {
+  connectionDescriber,
   isProviderError,
   PROVIDER_SDK_VERSION,
   ProviderError,
@@ -10,6 +10,7 @@ import {
   type RealizeRequest,
   type ReleaseRequest,
   type RestoreRequest,
+  redisUrlRule,
 } from "@berth/provider-sdk";
 import { backup } from "./backup.js";
 import { describeContent } from "./content.js";
@@ -18,7 +19,8 @@ import { probe } from "./probe.js";
 import { realize, release } from "./realize.js";
 import { restore } from "./restore.js";
 
-const describeConnection: Provider["describeConnection"] = (kind, url) => importedProvider.describeConnection(kind, url);
+/** The SDK's one redis URL rule; this provider handles only its own kind. */
+const describeConnection = connectionDescriber(redisUrlRule);
 
 /** Checks a target's admin URL with the same rules as connection URLs; a bad one is operator input. */
 function checkTarget(target: RealizationTarget): void {

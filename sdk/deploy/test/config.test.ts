@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ErrorReason, reasonCode } from "@berth/client";
 import {
+  BUILT_IN_DEPENDENCY_KINDS,
   BerthConfigError,
   CONFIG_INVALID,
   CONFIG_SECRET_VALUE_FORBIDDEN,
@@ -22,9 +23,10 @@ function yamlOf(lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-function rejected(text: string, file?: string): BerthConfigError {
+/** `kinds`: the server's dependency kinds, as deploy passes them; default: the built-in ones. */
+function rejected(text: string, file?: string, kinds: readonly string[] = BUILT_IN_DEPENDENCY_KINDS): BerthConfigError {
   try {
-    parseBerthConfig(text, file ? { file } : undefined);
+    parseBerthConfig(text, { file, kinds });
   } catch (error) {
     expect(isBerthConfigError(error)).toBe(true);
     return error as BerthConfigError;
@@ -99,6 +101,13 @@ describe("parseBerthConfig: valid files", () => {
     expect(Object.values(parseBerthConfig(yamlOf(lines)).dependencies).map((d) => d.kind)).toEqual(kinds);
   });
 
+  it("accepts a plugin's kind: offline by its shape, at deploy time when the server's providers declare it", () => {
+    const lines = ["resource: web", "dependencies:", "  preview-db:", "    kind: postgres-schema", "    bind: { env: DATABASE_URL }"];
+    expect(parseBerthConfig(yamlOf(lines)).dependencies["preview-db"].kind).toBe("postgres-schema");
+    const kinds = [...BUILT_IN_DEPENDENCY_KINDS, "postgres-schema"];
+    expect(parseBerthConfig(yamlOf(lines), { kinds }).dependencies["preview-db"].kind).toBe("postgres-schema");
+  });
+
   it("follows anchors and aliases, e.g. one backup block shared by two dependencies", () => {
     const lines = [
       "resource: web",
@@ -150,6 +159,18 @@ describe("parseBerthConfig: invalid files", () => {
     const error = rejected(yamlOf(["resource: web", "dependencies:", "  db:", "    kind: postgress", "    bind: { env: DATABASE_URL }"]));
     expect(error.problems).toEqual([expect.objectContaining({ path: "dependencies.db.kind", line: 4, column: 11 })]);
     expect(error.problems[0].message).toMatch(/must be one of postgres, redis, .* \(did you mean "postgres"\?\)/);
+  });
+
+  it("rejects a kind the server's providers do not declare, naming the kinds they do", () => {
+    const lines = ["resource: web", "dependencies:", "  preview-db:", "    kind: postgres-schema", "    bind: { env: DATABASE_URL }"];
+    const error = rejected(yamlOf(lines), undefined, ["postgres", "redis"]);
+    expect(error.problems).toEqual([expect.objectContaining({ reason: INVALID, path: "dependencies.preview-db.kind", line: 4, column: 11 })]);
+    expect(error.problems[0].message).toBe("no provider the server loads declares kind postgres-schema; must be one of postgres, redis");
+  });
+
+  it("rejects a kind that cannot be one by its shape, even offline", () => {
+    const error = rejected(yamlOf(["resource: web", "dependencies:", "  db:", "    kind: Postgres_15", "    bind: { env: DATABASE_URL }"]), undefined, []);
+    expect(error.problems).toEqual([expect.objectContaining({ path: "dependencies.db.kind", line: 4, column: 11, message: expect.stringContaining("must be a dependency kind") })]);
   });
 
   it("rejects two dependencies bound to the same env var, at the second binding", () => {

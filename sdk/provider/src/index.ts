@@ -34,3 +34,19 @@ export type { VersionPrecision, VersionRule } from "./restore-compatibility.js";
 export { ByteReader } from "./byte-reader.js";
 export { FRAME_CHUNK, FRAMES_MAGIC, FrameEncoder, FrameReader } from "./framed-records.js";
 export type { Frame } from "./framed-records.js";
+export {
+  BUILT_IN_CONNECTION_URL_RULES,
+  builtInConnectionUrlRule,
+  clickhouseUrlRule,
+  connectionDescriber,
+  mysqlUrlRule,
+  objectStorageUrlRule,
+  opensearchUrlRule,
+  postgresUrlRule,
+  redisUrlRule,
+  describeConnectionUrl,
+  hostPort,
+  invalidConnectionUrl,
+  parseConnectionUrl,
+} from "./connection-url/index.js";
+export type { ConnectionUrlRule, ParsedConnectionUrl } from "./connection-url/index.js";

@@ -23,6 +23,9 @@ export function validateProviderModule(moduleName: string, loaded: unknown): Pro
       `provider plugin ${moduleName} was built for provider SDK ${String(manifest.sdkVersion)}, but this Berth implements ${PROVIDER_SDK_VERSION}; upgrade the plugin or Berth`,
     );
   }
+  if (manifest.injectable !== undefined && typeof manifest.injectable !== "boolean") {
+    throw new ProviderError("invalid_input", `provider plugin ${moduleName} has a manifest whose injectable is not true or false`);
+  }
   if (typeof provider.describeConnection !== "function") {
     throw new ProviderError("invalid_input", `provider plugin ${moduleName} does not implement describeConnection`);
   }

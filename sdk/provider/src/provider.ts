@@ -52,6 +52,12 @@ export interface ProviderManifest {
   /** Dependency kinds this provider handles ("postgres", "object-storage", …). */
   kinds: string[];
   capabilities: ProviderCapabilities;
+  /**
+   * Whether runtime targets that deliver secrets may inject this provider's
+   * connections into apps (the connection URL as an env var, e.g. DATABASE_URL).
+   * Default true; false for kinds whose connections are for Berth only.
+   */
+  injectable?: boolean;
 }
 
 /**

@@ -47,6 +47,10 @@ function peersOf(client: () => BerthClient, backup?: () => BerthClient): Peers {
       if (secretRefs.length === 0) return new Set<string>();
       return new Set((await client().dependencyInternal.checkConnectionSecrets({ secretRefs: [...new Set(secretRefs)] })).resolvableRefs);
     },
+    async injectableKinds() {
+      const { providers } = await client().providers.listProviders({ kind: "", pageSize: 0, pageToken: "" });
+      return new Set(providers.filter((p) => p.injectable).flatMap((p) => p.kinds));
+    },
     async resolveSecrets(secretRefs, purpose) {
       const { secrets } = await client().dependencyInternal.batchResolveConnectionSecrets({ secretRefs: [...new Set(secretRefs)], purpose });
       return new Map(secrets.map((s) => [s.secretRef, s.connectionUrl]));

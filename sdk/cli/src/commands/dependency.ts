@@ -26,7 +26,7 @@ export function dependencyCommand(): Command {
   dependency
     .command("provision")
     .description("create a managed dependency on a realization target (asynchronous: returns in `provisioning`)")
-    .requiredOption("--kind <kind>", "postgres, redis, mysql, clickhouse, object-storage, opensearch, or a plugin's kind (see `berth provider list`); the server needs a realization target for it")
+    .requiredOption("--kind <kind>", "a kind a provider loaded by the server declares, e.g. postgres (`berth provider list` shows them); the server needs a realization target for it")
     .requiredOption("--project <id>", "project id, e.g. prj_prod")
     .requiredOption("--environment <id>", "environment id, e.g. env_prod")
     .requiredOption("--name <name>", "unique name in the project and environment, e.g. app-db")
@@ -68,7 +68,7 @@ export function dependencyCommand(): Command {
   dependency
     .command("import")
     .description("record an existing database or service from its connection URL (stored encrypted, never shown again)")
-    .requiredOption("--kind <kind>", "postgres | redis | mysql | clickhouse | object-storage | opensearch")
+    .requiredOption("--kind <kind>", "a kind a provider loaded by the server declares, e.g. postgres (`berth provider list` shows them)")
     .requiredOption("--project <id>", "project id, e.g. prj_prod")
     .requiredOption("--environment <id>", "environment id, e.g. env_prod")
     .requiredOption("--name <name>", "unique name in the project and environment")

@@ -37,8 +37,11 @@ function scopeOptions(command: Command): Command {
     .option("--dry-run", "print the changes without making them", false);
 }
 
-/** berth.yaml, or a usage error listing every problem with its line, column and reason. */
-async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
+/**
+ * berth.yaml, or a usage error listing every problem with its line, column and reason.
+ * `kinds`: the server's dependency kinds, to check each declared kind against.
+ */
+async function readConfig(flags: ScopeFlags, kinds?: readonly string[]): Promise<BerthConfig> {
   if (flags.preview !== undefined && !PREVIEW_ID.test(flags.preview)) {
     throw new CliError("--preview must be 1-31 lowercase letters, digits and dashes, e.g. pr-42", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
   }
@@ -52,7 +55,7 @@ async function readConfig(flags: ScopeFlags): Promise<BerthConfig> {
   // Later messages name the file that was read.
   flags.config = found;
   try {
-    return await loadBerthConfig(found);
+    return await loadBerthConfig(found, { kinds });
   } catch (error) {
     if (error instanceof BerthConfigError) {
       const reason = error.problems.some((p) => p.reason === "config_secret_value_forbidden") ? "config_secret_value_forbidden" : "config_invalid";
@@ -145,9 +148,10 @@ export function deployCommand(): Command {
     )
     .action(
       withClient<ScopeFlags & { server: string; wait: boolean; timeout: number }>(async (client, flags) => {
-        const config = await readConfig(flags);
+        const { deploy, DeployError, serverDependencyKinds } = await deployLibrary();
+        // Kinds come from the server's loaded providers, so a plugin's kind is as good as a built-in one.
+        const config = await readConfig(flags, await serverDependencyKinds(client));
         const json = flags.output === "json";
-        const { deploy, DeployError } = await deployLibrary();
         const result = await deploy(config, {
           ...target(flags),
           client,

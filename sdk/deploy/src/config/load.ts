@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { parseBerthConfig } from "./parse.js";
+import { parseBerthConfig, type ParseBerthConfigOptions } from "./parse.js";
 import type { BerthConfig } from "./types.js";
 
 /**
@@ -15,9 +15,9 @@ import type { BerthConfig } from "./types.js";
  * const config = await loadBerthConfig("berth.yaml");
  * config.run?.cwd; // "/home/me/shop" for `cwd: .`; undefined when berth.yaml has none
  */
-export async function loadBerthConfig(path: string): Promise<BerthConfig> {
+export async function loadBerthConfig(path: string, options: Pick<ParseBerthConfigOptions, "kinds"> = {}): Promise<BerthConfig> {
   const text = await readFile(path, "utf8");
-  const config = parseBerthConfig(text, { file: path });
+  const config = parseBerthConfig(text, { file: path, kinds: options.kinds });
   if (config.run?.cwd !== undefined && !isAbsolute(config.run.cwd)) {
     config.run.cwd = resolve(dirname(resolve(path)), config.run.cwd);
   }

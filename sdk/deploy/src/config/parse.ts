@@ -3,13 +3,19 @@ import { forbiddenValueRule } from "./forbidden-values.js";
 import { formatPath, type PathSegment } from "./paths.js";
 import { BerthConfigError, CONFIG_INVALID, type ConfigProblem } from "./problems.js";
 import { berthConfigSchema, type BerthConfigParsed } from "./schema.js";
-import { crossFieldProblems, schemaProblems } from "./schema-problems.js";
+import { crossFieldProblems, schemaProblems, unknownKindProblems } from "./schema-problems.js";
 import type { BerthConfig, DependencyDeclaration, RunDeclaration } from "./types.js";
 import { commentProblems, positionOf, readYamlTree, type YamlTree } from "./yaml-tree.js";
 
 export interface ParseBerthConfigOptions {
   /** Name used in error messages. Default: "berth.yaml". */
   file?: string;
+  /**
+   * The dependency kinds the server's loaded providers declare (ListProviders);
+   * a declared kind outside them is a problem at its line. Without it any
+   * kind-shaped name is accepted (the server is not asked).
+   */
+  kinds?: readonly string[];
 }
 
 /** A berth.yaml is a few dozen lines; anything near this is not one. */
@@ -47,6 +53,7 @@ export function parseBerthConfig(text: string, options: ParseBerthConfigOptions 
       if (result.success) parsed = result.data;
       else problems.push(...schemaProblems(result.error.issues, tree.value, tree));
       problems.push(...crossFieldProblems(tree.value, tree));
+      if (options.kinds) problems.push(...unknownKindProblems(tree.value, tree, options.kinds));
     }
   }
   if (problems.length > 0 || !parsed) throw new BerthConfigError(file, dedupe(problems));

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { didYouMean } from "./suggest.js";
-import { DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
-import { ENV_VAR_NAME } from "./schema.js";
+import { DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
+import { DEPENDENCY_KIND, ENV_VAR_NAME } from "./schema.js";
 import { formatPath, isAtOrBelow, pathKey, type PathSegment } from "./paths.js";
 import { CONFIG_INVALID, type ConfigProblem } from "./problems.js";
 import type { NodeLocation, Position } from "./yaml-tree.js";
@@ -24,7 +24,7 @@ const KEYS_BY_PARENT: Array<{ matches: (path: PathSegment[]) => boolean; keys: r
   { matches: (p) => p.length === 3 && p[0] === "dependencies" && p[2] === "backup", keys: ["enabled", "intervalHours", "retentionDays", "retryOnFailure"] },
 ];
 
-const ENUM_OPTIONS: Record<string, readonly string[]> = { kind: DEPENDENCY_KINDS, source: DEPENDENCY_SOURCES, lifecycle: PREVIEW_LIFECYCLES };
+const ENUM_OPTIONS: Record<string, readonly string[]> = { source: DEPENDENCY_SOURCES, lifecycle: PREVIEW_LIFECYCLES };
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let value = root;
@@ -99,6 +99,27 @@ export function schemaProblems(issues: readonly Issue[], input: unknown, placeme
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Each declared kind is one the server's loaded providers declare (`known`, from
+ * ListProviders), reported at the kind's value with the closest known kind.
+ */
+export function unknownKindProblems(input: unknown, placement: ProblemPlacement, known: readonly string[]): ConfigProblem[] {
+  const dependencies = isRecord(input) ? input.dependencies : undefined;
+  if (!isRecord(dependencies)) return [];
+  const problems: ConfigProblem[] = [];
+  const kinds = [...new Set(known)];
+  for (const [name, dependency] of Object.entries(dependencies)) {
+    const kind = isRecord(dependency) ? dependency.kind : undefined;
+    if (typeof kind !== "string" || !DEPENDENCY_KIND.test(kind) || kinds.includes(kind)) continue;
+    const path: PathSegment[] = ["dependencies", name, "kind"];
+    if (placement.forbiddenPaths.some((forbidden) => isAtOrBelow(path, forbidden))) continue;
+    problems.push(
+      problemAt(placement, path, "value", `no provider the server loads declares kind ${kind}; must be one of ${kinds.join(", ") || "(none)"}${didYouMean(kind, kinds)}`),
+    );
+  }
+  return problems;
 }
 
 /**

@@ -1,10 +1,12 @@
 import { z } from "zod";
-import { DATA_CLASSES, DEPENDENCY_KINDS, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
+import { BUILT_IN_DEPENDENCY_KINDS, DATA_CLASSES, DEPENDENCY_SOURCES, PREVIEW_LIFECYCLES } from "./types.js";
 
 /** Resource names, as the deployment service accepts them. */
 export const RESOURCE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 /** Dependency names, as the dependency service accepts them (no trailing "-"). */
 export const DEPENDENCY_NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Dependency kinds, as provider manifests name them; which exist is the server's loaded providers' say. */
+export const DEPENDENCY_KIND = /^[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 /** Environment variable names a binding may target. */
 export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -72,7 +74,13 @@ const backup = z
 
 const dependency = z
   .strictObject({
-    kind: z.enum(DEPENDENCY_KINDS, { error: `must be one of ${DEPENDENCY_KINDS.join(", ")}` }).describe(`Dependency kind: ${DEPENDENCY_KINDS.join(", ")}.`),
+    kind: z
+      .string()
+      .regex(DEPENDENCY_KIND, { error: "must be a dependency kind: lowercase letters, digits and -, e.g. postgres" })
+      .describe(
+        `Dependency kind: one a provider loaded by the server declares — built in: ${BUILT_IN_DEPENDENCY_KINDS.join(", ")} — or a provider plugin's kind (\`berth provider list\` shows them). Deploy checks it against the server.`,
+      )
+      .meta({ examples: [...BUILT_IN_DEPENDENCY_KINDS] }),
     source: z
       .enum(DEPENDENCY_SOURCES, { error: `must be one of ${DEPENDENCY_SOURCES.join(", ")}` })
       .default("managed")

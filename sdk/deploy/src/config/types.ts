@@ -1,6 +1,11 @@
-/** The dependency kinds a berth.yaml can declare. */
-export const DEPENDENCY_KINDS = ["postgres", "redis", "mysql", "clickhouse", "object-storage", "opensearch"] as const;
-export type DependencyKind = (typeof DEPENDENCY_KINDS)[number];
+/**
+ * The kinds every Berth ships a provider for: examples in the JSON Schema and
+ * hints offline. What a berth.yaml may declare is what the server's loaded
+ * providers declare (a plugin's kind too), checked at deploy time.
+ */
+export const BUILT_IN_DEPENDENCY_KINDS = ["postgres", "redis", "mysql", "clickhouse", "object-storage", "opensearch"] as const;
+/** A kind a loaded provider declares: a built-in one or a plugin's ("postgres-schema"). */
+export type DependencyKind = string;
 
 /** `managed`: Berth provisions it. `existing`: bind a dependency that already exists in the environment. */
 export const DEPENDENCY_SOURCES = ["managed", "existing"] as const;

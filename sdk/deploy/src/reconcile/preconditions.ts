@@ -28,6 +28,18 @@ export async function resolveServer(client: BerthClient, ref: string): Promise<R
 }
 
 /**
+ * The dependency kinds the server's loaded providers declare, built-in and
+ * plugins', in the server's order: what a berth.yaml may declare there.
+ *
+ * @example
+ * const config = await loadBerthConfig("berth.yaml", { kinds: await serverDependencyKinds(client) });
+ */
+export async function serverDependencyKinds(client: BerthClient): Promise<string[]> {
+  const { providers } = await client.providers.listProviders({ kind: "", pageSize: 0, pageToken: "" });
+  return [...new Set(providers.flatMap((p) => p.kinds))];
+}
+
+/**
  * Each kind to provision has a loaded provider that realizes it and a
  * realization target configured for it — what ProvisionDependency would refuse
  * otherwise, asked of the dependency service's registry before anything is made.

@@ -140,6 +140,7 @@ export function providerHandlers(ctx: DependencyContext): Handlers<typeof Provid
             rotate: m.capabilities.rotate,
           },
           backupFormat: m.capabilities.backupFormat ?? "",
+          injectable: m.injectable !== false,
         })),
         nextPageToken: "",
       };

@@ -12,6 +12,8 @@ export interface Peers {
   dependencies(ids: string[]): Promise<Map<string, Dependency>>;
   /** The references the secret store can resolve (no values), in one call. */
   resolvableRefs(secretRefs: string[]): Promise<Set<string>>;
+  /** Dependency kinds whose connections a runtime target may inject: the loaded provider manifests', in one call. */
+  injectableKinds(): Promise<Set<string>>;
   /** Secret values for delivery, in one call. Only ever used at workload start. */
   resolveSecrets(secretRefs: string[], purpose: string): Promise<Map<string, string>>;
   /** A dependency's data-readiness gate (backup service); absent when no backup service is configured. */

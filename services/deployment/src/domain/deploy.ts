@@ -28,11 +28,15 @@ export interface Plan {
 export async function planDeployment(ctx: DeploymentContext, resourceId: string, runtimeTargetId: string): Promise<Plan> {
   // Bindings are fetched alongside the resource; an unknown resource id has none.
   const [resource, target, bindings] = await Promise.all([getResource(ctx, resourceId), getRuntimeTarget(ctx, runtimeTargetId), ctx.peers.activeBindings(resourceId)]);
-  const [dependencies, resolvable] = await Promise.all([
+  const driver = driverFor(target.kind);
+  // Kinds are asked only when they can matter: some binding and a target that delivers.
+  const asksKinds = bindings.length > 0 && driver.canDeliverDependencySecrets;
+  const [dependencies, resolvable, injectable] = await Promise.all([
     ctx.peers.dependencies([...new Set(bindings.map((b) => b.dependencyId))]),
     ctx.peers.resolvableRefs(bindings.map((b) => b.secretRef).filter(Boolean)),
+    asksKinds ? ctx.peers.injectableKinds() : new Set<string>(),
   ]);
-  return { resource, target, readiness: computeReadiness(resource, driverFor(target.kind), bindings, dependencies, resolvable), dependencies };
+  return { resource, target, readiness: computeReadiness(resource, driver, bindings, dependencies, resolvable, injectable), dependencies };
 }
 
 /**

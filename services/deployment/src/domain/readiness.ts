@@ -14,6 +14,7 @@ export function computeReadiness(
   bindings: Binding[],
   dependencies: Map<string, Dependency>,
   resolvableRefs: ReadonlySet<string>,
+  injectableKinds: ReadonlySet<string>,
 ): Readiness {
   if (bindings.length === 0) return { state: "not-applicable", bindings: [] };
   const byName = new Map<string, number>();
@@ -39,7 +40,7 @@ export function computeReadiness(
     if (!ref || ref.ownerId !== dependency.id || !resolvableRefs.has(binding.secretRef)) {
       return blocked("unresolved_secret", `${binding.secretRef} does not resolve to a stored secret of ${dependency.id}`);
     }
-    if (!driver.supportedDependencyKinds.has(dependency.kind)) return blocked("unsupported_dependency_kind", `runtime target kind ${driver.kind} cannot inject ${dependency.kind} connections`);
+    if (!injectableKinds.has(dependency.kind)) return blocked("unsupported_dependency_kind", `runtime target kind ${driver.kind} cannot inject ${dependency.kind} connections`);
     if (driver.reservedEnvVars.has(binding.targetEnvVar)) return blocked("unsupported_injection_mode", `runtime target kind ${driver.kind} does not let bindings set ${binding.targetEnvVar}`);
     if ((byName.get(binding.targetEnvVar.toUpperCase()) ?? 0) > 1) return blocked("duplicate_target_name", `more than one binding sets ${binding.targetEnvVar.toUpperCase()} (names are compared case-insensitively)`);
     if (resourceEnv.has(binding.targetEnvVar)) return blocked("conflicts_with_resource_env", `the resource already sets ${binding.targetEnvVar} in its own env`);

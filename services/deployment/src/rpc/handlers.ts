@@ -1,6 +1,6 @@
-import type { DeploymentInternalServiceService, DeploymentServiceService } from "@berth/client";
+import type { DeploymentInternalServiceService, DeploymentServiceService, RuntimeTarget } from "@berth/client";
 import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
-import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, getResource, getRuntimeTarget } from "../domain/catalog.js";
+import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, driverFor, getResource, getRuntimeTarget } from "../domain/catalog.js";
 import type { DeploymentContext } from "../domain/context.js";
 import { createDeployment, planDeployment, stopDeployment } from "../domain/deploy.js";
 import { getDeployment, watchDeployment } from "../domain/deployment-queries.js";
@@ -8,10 +8,18 @@ import { assertParentsExist } from "../domain/list-parents.js";
 import { planWarnings } from "../domain/plan-warnings.js";
 import { deploymentLogs } from "../domain/workload-output.js";
 import { snapshotOf } from "../domain/readiness.js";
+import type { RuntimeTargetRecord } from "../store/records.js";
 import { store } from "../store/store.js";
 import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus } from "./present.js";
 
 const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
+
+/** Targets as the API shows them; the loaded providers' kinds are asked only when one of them delivers secrets. */
+async function presentTargets(ctx: DeploymentContext, targets: RuntimeTargetRecord[]): Promise<RuntimeTarget[]> {
+  const delivers = targets.some((t) => driverFor(t.kind).canDeliverDependencySecrets);
+  const injectable = delivers ? await ctx.peers.injectableKinds() : new Set<string>();
+  return targets.map((t) => presentTarget(t, injectable));
+}
 
 export function publicHandlers(ctx: DeploymentContext): Handlers<typeof DeploymentServiceService> {
   return {
@@ -41,18 +49,18 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
       return { resource: presentResource(await deleteResource(ctx, request.id)) };
     },
     async createRuntimeTarget(request) {
-      return { runtimeTarget: presentTarget(await createRuntimeTarget(ctx, { requestId: request.requestId, name: request.name, kind: request.kind })) };
+      return { runtimeTarget: (await presentTargets(ctx, [await createRuntimeTarget(ctx, { requestId: request.requestId, name: request.name, kind: request.kind })]))[0] };
     },
     async getRuntimeTarget(request) {
-      return { runtimeTarget: presentTarget(await getRuntimeTarget(ctx, request.id)) };
+      return { runtimeTarget: (await presentTargets(ctx, [await getRuntimeTarget(ctx, request.id)]))[0] };
     },
     async listRuntimeTargets(request) {
       const limit = pageLimit(request.pageSize);
       const page = toPage(await store.listTargets(ctx.db, { kind: request.kind, name: request.name, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
-      return { runtimeTargets: page.items.map(presentTarget), nextPageToken: page.nextPageToken };
+      return { runtimeTargets: await presentTargets(ctx, page.items), nextPageToken: page.nextPageToken };
     },
     async deleteRuntimeTarget(request) {
-      return { runtimeTarget: presentTarget(await deleteRuntimeTarget(ctx, request.id)) };
+      return { runtimeTarget: (await presentTargets(ctx, [await deleteRuntimeTarget(ctx, request.id)]))[0] };
     },
     async planDeployment(request) {
       const plan = await planDeployment(ctx, request.resourceId, request.runtimeTargetId);

@@ -81,7 +81,8 @@ export function presentResource(r: ResourceRecord): Resource {
   };
 }
 
-export function presentTarget(t: RuntimeTargetRecord): RuntimeTarget {
+/** `injectableKinds`: the loaded providers' injectable kinds; only read for a target that delivers secrets. */
+export function presentTarget(t: RuntimeTargetRecord, injectableKinds: ReadonlySet<string>): RuntimeTarget {
   const driver = driverFor(t.kind);
   return {
     id: t.id,
@@ -90,7 +91,7 @@ export function presentTarget(t: RuntimeTargetRecord): RuntimeTarget {
     canDeliverDependencySecrets: driver.canDeliverDependencySecrets,
     createTime: t.createdAt.toISOString(),
     updateTime: t.updatedAt.toISOString(),
-    injectableDependencyKinds: driver.canDeliverDependencySecrets ? [...driver.supportedDependencyKinds].sort() : [],
+    injectableDependencyKinds: driver.canDeliverDependencySecrets ? [...injectableKinds].sort() : [],
     reservedEnvVars: [...driver.reservedEnvVars].sort(),
   };
 }

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RuntimeDriver, Workload, WorkloadEvents, WorkloadSpec } from "./runtime-target.js";
 
-const URL_KINDS = new Set(["postgres", "redis", "mysql", "clickhouse", "object-storage", "opensearch"]);
 const RESERVED = new Set(["PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "NODE_OPTIONS", "SHELL", "PWD"]);
 const HEALTH_TIMEOUT_MS = 30_000;
 /** How long a workload must stay alive after its first healthy answer. */
@@ -16,7 +15,6 @@ const SETTLE_MS = 500;
 export const localProcessDriver: RuntimeDriver = {
   kind: "local-process",
   canDeliverDependencySecrets: true,
-  supportedDependencyKinds: URL_KINDS,
   reservedEnvVars: RESERVED,
   async start(spec: WorkloadSpec, events: WorkloadEvents): Promise<Workload> {
     // Asked before the command starts: a URL that answers already is held by something else.

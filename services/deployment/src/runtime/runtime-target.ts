@@ -6,10 +6,12 @@ import type { OutputCapture } from "./output-capture.js";
  */
 export interface RuntimeDriver {
   kind: string;
-  /** Whether it can put dependency secrets into a workload's environment. */
+  /**
+   * Whether it can put dependency secrets into a workload's environment. One
+   * that can injects the connection URL of every kind the loaded providers
+   * declare injectable (their manifests, asked of the dependency service).
+   */
   canDeliverDependencySecrets: boolean;
-  /** Dependency kinds whose connection it knows how to inject (as a URL env var). */
-  supportedDependencyKinds: ReadonlySet<string>;
   /** Env var names it will not let a binding set (they would break the runtime). */
   reservedEnvVars: ReadonlySet<string>;
   /**

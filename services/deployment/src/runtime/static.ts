@@ -10,7 +10,6 @@ import type { RuntimeDriver, Workload, WorkloadSpec } from "./runtime-target.js"
 export const staticDriver: RuntimeDriver = {
   kind: "static",
   canDeliverDependencySecrets: false,
-  supportedDependencyKinds: new Set(),
   reservedEnvVars: new Set(),
   async start(spec: WorkloadSpec): Promise<Workload> {
     const root = resolve(spec.cwd || ".");

@@ -66,7 +66,8 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   "/berth.dependency.v1.DependencyInternalService/CheckConnectionSecrets": INTERNAL,
   // The catalog of what this server can provision (plugin names, kinds, capabilities; target names, never their
   // admin URLs): no project's data, and berth.yaml deploy checks its kinds against it, so any token may read it.
-  "/berth.provider.v1.ProviderService/ListProviders": read("viewer", { global: true }),
+  // The deployment service asks it which kinds a runtime target may inject (the providers' manifests).
+  "/berth.provider.v1.ProviderService/ListProviders": byServices(read("viewer", { global: true })),
   "/berth.provider.v1.ProviderService/ListRealizationTargets": read("viewer", { global: true }),
 
   // Bindings

@@ -41,6 +41,11 @@ export interface ProviderManifest {
    * native_backup is false.
    */
   backupFormat: string;
+  /**
+   * Whether runtime targets that deliver secrets may inject its kinds'
+   * connection URLs into apps as env vars (false: for Berth only).
+   */
+  injectable: boolean;
 }
 
 /** Operations a provider implements. */
@@ -96,7 +101,15 @@ export interface ListRealizationTargetsResponse {
 }
 
 function createBaseProviderManifest(): ProviderManifest {
-  return { name: "", version: "", kinds: [], sdkVersion: "", capabilities: undefined, backupFormat: "" };
+  return {
+    name: "",
+    version: "",
+    kinds: [],
+    sdkVersion: "",
+    capabilities: undefined,
+    backupFormat: "",
+    injectable: false,
+  };
 }
 
 export const ProviderManifest: MessageFns<ProviderManifest> = {
@@ -118,6 +131,9 @@ export const ProviderManifest: MessageFns<ProviderManifest> = {
     }
     if (message.backupFormat !== "") {
       writer.uint32(50).string(message.backupFormat);
+    }
+    if (message.injectable !== false) {
+      writer.uint32(56).bool(message.injectable);
     }
     return writer;
   },
@@ -183,6 +199,14 @@ export const ProviderManifest: MessageFns<ProviderManifest> = {
             message.backupFormat = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.injectable = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -211,6 +235,7 @@ export const ProviderManifest: MessageFns<ProviderManifest> = {
         : isSet(object.backup_format)
         ? globalThis.String(object.backup_format)
         : "",
+      injectable: isSet(object.injectable) ? globalThis.Boolean(object.injectable) : false,
     };
   },
 
@@ -234,6 +259,9 @@ export const ProviderManifest: MessageFns<ProviderManifest> = {
     if (message.backupFormat !== "") {
       obj.backupFormat = message.backupFormat;
     }
+    if (message.injectable !== false) {
+      obj.injectable = message.injectable;
+    }
     return obj;
   },
 
@@ -250,6 +278,7 @@ export const ProviderManifest: MessageFns<ProviderManifest> = {
       ? ProviderCapabilities.fromPartial(object.capabilities)
       : undefined;
     message.backupFormat = object.backupFormat ?? "";
+    message.injectable = object.injectable ?? false;
     return message;
   },
 };

@@ -1,4 +1,4 @@
-import { invalid, type KindSpec } from "../url.js";
+import { invalidConnectionUrl, type ConnectionUrlRule } from "../parse.js";
 
 const EXAMPLE = "https://user:password@host:9200/index-prefix";
 
@@ -12,17 +12,17 @@ function indexProblem(index: string): string | undefined {
   return undefined;
 }
 
-export const opensearchKind: KindSpec = {
+export const opensearchUrlRule: ConnectionUrlRule = {
   kind: "opensearch",
   schemes: ["opensearch", "http", "https"],
   example: EXAMPLE,
   defaultPort: () => 9200,
   metadata(url) {
     const [index, ...extra] = url.segments;
-    if (!index) throw invalid(`opensearch connection URL needs an index (or index prefix) as its path, e.g. ${EXAMPLE}`);
-    if (extra.length > 0) throw invalid("opensearch connection URL path must be only /<index>");
+    if (!index) throw invalidConnectionUrl(`opensearch connection URL needs an index (or index prefix) as its path, e.g. ${EXAMPLE}`);
+    if (extra.length > 0) throw invalidConnectionUrl("opensearch connection URL path must be only /<index>");
     const problem = indexProblem(index);
-    if (problem) throw invalid(`opensearch index name ${problem}`);
+    if (problem) throw invalidConnectionUrl(`opensearch index name ${problem}`);
     const metadata: Record<string, string> = {
       host: url.host,
       port: String(url.port),

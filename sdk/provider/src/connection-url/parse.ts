@@ -1,4 +1,5 @@
-import { credentialsOfUrl, ProviderError } from "@berth/provider-sdk";
+import { ProviderError } from "../errors.js";
+import { credentialsOfUrl } from "../masking.js";
 
 /** What every kind needs from a connection URL, already validated and decoded. */
 export interface ParsedConnectionUrl {
@@ -17,8 +18,8 @@ export interface ParsedConnectionUrl {
   query: URLSearchParams;
 }
 
-/** How one kind's URLs look; kinds/*.ts each export one. */
-export interface KindSpec {
+/** How one kind's connection URLs look: schemes, default port, and the kind-specific checks that yield safe metadata. */
+export interface ConnectionUrlRule {
   kind: string;
   schemes: readonly string[];
   /** Shown in error messages so the user sees the expected shape. */
@@ -29,7 +30,7 @@ export interface KindSpec {
 }
 
 /** Every validation failure goes through here so the field is always set. */
-export function invalid(message: string): ProviderError {
+export function invalidConnectionUrl(message: string): ProviderError {
   return new ProviderError("invalid_input", message, { field: "connection_url" });
 }
 
@@ -44,28 +45,28 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
  * with one opaque error, and drops ports equal to the scheme default.
  * Messages never quote the input: a mistyped URL can put the password anywhere.
  */
-export function parseConnectionUrl(url: string, spec: KindSpec): ParsedConnectionUrl {
+export function parseConnectionUrl(url: string, spec: ConnectionUrlRule): ParsedConnectionUrl {
   const schemeMatch = SCHEME.exec(url.trim());
-  if (!schemeMatch) throw invalid(`not a valid URL; expected ${spec.example}`);
-  if (WHITESPACE_OR_CONTROL.test(url)) throw invalid("connection URL must not contain whitespace or control characters");
+  if (!schemeMatch) throw invalidConnectionUrl(`not a valid URL; expected ${spec.example}`);
+  if (WHITESPACE_OR_CONTROL.test(url)) throw invalidConnectionUrl("connection URL must not contain whitespace or control characters");
   const scheme = schemeMatch[1].toLowerCase();
   if (!spec.schemes.includes(scheme)) {
     const accepted = spec.schemes.map((s) => `${s}://`).join(", ");
-    throw invalid(`scheme "${scheme}" is not accepted for ${spec.kind}; use one of ${accepted}`);
+    throw invalidConnectionUrl(`scheme "${scheme}" is not accepted for ${spec.kind}; use one of ${accepted}`);
   }
 
   const { hostPart, portPart } = splitAuthority(url.slice(schemeMatch[0].length));
-  if (hostPart === "") throw invalid(`host is required; expected ${spec.example}`);
+  if (hostPart === "") throw invalidConnectionUrl(`host is required; expected ${spec.example}`);
   const port = portPart === undefined ? spec.defaultPort(scheme) : parsePort(portPart);
 
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid(`not a valid URL (check the host name and percent-encoding); expected ${spec.example}`);
+    throw invalidConnectionUrl(`not a valid URL (check the host name and percent-encoding); expected ${spec.example}`);
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (host === "") throw invalid(`host is required; expected ${spec.example}`);
+  if (host === "") throw invalidConnectionUrl(`host is required; expected ${spec.example}`);
 
   return {
     scheme,
@@ -85,7 +86,7 @@ function splitAuthority(rest: string): { hostPart: string; portPart?: string } {
   const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
   if (hostPort.startsWith("[")) {
     const ipv6 = /^\[([^\]]*)\](?::(.*))?$/.exec(hostPort);
-    if (!ipv6) throw invalid("host is not a valid bracketed IPv6 address");
+    if (!ipv6) throw invalidConnectionUrl("host is not a valid bracketed IPv6 address");
     return { hostPart: ipv6[1], portPart: ipv6[2] };
   }
   const colon = hostPort.indexOf(":");
@@ -97,7 +98,7 @@ function parsePort(text: string): number {
   // The bad value is not echoed: with an unencoded "/" in a password, the
   // password's tail lands where the port should be.
   const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw invalid("port must be an integer from 1 to 65535");
+  if (!(port >= 1 && port <= 65535)) throw invalidConnectionUrl("port must be an integer from 1 to 65535");
   return port;
 }
 
@@ -116,7 +117,7 @@ function decode(text: string, what: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw invalid(`${what} has invalid percent-encoding`);
+    throw invalidConnectionUrl(`${what} has invalid percent-encoding`);
   }
 }
 

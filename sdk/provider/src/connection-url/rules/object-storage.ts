@@ -1,4 +1,4 @@
-import { hostPort, invalid, type KindSpec } from "../url.js";
+import { hostPort, invalidConnectionUrl, type ConnectionUrlRule } from "../parse.js";
 
 const EXAMPLE = "s3://accessKeyId:secretKey@endpoint/bucket?region=us-east-1";
 
@@ -16,16 +16,16 @@ function bucketProblem(bucket: string): string | undefined {
   return undefined;
 }
 
-export const objectStorageKind: KindSpec = {
+export const objectStorageUrlRule: ConnectionUrlRule = {
   kind: "object-storage",
   schemes: ["s3", "http", "https"],
   example: EXAMPLE,
   defaultPort: (scheme) => DEFAULT_PORTS[scheme],
   metadata(url) {
     const [bucket, ...prefix] = url.segments;
-    if (!bucket) throw invalid(`object-storage connection URL needs a bucket as the first path segment, e.g. ${EXAMPLE}`);
+    if (!bucket) throw invalidConnectionUrl(`object-storage connection URL needs a bucket as the first path segment, e.g. ${EXAMPLE}`);
     const problem = bucketProblem(bucket);
-    if (problem) throw invalid(`bucket name ${problem}`);
+    if (problem) throw invalidConnectionUrl(`bucket name ${problem}`);
     const tls = url.scheme !== "http";
     const metadata: Record<string, string> = {
       endpoint: `${tls ? "https" : "http"}://${hostPort(url.host, url.port)}`,

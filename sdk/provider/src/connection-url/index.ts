@@ -1,0 +1,10 @@
+export { builtInConnectionUrlRule, connectionDescriber, describeConnectionUrl } from "./describe.js";
+export { hostPort, invalidConnectionUrl, parseConnectionUrl } from "./parse.js";
+export type { ConnectionUrlRule, ParsedConnectionUrl } from "./parse.js";
+export { BUILT_IN_CONNECTION_URL_RULES } from "./rules/index.js";
+export { clickhouseUrlRule } from "./rules/clickhouse.js";
+export { mysqlUrlRule } from "./rules/mysql.js";
+export { objectStorageUrlRule } from "./rules/object-storage.js";
+export { opensearchUrlRule } from "./rules/opensearch.js";
+export { postgresUrlRule } from "./rules/postgres.js";
+export { redisUrlRule } from "./rules/redis.js";
