@@ -178,7 +178,7 @@ export async function startBerth(config = {}, { log = () => undefined } = {}) {
         backupId,
         acknowledgeDataOverwrite: !toNew,
         skipSafetyBackup: !safetyBackup,
-        toNew: toNew ? { name: toNew, projectId: "", environmentId: "", realizationTarget: "" } : undefined,
+        toNew: toNew ? { name: toNew, projectId: "prj_bench", environmentId: "env_bench", realizationTarget: "" } : undefined,
       });
       if (toNew) dependencyIds.unshift(restore.dependencyId);
       let last = restore;

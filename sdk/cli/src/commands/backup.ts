@@ -208,6 +208,14 @@ export function dependencyBackupCommand(): Command {
           // Typing the dependency's name after that warning is the acknowledgement.
           acknowledged = true;
         }
+        // --to-new without --project/--environment: the source's (named in the request, so a scoped
+        // token is checked against where the copy goes).
+        let toNewScope = { projectId: flags.project ?? "", environmentId: flags.environment ?? "" };
+        if (flags.toNew && (!toNewScope.projectId || !toNewScope.environmentId)) {
+          const { backup: found } = await client.backup.getBackup({ id: backupId });
+          const { dependency: source } = await client.dependency.getDependency({ id: found!.dependencyId });
+          toNewScope = { projectId: toNewScope.projectId || source!.projectId, environmentId: toNewScope.environmentId || source!.environmentId };
+        }
         // Otherwise sent as given: without the acknowledgement the server refuses
         // (restore_acknowledgement_required) and the error says what a restore overwrites.
         const { restore } = await client.backup.restoreBackup({
@@ -215,7 +223,7 @@ export function dependencyBackupCommand(): Command {
           backupId,
           acknowledgeDataOverwrite: acknowledged,
           skipSafetyBackup: flags.skipSafetyBackup,
-          toNew: flags.toNew ? { name: flags.toNew, projectId: flags.project ?? "", environmentId: flags.environment ?? "", realizationTarget: flags.realizationTarget ?? "" } : undefined,
+          toNew: flags.toNew ? { name: flags.toNew, ...toNewScope, realizationTarget: flags.realizationTarget ?? "" } : undefined,
         });
         if (!flags.wait) {
           printRestore(restore!, flags.output);

@@ -89,8 +89,10 @@ async function whyMetadataOnly(ctx: BackupContext, dependency: Dependency): Prom
 export async function deleteBackup(ctx: BackupContext, id: string): Promise<BackupRecord> {
   const backup = await getBackup(ctx, id);
   if (backup.deletedAt) return backup;
-  if ((await store.inFlightRestores(ctx.db, backup.dependencyId)).some((r) => r.backupId === id)) {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `backup ${id} is being restored`);
+  // Any restore of it (in place or into a new dependency) and any drill of it still reads the artifact.
+  const readers = await store.artifactReaders(ctx.db, id);
+  if (readers.length > 0) {
+    throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_IN_PROGRESS, `backup ${id} is being restored or verified (${readers.slice(0, 5).join(", ")}); wait for it or cancel it first`);
   }
   if (backup.artifactKey) await ctx.artifacts.delete(backup.artifactKey);
   const deleted = await ctx.db.transaction(async (trx) => {

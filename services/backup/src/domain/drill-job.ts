@@ -35,12 +35,11 @@ export async function runDrill(ctx: BackupContext, job: JobDelivery): Promise<vo
     outcome = await drillSteps();
   } catch (error) {
     const ended = lease.ended();
-    if (ended === "lost") return log.warn("drill stopped: its lease was lost");
+    if (ended === "lost") return (lease.release(), log.warn("drill stopped: its lease was lost"));
     outcome = { status: "failed", reason: ended === "shutdown" ? "the server shut down during the drill" : safeJobReason(error, secrets, log, "the drill") };
-  } finally {
-    lease.release();
   }
-  // Released whatever happened; a release that fails is said in the reason.
+  // Released whatever happened; a release that fails is said in the reason. The lease keeps
+  // heart-beating until the drill is settled, so a slow release is not taken for a dead worker.
   const released = scratch ? await releaseScratch(ctx, drillId, scratch.id, log) : { ok: true, reason: "" };
   const reason = released.ok ? outcome.reason : [outcome.reason, released.reason].filter(Boolean).join("; ");
   await settle(ctx, drill, owner, log, outcome.status === "passed" && released.ok ? "passed" : "failed", reason, {
@@ -48,7 +47,7 @@ export async function runDrill(ctx: BackupContext, job: JobDelivery): Promise<vo
     checks,
     durationMs: Date.now() - started,
     scratchReleasedAt: scratch && released.ok ? new Date() : undefined,
-  });
+  }).finally(() => lease.release());
 
   async function drillSteps(): Promise<typeof outcome> {
     const backup = await getBackup(ctx, drill!.backupId);

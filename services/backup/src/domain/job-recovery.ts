@@ -74,6 +74,7 @@ export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
  * drill's evidence would be partial) and its scratch dependency released.
  */
 export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
+  const unreleased = new Map<string, string>();
   return {
     name: "drill",
     listExpired: (ttlMs) => jobStore.drills.listExpired(ctx.db, ttlMs),
@@ -87,22 +88,26 @@ export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
     },
     async fail(job, reason) {
       return ctx.db.transaction(async (trx) => {
-        const released = job.scratchDependencyId ? ` (scratch dependency ${job.scratchDependencyId} released)` : "";
+        const leftOver = unreleased.get(job.id);
+        unreleased.delete(job.id);
+        const released = !job.scratchDependencyId ? "" : leftOver ? `; ${leftOver}` : ` (scratch dependency ${job.scratchDependencyId} released)`;
         const record = await jobStore.drills.settleListed(trx, job.id, listed(job), {
           status: "failed",
           statusReason: `${reason}${released}`,
           endedAt: new Date(),
-          scratchReleasedAt: job.scratchDependencyId ? new Date() : undefined,
+          scratchReleasedAt: job.scratchDependencyId && !leftOver ? new Date() : undefined,
         });
         if (record) await recordEvent(trx, "backup.drill.failed", { ...drillEventData(record), reason });
         return Boolean(record);
       });
     },
     deadOwnerFailure: () => "the worker running the drill stopped (the server exited or crashed); run the drill again",
+    // Never throws: a scratch dependency that cannot be released (its target gone) must not keep the
+    // drill — and every drill listed after it — from being failed; the reason says what was left.
     async cleanup(job) {
       if (!job.scratchDependencyId) return;
       const released = await releaseScratch(ctx, job.id, job.scratchDependencyId, ctx.log);
-      if (!released.ok) throw new Error(released.reason);
+      if (!released.ok) unreleased.set(job.id, released.reason);
     },
   };
 }

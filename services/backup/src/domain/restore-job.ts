@@ -1,6 +1,6 @@
 import { DependencyStatus, type Dependency } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
-import { secretPartsOfUrl } from "@berth/provider-sdk";
+import { isProviderError, secretPartsOfUrl } from "@berth/provider-sdk";
 import { holdLease, recordEvent, type JobDelivery, type Logger } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
 import type { BackupRecord, RestoreRecord } from "../store/store.js";
@@ -49,7 +49,7 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
     if (!restore.skipSafetyBackup) {
       safety = await takeSafetyBackup(ctx, restoreId, dependency.id, lease.signal);
       await update({ safetyBackupId: safety.id });
-      if (safety.status !== "succeeded") {
+      if (safety.status !== "succeeded" || safety.kind !== "native") {
         return await fail(`the safety backup ${safety.id} of the target failed (${safety.statusReason}); the target was not touched (restore with --skip-safety-backup to go on without one)`);
       }
     }
@@ -73,6 +73,10 @@ export async function runRestore(ctx: BackupContext, job: JobDelivery): Promise<
       throw error;
     }
     const why = ended === "cancelled" ? "cancelled by an operator" : ended === "shutdown" ? "the server shut down during the restore" : safeJobReason(error, secrets, log, "the restore");
+    // The provider refuses a dump its target cannot load before it touches anything: no rollback, nothing written.
+    if (!ended && isProviderError(error) && error.code === "incompatible_version") {
+      return await fail(`the target cannot load this backup (incompatible_version): ${why}; the target was not touched`);
+    }
     if (written && safety?.status === "succeeded" && !target.targetRollsBack && ended !== "shutdown") {
       return await rollBack(ctx, { restoreId, owner, log, why, safety, ...written, signal: job.signal });
     }

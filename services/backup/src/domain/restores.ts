@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ErrorReason } from "@berth/client";
 import { BerthError, createOnce, isBerthError, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
 import type { Dependency, Provenance } from "@berth/client";
@@ -103,10 +104,20 @@ async function provisionRestoreTarget(ctx: BackupContext, backup: BackupRecord, 
     throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, `the ${source.kind} provider cannot restore backups`);
   }
   const toNew = input.toNew!;
+  // Named explicitly (the CLI fills in the source's when not given), so the RPC edge checks a token's
+  // project and environment scope against where the copy really goes.
+  if (!toNew.projectId || !toNew.environmentId) {
+    throw new BerthError(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "to_new needs project_id and environment_id: where the new dependency goes", {
+      fieldViolations: [
+        ...(toNew.projectId ? [] : [{ field: "to_new.project_id", description: "is required" }]),
+        ...(toNew.environmentId ? [] : [{ field: "to_new.environment_id", description: "is required" }]),
+      ],
+    });
+  }
   return ctx.dependencies.provision({
-    requestId: `restore-to-new:${input.requestId || newId("req")}`,
-    projectId: toNew.projectId || source.projectId,
-    environmentId: toNew.environmentId || source.environmentId,
+    requestId: `restore-to-new:${createHash("sha256").update(input.requestId || newId("req")).digest("base64url").slice(0, 32)}`,
+    projectId: toNew.projectId,
+    environmentId: toNew.environmentId,
     name: toNew.name,
     kind: source.kind,
     realizationTarget: toNew.realizationTarget,

@@ -276,6 +276,12 @@ export const store = {
     if (f.afterSeq) q.where("seq", ">", f.afterSeq);
     return (await q.orderBy("seq").limit(f.limit)).map(restore);
   },
+  /** Restores (in place or into a new dependency) and drills that are still reading a backup's artifact. */
+  async artifactReaders(db: Db, backupId: string): Promise<string[]> {
+    const restores = await db("restores").where({ backup_id: backupId }).whereIn("status", ["pending", "running"]).select("id");
+    const drills = await db("drills").where({ backup_id: backupId }).whereIn("status", ["pending", "running"]).select("id");
+    return [...restores, ...drills].map((r: { id: string }) => r.id);
+  },
   async inFlightRestores(db: Db, dependencyId: string): Promise<RestoreRecord[]> {
     return (await db("restores").where({ dependency_id: dependencyId }).whereIn("status", ["pending", "running"])).map(restore);
   },

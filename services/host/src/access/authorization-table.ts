@@ -56,7 +56,8 @@ export const AUTHORIZATION_TABLE: Readonly<Record<string, MethodRule>> = {
   "/berth.dependency.v1.DependencyService/ListDependencies": read("viewer", { list: true }),
   "/berth.dependency.v1.DependencyService/DeleteDependency": byServices(write("operator", { records: DEP })),
   "/berth.dependency.v1.DependencyService/CheckDependencyDelete": read("viewer", { records: DEP }),
-  "/berth.dependency.v1.DependencyService/ProbeDependency": read("viewer", { records: DEP }),
+  // A probe logs in with the stored credentials and records the result: a change, audited.
+  "/berth.dependency.v1.DependencyService/ProbeDependency": write("operator", { records: DEP }),
   "/berth.dependency.v1.DependencyService/UpdateDependency": write("operator", { records: DEP }),
   "/berth.dependency.v1.DependencyService/UpdateDependencyConnection": write("operator", { records: DEP }),
   "/berth.dependency.v1.DependencyService/RotateConnectionSecret": write("operator", { records: DEP }),

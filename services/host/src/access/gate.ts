@@ -252,11 +252,18 @@ export class AccessGate implements Gate {
   }
 }
 
+/**
+ * A value from an unvalidated request (a refused call is recorded before the edge's validation runs)
+ * goes into the audit record only when it looks like what it claims to be: printable ASCII, bounded.
+ */
+const PRINTABLE_ID = /^[\x21-\x7e]{1,128}$/;
+const RECORD_ID = /^[a-z]{3}_[A-Za-z0-9]{1,64}$/;
+
 function requestIdOf(call: GateCall): string {
   const fromRequest = call.request.requestId;
-  if (typeof fromRequest === "string" && fromRequest) return fromRequest.slice(0, 128);
+  if (typeof fromRequest === "string" && PRINTABLE_ID.test(fromRequest)) return fromRequest;
   const header = call.metadata.get("x-request-id")[0];
-  return typeof header === "string" ? header.slice(0, 128) : "";
+  return typeof header === "string" && PRINTABLE_ID.test(header) ? header : "";
 }
 
 /** Ids the request names and the ids of records the response returns (creates). */
@@ -264,8 +271,8 @@ function targetIds(request: Record<string, unknown>, response: unknown): string[
   const ids = new Set<string>();
   for (const field of TARGET_FIELDS) {
     const value = request[field];
-    if (typeof value === "string" && value) ids.add(value);
-    if (Array.isArray(value)) for (const v of value.slice(0, MAX_TARGETS)) if (typeof v === "string") ids.add(v);
+    if (typeof value === "string" && RECORD_ID.test(value)) ids.add(value);
+    if (Array.isArray(value)) for (const v of value.slice(0, MAX_TARGETS)) if (typeof v === "string" && RECORD_ID.test(v)) ids.add(v);
   }
   if (response && typeof response === "object") {
     for (const value of Object.values(response as Record<string, unknown>)) {
