@@ -1,16 +1,11 @@
 import { DependencyStatus, type Dependency } from "@berth/client";
+import { watchByPolling } from "@berth/runtime";
 import { store, type BackupRecord } from "../store/store.js";
 import { createBackup } from "./backups.js";
 import type { BackupContext } from "./context.js";
 
 /** Days a safety backup is kept: long enough to notice a restore one regrets. */
 export const SAFETY_BACKUP_RETENTION_DAYS = 7;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-  });
 
 /**
  * Takes the native backup of an in-place restore's target (trigger pre-restore)
@@ -32,10 +27,10 @@ export async function awaitProvisioned(ctx: BackupContext, dependencyId: string,
   );
 }
 
+/** The first value that is settled, read through the runtime's one polling watch (once a second). Throws on abort. */
 async function awaitSettled<T>(load: () => Promise<T>, settled: (value: T) => boolean, signal: AbortSignal): Promise<T> {
-  for (let delay = 200; ; delay = Math.min(2000, delay * 2)) {
-    const value = await load();
-    if (settled(value)) return value;
-    await sleep(delay, signal);
-  }
+  let last: T | undefined;
+  for await (const value of watchByPolling(load, { fingerprint: (v) => (settled(v) ? "settled" : "waiting"), isSettled: settled, untilSettled: true, signal, pollMs: 1000 })) last = value;
+  signal.throwIfAborted();
+  return last as T;
 }
