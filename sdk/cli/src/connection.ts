@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createBerthClient, type BerthClient } from "@berth/client";
-import { berthHome, readDevCredentials, readDevServerInfo } from "@berth/host/light";
+import { berthHome, createBerthClient, readDevCredentials, readDevServerInfo, type BerthClient } from "@berth/client";
 import { CliError } from "./output.js";
 
 export interface ConnectionFlags {

@@ -14,6 +14,7 @@ export const CLI_REASONS = {
   token_not_configured: EXIT.auth,
   dev_server_running: EXIT.conflict,
   dev_server_stop_timeout: EXIT.failed,
+  host_not_installed: EXIT.failed,
   wait_timeout: EXIT.failed,
 } as const;
 export type CliReason = keyof typeof CLI_REASONS;

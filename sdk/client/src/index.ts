@@ -8,6 +8,18 @@ export { ERROR_DOMAIN, EXIT, REASON_TABLE, reasonCode, reasonMapping, reasonMapp
 export type { ExitCode, ReasonMapping } from "./reasons.js";
 export { descriptorSetPath } from "./descriptors.js";
 export { plainJson, enumWord } from "./plain-json.js";
+export {
+  berthHome,
+  readDevCredentials,
+  writeDevCredentials,
+  readDevServerInfo,
+  writeDevServerInfo,
+  clearDevServerInfo,
+  DEV_HOME_FILES,
+  type DevCredentials,
+  type DevServerInfo,
+} from "./dev-home.js";
+export { SERVICE_NAMES, IMPLEMENTED_SERVICES, type ServiceName } from "./service-names.js";
 
 export {
   ConnectionVerification,

@@ -1,11 +1,7 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
-import { IMPLEMENTED_SERVICES, SERVICE_NAMES, type ServiceName } from "./service-names.js";
-
-export { SERVICE_NAMES, IMPLEMENTED_SERVICES } from "./service-names.js";
-export type { ServiceName } from "./service-names.js";
-
+import { IMPLEMENTED_SERVICES, SERVICE_NAMES, type ServiceName } from "@berth/client";
 
 const token = z.string().min(24, "must be at least 24 characters (generate one with `openssl rand -base64 32`)");
 const masterKey = z

@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, rmdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { CREDENTIALS } from "./dev-home.js";
+import { DEV_HOME_FILES } from "@berth/client";
 import { embeddedPostgresDir, POSTGRES_STATE } from "./embedded-postgres.js";
 
 /**
@@ -10,7 +10,7 @@ import { embeddedPostgresDir, POSTGRES_STATE } from "./embedded-postgres.js";
  * (/var/tmp/berth-postgres-<version>) is not state and is kept.
  */
 export function devStatePaths(home: string): string[] {
-  const inHome = [CREDENTIALS, POSTGRES_STATE, "server.json", "artifacts", "postgres"].map((name) => join(home, name));
+  const inHome = [DEV_HOME_FILES.credentials, POSTGRES_STATE, DEV_HOME_FILES.server, "artifacts", "postgres"].map((name) => join(home, name));
   const dataDirs = new Set([embeddedPostgresDir(home)]);
   const recorded = recordedDataDir(home);
   if (recorded) dataDirs.add(recorded);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { importedProvider } from "@berth/provider-imported";
 import { BACKUP_SCHEMA, createBackupService, LocalArtifactStore, S3ArtifactStore } from "@berth/backup-service";
 import { createBindingService, BINDING_SCHEMA } from "@berth/binding-service";
-import { createBerthClient, type BerthClient } from "@berth/client";
+import { createBerthClient, type BerthClient, type ServiceName } from "@berth/client";
 import { createDependencyService, DEPENDENCY_SCHEMA, type ReferenceCheck } from "@berth/dependency-service";
 import { createDeploymentService, DEPLOYMENT_SCHEMA } from "@berth/deployment-service";
 import {
@@ -19,7 +19,7 @@ import {
   type Messaging,
   type RegisteredService,
 } from "@berth/runtime";
-import type { HostConfig, ServiceName } from "./config.js";
+import type { HostConfig } from "./config.js";
 import { ACCESS_SCHEMA, createAccess } from "./access/index.js";
 import { loadProviderPlugins } from "./plugins.js";
 import { BUILT_IN_PROVIDERS } from "./providers.js";

@@ -1,4 +1,6 @@
 export { startHost } from "./host.js";
+// The logger startHost takes, so a front end (`berth serve`) makes one without depending on @berth/runtime.
+export { createLogger } from "@berth/runtime";
 export type { RunningHost } from "./host.js";
 export {
   hostConfigSchema,
@@ -8,20 +10,10 @@ export {
   parseListen,
   parseServices,
   ConfigError,
-  SERVICE_NAMES,
-  IMPLEMENTED_SERVICES,
   ENV_KEYS,
 } from "./config.js";
-export type { HostConfig, HostConfigInput, ServiceName } from "./config.js";
+export type { HostConfig, HostConfigInput } from "./config.js";
 export { loadOrCreateDevCredentials } from "./dev-credentials.js";
-export {
-  berthHome,
-  readDevCredentials,
-  readDevServerInfo,
-  writeDevServerInfo,
-  clearDevServerInfo,
-} from "./dev-home.js";
-export type { DevCredentials, DevServerInfo } from "./dev-home.js";
 export { startEmbeddedPostgres, embeddedPostgresDir } from "./embedded-postgres.js";
 export { devStatePaths, resetDevHome } from "./dev-reset.js";
 export type { EmbeddedPostgresHandle } from "./embedded-postgres.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { berthHome, IMPLEMENTED_SERVICES, readDevServerInfo, SERVICE_NAMES } from "@berth/host/light";
+import { berthHome, clearDevServerInfo, IMPLEMENTED_SERVICES, readDevServerInfo, SERVICE_NAMES, writeDevServerInfo } from "@berth/client";
 import type { HostConfigInput, RunningHost } from "@berth/host";
 import { CliError } from "../output.js";
 
@@ -16,12 +16,23 @@ interface ServeFlags {
 }
 
 /**
- * The services, providers and drivers load only for `serve` and `dev`, so every
- * other command starts without them. Config errors become usage errors here.
+ * The services, providers and drivers are in @berth/host, an optional peer of the CLI:
+ * they load only for `serve` and `dev`, so every other command starts without them and a
+ * client-only install does not carry them. Without @berth/host those two commands say
+ * what to install. Config errors become usage errors here.
  */
-async function loadHost() {
-  const [host, runtime] = await Promise.all([import("@berth/host"), import("@berth/runtime")]);
-  return { ...host, createLogger: runtime.createLogger };
+async function loadHost(command: string): Promise<typeof import("@berth/host")> {
+  try {
+    import.meta.resolve("@berth/host");
+  } catch {
+    throw new CliError(
+      `\`berth ${command}\` needs the Berth server package @berth/host, which is not installed next to @berth/cli: ` +
+        `install both (\`npm install @berth/cli @berth/host\`, the same version), or run it from a Berth checkout (\`pnpm berth ${command}\`); ` +
+        "every other command works without it",
+      "host_not_installed",
+    );
+  }
+  return import("@berth/host");
 }
 
 function asUsageError(error: unknown, isConfigError: (e: unknown) => boolean): never {
@@ -92,7 +103,7 @@ Example:
   $ BERTH_CONFIG=/etc/berth/berth.yaml berth serve --services dependency --listen 0.0.0.0:7070`,
     )
     .action(async (flags: ServeFlags) => {
-      const lib = await loadHost();
+      const lib = await loadHost("serve");
       const isConfigError = (e: unknown) => e instanceof lib.ConfigError;
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
       const config = (() => {
@@ -140,7 +151,7 @@ Examples:
       if (running) {
         throw new CliError(`a dev server for ${home} is already running on ${running.address} (pid ${running.pid}); stop it first or set BERTH_HOME`, "dev_server_running");
       }
-      const lib = await loadHost();
+      const lib = await loadHost("dev");
       const isConfigError = (e: unknown) => e instanceof lib.ConfigError;
       const configPath = flags.config ?? process.env.BERTH_CONFIG;
       const fileLayer = (() => {
@@ -176,12 +187,12 @@ Examples:
         await postgres.stop();
         asUsageError(error, isConfigError);
       }
-      lib.writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
+      writeDevServerInfo(home, { address: host.address, pid: process.pid, startedAt: new Date().toISOString() });
       process.stderr.write(
         `\nBerth dev server on ${host.address} (state in ${home}; embedded Postgres data in ${postgres.dataDir}; remove all of it with \`berth dev --reset\`).\nTry: pnpm berth dependency provision --kind postgres --project prj_demo --environment env_dev --name app-db --wait\n\n`,
       );
       setStop(async () => {
-        lib.clearDevServerInfo(home);
+        clearDevServerInfo(home);
         await host!.stop();
         await postgres.stop();
       });
@@ -193,7 +204,7 @@ async function resetDev(home: string, running: ReturnType<typeof readDevServerIn
   if (running) {
     throw new CliError(`the dev server of ${home} is running on ${running.address} (pid ${running.pid}); stop it first with \`berth dev --stop\``, "dev_server_running");
   }
-  const { devStatePaths, resetDevHome } = await import("@berth/host");
+  const { devStatePaths, resetDevHome } = await loadHost("dev --reset");
   const paths = devStatePaths(home);
   if (paths.length === 0) {
     process.stderr.write(`no dev state for ${home}: nothing to remove\n`);

@@ -2,8 +2,10 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-// Read by every CLI call to find the dev server: keep this module free of heavy imports
-// (no @berth/runtime), so a client command starts fast.
+// The files `berth dev` keeps in $BERTH_HOME, read and written only here: the dev server writes
+// them, and every client (the CLI on each call) reads them to find that server and its token
+// without flags. Here, not in @berth/host, so a client finds a dev server without installing
+// the services; keep it free of heavy imports.
 
 /** Where `berth dev` keeps its state: $BERTH_HOME, default ~/.berth. */
 export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -24,31 +26,36 @@ export interface DevServerInfo {
   startedAt: string;
 }
 
-export const CREDENTIALS = "credentials.json";
-const SERVER = "server.json";
+/** The names of the files in a dev home that this module reads and writes. */
+export const DEV_HOME_FILES = { credentials: "credentials.json", server: "server.json" } as const;
 
-export function writePrivate(path: string, value: unknown): void {
+function writePrivate(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 
 /** The dev credentials when a dev server was ever started in `home`. */
 export function readDevCredentials(home: string): DevCredentials | undefined {
-  const path = join(home, CREDENTIALS);
+  const path = join(home, DEV_HOME_FILES.credentials);
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as DevCredentials) : undefined;
 }
 
+/** Stores the dev credentials of `home` (0600); the home must exist. */
+export function writeDevCredentials(home: string, credentials: DevCredentials): void {
+  writePrivate(join(home, DEV_HOME_FILES.credentials), credentials);
+}
+
 export function writeDevServerInfo(home: string, info: DevServerInfo): void {
-  writePrivate(join(home, SERVER), info);
+  writePrivate(join(home, DEV_HOME_FILES.server), info);
 }
 
 export function clearDevServerInfo(home: string): void {
-  rmSync(join(home, SERVER), { force: true });
+  rmSync(join(home, DEV_HOME_FILES.server), { force: true });
 }
 
 /** The running dev server, if its process is alive. */
 export function readDevServerInfo(home: string): DevServerInfo | undefined {
-  const path = join(home, SERVER);
+  const path = join(home, DEV_HOME_FILES.server);
   if (!existsSync(path)) return undefined;
   const info = JSON.parse(readFileSync(path, "utf8")) as DevServerInfo;
   try {
