@@ -80,10 +80,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `berth` CLI as a user would. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+/** Runs the built `berth` CLI as a user would; `cli` is another install's main.js (default: the workspace's). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string, cli: string = CLI): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
