@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
+  defineProvider,
   dependencyObjectName,
-  PROVIDER_SDK_VERSION,
   type Provider,
   type RealizeRequest,
   type RealizeResult,
@@ -60,19 +60,7 @@ async function release(request: ReleaseRequest): Promise<void> {
 }
 
 /** Managed ClickHouse over its HTTP interface: realize, release, probe, native backup and in-place restore. */
-export const clickhouseProvider: Provider = {
-  manifest: {
-    name: "@berth/provider-clickhouse",
-    version: "0.1.0",
-    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-    kinds: ["clickhouse"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: CLICKHOUSE_FORMAT, manifest: true },
-  },
-  describeConnection: describeClickHouse,
-  realize,
-  release,
-  probe,
-  backup,
-  restore,
-  describeContent,
-};
+export const clickhouseProvider: Provider = defineProvider(
+  { name: "@berth/provider-clickhouse", version: "0.1.0", kinds: ["clickhouse"], backupFormat: CLICKHOUSE_FORMAT },
+  { describeConnection: describeClickHouse, realize, release, probe, backup, restore, describeContent },
+);

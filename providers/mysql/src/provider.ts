@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { escape, escapeId, type RowDataPacket } from "mysql2/promise";
 import {
   connectionDescriber,
+  defineProvider,
   mysqlUrlRule,
-  PROVIDER_SDK_VERSION,
   secretPartsOfUrl,
   type Provider,
   type RealizeRequest,
@@ -88,19 +88,7 @@ async function release(request: ReleaseRequest): Promise<void> {
  * nothing else) per dependency, on a server Berth administers; native backup
  * with the engine's dump tool and in-place restore.
  */
-export const mysqlProvider: Provider = {
-  manifest: {
-    name: "@berth/provider-mysql",
-    version: "0.1.0",
-    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-    kinds: ["mysql"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: BACKUP_FORMAT, manifest: true },
-  },
-  describeConnection: connectionDescriber(mysqlUrlRule),
-  realize,
-  release,
-  probe,
-  backup,
-  restore,
-  describeContent,
-};
+export const mysqlProvider: Provider = defineProvider(
+  { name: "@berth/provider-mysql", version: "0.1.0", kinds: ["mysql"], backupFormat: BACKUP_FORMAT },
+  { describeConnection: connectionDescriber(mysqlUrlRule), realize, release, probe, backup, restore, describeContent },
+);

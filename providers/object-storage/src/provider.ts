@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import {
+  defineProvider,
   dependencyObjectName,
-  PROVIDER_SDK_VERSION,
   ProviderError,
   secretPartsOfUrl,
   type Provider,
@@ -97,7 +97,6 @@ async function release(request: ReleaseRequest): Promise<void> {
   await admin?.removePolicy(bucket);
 }
 
-/** HeadBucket with the connection's own keys. */
 export interface ObjectStorageProviderOptions {
   /** Multipart thresholds for restore; the defaults suit S3 (single PUT up to 5 GiB). */
   upload?: Partial<UploadLimits>;
@@ -114,22 +113,10 @@ export interface ObjectStorageProviderOptions {
  */
 export function createObjectStorageProvider(options: ObjectStorageProviderOptions = {}): Provider {
   const limits: UploadLimits = { ...DEFAULT_UPLOAD_LIMITS, ...options.upload };
-  return {
-    manifest: {
-      name: "@berth/provider-object-storage",
-      version: "0.1.0",
-      sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-      kinds: [KIND],
-      capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OBJECTS_FORMAT, manifest: true },
-    },
-    describeConnection,
-    realize,
-    release,
-    probe,
-    backup,
-    restore: (request: RestoreRequest) => restore(request, limits),
-    describeContent,
-  };
+  return defineProvider(
+    { name: "@berth/provider-object-storage", version: "0.1.0", kinds: [KIND], backupFormat: OBJECTS_FORMAT },
+    { describeConnection, realize, release, probe, backup, restore: (request: RestoreRequest) => restore(request, limits), describeContent },
+  );
 }
 
 export const objectStorageProvider: Provider = createObjectStorageProvider();

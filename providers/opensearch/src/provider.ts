@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { PROVIDER_SDK_VERSION, ProviderError, type Provider, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
+import { defineProvider, ProviderError, type Provider, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
 import { backup } from "./backup.js";
 import { describeContent } from "./content.js";
 import { describeOpenSearch } from "./connection.js";
@@ -60,21 +60,8 @@ async function release(request: ReleaseRequest): Promise<void> {
   await deleteIndices(admin.http, (await indicesUnder(admin.http, names.indexPrefix)).keys());
 }
 
-/** `GET /` with the connection's credentials (the dependency role grants cluster:monitor/main for it). */
 /** Managed OpenSearch: an index prefix per dependency, isolated by the security plugin when the target has it. */
-export const opensearchProvider: Provider = {
-  manifest: {
-    name: "@berth/provider-opensearch",
-    version: "0.1.0",
-    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-    kinds: ["opensearch"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: OPENSEARCH_FORMAT, manifest: true },
-  },
-  describeConnection: describeOpenSearch,
-  realize,
-  release,
-  probe,
-  backup,
-  restore,
-  describeContent,
-};
+export const opensearchProvider: Provider = defineProvider(
+  { name: "@berth/provider-opensearch", version: "0.1.0", kinds: ["opensearch"], backupFormat: OPENSEARCH_FORMAT },
+  { describeConnection: describeOpenSearch, realize, release, probe, backup, restore, describeContent },
+);

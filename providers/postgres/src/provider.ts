@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import {
   connectionDescriber,
+  defineProvider,
   postgresUrlRule,
-  PROVIDER_SDK_VERSION,
   secretPartsOfUrl,
   type Provider,
   type RealizeRequest,
@@ -71,30 +71,17 @@ async function release(request: ReleaseRequest): Promise<void> {
 }
 
 /** Managed Postgres: a database and a login role per dependency on a server Berth administers. */
-export const postgresProvider: Provider = {
-  manifest: {
-    name: "@berth/provider-postgres",
-    version: "0.1.0",
-    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-    kinds: ["postgres"],
-    capabilities: {
-      realize: true,
-      release: true,
-      probe: true,
-      backup: true,
-      restore: true,
-      rotate: false,
-      backupFormat: BACKUP_FORMAT,
-      transactionalRestore: true,
-      manifest: true,
-    },
+export const postgresProvider: Provider = defineProvider(
+  // pg_restore --single-transaction: an aborted restore leaves the database as it was.
+  { name: "@berth/provider-postgres", version: "0.1.0", kinds: ["postgres"], backupFormat: BACKUP_FORMAT, transactionalRestore: true },
+  {
+    describeConnection: describe,
+    realize,
+    release,
+    probe,
+    describeLeftovers: ({ dependencyId }) => leftovers(objectNameFor(dependencyId)),
+    backup,
+    restore,
+    describeContent,
   },
-  describeConnection: describe,
-  realize,
-  release,
-  probe,
-  describeLeftovers: ({ dependencyId }) => leftovers(objectNameFor(dependencyId)),
-  backup,
-  restore,
-  describeContent,
-};
+);

@@ -1,7 +1,7 @@
 import {
   connectionDescriber,
+  defineProvider,
   isProviderError,
-  PROVIDER_SDK_VERSION,
   ProviderError,
   type BackupRequest,
   type DescribeContentRequest,
@@ -37,14 +37,7 @@ function checkTarget(target: RealizationTarget): void {
  * database 0), and native backup and in-place restore of a dependency's keys
  * (its prefix) or of an imported connection's whole database, with TTLs.
  */
-export const redisProvider: Provider = {
-  manifest: {
-    name: "@berth/provider-redis",
-    version: "0.1.0",
-    sdkVersion: `^${PROVIDER_SDK_VERSION}`,
-    kinds: ["redis"],
-    capabilities: { realize: true, release: true, probe: true, backup: true, restore: true, rotate: false, backupFormat: REDIS_FORMAT, manifest: true },
-  },
+export const redisProvider: Provider = defineProvider({ name: "@berth/provider-redis", version: "0.1.0", kinds: ["redis"], backupFormat: REDIS_FORMAT }, {
   describeConnection,
   async realize(request: RealizeRequest) {
     checkTarget(request.target);
@@ -67,4 +60,4 @@ export const redisProvider: Provider = {
     describeConnection(request.kind, request.connectionUrl);
     return describeContent(request);
   },
-};
+});

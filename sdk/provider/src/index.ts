@@ -3,6 +3,8 @@ export { ProviderError, isProviderError } from "./errors.js";
 export type { ProviderErrorCode, ProviderErrorOptions } from "./errors.js";
 export { credentialsOfUrl, maskConnectionUrl, maskSafeMetadata, redactSecrets, secretPartsOfUrl } from "./masking.js";
 export { validateProviderModule } from "./plugin.js";
+export { defineProvider } from "./define-provider.js";
+export type { ProviderIdentity, ProviderVerbs } from "./define-provider.js";
 export type {
   Provider,
   ProviderManifest,
