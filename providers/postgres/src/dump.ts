@@ -1,18 +1,20 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ProviderError, redactSecrets, refuseNewerVersion, secretPartsOfUrl, type BackupRequest, type BackupResult, type RestoreRequest } from "@berth/provider-sdk";
+import {
+  postgresToolConnection,
+  postgresToolVersion,
+  ProviderError,
+  redactSecrets,
+  refuseNewerVersion,
+  secretPartsOfUrl,
+  type BackupRequest,
+  type BackupResult,
+  type RestoreRequest,
+} from "@berth/provider-sdk";
 import { SnapshotSession } from "./content.js";
 
 export const BACKUP_FORMAT = "pg_dump-custom";
-
-/** The URL without its password, and the password as PGPASSWORD (never on a command line). */
-function connectionFor(connectionUrl: string): { url: string; env: NodeJS.ProcessEnv } {
-  const url = new URL(connectionUrl);
-  const password = decodeURIComponent(url.password);
-  url.password = "";
-  return { url: url.toString(), env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" } };
-}
 
 /** Runs a pg tool, piping `input` in or its output out; fails with its redacted stderr. */
 async function runTool(
@@ -22,8 +24,8 @@ async function runTool(
   signal: AbortSignal,
   io: { input?: NodeJS.ReadableStream; output?: NodeJS.ReadWriteStream; sink?: NodeJS.WritableStream },
 ): Promise<void> {
-  const { url, env } = connectionFor(connectionUrl);
-  const child = spawn(tool, [...args, "--dbname", url], { env, signal, stdio: [io.input ? "pipe" : "ignore", io.output ? "pipe" : "ignore", "pipe"] });
+  const { dbname, env } = postgresToolConnection(connectionUrl);
+  const child = spawn(tool, [...args, "--dbname", dbname], { env: { ...process.env, ...env, PGCONNECT_TIMEOUT: "10" }, signal, stdio: [io.input ? "pipe" : "ignore", io.output ? "pipe" : "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<number | null>((resolve, reject) => {
@@ -53,7 +55,7 @@ async function runTool(
  * that transaction while the dump streams.
  */
 export async function backup(request: BackupRequest): Promise<BackupResult> {
-  const tool = toolVersion("pg_dump");
+  const tool = postgresToolVersion("pg_dump");
   const session = await SnapshotSession.open(request.connectionUrl, request.signal);
   try {
     const snapshot = await session.exportSnapshot();
@@ -92,20 +94,6 @@ function archiveHeader(): { tap: Transform; version: () => string } {
   return { tap, version };
 }
 
-const versions = new Map<string, string>();
-
-/** The version of a local pg tool ("pg_dump (PostgreSQL) 15.20 (Debian …)" → "15.20"). */
-export function toolVersion(tool: string): string {
-  let version = versions.get(tool);
-  if (version === undefined) {
-    const run = spawnSync(tool, ["--version"], { encoding: "utf8", timeout: 10_000 });
-    if (run.error || run.status !== 0) throw new ProviderError("internal", `${tool} is not installed on the Berth server (install the PostgreSQL client tools)`);
-    version = /\(PostgreSQL\) (\S+)/.exec(run.stdout)?.[1] ?? run.stdout.trim().split(" ").pop() ?? "unknown";
-    versions.set(tool, version);
-  }
-  return version;
-}
-
 /**
  * In-place restore with `pg_restore --clean --if-exists` in one transaction:
  * either the whole dump is applied or the database is left as it was.
@@ -129,7 +117,7 @@ export async function restore(request: RestoreRequest): Promise<void> {
  */
 async function refuseIncompatible(request: RestoreRequest): Promise<void> {
   const manifest = request.manifest!;
-  refuseNewerVersion({ subject: "pg_restore on the Berth server", backupVersion: manifest.tool.version, targetVersion: toolVersion("pg_restore") });
+  refuseNewerVersion({ subject: "pg_restore on the Berth server", backupVersion: manifest.tool.version, targetVersion: postgresToolVersion("pg_restore") });
   const session = await SnapshotSession.open(request.connectionUrl, request.signal);
   try {
     refuseNewerVersion({ subject: "the target postgres server", backupVersion: manifest.engine.version, targetVersion: session.serverVersion });

@@ -3,6 +3,7 @@ import pg from "pg";
 import {
   connectionDescriber,
   defineProvider,
+  postgresScramVerifier,
   postgresUrlRule,
   secretPartsOfUrl,
   type Provider,
@@ -15,7 +16,6 @@ import { objectNameFor } from "./names.js";
 import { describeContent } from "./content.js";
 import { leftovers, probe } from "./probe.js";
 import { backup, BACKUP_FORMAT, restore } from "./dump.js";
-import { scramVerifier } from "./scram.js";
 
 const DUPLICATE_DATABASE = "42P04";
 const DUPLICATE_OBJECT = "42710";
@@ -32,7 +32,7 @@ async function realize(request: RealizeRequest): Promise<RealizeResult> {
     request.progress?.("creating role");
     const quoted = pg.escapeIdentifier(name);
     // A SCRAM verifier, not the plaintext: statement logs never see the password.
-    const literal = pg.escapeLiteral(scramVerifier(password));
+    const literal = pg.escapeLiteral(postgresScramVerifier(password));
     // Idempotent: a re-run (redelivered job) sets a fresh password on the existing role.
     // Checked first: a failing CREATE ROLE … PASSWORD would be written, password and
     // all, to the server log (log_min_error_statement).

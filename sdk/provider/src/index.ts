@@ -24,6 +24,8 @@ export type {
   ConnectionDescription,
 } from "./provider.js";
 export { dependencyObjectName } from "./names.js";
+export { postgresScramVerifier } from "./postgres/scram.js";
+export { postgresToolConnection, postgresToolVersion } from "./postgres/client-tools.js";
 export type { ObjectNameOptions } from "./names.js";
 export { createSpool } from "./spool.js";
 export type { Spool } from "./spool.js";

@@ -1,9 +1,9 @@
 import { pipeline } from "node:stream/promises";
-import { isProviderError, ProviderError, redactSecrets, secretPartsOfUrl, type BackupRequest, type BackupResult, type ContentStats } from "@berth/provider-sdk";
+import { isProviderError, postgresToolVersion, ProviderError, redactSecrets, secretPartsOfUrl, type BackupRequest, type BackupResult, type ContentStats } from "@berth/provider-sdk";
 import { messageOf } from "./admin.js";
 import { schemaOf } from "./connection.js";
 import { SchemaSnapshot } from "./content.js";
-import { startTool, succeeded, toolVersion } from "./tools.js";
+import { startTool, succeeded } from "./tools.js";
 
 /** pg_dump's custom format of exactly one schema, without owners or grants. */
 export const BACKUP_FORMAT = "pg-schema-dump-v1";
@@ -21,7 +21,7 @@ export const BACKUP_FORMAT = "pg-schema-dump-v1";
 export async function backup(request: BackupRequest): Promise<BackupResult> {
   const schema = schemaOf(request.connectionUrl, request.metadata);
   request.progress?.(`dumping schema ${schema}`);
-  const tool = toolVersion("pg_dump");
+  const tool = postgresToolVersion("pg_dump");
   let snapshot: SchemaSnapshot | undefined;
   let content: ContentStats | undefined;
   let head = Buffer.alloc(0);

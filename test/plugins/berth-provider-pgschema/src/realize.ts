@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { dependencyObjectName, ProviderError, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
+import { dependencyObjectName, postgresScramVerifier, ProviderError, type RealizeRequest, type RealizeResult, type ReleaseRequest } from "@berth/provider-sdk";
 import { SharedDatabaseAdmin } from "./admin.js";
 import { deliveredUrl, sharedDatabaseOf } from "./connection.js";
-import { scramVerifier } from "./scram.js";
 
 const DUPLICATE_OBJECT = "42710";
 const DUPLICATE_SCHEMA = "42P06";
@@ -31,7 +30,7 @@ export async function realize(request: RealizeRequest): Promise<RealizeResult> {
     request.progress?.("creating role");
     // The server gets a SCRAM verifier, never the plaintext: statement and error logs
     // cannot capture the password.
-    const passwordClause = `PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`;
+    const passwordClause = `PASSWORD ${pg.escapeLiteral(postgresScramVerifier(password))}`;
     const exists = (await admin.rows("SELECT 1 FROM pg_roles WHERE rolname = $1", [name])).length > 0;
     const created = !exists && (await admin.exec(`CREATE ROLE ${role} LOGIN ${passwordClause} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`, [DUPLICATE_OBJECT]));
     // A rerun (or a concurrent caller that created it first): the role gets this run's password.

@@ -1,12 +1,12 @@
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { isProviderError, ProviderError, redactSecrets, secretPartsOfUrl, type RestoreRequest } from "@berth/provider-sdk";
+import { isProviderError, postgresToolVersion, ProviderError, redactSecrets, secretPartsOfUrl, type RestoreRequest } from "@berth/provider-sdk";
 import { messageOf } from "./admin.js";
 import { BACKUP_FORMAT } from "./backup.js";
 import { schemaOf } from "./connection.js";
 import { refuseIncompatible } from "./content.js";
-import { startTool, succeeded, toolFailure, toolVersion, type ToolRun } from "./tools.js";
+import { startTool, succeeded, toolFailure, type ToolRun } from "./tools.js";
 
 /** How far into an artifact its schema's CREATE SCHEMA entry must appear (it is in the table of contents, first). */
 const HEADER_LIMIT = 1024 * 1024;
@@ -31,7 +31,7 @@ export async function restore(request: RestoreRequest): Promise<void> {
   }
   const schema = schemaOf(request.connectionUrl, request.metadata);
   // Before anything runs: a dump from a newer pg_dump or server major than the target can load is refused.
-  if (request.manifest) await refuseIncompatible(request.manifest, request.connectionUrl, toolVersion("pg_restore"));
+  if (request.manifest) await refuseIncompatible(request.manifest, request.connectionUrl, postgresToolVersion("pg_restore"));
   request.progress?.(`restoring schema ${schema}`);
   const psql = startTool("psql", ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--file=-"], request.connectionUrl, request.signal, { stdin: true });
   const pgRestore = startTool("pg_restore", ["--no-owner", "--no-privileges", `--schema=${schema}`, "--file=-"], undefined, request.signal, { stdin: true, stdout: true });

@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
+import { spawn, type ChildProcess } from "node:child_process";
+import { postgresToolConnection, ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
 
 /** A running pg_dump / pg_restore / psql. */
 export interface ToolRun {
@@ -23,13 +23,12 @@ export function startTool(
   signal: AbortSignal,
   stdio: { stdin?: boolean; stdout?: boolean },
 ): ToolRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: "10", PGAPPNAME: "berth-provider-pgschema" };
+  let env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: "10", PGAPPNAME: "berth-provider-pgschema" };
   const fullArgs = [...args];
   if (connectionUrl) {
-    const url = new URL(connectionUrl);
-    env.PGPASSWORD = decodeURIComponent(url.password);
-    url.password = "";
-    fullArgs.push(`--dbname=${url.toString()}`);
+    const connection = postgresToolConnection(connectionUrl);
+    env = { ...env, ...connection.env };
+    fullArgs.push(`--dbname=${connection.dbname}`);
   }
   const child = spawn(tool, fullArgs, { env, signal, stdio: [stdio.stdin ? "pipe" : "ignore", stdio.stdout ? "pipe" : "ignore", "pipe"] });
   let stderr = "";
@@ -64,18 +63,4 @@ export function toolFailure(run: ToolRun, code: number | null, connectionUrl: st
 export async function succeeded(run: ToolRun, connectionUrl: string | undefined): Promise<void> {
   const code = await run.exited;
   if (code !== 0) throw toolFailure(run, code, connectionUrl);
-}
-
-const versions = new Map<string, string>();
-
-/** A local pg tool's version: "pg_dump (PostgreSQL) 15.20 (Debian …)" → "15.20". */
-export function toolVersion(tool: string): string {
-  let version = versions.get(tool);
-  if (version === undefined) {
-    const run = spawnSync(tool, ["--version"], { encoding: "utf8", timeout: 10_000 });
-    if (run.error || run.status !== 0) throw new ProviderError("internal", `${tool} is not installed on the Berth server (install the PostgreSQL client tools)`);
-    version = /\(PostgreSQL\) (\S+)/.exec(run.stdout)?.[1] ?? "unknown";
-    versions.set(tool, version);
-  }
-  return version;
 }

@@ -4,10 +4,14 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
  * A SCRAM-SHA-256 verifier for a password, in the form Postgres stores
  * (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, RFC 5802/7677).
  * Sent instead of the plaintext in CREATE/ALTER ROLE … PASSWORD, so the password
- * never appears in the server's statement log. The password must be ASCII (ours
- * are base64url), which makes SASLprep the identity.
+ * never appears in the server's statement or error log. The password must be
+ * ASCII (e.g. base64url, as `randomBytes(24).toString("base64url")` gives),
+ * which makes SASLprep the identity.
+ *
+ * @example
+ * await client.query(`ALTER ROLE ${pg.escapeIdentifier(role)} LOGIN PASSWORD ${pg.escapeLiteral(postgresScramVerifier(password))}`);
  */
-export function scramVerifier(password: string, iterations = 4096): string {
+export function postgresScramVerifier(password: string, iterations = 4096): string {
   const salt = randomBytes(16);
   const salted = pbkdf2Sync(password, salt, iterations, 32, "sha256");
   const clientKey = createHmac("sha256", salted).update("Client Key").digest();
