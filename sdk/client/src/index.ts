@@ -1,7 +1,7 @@
 export { createBerthClient, findDependency } from "./berth-client.js";
 export type { BerthClient } from "./berth-client.js";
 export { createPromiseClient, createChannel } from "./typed-client.js";
-export type { PromiseClient, ConnectionOptions, CallOverrides, ResponseStream } from "./typed-client.js";
+export type { PromiseClient, ConnectionOptions, CallOverrides, ResponseStream, GeneratedMethodDefinition, GeneratedServiceDefinition, RequestOf, ResponseOf } from "./typed-client.js";
 export { BerthApiError, isBerthApiError, decodeServiceError, encodeErrorDetails, STATUS_DETAILS_KEY } from "./errors.js";
 export type { BerthErrorDetails, FieldViolation } from "./errors.js";
 export { ERROR_DOMAIN, EXIT, REASON_TABLE, reasonCode, reasonMapping, reasonMappingByCode, grpcCodeFor, exitCodeForStatus, ErrorReason } from "./reasons.js";

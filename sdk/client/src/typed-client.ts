@@ -1,18 +1,21 @@
 import { Client, credentials, Metadata, type CallOptions, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import { decodeServiceError } from "./errors.js";
 
-/** The shape ts-proto emits for a grpc-js service definition. */
-interface MethodDefinition {
+/** The shape ts-proto emits for one method of a grpc-js service definition; the client and the server edge both type calls from it. */
+export interface GeneratedMethodDefinition {
   path: string;
   requestStream: boolean;
   responseStream: boolean;
   requestSerialize: (value: never) => Buffer;
   responseDeserialize: (value: Buffer) => unknown;
 }
-type ServiceDefinition = Record<string, MethodDefinition>;
+/** A generated service definition (`DependencyServiceService`, …): its methods by name. */
+export type GeneratedServiceDefinition = Record<string, GeneratedMethodDefinition>;
 
-type RequestOf<M extends MethodDefinition> = Parameters<M["requestSerialize"]>[0];
-type ResponseOf<M extends MethodDefinition> = ReturnType<M["responseDeserialize"]>;
+/** The request message type of a generated method. */
+export type RequestOf<M extends GeneratedMethodDefinition> = Parameters<M["requestSerialize"]>[0];
+/** The response message type of a generated method. */
+export type ResponseOf<M extends GeneratedMethodDefinition> = ReturnType<M["responseDeserialize"]>;
 
 export interface CallOverrides {
   /** Milliseconds until the call is cancelled with DEADLINE_EXCEEDED. */
@@ -26,7 +29,7 @@ export interface ResponseStream<T> extends AsyncIterable<T> {
 }
 
 /** Promise-based client for one service: unary RPCs return promises, server streams async iterables. */
-export type PromiseClient<D extends ServiceDefinition> = {
+export type PromiseClient<D extends GeneratedServiceDefinition> = {
   [K in keyof D]: D[K]["responseStream"] extends true
     ? (request: RequestOf<D[K]>, overrides?: CallOverrides) => ResponseStream<ResponseOf<D[K]>>
     : (request: RequestOf<D[K]>, overrides?: CallOverrides) => Promise<ResponseOf<D[K]>>;
@@ -46,7 +49,7 @@ export interface ConnectionOptions {
 }
 
 /** Builds a promise client for one generated service definition over a shared channel. */
-export function createPromiseClient<D extends ServiceDefinition>(
+export function createPromiseClient<D extends GeneratedServiceDefinition>(
   definition: D,
   channel: Client,
   options: ConnectionOptions,

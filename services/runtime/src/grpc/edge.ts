@@ -6,24 +6,24 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { encodeErrorDetails, ERROR_DOMAIN, ErrorReason, isBerthApiError, reasonCode, type FieldViolation } from "@berth/client";
+import {
+  encodeErrorDetails,
+  ERROR_DOMAIN,
+  ErrorReason,
+  isBerthApiError,
+  reasonCode,
+  type FieldViolation,
+  type GeneratedServiceDefinition,
+  type RequestOf,
+  type ResponseOf,
+} from "@berth/client";
 import { redactSecrets } from "@berth/provider-sdk";
 import { isBerthError } from "../errors.js";
 import { newId } from "../ids.js";
 import type { Logger } from "../logger.js";
 import { authenticate, type Access, type Caller, type Tokens } from "./auth.js";
 import type { Actor, Admission, Gate } from "./gate.js";
-import { assertValidRequest, compileRequestValidator } from "./validate-request.js";
-
-interface MethodDefinition {
-  path: string;
-  responseStream: boolean;
-  requestSerialize: (value: never) => Buffer;
-  responseDeserialize: (value: Buffer) => unknown;
-}
-type ServiceDefinition = Record<string, MethodDefinition>;
-type RequestOf<M extends MethodDefinition> = Parameters<M["requestSerialize"]>[0];
-type ResponseOf<M extends MethodDefinition> = ReturnType<M["responseDeserialize"]>;
+import { assertValidRequest, compileRequestValidator, type RequestValidator } from "./validate-request.js";
 
 /** What a handler knows about its call besides the request. */
 export interface CallContext {
@@ -39,7 +39,7 @@ export interface CallContext {
  * Plain handlers: unary RPCs are async functions, server streams async generators.
  * They never see grpc-js callbacks, metadata or status codes.
  */
-export type Handlers<D extends ServiceDefinition> = {
+export type Handlers<D extends GeneratedServiceDefinition> = {
   [K in keyof D]: D[K]["responseStream"] extends true
     ? (request: RequestOf<D[K]>, context: CallContext) => AsyncIterable<ResponseOf<D[K]>>
     : (request: RequestOf<D[K]>, context: CallContext) => Promise<ResponseOf<D[K]>>;
@@ -75,10 +75,25 @@ async function admit(
 }
 
 /**
+ * Starts one call: its clock, a signal that the client's cancel (or deadline)
+ * aborts, and `admitted()`, which admits the call and gives the handler its context.
+ */
+function startCall(options: EdgeOptions, rpc: string, validator: RequestValidator, call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>) {
+  const started = Date.now();
+  const controller = new AbortController();
+  call.on("cancelled", () => controller.abort());
+  const admitted = async (): Promise<{ admission: Admission; context: CallContext }> => {
+    const admission = await admit(options, rpc, call, () => assertValidRequest(validator, call.request));
+    return { admission, context: { caller: admission.caller, actor: admission.actor, signal: controller.signal, log: options.log } };
+  };
+  return { started, signal: controller.signal, admitted };
+}
+
+/**
  * The RPC edge: authenticates, runs the handler, maps errors to gRPC status with
  * ErrorInfo/BadRequest details, and logs each call (ids and outcome only).
  */
-export function bindHandlers<D extends ServiceDefinition>(
+export function bindHandlers<D extends GeneratedServiceDefinition>(
   definition: D,
   handlers: Handlers<D>,
   options: EdgeOptions,
@@ -91,35 +106,31 @@ export function bindHandlers<D extends ServiceDefinition>(
     const validator = compileRequestValidator(rpc);
     if (method.responseStream) {
       implementation[name] = (call: ServerWritableStream<unknown, unknown>) => {
-        const started = Date.now();
-        const controller = new AbortController();
-        call.on("cancelled", () => controller.abort());
+        const { started, signal, admitted } = startCall(options, rpc, validator, call);
         void (async () => {
           try {
-            const admission = await admit(options, rpc, call, () => assertValidRequest(validator, call.request));
-            const stream = handler(call.request, { caller: admission.caller, actor: admission.actor, signal: controller.signal, log: options.log }) as AsyncIterable<unknown>;
+            const { admission, context } = await admitted();
+            const stream = handler(call.request, context) as AsyncIterable<unknown>;
             for await (const message of stream) {
-              if (controller.signal.aborted) break;
+              if (signal.aborted) break;
               if (!call.write(await admission.filter(message))) await new Promise((resolve) => call.once("drain", resolve));
             }
-            if (!controller.signal.aborted) call.end();
+            if (!signal.aborted) call.end();
             options.log.debug({ rpc, ms: Date.now() - started }, "stream ended");
           } catch (error) {
-            if (!controller.signal.aborted) call.emit("error", toServiceError(error, rpc, options.log));
+            if (!signal.aborted) call.emit("error", toServiceError(error, rpc, options.log));
           }
         })();
       };
     } else {
       implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-        const started = Date.now();
-        const controller = new AbortController();
-        call.on("cancelled", () => controller.abort());
+        const { started, admitted } = startCall(options, rpc, validator, call);
         void (async () => {
           try {
-            const admission = await admit(options, rpc, call, () => assertValidRequest(validator, call.request));
+            const { admission, context } = await admitted();
             let response: unknown;
             try {
-              response = await (handler(call.request, { caller: admission.caller, actor: admission.actor, signal: controller.signal, log: options.log }) as Promise<unknown>);
+              response = await (handler(call.request, context) as Promise<unknown>);
             } catch (error) {
               await admission.settle(undefined, error);
               throw error;
