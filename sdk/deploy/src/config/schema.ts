@@ -17,6 +17,15 @@ export const MAX_RETENTION_DAYS = 3650;
 
 const NAME_RULE = "must be 1-63 lowercase letters, digits or -, starting with a letter and not ending with -";
 
+/** A whole number of `unit` from 1 to `max`, as the backup policy operation accepts it; `maxNote` explains a bound that is not obvious. */
+function wholeNumberOf(unit: string, max: number, maxNote = "") {
+  return z
+    .number()
+    .int({ error: `must be a whole number of ${unit}` })
+    .min(1, { error: "must be at least 1" })
+    .max(max, { error: `must be at most ${max}${maxNote}` });
+}
+
 function isHttpUrlWithoutUserinfo(value: string): boolean {
   try {
     const url = new URL(value);
@@ -54,18 +63,10 @@ const bind = z
 const backup = z
   .strictObject({
     enabled: z.boolean().default(BACKUP_DEFAULTS.enabled).describe("Whether scheduled backups run. Default: true."),
-    intervalHours: z
-      .number()
-      .int({ error: "must be a whole number of hours" })
-      .min(1, { error: "must be at least 1" })
-      .max(MAX_INTERVAL_HOURS, { error: `must be at most ${MAX_INTERVAL_HOURS} (366 days)` })
+    intervalHours: wholeNumberOf("hours", MAX_INTERVAL_HOURS, " (366 days)")
       .default(BACKUP_DEFAULTS.intervalHours)
       .describe(`Hours between scheduled backups, 1 to ${MAX_INTERVAL_HOURS}. Default: 24.`),
-    retentionDays: z
-      .number()
-      .int({ error: "must be a whole number of days" })
-      .min(1, { error: "must be at least 1" })
-      .max(MAX_RETENTION_DAYS, { error: `must be at most ${MAX_RETENTION_DAYS}` })
+    retentionDays: wholeNumberOf("days", MAX_RETENTION_DAYS)
       .default(BACKUP_DEFAULTS.retentionDays)
       .describe(`Days a scheduled backup is kept, 1 to ${MAX_RETENTION_DAYS}. Default: 7.`),
     retryOnFailure: z.boolean().default(BACKUP_DEFAULTS.retryOnFailure).describe("Retry a failed scheduled backup with backoff. Default: false."),

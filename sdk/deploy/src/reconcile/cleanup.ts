@@ -1,5 +1,5 @@
 import { isBerthApiError, type Dependency } from "@berth/client";
-import { stableRequestId, stopDeployment } from "./client-helpers.js";
+import { disableBackupPolicy, stableRequestId, stopDeployment } from "./client-helpers.js";
 import { CleanupBlockedError, planCleanup, type CleanupItem, type CleanupOptions, type CleanupPlan } from "./cleanup-plan.js";
 import { REASON } from "./deploy-error.js";
 
@@ -99,14 +99,5 @@ async function disablePolicy(options: CleanupOptions, dependency: Dependency, re
     },
   );
   if (!policy?.enabled) return;
-  await options.client.backup.configureBackupPolicy({
-    requestId: requestId("policy-off", policy.id),
-    dependencyId: dependency.id,
-    // A policy of minutes (not whole hours) keeps its interval in minutes.
-    intervalHours: policy.intervalMinutes % 60 === 0 ? policy.intervalHours : 0,
-    intervalMinutes: policy.intervalMinutes % 60 === 0 ? undefined : policy.intervalMinutes,
-    retentionDays: policy.retentionDays,
-    retryOnFailure: policy.retryOnFailure,
-    enabled: false,
-  });
+  await disableBackupPolicy(options.client, dependency.id, policy, requestId("policy-off", policy.id));
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DeploymentStatus, isBerthApiError, type BerthClient, type Deployment } from "@berth/client";
+import { DeploymentStatus, isBerthApiError, type BackupPolicy, type BerthClient, type Deployment } from "@berth/client";
 
 /** Every item of a paged List call. */
 export async function allPages<T>(fetch: (pageToken: string) => Promise<{ items: T[]; nextPageToken: string }>): Promise<T[]> {
@@ -59,4 +59,18 @@ export async function stopDeployment(client: BerthClient, id: string, requestId:
     if (Date.now() > deadline) throw new Error(`deployment ${id} did not stop within 60 s; run the command again`);
     await sleep(200);
   }
+}
+
+/** Turns a dependency's backup policy off, keeping its interval, retention and retry as they are. */
+export async function disableBackupPolicy(client: BerthClient, dependencyId: string, policy: BackupPolicy, requestId: string): Promise<void> {
+  await client.backup.configureBackupPolicy({
+    requestId,
+    dependencyId,
+    // A policy of minutes (not whole hours) keeps its interval in minutes.
+    intervalHours: policy.intervalMinutes % 60 === 0 ? policy.intervalHours : 0,
+    intervalMinutes: policy.intervalMinutes % 60 === 0 ? undefined : policy.intervalMinutes,
+    retentionDays: policy.retentionDays,
+    retryOnFailure: policy.retryOnFailure,
+    enabled: false,
+  });
 }

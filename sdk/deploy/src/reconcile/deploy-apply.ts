@@ -1,5 +1,5 @@
 import { BindingStatus, dataClassFromName, dataClassName, DependencyStatus, ErrorReason, isBerthApiError, reasonCode, RestoreStatus, type Binding, type Dependency, type Resource } from "@berth/client";
-import { orUndefined, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
+import { disableBackupPolicy, orUndefined, sleep, stableRequestId, stopDeployment } from "./client-helpers.js";
 import { DeployError, REASON } from "./deploy-error.js";
 import { snapshotKey, type DeployPlan, type DeployStep } from "./deploy-plan.js";
 import { configProvenance, type Change, type DeployOptions, type DeployResult } from "./types.js";
@@ -193,16 +193,8 @@ class Applier {
       }
       case "disable-policy": {
         const { policy } = step;
-        await this.client.backup.configureBackupPolicy({
-          requestId: this.requestId("policy", step.dependencyId, "disabled", String(policy.intervalHours), String(policy.retentionDays), String(policy.retryOnFailure)),
-          dependencyId: step.dependencyId,
-          // A policy of minutes (not whole hours) keeps its interval in minutes.
-          intervalHours: policy.intervalMinutes % 60 === 0 ? policy.intervalHours : 0,
-          intervalMinutes: policy.intervalMinutes % 60 === 0 ? undefined : policy.intervalMinutes,
-          retentionDays: policy.retentionDays,
-          retryOnFailure: policy.retryOnFailure,
-          enabled: false,
-        });
+        const requestId = this.requestId("policy", step.dependencyId, "disabled", String(policy.intervalHours), String(policy.retentionDays), String(policy.retryOnFailure));
+        await disableBackupPolicy(this.client, step.dependencyId, policy, requestId);
         return this.done(step, step.change.summary);
       }
       case "configure-policy": {
