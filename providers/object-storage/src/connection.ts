@@ -1,4 +1,5 @@
 import { connectionDescriber, objectStorageUrlRule, ProviderError, secretPartsOfUrl, type ConnectionDescription, type SafeMetadata } from "@berth/provider-sdk";
+import { accessKeysOf } from "./access-keys.js";
 import type { ObjectStorageTarget } from "./target.js";
 
 export const KIND = "object-storage";
@@ -36,14 +37,7 @@ export function parseConnection(kind: string, connectionUrl: string, owner?: Saf
       field: "connection_url",
     });
   }
-  let accessKeyId: string;
-  let secretAccessKey: string;
-  try {
-    accessKeyId = decodeURIComponent(url.username);
-    secretAccessKey = decodeURIComponent(url.password);
-  } catch {
-    throw new ProviderError("invalid_input", "the connection URL has invalid percent-encoding in its credentials", { field: "connection_url" });
-  }
+  const { accessKeyId, secretAccessKey } = accessKeysOf(url, "the connection URL", (message) => new ProviderError("invalid_input", message, { field: "connection_url" }));
   return {
     endpoint: metadata.endpoint,
     region: metadata.region ?? DEFAULT_REGION,

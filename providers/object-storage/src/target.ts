@@ -1,4 +1,5 @@
 import { describeConnectionUrl, isProviderError, objectStorageUrlRule, ProviderError, redactSecrets, secretPartsOfUrl } from "@berth/provider-sdk";
+import { accessKeysOf } from "./access-keys.js";
 
 /**
  * How a target keeps dependencies apart. There is no safe default: "none" hands
@@ -70,14 +71,7 @@ export function parseTarget(adminUrl: string): ObjectStorageTarget {
     if (!isProviderError(error)) throw error;
     throw invalid(redactSecrets(error.message.replace("connection URL", "admin URL"), secretPartsOfUrl(adminUrl)));
   }
-  let accessKeyId: string;
-  let secretAccessKey: string;
-  try {
-    accessKeyId = decodeURIComponent(url.username);
-    secretAccessKey = decodeURIComponent(url.password);
-  } catch {
-    throw invalid("the object-storage admin URL has invalid percent-encoding in its credentials");
-  }
+  const { accessKeyId, secretAccessKey } = accessKeysOf(url, "the object-storage admin URL", invalid);
   return {
     scheme: url.protocol.slice(0, -1).toLowerCase() as ObjectStorageTarget["scheme"],
     endpoint: metadata.endpoint,

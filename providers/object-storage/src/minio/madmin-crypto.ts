@@ -51,6 +51,28 @@ function fragmentAdditionalData(algorithm: GcmAlgorithm, key: Buffer, nonce: Buf
   return Buffer.concat([Buffer.from([0x00]), gcmSeal(algorithm, key, fragmentNonce(nonce, 0), Buffer.alloc(0), associatedData)]);
 }
 
+type FragmentCipher = typeof gcmSeal | typeof gcmOpen;
+
+/**
+ * sio-go's fragment framing, the same both ways: `input` in fragments of
+ * `fragmentSize` bytes, numbered from 1, each sealed or opened under its own
+ * nonce, the last one (possibly empty) with the final flag in its additional data.
+ */
+function sioFragments(cipher: FragmentCipher, algorithm: GcmAlgorithm, key: Buffer, nonce: Buffer, input: Buffer, associatedData: Buffer, fragmentSize: number): Buffer {
+  const additional = fragmentAdditionalData(algorithm, key, nonce, associatedData);
+  const out: Buffer[] = [];
+  let sequence = 1;
+  let offset = 0;
+  while (input.length - offset > fragmentSize) {
+    out.push(cipher(algorithm, key, fragmentNonce(nonce, sequence++), input.subarray(offset, offset + fragmentSize), additional));
+    offset += fragmentSize;
+  }
+  const final = Buffer.from(additional);
+  final[0] = 0x80;
+  out.push(cipher(algorithm, key, fragmentNonce(nonce, sequence), input.subarray(offset), final));
+  return Buffer.concat(out);
+}
+
 /**
  * sio-go's stream encryption (EncWriter) for AES-GCM: the plaintext in
  * `bufSize` fragments, numbered from 1, the last one (possibly empty) flagged
@@ -58,35 +80,12 @@ function fragmentAdditionalData(algorithm: GcmAlgorithm, key: Buffer, nonce: Buf
  * final fragment, as sio-go's writer does.
  */
 export function sioSeal(algorithm: GcmAlgorithm, key: Buffer, nonce: Buffer, plaintext: Buffer, associatedData = Buffer.alloc(0), bufSize = SIO_BUF_SIZE): Buffer {
-  const additional = fragmentAdditionalData(algorithm, key, nonce, associatedData);
-  const out: Buffer[] = [];
-  let sequence = 1;
-  let offset = 0;
-  while (plaintext.length - offset > bufSize) {
-    out.push(gcmSeal(algorithm, key, fragmentNonce(nonce, sequence++), plaintext.subarray(offset, offset + bufSize), additional));
-    offset += bufSize;
-  }
-  const final = Buffer.from(additional);
-  final[0] = 0x80;
-  out.push(gcmSeal(algorithm, key, fragmentNonce(nonce, sequence), plaintext.subarray(offset), final));
-  return Buffer.concat(out);
+  return sioFragments(gcmSeal, algorithm, key, nonce, plaintext, associatedData, bufSize);
 }
 
-/** The inverse of {@link sioSeal}; throws when any fragment is not authentic. */
+/** The inverse of {@link sioSeal}: sealed fragments are `bufSize` plus the tag. Throws when any fragment is not authentic. */
 export function sioOpen(algorithm: GcmAlgorithm, key: Buffer, nonce: Buffer, ciphertext: Buffer, associatedData = Buffer.alloc(0), bufSize = SIO_BUF_SIZE): Buffer {
-  const additional = fragmentAdditionalData(algorithm, key, nonce, associatedData);
-  const fragment = bufSize + TAG_LENGTH;
-  const out: Buffer[] = [];
-  let sequence = 1;
-  let offset = 0;
-  while (ciphertext.length - offset > fragment) {
-    out.push(gcmOpen(algorithm, key, fragmentNonce(nonce, sequence++), ciphertext.subarray(offset, offset + fragment), additional));
-    offset += fragment;
-  }
-  const final = Buffer.from(additional);
-  final[0] = 0x80;
-  out.push(gcmOpen(algorithm, key, fragmentNonce(nonce, sequence), ciphertext.subarray(offset), final));
-  return Buffer.concat(out);
+  return sioFragments(gcmOpen, algorithm, key, nonce, ciphertext, associatedData, bufSize + TAG_LENGTH);
 }
 
 /** madmin-go `EncryptData(password, data)` in its PBKDF2/AES-256-GCM form. */
