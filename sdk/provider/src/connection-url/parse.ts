@@ -121,6 +121,30 @@ function decode(text: string, what: string): string {
   }
 }
 
+/**
+ * The one path segment of a kind whose path names a single thing (a database, a
+ * db index, an index), or undefined for an empty path. A longer path is refused;
+ * with `required`, so is an empty one, showing the rule's example.
+ *
+ * @example
+ * const database = singlePathSegment(url, postgresUrlRule, "database", "a database name"); // "app" of postgres://…/app
+ */
+export function singlePathSegment(url: ParsedConnectionUrl, rule: Pick<ConnectionUrlRule, "kind" | "example">, what: string, required: string): string;
+export function singlePathSegment(url: ParsedConnectionUrl, rule: Pick<ConnectionUrlRule, "kind" | "example">, what: string): string | undefined;
+export function singlePathSegment(url: ParsedConnectionUrl, rule: Pick<ConnectionUrlRule, "kind" | "example">, what: string, required?: string): string | undefined {
+  const [segment, ...extra] = url.segments;
+  if (required && !segment) throw invalidConnectionUrl(`${rule.kind} connection URL needs ${required} as its path, e.g. ${rule.example}`);
+  if (extra.length > 0) throw invalidConnectionUrl(`${rule.kind} connection URL path must be only /<${what}>`);
+  return segment;
+}
+
+/** The metadata of a kind reached at host:port: host, port, the kind's own `fields`, and the user when the URL names one. */
+export function serverMetadata(url: ParsedConnectionUrl, fields: Record<string, string>): Record<string, string> {
+  const metadata: Record<string, string> = { host: url.host, port: String(url.port), ...fields };
+  if (url.user) metadata.user = url.user;
+  return metadata;
+}
+
 /** "host:port", bracketing IPv6 so the port stays readable. */
 export function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;

@@ -1,6 +1,4 @@
-import { invalidConnectionUrl, type ConnectionUrlRule } from "../parse.js";
-
-const EXAMPLE = "https://user:password@host:9200/index-prefix";
+import { invalidConnectionUrl, serverMetadata, singlePathSegment, type ConnectionUrlRule } from "../parse.js";
 
 /** OpenSearch index naming rules; an index prefix must obey them as well. */
 function indexProblem(index: string): string | undefined {
@@ -15,21 +13,12 @@ function indexProblem(index: string): string | undefined {
 export const opensearchUrlRule: ConnectionUrlRule = {
   kind: "opensearch",
   schemes: ["opensearch", "http", "https"],
-  example: EXAMPLE,
+  example: "https://user:password@host:9200/index-prefix",
   defaultPort: () => 9200,
   metadata(url) {
-    const [index, ...extra] = url.segments;
-    if (!index) throw invalidConnectionUrl(`opensearch connection URL needs an index (or index prefix) as its path, e.g. ${EXAMPLE}`);
-    if (extra.length > 0) throw invalidConnectionUrl("opensearch connection URL path must be only /<index>");
+    const index = singlePathSegment(url, opensearchUrlRule, "index", "an index (or index prefix)");
     const problem = indexProblem(index);
     if (problem) throw invalidConnectionUrl(`opensearch index name ${problem}`);
-    const metadata: Record<string, string> = {
-      host: url.host,
-      port: String(url.port),
-      index,
-      tls: String(url.scheme !== "http"),
-    };
-    if (url.user) metadata.user = url.user;
-    return metadata;
+    return serverMetadata(url, { index, tls: String(url.scheme !== "http") });
   },
 };
