@@ -7,6 +7,11 @@ import type { DataClassDeclaration } from "../config/types.js";
 
 const REQUEST_ID_REUSED = reasonCode(ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
 
+/** A dependency a replayed create may hand back: not deleted nor on its way out. */
+function isLiveDependency(dependency: Dependency): boolean {
+  return dependency.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && dependency.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING;
+}
+
 /**
  * Makes the changes of a plan, in its order. Request ids are derived from each
  * change, so a run killed midway and started again (which plans again) gets the
@@ -132,7 +137,7 @@ class Applier {
                 dataClass: step.dataClass ? dataClassFromName(step.dataClass) : undefined,
               })
             ).dependency!,
-          async (created) => created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING,
+          async (created) => isLiveDependency(created),
         );
         this.dependencies.set(step.key, dependency);
         this.done(step, `provisioning managed ${step.kind} dependency ${step.name}${step.dataClass ? `, data class ${step.dataClass}` : ""}`, dependency.id);
@@ -157,7 +162,7 @@ class Applier {
             }
             return (await this.client.dependency.getDependency({ id: settled!.dependencyId })).dependency!;
           },
-          async (created) => created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETED && created.status !== DependencyStatus.DEPENDENCY_STATUS_DELETING,
+          async (created) => isLiveDependency(created),
         );
         this.dependencies.set(step.key, dependency);
         this.done(step, `provisioned managed ${step.kind} dependency ${step.name} from verified backup ${step.backupId} of ${step.sourceName}`, dependency.id);
