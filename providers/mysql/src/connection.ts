@@ -1,4 +1,4 @@
-import { ProviderError } from "@berth/provider-sdk";
+import { credentialsOfUrl, mysqlUrlRule, parseConnectionUrl } from "@berth/provider-sdk";
 
 /** What a client needs to reach a MySQL/MariaDB server; `password` is a secret. */
 export interface MysqlEndpoint {
@@ -11,32 +11,19 @@ export interface MysqlEndpoint {
 }
 
 /**
- * Reads `mysql://user:password@host:port/database` (or `mariadb://`). Messages
- * never quote the URL: it holds the password.
+ * Reads `mysql://user:password@host:port/database` (or `mariadb://`) with the
+ * SDK's mysql URL rule, so admin and connection URLs are read as
+ * describeConnection reads them. Messages never quote the URL: it holds the password.
  */
 export function parseEndpoint(url: string, field: string): MysqlEndpoint {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ProviderError("invalid_input", "not a valid URL; expected mysql://user:password@host:3306/database", { field });
-  }
-  if (parsed.protocol !== "mysql:" && parsed.protocol !== "mariadb:") {
-    throw new ProviderError("invalid_input", "scheme must be mysql or mariadb", { field });
-  }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, "$1");
-  if (!host) throw new ProviderError("invalid_input", "host is required", { field });
-  try {
-    return {
-      host,
-      port: parsed.port ? Number(parsed.port) : 3306,
-      user: decodeURIComponent(parsed.username),
-      password: decodeURIComponent(parsed.password),
-      database: decodeURIComponent(parsed.pathname.replace(/^\//, "").replace(/\/$/, "")),
-    };
-  } catch {
-    throw new ProviderError("invalid_input", "user, password or database has invalid percent-encoding", { field });
-  }
+  const parsed = parseConnectionUrl(url, mysqlUrlRule, field);
+  return {
+    host: parsed.host,
+    port: parsed.port,
+    user: parsed.user ?? "",
+    password: credentialsOfUrl(url).password ?? "",
+    database: parsed.segments.join("/"),
+  };
 }
 
 /** The connection URL Berth delivers for a realized dependency. */

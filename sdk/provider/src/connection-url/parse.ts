@@ -1,4 +1,4 @@
-import { ProviderError } from "../errors.js";
+import { isProviderError, ProviderError } from "../errors.js";
 import { credentialsOfUrl } from "../masking.js";
 
 /** What every kind needs from a connection URL, already validated and decoded. */
@@ -44,8 +44,22 @@ const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
  * ourselves first because Node's URL parser rejects bad ports and empty hosts
  * with one opaque error, and drops ports equal to the scheme default.
  * Messages never quote the input: a mistyped URL can put the password anywhere.
+ * Failures are `invalid_input` on `field`: "connection_url" unless the URL is
+ * another one of the kind's shape, e.g. a realization target's "admin_url".
+ *
+ * @example
+ * const { host, port, user } = parseConnectionUrl(request.target.adminUrl, mysqlUrlRule, "admin_url");
  */
-export function parseConnectionUrl(url: string, spec: ConnectionUrlRule): ParsedConnectionUrl {
+export function parseConnectionUrl(url: string, spec: ConnectionUrlRule, field = "connection_url"): ParsedConnectionUrl {
+  try {
+    return parseParts(url, spec);
+  } catch (error) {
+    if (field === "connection_url" || !isProviderError(error)) throw error;
+    throw new ProviderError(error.code, error.message, { field });
+  }
+}
+
+function parseParts(url: string, spec: ConnectionUrlRule): ParsedConnectionUrl {
   const schemeMatch = SCHEME.exec(url.trim());
   if (!schemeMatch) throw invalidConnectionUrl(`not a valid URL; expected ${spec.example}`);
   if (WHITESPACE_OR_CONTROL.test(url)) throw invalidConnectionUrl("connection URL must not contain whitespace or control characters");

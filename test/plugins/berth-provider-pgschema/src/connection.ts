@@ -1,4 +1,4 @@
-import { maskConnectionUrl, ProviderError, type ConnectionDescription, type RealizationTarget, type SafeMetadata } from "@berth/provider-sdk";
+import { maskConnectionUrl, parseConnectionUrl, postgresUrlRule, ProviderError, type ConnectionDescription, type RealizationTarget, type SafeMetadata } from "@berth/provider-sdk";
 
 /** The one kind this package provides. */
 export const KIND = "postgres-schema";
@@ -8,18 +8,10 @@ const RESERVED_DATABASES = new Set(["postgres", "template0", "template1"]);
 /** What dependencyObjectName produces: a lowercase, unquoted-safe SQL identifier. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A postgres:// URL, checked by the SDK's Postgres URL rule (scheme, host, port, percent-encoding); failures name `field`. */
 function parse(url: string, field: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ProviderError("invalid_input", "not a valid URL (expected postgres://user:password@host:5432/database)", { field });
-  }
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new ProviderError("invalid_input", "scheme must be postgres or postgresql", { field });
-  }
-  if (!parsed.hostname) throw new ProviderError("invalid_input", "the URL names no host", { field });
-  return parsed;
+  parseConnectionUrl(url, postgresUrlRule, field);
+  return new URL(url);
 }
 
 function databaseOf(url: URL): string {
