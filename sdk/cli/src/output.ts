@@ -1,4 +1,4 @@
-import { isBerthApiError } from "@berth/client";
+import { isBerthApiError, plainJson } from "@berth/client";
 import { EXIT, exitCodeFor, type CliReason } from "./exit-codes.js";
 
 export type OutputFormat = "table" | "json";
@@ -32,10 +32,57 @@ export function printTable(headers: string[], rows: string[][]): void {
   process.stdout.write(`${[line(headers), ...rows.map(line)].join("\n")}\n`);
 }
 
+/** The rows of a `show`: label, value. */
+export type Fields = Array<[string, string]>;
+
+/** A row only when there is a value (a time not reached yet, a reason only some records have). */
+export function optional(label: string, value: string | undefined): Fields {
+  return value ? [[label, value]] : [];
+}
+
 /** Key: value lines for `show`. */
-export function printFields(fields: Array<[string, string]>): void {
+export function printFields(fields: Fields): void {
   const width = Math.max(...fields.map(([k]) => k.length));
   process.stdout.write(`${fields.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`).join("\n")}\n`);
+}
+
+/**
+ * One record: its JSON (plainJson of the message type: every field, the table's
+ * words), or the `show` rows and then what `more` prints below them.
+ */
+export function printRecord(typeName: string, record: object, format: OutputFormat, fields: () => Fields, more?: () => void): void {
+  if (format === "json") return printJson(plainJson(typeName, record));
+  printFields(fields());
+  more?.();
+}
+
+/** How a list prints as a table. */
+export interface ListTable<T> {
+  /** The message type of an item, for the JSON output. */
+  typeName: string;
+  /** Printed instead of a table when there are no items. */
+  empty: string;
+  headers: string[];
+  row: (item: T) => string[];
+}
+
+/**
+ * A page of a list: JSON `{ items, nextPageToken }`, or a table with, when
+ * there are more, the flag that fetches the next page.
+ */
+export function printList<T extends object>(items: T[], format: OutputFormat, nextPageToken: string, table: ListTable<T>): void {
+  if (format === "json") return printJson({ items: items.map((item) => plainJson(table.typeName, item)), nextPageToken });
+  if (items.length === 0) {
+    process.stdout.write(`${table.empty}\n`);
+    return;
+  }
+  printTable(table.headers, items.map(table.row));
+  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+}
+
+/** A proto enum's JSON name as a word: ("BACKUP_STATUS_SUCCEEDED", "BACKUP_STATUS_") → "succeeded". */
+export function enumName(json: string, prefix: string): string {
+  return json.replace(prefix, "").toLowerCase();
 }
 
 /**

@@ -1,11 +1,9 @@
-import { Backup, BackupKind, type BackupManifest, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON, plainJson } from "@berth/client";
-import { age, humanBytes, humanDuration, printFields, printJson, printTable, until, type OutputFormat } from "./output.js";
-
-type Fields = Array<[string, string]>;
+import { Backup, BackupKind, type BackupManifest, backupKindToJSON, BackupStatus, backupStatusToJSON, backupTriggerToJSON, Restore, restoreStatusToJSON } from "@berth/client";
+import { age, enumName, humanBytes, humanDuration, optional, printList, printRecord, printTable, until, type OutputFormat } from "./output.js";
 
 /** BACKUP_STATUS_SUCCEEDED → succeeded, BACKUP_KIND_METADATA_ONLY → metadata-only */
 function lower(json: string, prefix: string): string {
-  return json.replace(prefix, "").toLowerCase().replace(/_/g, "-");
+  return enumName(json, prefix).replace(/_/g, "-");
 }
 
 export function backupStatusName(backup: Backup): string {
@@ -19,8 +17,6 @@ export function backupKindName(backup: Backup): string {
 export function restoreStatusName(restore: Restore): string {
   return lower(restoreStatusToJSON(restore.status), "RESTORE_STATUS_");
 }
-
-const optional = (label: string, value: string | undefined): Fields => (value ? [[label, value]] : []);
 
 /** "12.4 MB (12,400,123 bytes)"; exact bytes only when the unit rounds. */
 function sizeWithBytes(value: string): string {
@@ -43,28 +39,32 @@ function hasArtifact(backup: Backup): boolean {
  * artifact's location or storage handle, so there is no path to print.
  */
 export function printBackup(backup: Backup, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.backup.v1.Backup", backup));
   const metadataOnly = backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY;
-  printFields([
-    ["id", backup.id],
-    ["dependency", backup.dependencyId],
-    ["kind", backupKindName(backup) + (metadataOnly ? " (no data artifact; cannot be restored)" : "")],
-    ...optional("metadata-only reason", backup.metadataOnlyReason),
-    ["status", backupStatusName(backup) + (backup.statusReason ? ` (${backup.statusReason})` : "")],
-    ["size", hasArtifact(backup) ? sizeWithBytes(backup.sizeBytes) : "-"],
-    ["duration", durationOf(backup)],
-    ["sha256", backup.sha256 || "-"],
-    ["format", backup.format || "-"],
-    ["verified", verifiedMark(backup)],
-    ["trigger", triggerName(backup)],
-    ...optional("policy", backup.policyId),
-    ["created", backup.createTime ?? ""],
-    ...optional("started", backup.startTime),
-    ...optional("ended", backup.endTime),
-    ["expires", backup.expireTime ? `${backup.expireTime} (${until(backup.expireTime)})` : "never (kept until deleted)"],
-    ...optional("deleted", backup.deleteTime),
-  ]);
-  if (backup.manifest) printManifest(backup.manifest);
+  printRecord(
+    "berth.backup.v1.Backup",
+    backup,
+    format,
+    () => [
+      ["id", backup.id],
+      ["dependency", backup.dependencyId],
+      ["kind", backupKindName(backup) + (metadataOnly ? " (no data artifact; cannot be restored)" : "")],
+      ...optional("metadata-only reason", backup.metadataOnlyReason),
+      ["status", backupStatusName(backup) + (backup.statusReason ? ` (${backup.statusReason})` : "")],
+      ["size", hasArtifact(backup) ? sizeWithBytes(backup.sizeBytes) : "-"],
+      ["duration", durationOf(backup)],
+      ["sha256", backup.sha256 || "-"],
+      ["format", backup.format || "-"],
+      ["verified", verifiedMark(backup)],
+      ["trigger", triggerName(backup)],
+      ...optional("policy", backup.policyId),
+      ["created", backup.createTime ?? ""],
+      ...optional("started", backup.startTime),
+      ...optional("ended", backup.endTime),
+      ["expires", backup.expireTime ? `${backup.expireTime} (${until(backup.expireTime)})` : "never (kept until deleted)"],
+      ...optional("deleted", backup.deleteTime),
+    ],
+    () => backup.manifest && printManifest(backup.manifest),
+  );
 }
 
 const UNITS: Record<string, string> = { table: "rows", type: "keys", bucket: "objects", index: "documents" };
@@ -94,19 +94,12 @@ function verifiedMark(backup: Backup): string {
   return backup.latestVerified ? "yes (latest)" : backup.verified ? "yes" : "-";
 }
 
-function listFooter(nextPageToken: string): void {
-  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
-}
-
 export function printBackupList(backups: Backup[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: backups.map((b) => plainJson("berth.backup.v1.Backup", b)), nextPageToken });
-  if (backups.length === 0) {
-    process.stdout.write("No backups found.\n");
-    return;
-  }
-  printTable(
-    ["ID", "KIND", "TRIGGER", "STATUS", "VERIFIED", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
-    backups.map((b) => [
+  printList(backups, format, nextPageToken, {
+    typeName: "berth.backup.v1.Backup",
+    empty: "No backups found.",
+    headers: ["ID", "KIND", "TRIGGER", "STATUS", "VERIFIED", "SIZE", "DURATION", "SHA256", "CREATED", "EXPIRES"],
+    row: (b) => [
       b.id,
       backupKindName(b),
       triggerName(b),
@@ -117,45 +110,44 @@ export function printBackupList(backups: Backup[], format: OutputFormat, nextPag
       b.sha256 ? b.sha256.slice(0, 12) : "-",
       b.createTime ? `${age(b.createTime)} ago` : "-",
       b.deleteTime ? "-" : b.expireTime ? until(b.expireTime) : "never",
-    ]),
-  );
-  listFooter(nextPageToken);
+    ],
+  });
 }
 
 /** The restore, then its notice (what a restore leaves alone) on a line of its own. */
 export function printRestore(restore: Restore, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.backup.v1.Restore", restore));
-  printFields([
-    ["id", restore.id],
-    ["backup", restore.backupId],
-    ["dependency", restore.dependencyId],
-    ...(restore.sourceDependencyId && restore.sourceDependencyId !== restore.dependencyId ? ([["restored from", restore.sourceDependencyId]] as Array<[string, string]>) : []),
-    ["status", restoreStatusName(restore) + (restore.statusReason ? ` (${restore.statusReason})` : "") + (restore.rolledBack ? " [rolled back]" : "")],
-    ...optional("safety backup", restore.safetyBackupId ? `${restore.safetyBackupId} (restore it to undo this restore)` : undefined),
-    ["bytes restored", sizeWithBytes(restore.bytesRestored)],
-    ["created", restore.createTime ?? ""],
-    ...optional("started", restore.startTime),
-    ...optional("ended", restore.endTime),
-  ]);
-  if (restore.notice) process.stdout.write(`\nnotice: ${restore.notice}\n`);
+  printRecord(
+    "berth.backup.v1.Restore",
+    restore,
+    format,
+    () => [
+      ["id", restore.id],
+      ["backup", restore.backupId],
+      ["dependency", restore.dependencyId],
+      ...optional("restored from", restore.sourceDependencyId !== restore.dependencyId ? restore.sourceDependencyId : undefined),
+      ["status", restoreStatusName(restore) + (restore.statusReason ? ` (${restore.statusReason})` : "") + (restore.rolledBack ? " [rolled back]" : "")],
+      ...optional("safety backup", restore.safetyBackupId ? `${restore.safetyBackupId} (restore it to undo this restore)` : undefined),
+      ["bytes restored", sizeWithBytes(restore.bytesRestored)],
+      ["created", restore.createTime ?? ""],
+      ...optional("started", restore.startTime),
+      ...optional("ended", restore.endTime),
+    ],
+    () => restore.notice && process.stdout.write(`\nnotice: ${restore.notice}\n`),
+  );
 }
 
 export function printRestoreList(restores: Restore[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: restores.map((r) => plainJson("berth.backup.v1.Restore", r)), nextPageToken });
-  if (restores.length === 0) {
-    process.stdout.write("No restores found.\n");
-    return;
-  }
-  printTable(
-    ["ID", "BACKUP", "STATUS", "BYTES", "STARTED", "ENDED"],
-    restores.map((r) => [
+  printList(restores, format, nextPageToken, {
+    typeName: "berth.backup.v1.Restore",
+    empty: "No restores found.",
+    headers: ["ID", "BACKUP", "STATUS", "BYTES", "STARTED", "ENDED"],
+    row: (r) => [
       r.id,
       r.backupId,
       restoreStatusName(r),
       humanBytes(r.bytesRestored),
       r.startTime ? `${age(r.startTime)} ago` : "-",
       r.endTime ? `${age(r.endTime)} ago` : "-",
-    ]),
-  );
-  listFooter(nextPageToken);
+    ],
+  });
 }

@@ -1,14 +1,14 @@
-import { Binding, bindingStatusToJSON, provenanceSourceToJSON, RotateBindingSecretResponse, plainJson } from "@berth/client";
-import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+import { Binding, bindingStatusToJSON, RotateBindingSecretResponse } from "@berth/client";
+import { age, enumName, optional, printList, printRecord, type OutputFormat } from "./output.js";
+import { provenanceName } from "./present.js";
 
 function statusName(binding: Binding): string {
-  return bindingStatusToJSON(binding.status).replace("BINDING_STATUS_", "").toLowerCase();
+  return enumName(bindingStatusToJSON(binding.status), "BINDING_STATUS_");
 }
 
 /** Every field of a binding is safe to show: the secret is only ever a reference. */
 export function printBinding(binding: Binding, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.binding.v1.Binding", binding));
-  printFields([
+  printRecord("berth.binding.v1.Binding", binding, format, () => [
     ["id", binding.id],
     ["status", statusName(binding)],
     ["resource", binding.resourceId],
@@ -17,38 +17,39 @@ export function printBinding(binding: Binding, format: OutputFormat): void {
     ["secret ref", binding.secretRef || "-"],
     ["project", binding.projectId],
     ["environment", binding.environmentId],
-    ["provenance", binding.provenance ? provenanceSourceToJSON(binding.provenance.source).replace("PROVENANCE_SOURCE_", "").toLowerCase() : "-"],
+    ["provenance", provenanceName(binding.provenance)],
     ["created", binding.createTime ?? ""],
     ["updated", binding.updateTime ?? ""],
-    ...(binding.unbindTime ? ([["unbound", binding.unbindTime]] as Array<[string, string]>) : []),
+    ...optional("unbound", binding.unbindTime),
   ]);
 }
 
 export function printBindingList(bindings: Binding[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: bindings.map((b) => plainJson("berth.binding.v1.Binding", b)), nextPageToken });
-  if (bindings.length === 0) {
-    process.stdout.write("No bindings found.\n");
-    return;
-  }
-  printTable(
-    ["ID", "RESOURCE", "DEPENDENCY", "ENV VAR", "SECRET REF", "STATUS", "AGE"],
-    bindings.map((b) => [b.id, b.resourceId, b.dependencyId, b.targetEnvVar, b.secretRef || "-", statusName(b), age(b.createTime)]),
-  );
-  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+  printList(bindings, format, nextPageToken, {
+    typeName: "berth.binding.v1.Binding",
+    empty: "No bindings found.",
+    headers: ["ID", "RESOURCE", "DEPENDENCY", "ENV VAR", "SECRET REF", "STATUS", "AGE"],
+    row: (b) => [b.id, b.resourceId, b.dependencyId, b.targetEnvVar, b.secretRef || "-", statusName(b), age(b.createTime)],
+  });
 }
 
 export function printRotation(response: RotateBindingSecretResponse, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.binding.v1.RotateBindingSecretResponse", response));
   const binding = response.binding!;
   const changed = response.previousSecretRef !== binding.secretRef;
-  printFields([
-    ["binding", binding.id],
-    ["env var", binding.targetEnvVar],
-    ["previous secret ref", response.previousSecretRef || "-"],
-    ["new secret ref", binding.secretRef + (changed ? "" : " (unchanged)")],
-  ]);
-  process.stdout.write(
-    "\nnote: only deployments created from now on receive the new reference. Running workloads and past\n" +
-      "      deployment snapshots are unchanged; create a new deployment to deliver it.\n",
+  printRecord(
+    "berth.binding.v1.RotateBindingSecretResponse",
+    response,
+    format,
+    () => [
+      ["binding", binding.id],
+      ["env var", binding.targetEnvVar],
+      ["previous secret ref", response.previousSecretRef || "-"],
+      ["new secret ref", binding.secretRef + (changed ? "" : " (unchanged)")],
+    ],
+    () =>
+      process.stdout.write(
+        "\nnote: only deployments created from now on receive the new reference. Running workloads and past\n" +
+          "      deployment snapshots are unchanged; create a new deployment to deliver it.\n",
+      ),
   );
 }

@@ -7,7 +7,6 @@ import {
   type GetDeploymentLogsResponse,
   injectionBlockedReasonToJSON,
   PlanDeploymentResponse,
-  provenanceSourceToJSON,
   Resource,
   RuntimeInjectionState,
   runtimeInjectionStateToJSON,
@@ -15,45 +14,24 @@ import {
   type RuntimeInjectionReadiness,
   type SnapshotBinding,
 } from "@berth/client";
-import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
-
-type Fields = Array<[string, string]>;
-
-/** DEPLOYMENT_STATUS_RUNNING → running */
-function lower(json: string, prefix: string): string {
-  return json.replace(prefix, "").toLowerCase();
-}
+import { age, enumName, optional, printJson, printList, printRecord, printTable, type OutputFormat } from "./output.js";
+import { provenanceName } from "./present.js";
 
 export function deploymentStatusName(deployment: Deployment): string {
-  return lower(deploymentStatusToJSON(deployment.status), "DEPLOYMENT_STATUS_");
+  return enumName(deploymentStatusToJSON(deployment.status), "DEPLOYMENT_STATUS_");
 }
 
 /** ready / blocked / not-applicable */
 export function injectionStateName(state: RuntimeInjectionState | undefined): string {
   if (state === undefined) return "-";
-  return lower(runtimeInjectionStateToJSON(state), "RUNTIME_INJECTION_STATE_").replace(/_/g, "-");
-}
-
-function listFooter(nextPageToken: string): void {
-  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
-}
-
-function printList<T>(items: T[], format: OutputFormat, nextPageToken: string, toJSON: (item: T) => unknown, empty: string, table: () => void): void {
-  if (format === "json") return printJson({ items: items.map(toJSON), nextPageToken });
-  if (items.length === 0) {
-    process.stdout.write(`${empty}\n`);
-    return;
-  }
-  table();
-  listFooter(nextPageToken);
+  return enumName(runtimeInjectionStateToJSON(state), "RUNTIME_INJECTION_STATE_").replace(/_/g, "-");
 }
 
 // ── resources ──────────────────────────────────────────────────────────────
 
 export function printResource(resource: Resource, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.deployment.v1.Resource", resource));
   const env = Object.entries(resource.env).map(([k, v]) => `${k}=${v}`);
-  printFields([
+  printRecord("berth.deployment.v1.Resource", resource, format, () => [
     ["id", resource.id],
     ["name", resource.name],
     ["project", resource.projectId],
@@ -62,25 +40,24 @@ export function printResource(resource: Resource, format: OutputFormat): void {
     ["cwd", resource.cwd || "-"],
     ["env", env.length ? env.join(" ") : "-"],
     ["health url", resource.healthUrl || "-"],
-    ["provenance", resource.provenance ? lower(provenanceSourceToJSON(resource.provenance.source), "PROVENANCE_SOURCE_") : "-"],
+    ["provenance", provenanceName(resource.provenance)],
     ["created", resource.createTime ?? ""],
   ]);
 }
 
 export function printResourceList(resources: Resource[], format: OutputFormat, nextPageToken: string): void {
-  printList(resources, format, nextPageToken, (r) => plainJson("berth.deployment.v1.Resource", r), "No resources found.", () =>
-    printTable(
-      ["ID", "NAME", "PROJECT", "ENVIRONMENT", "COMMAND", "AGE"],
-      resources.map((r) => [r.id, r.name, r.projectId, r.environmentId, r.command, age(r.createTime)]),
-    ),
-  );
+  printList(resources, format, nextPageToken, {
+    typeName: "berth.deployment.v1.Resource",
+    empty: "No resources found.",
+    headers: ["ID", "NAME", "PROJECT", "ENVIRONMENT", "COMMAND", "AGE"],
+    row: (r) => [r.id, r.name, r.projectId, r.environmentId, r.command, age(r.createTime)],
+  });
 }
 
 // ── runtime targets (`berth server`) ───────────────────────────────────────
 
 export function printRuntimeTarget(target: RuntimeTarget, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.deployment.v1.RuntimeTarget", target));
-  printFields([
+  printRecord("berth.deployment.v1.RuntimeTarget", target, format, () => [
     ["id", target.id],
     ["name", target.name],
     ["kind", target.kind],
@@ -90,12 +67,12 @@ export function printRuntimeTarget(target: RuntimeTarget, format: OutputFormat):
 }
 
 export function printRuntimeTargetList(targets: RuntimeTarget[], format: OutputFormat, nextPageToken: string): void {
-  printList(targets, format, nextPageToken, (t) => plainJson("berth.deployment.v1.RuntimeTarget", t), "No servers found.", () =>
-    printTable(
-      ["ID", "NAME", "KIND", "DELIVERS SECRETS", "AGE"],
-      targets.map((t) => [t.id, t.name, t.kind, t.canDeliverDependencySecrets ? "yes" : "no", age(t.createTime)]),
-    ),
-  );
+  printList(targets, format, nextPageToken, {
+    typeName: "berth.deployment.v1.RuntimeTarget",
+    empty: "No servers found.",
+    headers: ["ID", "NAME", "KIND", "DELIVERS SECRETS", "AGE"],
+    row: (t) => [t.id, t.name, t.kind, t.canDeliverDependencySecrets ? "yes" : "no", age(t.createTime)],
+  });
 }
 
 // ── deployments ────────────────────────────────────────────────────────────
@@ -113,48 +90,51 @@ function printSnapshot(snapshot: SnapshotBinding[]): void {
 }
 
 export function printDeployment(deployment: Deployment, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.deployment.v1.Deployment", deployment));
-  const optional = (label: string, value: string | undefined): Fields => (value ? [[label, value]] : []);
-  printFields([
-    ["id", deployment.id],
-    ["status", deploymentStatusName(deployment) + (deployment.statusReason ? ` (${deployment.statusReason})` : "")],
-    ["resource", deployment.resourceId],
-    ["server", deployment.runtimeTargetId],
-    ["project", deployment.projectId],
-    ["environment", deployment.environmentId],
-    ["injection", injectionStateName(deployment.injection?.state)],
-    ["created", deployment.createTime ?? ""],
-    ...optional("started", deployment.startTime),
-    ...optional("ended", deployment.endTime),
-  ]);
-  printSnapshot(deployment.snapshot);
+  printRecord(
+    "berth.deployment.v1.Deployment",
+    deployment,
+    format,
+    () => [
+      ["id", deployment.id],
+      ["status", deploymentStatusName(deployment) + (deployment.statusReason ? ` (${deployment.statusReason})` : "")],
+      ["resource", deployment.resourceId],
+      ["server", deployment.runtimeTargetId],
+      ["project", deployment.projectId],
+      ["environment", deployment.environmentId],
+      ["injection", injectionStateName(deployment.injection?.state)],
+      ["created", deployment.createTime ?? ""],
+      ...optional("started", deployment.startTime),
+      ...optional("ended", deployment.endTime),
+    ],
+    () => printSnapshot(deployment.snapshot),
+  );
 }
 
 export function printDeploymentList(deployments: Deployment[], format: OutputFormat, nextPageToken: string): void {
-  printList(deployments, format, nextPageToken, (d) => plainJson("berth.deployment.v1.Deployment", d), "No deployments found.", () =>
-    printTable(
-      ["ID", "RESOURCE", "SERVER", "STATUS", "INJECTION", "BINDINGS", "AGE", "REASON"],
-      deployments.map((d) => [
-        d.id,
-        d.resourceId,
-        d.runtimeTargetId,
-        deploymentStatusName(d),
-        injectionStateName(d.injection?.state),
-        String(d.snapshot.length),
-        age(d.createTime),
-        d.statusReason || "-",
-      ]),
-    ),
-  );
+  printList(deployments, format, nextPageToken, {
+    typeName: "berth.deployment.v1.Deployment",
+    empty: "No deployments found.",
+    headers: ["ID", "RESOURCE", "SERVER", "STATUS", "INJECTION", "BINDINGS", "AGE", "REASON"],
+    row: (d) => [
+      d.id,
+      d.resourceId,
+      d.runtimeTargetId,
+      deploymentStatusName(d),
+      injectionStateName(d.injection?.state),
+      String(d.snapshot.length),
+      age(d.createTime),
+      d.statusReason || "-",
+    ],
+  });
 }
 
 export function printDeploymentEvents(events: DeploymentEvent[], format: OutputFormat, nextPageToken: string): void {
-  printList(events, format, nextPageToken, (e) => plainJson("berth.deployment.v1.DeploymentEvent", e), "No deployment events found.", () =>
-    printTable(
-      ["TIME", "DEPLOYMENT", "TYPE", "MESSAGE"],
-      events.map((e) => [e.createTime ?? "", e.deploymentId, lower(deploymentEventTypeToJSON(e.type), "DEPLOYMENT_EVENT_TYPE_"), e.message]),
-    ),
-  );
+  printList(events, format, nextPageToken, {
+    typeName: "berth.deployment.v1.DeploymentEvent",
+    empty: "No deployment events found.",
+    headers: ["TIME", "DEPLOYMENT", "TYPE", "MESSAGE"],
+    row: (e) => [e.createTime ?? "", e.deploymentId, enumName(deploymentEventTypeToJSON(e.type), "DEPLOYMENT_EVENT_TYPE_"), e.message],
+  });
 }
 
 // ── logs ───────────────────────────────────────────────────────────────────
@@ -178,7 +158,7 @@ export function printDeploymentLogs(logs: GetDeploymentLogsResponse, format: Out
 
 /** INJECTION_BLOCKED_REASON_DEPENDENCY_NOT_READY → dependency_not_ready */
 export function blockedReasonName(reason: Parameters<typeof injectionBlockedReasonToJSON>[0]): string {
-  return lower(injectionBlockedReasonToJSON(reason), "INJECTION_BLOCKED_REASON_");
+  return enumName(injectionBlockedReasonToJSON(reason), "INJECTION_BLOCKED_REASON_");
 }
 
 function printReadiness(injection: RuntimeInjectionReadiness | undefined): void {

@@ -1,42 +1,45 @@
-import { Drill, drillStatusToJSON, plainJson } from "@berth/client";
-import { age, humanDuration, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+import { Drill, drillStatusToJSON } from "@berth/client";
+import { age, enumName, humanDuration, printList, printRecord, printTable, type OutputFormat } from "./output.js";
 
 export function drillStatusName(drill: Drill): string {
-  return drillStatusToJSON(drill.status).replace(/^DRILL_STATUS_/, "").toLowerCase();
+  return enumName(drillStatusToJSON(drill.status), "DRILL_STATUS_");
 }
 
 /** One drill: outcome, each check with expected and actual, and the check command's masked output. */
 export function printDrill(drill: Drill, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.backup.v1.Drill", drill));
-  printFields([
-    ["id", drill.id],
-    ["backup", drill.backupId],
-    ["dependency", drill.dependencyId],
-    ["status", drillStatusName(drill) + (drill.statusReason ? ` (${drill.statusReason})` : "")],
-    ["scratch dependency", drill.scratchDependencyId ? `${drill.scratchDependencyId}${drill.scratchReleased ? " (released)" : ""}` : "-"],
-    ["check command", drill.checkCommandConfigured ? (drill.checkPassed === undefined ? "configured, not run" : drill.checkPassed ? "passed" : "failed") : "none"],
-    ["duration", Number(drill.durationMs) > 0 ? humanDuration(Number(drill.durationMs)) : "-"],
-    ["created", drill.createTime ?? ""],
-  ]);
-  if (drill.checks.length > 0) {
-    process.stdout.write("\n");
-    printTable(
-      ["CHECK", "EXPECTED", "ACTUAL", "OK"],
-      drill.checks.map((c) => [c.name, c.expected, c.actual, c.ok ? "yes" : "NO"]),
-    );
-  }
-  if (drill.checkOutput) process.stdout.write(`\ncheck output (secrets masked):\n${drill.checkOutput.trimEnd()}\n`);
+  printRecord(
+    "berth.backup.v1.Drill",
+    drill,
+    format,
+    () => [
+      ["id", drill.id],
+      ["backup", drill.backupId],
+      ["dependency", drill.dependencyId],
+      ["status", drillStatusName(drill) + (drill.statusReason ? ` (${drill.statusReason})` : "")],
+      ["scratch dependency", drill.scratchDependencyId ? `${drill.scratchDependencyId}${drill.scratchReleased ? " (released)" : ""}` : "-"],
+      ["check command", drill.checkCommandConfigured ? (drill.checkPassed === undefined ? "configured, not run" : drill.checkPassed ? "passed" : "failed") : "none"],
+      ["duration", Number(drill.durationMs) > 0 ? humanDuration(Number(drill.durationMs)) : "-"],
+      ["created", drill.createTime ?? ""],
+    ],
+    () => {
+      if (drill.checks.length > 0) {
+        process.stdout.write("\n");
+        printTable(
+          ["CHECK", "EXPECTED", "ACTUAL", "OK"],
+          drill.checks.map((c) => [c.name, c.expected, c.actual, c.ok ? "yes" : "NO"]),
+        );
+      }
+      if (drill.checkOutput) process.stdout.write(`\ncheck output (secrets masked):\n${drill.checkOutput.trimEnd()}\n`);
+    },
+  );
 }
 
 export function printDrillList(drills: Drill[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: drills.map((d) => plainJson("berth.backup.v1.Drill", d)), nextPageToken });
-  if (drills.length === 0) {
-    process.stdout.write("No drills yet: run `berth dependency backup verify bkp_…`.\n");
-    return;
-  }
-  printTable(
-    ["ID", "BACKUP", "STATUS", "CHECKS", "CHECK COMMAND", "DURATION", "ENDED", "REASON"],
-    drills.map((d) => [
+  printList(drills, format, nextPageToken, {
+    typeName: "berth.backup.v1.Drill",
+    empty: "No drills yet: run `berth dependency backup verify bkp_…`.",
+    headers: ["ID", "BACKUP", "STATUS", "CHECKS", "CHECK COMMAND", "DURATION", "ENDED", "REASON"],
+    row: (d) => [
       d.id,
       d.backupId,
       drillStatusName(d),
@@ -45,7 +48,6 @@ export function printDrillList(drills: Drill[], format: OutputFormat, nextPageTo
       Number(d.durationMs) > 0 ? humanDuration(Number(d.durationMs)) : "-",
       d.endTime ? `${age(d.endTime)} ago` : "-",
       d.statusReason.slice(0, 80) || "-",
-    ]),
-  );
-  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+    ],
+  });
 }

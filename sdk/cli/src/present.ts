@@ -1,12 +1,17 @@
-import { ConnectionVerification, dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, plainJson, provenanceSourceToJSON } from "@berth/client";
-import { age, printFields, printJson, printTable, type OutputFormat } from "./output.js";
+import { ConnectionVerification, dataClassName, Dependency, dependencySourceToJSON, dependencyStatusToJSON, plainJson, type Provenance, provenanceSourceToJSON } from "@berth/client";
+import { age, enumName, optional, printJson, printList, printRecord, type OutputFormat } from "./output.js";
 
 export function statusName(dependency: Dependency): string {
-  return dependencyStatusToJSON(dependency.status).replace("DEPENDENCY_STATUS_", "").toLowerCase();
+  return enumName(dependencyStatusToJSON(dependency.status), "DEPENDENCY_STATUS_");
 }
 
 function sourceName(dependency: Dependency): string {
-  return dependencySourceToJSON(dependency.source).replace("DEPENDENCY_SOURCE_", "").toLowerCase();
+  return enumName(dependencySourceToJSON(dependency.source), "DEPENDENCY_SOURCE_");
+}
+
+/** Where a record came from (cli, config, api …); "-" when it does not say. */
+export function provenanceName(provenance: Provenance | undefined): string {
+  return provenance ? enumName(provenanceSourceToJSON(provenance.source), "PROVENANCE_SOURCE_") : "-";
 }
 
 /** verified / unverified / failed: what the last probe proved about the connection. */
@@ -36,10 +41,8 @@ function connectionCheck(dependency: Dependency): string {
 
 /** JSON: the resource object in the CLI's JSON shape (plainJson: every field, the table's words). */
 export function printDependency(dependency: Dependency, format: OutputFormat): void {
-  if (format === "json") return printJson(plainJson("berth.dependency.v1.Dependency", dependency));
   const metadata = Object.entries(dependency.metadata).map(([k, v]) => `${k}=${v}`).join(" ");
-  const provenance = dependency.provenance;
-  printFields([
+  printRecord("berth.dependency.v1.Dependency", dependency, format, () => [
     ["id", dependency.id],
     ["name", dependency.name],
     ["kind", dependency.kind],
@@ -54,21 +57,18 @@ export function printDependency(dependency: Dependency, format: OutputFormat): v
     ["target", dependency.realizationTarget || "-"],
     ["deletion protection", dependency.deletionProtection ? "on" : "off"],
     ["data class", dataClassName(dependency.dataClass)],
-    ["provenance", provenance ? provenanceSourceToJSON(provenance.source).replace("PROVENANCE_SOURCE_", "").toLowerCase() : "-"],
+    ["provenance", provenanceName(dependency.provenance)],
     ["created", dependency.createTime ?? ""],
-    ...(dependency.deleteTime ? ([["deleted", dependency.deleteTime]] as Array<[string, string]>) : []),
+    ...optional("deleted", dependency.deleteTime),
   ]);
 }
 
 export function printDependencyList(dependencies: Dependency[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: dependencies.map((d) => plainJson("berth.dependency.v1.Dependency", d)), nextPageToken });
-  if (dependencies.length === 0) {
-    process.stdout.write("No dependencies found.\n");
-    return;
-  }
-  printTable(
-    ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "CHECK", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
-    dependencies.map((d) => [
+  printList(dependencies, format, nextPageToken, {
+    typeName: "berth.dependency.v1.Dependency",
+    empty: "No dependencies found.",
+    headers: ["ID", "NAME", "KIND", "SOURCE", "STATUS", "DATA CLASS", "CHECK", "PROJECT", "ENVIRONMENT", "CONNECTION", "AGE"],
+    row: (d) => [
       d.id,
       d.name,
       d.kind,
@@ -80,9 +80,8 @@ export function printDependencyList(dependencies: Dependency[], format: OutputFo
       d.environmentId,
       d.maskedConnectionUrl || "-",
       age(d.createTime),
-    ]),
-  );
-  if (nextPageToken) process.stdout.write(`(more: --page-token ${nextPageToken})\n`);
+    ],
+  });
 }
 
 /** A delete's answer; a forced one says what it left on the target (JSON: `leftBehind` beside the record). */

@@ -40,80 +40,98 @@ function progress(initial: string) {
   return { update: line, succeed: line, fail: line };
 }
 
-interface Follow<T> {
+/** The answer of a wait: the record as it settled and the exit code that says how (1 when it failed). */
+export interface Settled<T> {
+  record: T;
+  exitCode: number;
+}
+
+interface Follow<U, T extends { statusReason: string }> {
   label: string;
-  stream: ResponseStream<T>;
-  /** The progress text for one update. */
-  describe(update: T): string;
-  /** The current record's status name, for the timeout message. */
-  status(update: T): string;
+  stream: ResponseStream<U>;
+  /** The record an update carries (none before the first). */
+  record(update: U): T | undefined;
+  /** The record's status name: the progress text, and the timeout message's. */
+  status(record: T): string;
+  /** The progress text for one update, when it says more than the status. */
+  describe?(record: T, update: U): string;
   /** A command that shows the record, for the timeout message. */
   showCommand: string;
   timeoutMs: number;
+  /** Whether the settled record failed (the line then ends with its status reason). */
+  failed(record: T): boolean;
+  /** The line's end once it settled otherwise. */
+  settled(record: T, last: U): string;
 }
 
-/** Follows a watch stream to its end; a timeout says what is still going on and how to look. */
-async function follow<T>(options: Follow<T>): Promise<{ last: T; line: ReturnType<typeof progress> }> {
-  const line = progress(`${options.label}: waiting`);
-  let last: T | undefined;
+/**
+ * Follows a watch stream to its end and says how the record settled; a timeout
+ * says what is still going on and how to look.
+ */
+async function follow<U, T extends { statusReason: string }>(options: Follow<U, T>): Promise<Settled<T>> {
+  const { label } = options;
+  const describe = (update: U): string => {
+    const record = options.record(update);
+    if (!record) return "waiting";
+    return options.describe ? options.describe(record, update) : options.status(record);
+  };
+  const line = progress(`${label}: waiting`);
+  let last: U | undefined;
   try {
     for await (const update of options.stream) {
       last = update;
-      line.update(`${options.label}: ${options.describe(update)}`);
+      line.update(`${label}: ${describe(update)}`);
     }
   } catch (error) {
+    line.fail(`${label}: stopped waiting`);
     if (isBerthApiError(error) && error.reason === "deadline_exceeded") {
-      const state = last ? `it is still ${options.status(last)}` : "it has not reported yet";
-      line.fail(`${options.label}: stopped waiting`);
+      const current = last && options.record(last);
+      const state = last ? `it is still ${current ? options.status(current) : "unknown"}` : "it has not reported yet";
       throw new CliError(`stopped waiting after ${Math.round(options.timeoutMs / 1000)} s; ${state}. Follow it with \`${options.showCommand}\``, "wait_timeout");
     }
-    line.fail(`${options.label}: stopped waiting`);
     throw error;
   }
-  if (!last) throw new Error("the server ended the watch without sending the record");
-  return { last, line };
+  const record = last && options.record(last);
+  if (!last || !record) throw new Error("the server ended the watch without sending the record");
+  if (options.failed(record)) {
+    line.fail(`${label}: failed — ${record.statusReason}`);
+    return { record, exitCode: EXIT.failed };
+  }
+  line.succeed(`${label}: ${options.settled(record, last)}`);
+  return { record, exitCode: EXIT.ok };
 }
 
 /** Follows a dependency until it settles. Exit code 0 when ready/deleted, 1 when failed. */
-export async function waitForDependency(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ dependency: Dependency; exitCode: number }> {
-  const { last, line } = await follow({
+export function waitForDependency(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Dependency>> {
+  return follow({
     label,
     stream: client.dependency.watchDependency({ id, untilSettled: true }, { timeoutMs }),
-    describe: (u) => (u.dependency ? `${statusName(u.dependency)}${u.progressMessage ? ` — ${u.progressMessage}` : ""}` : "waiting"),
-    status: (u) => (u.dependency ? statusName(u.dependency) : "unknown"),
+    record: (u) => u.dependency,
+    status: statusName,
+    describe: (dependency, u) => `${statusName(dependency)}${u.progressMessage ? ` — ${u.progressMessage}` : ""}`,
     showCommand: `berth dependency watch ${id}`,
     timeoutMs,
+    failed: (dependency) => dependency.status === DependencyStatus.DEPENDENCY_STATUS_FAILED,
+    settled: statusName,
   });
-  const dependency = last.dependency!;
-  if (dependency.status === DependencyStatus.DEPENDENCY_STATUS_FAILED) {
-    line.fail(`${label}: failed — ${dependency.statusReason}`);
-    return { dependency, exitCode: EXIT.failed };
-  }
-  line.succeed(`${label}: ${statusName(dependency)}`);
-  return { dependency, exitCode: EXIT.ok };
 }
 
 /** Follows a deployment until it is running, failed or stopped. Exit code 1 when it ended failed. */
-export async function waitForDeployment(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ deployment: Deployment; exitCode: number }> {
-  const { last, line } = await follow({
+export function waitForDeployment(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Deployment>> {
+  return follow({
     label,
     stream: client.deployment.watchDeployment({ id, untilSettled: true }, { timeoutMs }),
-    describe: (u) => {
-      if (!u.deployment) return "waiting";
-      const message = u.event?.message ?? u.deployment.statusReason;
-      return `${deploymentStatusName(u.deployment)}${message ? ` — ${message}` : ""}`;
+    record: (u) => u.deployment,
+    status: deploymentStatusName,
+    describe: (deployment, u) => {
+      const message = u.event?.message ?? deployment.statusReason;
+      return `${deploymentStatusName(deployment)}${message ? ` — ${message}` : ""}`;
     },
-    status: (u) => (u.deployment ? deploymentStatusName(u.deployment) : "unknown"),
     showCommand: `berth deployments show ${id}`,
     timeoutMs,
+    failed: (deployment) => deployment.status === DeploymentStatus.DEPLOYMENT_STATUS_FAILED,
+    settled: (deployment) => `${deploymentStatusName(deployment)}${deployment.statusReason ? ` (${deployment.statusReason})` : ""}`,
   });
-  const deployment = last.deployment!;
-  if (deployment.status === DeploymentStatus.DEPLOYMENT_STATUS_FAILED) {
-    line.fail(`${label}: failed — ${deployment.statusReason}`);
-    return { deployment, exitCode: EXIT.failed };
-  }
-  line.succeed(`${label}: ${deploymentStatusName(deployment)}${deployment.statusReason ? ` (${deployment.statusReason})` : ""}`);
-  return { deployment, exitCode: EXIT.ok };
 }
 
 /** "running — 12.4 MB of 50.0 MB — dumping table orders": the status, the bytes so far (once there are any) and the worker's line. */
@@ -125,63 +143,53 @@ function byteProgress(status: string, update: { bytesDone: string; bytesTotal: s
 }
 
 /** Follows a backup until it succeeds or fails, with the bytes written so far. Exit code 1 when it ended failed. */
-export async function waitForBackup(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ backup: Backup; exitCode: number }> {
-  const { last, line } = await follow({
+export function waitForBackup(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Backup>> {
+  return follow({
     label,
     stream: client.backup.watchBackup({ id, untilSettled: true }, { timeoutMs }),
+    record: (u) => u.backup,
+    status: backupStatusName,
     // bytes_done counts the engine's dump as read (before compression and encryption); size_bytes is the stored artifact.
-    describe: (u) => (u.backup ? byteProgress(backupStatusName(u.backup), u, "backed up") : "waiting"),
-    status: (u) => (u.backup ? backupStatusName(u.backup) : "unknown"),
+    describe: (backup, u) => byteProgress(backupStatusName(backup), u, "backed up"),
     showCommand: `berth dependency backup show ${id}`,
     timeoutMs,
+    failed: (backup) => backup.status === BackupStatus.BACKUP_STATUS_FAILED,
+    settled: (backup, last) => {
+      const detail =
+        backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY
+          ? `metadata only (${backup.metadataOnlyReason || "no data artifact"}; cannot be restored)`
+          : `${Number(last.bytesDone) > 0 ? `${humanBytes(last.bytesDone)} backed up, ` : ""}artifact ${humanBytes(backup.sizeBytes)} (compressed, encrypted), sha256 ${backup.sha256.slice(0, 12)}`;
+      return `${backupStatusName(backup)} — ${detail}`;
+    },
   });
-  const backup = last.backup!;
-  if (backup.status === BackupStatus.BACKUP_STATUS_FAILED) {
-    line.fail(`${label}: failed — ${backup.statusReason}`);
-    return { backup, exitCode: EXIT.failed };
-  }
-  const detail =
-    backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY
-      ? `metadata only (${backup.metadataOnlyReason || "no data artifact"}; cannot be restored)`
-      : `${Number(last.bytesDone) > 0 ? `${humanBytes(last.bytesDone)} backed up, ` : ""}artifact ${humanBytes(backup.sizeBytes)} (compressed, encrypted), sha256 ${backup.sha256.slice(0, 12)}`;
-  line.succeed(`${label}: ${backupStatusName(backup)} — ${detail}`);
-  return { backup, exitCode: EXIT.ok };
 }
 
 /** Follows a restore until it succeeds or fails, with the bytes restored so far. Exit code 1 when it ended failed. */
-export async function waitForRestore(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ restore: Restore; exitCode: number }> {
-  const { last, line } = await follow({
+export function waitForRestore(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Restore>> {
+  return follow({
     label,
     stream: client.backup.watchRestore({ id, untilSettled: true }, { timeoutMs }),
-    describe: (u) => (u.restore ? byteProgress(restoreStatusName(u.restore), u, "restored") : "waiting"),
-    status: (u) => (u.restore ? restoreStatusName(u.restore) : "unknown"),
+    record: (u) => u.restore,
+    status: restoreStatusName,
+    describe: (restore, u) => byteProgress(restoreStatusName(restore), u, "restored"),
     showCommand: `berth dependency backup restore-status ${id}`,
     timeoutMs,
+    // The failed line's reason says what state the dependency was left in (untouched, unchanged, rolled back or partial).
+    failed: (restore) => restore.status === RestoreStatus.RESTORE_STATUS_FAILED,
+    settled: (restore) => `${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`,
   });
-  const restore = last.restore!;
-  if (restore.status === RestoreStatus.RESTORE_STATUS_FAILED) {
-    // The reason says what state the dependency was left in (untouched, unchanged, rolled back or partial).
-    line.fail(`${label}: failed — ${restore.statusReason}`);
-    return { restore, exitCode: EXIT.failed };
-  }
-  line.succeed(`${label}: ${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`);
-  return { restore, exitCode: EXIT.ok };
 }
 
-export async function waitForDrill(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<{ drill: Drill; exitCode: number }> {
-  const { last, line } = await follow({
+/** Follows a restore drill until it passes or fails. Exit code 1 unless it passed. */
+export function waitForDrill(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Drill>> {
+  return follow({
     label,
     stream: client.backup.watchDrill({ id, untilSettled: true }, { timeoutMs }),
-    describe: (u) => (u.drill ? drillStatusName(u.drill) : "waiting"),
-    status: (u) => (u.drill ? drillStatusName(u.drill) : "unknown"),
+    record: (u) => u.drill,
+    status: drillStatusName,
     showCommand: `berth dependency backup drill-status ${id}`,
     timeoutMs,
+    failed: (drill) => drill.status !== DrillStatus.DRILL_STATUS_PASSED,
+    settled: (drill) => `passed — ${drill.checks.filter((c) => c.ok).length} checks`,
   });
-  const drill = last.drill!;
-  if (drill.status !== DrillStatus.DRILL_STATUS_PASSED) {
-    line.fail(`${label}: failed — ${drill.statusReason}`);
-    return { drill, exitCode: EXIT.failed };
-  }
-  line.succeed(`${label}: passed — ${drill.checks.filter((c) => c.ok).length} checks`);
-  return { drill, exitCode: EXIT.ok };
 }

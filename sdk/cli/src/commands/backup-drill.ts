@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
-import { EXIT } from "../exit-codes.js";
 import { printDrill, printDrillList } from "../present-drill.js";
 import { waitForDrill } from "../wait.js";
-import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
+import { resolveDependency, type Scope } from "./resolve.js";
 
 const DRILL_HELP =
   "\n\nA drill proves a backup restores. Berth provisions a scratch dependency of the same kind on a\n" +
@@ -58,50 +57,32 @@ export function verifyCommand(): Command {
           checkEnv: flags.checkEnv,
           checkTimeoutSeconds: flags.checkTimeout,
         });
-        if (!flags.wait) {
-          printDrill(drill!, flags.output);
-          return EXIT.ok;
-        }
-        const settled = await waitForDrill(client, drill!.id, `verifying ${backupId} (${drill!.id})`, flags.timeout);
-        printDrill(settled.drill, flags.output);
-        return settled.exitCode;
+        return printOrWait(flags, drill, printDrill, () => waitForDrill(client, drill!.id, `verifying ${backupId} (${drill!.id})`, flags.timeout));
       }),
     );
 }
 
 export function drillsCommand(): Command {
-  return addPageOptions(
-    addScopeOptions(
-      new Command("drills")
-        .description("list the restore drills of a dependency's backups, oldest first; an unknown dependency is an error (exit 3)")
-        .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
-      "dependency",
-    ),
-  )
-    .addHelpText("after", examples("berth dependency backup drills dep_3Kx…", "berth dependency backup drills app-db --project prj_shop --environment env_prod -o json"))
-    .action(
-      withClient<Scope & PageFlags>(async (client, flags, ref) => {
-        const dependencyId = await resolveDependency(client, ref, flags);
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.backup.listDrills({ dependencyId, pageSize, pageToken });
-          return { items: page.drills, nextPageToken: page.nextPageToken };
-        });
-        printDrillList(items, flags.output, nextPageToken);
-        return EXIT.ok;
-      }),
-    );
+  return listCommand({
+    name: "drills",
+    description: "list the restore drills of a dependency's backups, oldest first; an unknown dependency is an error (exit 3)",
+    argument: ["<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"],
+    scope: "dependency",
+    examples: ["berth dependency backup drills dep_3Kx…", "berth dependency backup drills app-db --project prj_shop --environment env_prod -o json"],
+    filter: async (client, flags: Scope, ref) => ({ dependencyId: await resolveDependency(client, ref, flags) }),
+    list: (client, request) => client.backup.listDrills(request),
+    items: "drills",
+    print: printDrillList,
+  });
 }
 
 export function drillStatusCommand(): Command {
-  return new Command("drill-status")
-    .description("show one drill: each check with expected and actual values, outcome, the check's masked output")
-    .argument("<drill-id>", "drill id (drl_…)")
-    .addHelpText("after", examples("berth dependency backup drill-status drl_5Qa…", "berth dependency backup drill-status drl_5Qa… -o json"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const { drill } = await client.backup.getDrill({ id });
-        printDrill(drill!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  return recordCommand({
+    name: "drill-status",
+    description: "show one drill: each check with expected and actual values, outcome, the check's masked output",
+    argument: ["<drill-id>", "drill id (drl_…)"],
+    examples: ["berth dependency backup drill-status drl_5Qa…", "berth dependency backup drill-status drl_5Qa… -o json"],
+    run: async (client, _flags, id) => (await client.backup.getDrill({ id })).drill,
+    print: printDrill,
+  });
 }

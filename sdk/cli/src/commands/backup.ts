@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { BackupStatus, backupStatusFromJSON, RestoreStatus, restoreStatusFromJSON } from "@berth/client";
-import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 import { printBackup, printBackupList, printRestore, printRestoreList } from "../present-backup.js";
 import { waitForBackup, waitForRestore } from "../wait.js";
@@ -8,7 +7,7 @@ import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { confirmDestructive } from "../confirm.js";
-import { addPageOptions, collectPages, examples, requestId, requestIdOption, timeoutOption, withClient, type PageFlags } from "./common.js";
+import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
 import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
 const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
@@ -82,71 +81,54 @@ export function dependencyBackupCommand(): Command {
       withClient<Scope & { retentionDays: number; wait: boolean; timeout: number; requestId?: string }>(async (client, flags, ref) => {
         const dependencyId = await resolveDependency(client, ref, flags);
         const { backup: created } = await client.backup.createBackup({ requestId: requestId(flags), dependencyId, retentionDays: flags.retentionDays });
-        if (!flags.wait) {
-          printBackup(created!, flags.output);
-          return EXIT.ok;
-        }
-        const settled = await waitForBackup(client, created!.id, `backing up ${dependencyId} (${created!.id})`, flags.timeout);
-        printBackup(settled.backup, flags.output);
-        return settled.exitCode;
+        return printOrWait(flags, created, printBackup, () => waitForBackup(client, created!.id, `backing up ${dependencyId} (${created!.id})`, flags.timeout));
       }),
     );
 
-  addPageOptions(
-    addScopeOptions(
-      backup
-        .command("list")
-        .alias("ls")
-        .description("list the backups of a dependency; an unknown dependency is an error (exit 3)")
-        .argument("<dependency>", DEPENDENCY_ARGUMENT)
-        .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
-        .option("--show-deleted", "include deleted backups", false),
-      "dependency",
-    ),
-  )
-    .addHelpText("after", examples("berth dependency backup list dep_3Kx…", "berth dependency backup list app-db --project prj_shop --environment env_prod", "berth dependency backup list dep_3Kx… --status succeeded -o json"))
-    .action(
-      withClient<Scope & { status?: string; showDeleted: boolean } & PageFlags>(async (client, flags, ref) => {
-        const dependencyId = await resolveDependency(client, ref, flags);
-        const status = flags.status ? backupStatusFromJSON(`BACKUP_STATUS_${flags.status.toUpperCase()}`) : BackupStatus.BACKUP_STATUS_UNSPECIFIED;
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.backup.listBackups({ dependencyId, status, pageSize, pageToken, showDeleted: flags.showDeleted });
-          return { items: page.backups, nextPageToken: page.nextPageToken };
-        });
-        printBackupList(items, flags.output, nextPageToken);
-        return EXIT.ok;
+  backup.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list the backups of a dependency; an unknown dependency is an error (exit 3)",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      options: (command) => command.addOption(new Option("--status <status>", "only this status").choices(STATUSES)).option("--show-deleted", "include deleted backups", false),
+      scope: "dependency",
+      examples: ["berth dependency backup list dep_3Kx…", "berth dependency backup list app-db --project prj_shop --environment env_prod", "berth dependency backup list dep_3Kx… --status succeeded -o json"],
+      filter: async (client, flags: Scope & { status?: string; showDeleted: boolean }, ref) => ({
+        dependencyId: await resolveDependency(client, ref, flags),
+        status: flags.status ? backupStatusFromJSON(`BACKUP_STATUS_${flags.status.toUpperCase()}`) : BackupStatus.BACKUP_STATUS_UNSPECIFIED,
+        showDeleted: flags.showDeleted,
       }),
-    );
+      list: (client, request) => client.backup.listBackups(request),
+      items: "backups",
+      print: printBackupList,
+    }),
+  );
 
-  backup
-    .command("show")
-    .alias("get")
-    .description("show one backup: kind (and why metadata only), status, size, duration, full SHA-256, format, times")
-    .argument("<backup-id>", "backup id (bkp_…)")
-    .addHelpText("after", examples("berth dependency backup show bkp_8Vd…", "berth dependency backup show bkp_8Vd… -o json"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const { backup: found } = await client.backup.getBackup({ id });
-        printBackup(found!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  backup.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show one backup: kind (and why metadata only), status, size, duration, full SHA-256, format, times",
+      argument: ["<backup-id>", "backup id (bkp_…)"],
+      examples: ["berth dependency backup show bkp_8Vd…", "berth dependency backup show bkp_8Vd… -o json"],
+      run: async (client, _flags, id) => (await client.backup.getBackup({ id })).backup,
+      print: printBackup,
+    }),
+  );
 
-  backup
-    .command("delete")
-    .alias("rm")
-    .description("delete a backup and its artifact (refused with restore_in_progress while a restore from it runs)")
-    .argument("<backup-id>", "backup id (bkp_…)")
-    .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples("berth dependency backup delete bkp_8Vd…          # asks you to type the backup id", "berth dependency backup delete bkp_8Vd… --yes") +
+  backup.addCommand(
+    recordCommand({
+      name: "delete",
+      alias: "rm",
+      description: "delete a backup and its artifact (refused with restore_in_progress while a restore from it runs)",
+      argument: ["<backup-id>", "backup id (bkp_…)"],
+      options: (command) => command.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false).addOption(requestIdOption()),
+      examples: ["berth dependency backup delete bkp_8Vd…          # asks you to type the backup id", "berth dependency backup delete bkp_8Vd… --yes"],
+      help:
         "\n\nOn a terminal it asks you to type the backup id (or y). Without a terminal it refuses unless --yes is\n" +
         "given (exit 2, reason confirmation_required), changing nothing.",
-    )
-    .action(
-      withClient<{ yes: boolean; requestId?: string }>(async (client, flags, id) => {
+      run: async (client, flags: { yes: boolean; requestId?: string }, id) => {
         if (!flags.yes) {
           const { backup: found } = await client.backup.getBackup({ id });
           await confirmDestructive(false, {
@@ -156,11 +138,11 @@ export function dependencyBackupCommand(): Command {
             command: `berth dependency backup delete ${id}`,
           });
         }
-        const { backup: deleted } = await client.backup.deleteBackup({ id, requestId: requestId(flags) });
-        printBackup(deleted!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        return (await client.backup.deleteBackup({ id, requestId: requestId(flags) })).backup;
+      },
+      print: printBackup,
+    }),
+  );
 
   backup.addCommand(backupCancelCommand());
   backup.addCommand(verifyCommand());
@@ -225,54 +207,40 @@ export function dependencyBackupCommand(): Command {
           skipSafetyBackup: flags.skipSafetyBackup,
           toNew: flags.toNew ? { name: flags.toNew, ...toNewScope, realizationTarget: flags.realizationTarget ?? "" } : undefined,
         });
-        if (!flags.wait) {
-          printRestore(restore!, flags.output);
-          return EXIT.ok;
-        }
-        const settled = await waitForRestore(client, restore!.id, `restoring ${backupId} into ${restore!.dependencyId} (${restore!.id})`, flags.timeout);
-        printRestore(settled.restore, flags.output);
-        return settled.exitCode;
+        return printOrWait(flags, restore, printRestore, () => waitForRestore(client, restore!.id, `restoring ${backupId} into ${restore!.dependencyId} (${restore!.id})`, flags.timeout));
       }),
     );
   restoreCommand.addCommand(restoreCancelCommand());
 
-  addPageOptions(
-    addScopeOptions(
-      backup
-        .command("restores")
-        .description("list the restores of a dependency; an unknown dependency or backup is an error (exit 3)")
-        .argument("<dependency>", DEPENDENCY_ARGUMENT)
-        .option("--backup <id>", "only restores of this backup (bkp_…)")
-        .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
-      "dependency",
-    ),
-  )
-    .addHelpText("after", examples("berth dependency backup restores dep_3Kx…", "berth dependency backup restores app-db --project prj_shop --environment env_prod", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"))
-    .action(
-      withClient<Scope & { backup?: string; status?: string } & PageFlags>(async (client, flags, ref) => {
-        const dependencyId = await resolveDependency(client, ref, flags);
-        const status = flags.status ? restoreStatusFromJSON(`RESTORE_STATUS_${flags.status.toUpperCase()}`) : RestoreStatus.RESTORE_STATUS_UNSPECIFIED;
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.backup.listRestores({ dependencyId, backupId: flags.backup ?? "", status, pageSize, pageToken });
-          return { items: page.restores, nextPageToken: page.nextPageToken };
-        });
-        printRestoreList(items, flags.output, nextPageToken);
-        return EXIT.ok;
+  backup.addCommand(
+    listCommand({
+      name: "restores",
+      description: "list the restores of a dependency; an unknown dependency or backup is an error (exit 3)",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      options: (command) => command.option("--backup <id>", "only restores of this backup (bkp_…)").addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+      scope: "dependency",
+      examples: ["berth dependency backup restores dep_3Kx…", "berth dependency backup restores app-db --project prj_shop --environment env_prod", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"],
+      filter: async (client, flags: Scope & { backup?: string; status?: string }, ref) => ({
+        dependencyId: await resolveDependency(client, ref, flags),
+        backupId: flags.backup ?? "",
+        status: flags.status ? restoreStatusFromJSON(`RESTORE_STATUS_${flags.status.toUpperCase()}`) : RestoreStatus.RESTORE_STATUS_UNSPECIFIED,
       }),
-    );
+      list: (client, request) => client.backup.listRestores(request),
+      items: "restores",
+      print: printRestoreList,
+    }),
+  );
 
-  backup
-    .command("restore-status")
-    .description("show one restore: status, bytes restored, times and what the restore does not do")
-    .argument("<restore-id>", "restore id (rst_…)")
-    .addHelpText("after", examples("berth dependency backup restore-status rst_2Jp…", "berth dependency backup restore-status rst_2Jp… -o json"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const { restore } = await client.backup.getRestore({ id });
-        printRestore(restore!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  backup.addCommand(
+    recordCommand({
+      name: "restore-status",
+      description: "show one restore: status, bytes restored, times and what the restore does not do",
+      argument: ["<restore-id>", "restore id (rst_…)"],
+      examples: ["berth dependency backup restore-status rst_2Jp…", "berth dependency backup restore-status rst_2Jp… -o json"],
+      run: async (client, _flags, id) => (await client.backup.getRestore({ id })).restore,
+      print: printRestore,
+    }),
+  );
 
   backup.addCommand(backupPolicyCommand());
   return backup;

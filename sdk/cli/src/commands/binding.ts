@@ -1,12 +1,18 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ErrorReason, reasonCode } from "@berth/client";
-import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
-import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
-import { addScopeOptions, resolveDependency, resolveResource, type Scope } from "./resolve.js";
+import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
+import { resolveDependency, resolveResource, type Scope } from "./resolve.js";
 
 const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
+
+/** ListBindings filters: each list sets the one it is of. */
+const ANY_PARENT = { projectId: "", environmentId: "", resourceId: "", dependencyId: "" };
+
+function includeUnboundOption(command: Command): Command {
+  return command.option("--include-unbound", "also list unbound bindings (kept for history)", false);
+}
 
 function parseVersion(value: string): number {
   const version = Number(value);
@@ -21,26 +27,24 @@ export function resourceDependencyCommand(): Command {
     .alias("dep")
     .description("bind dependencies to a resource: at deploy time each connection is delivered as an environment variable");
 
-  addScopeOptions(
-    binding
-      .command("bind")
-      .description("deliver a dependency's connection to a resource as an env var (from the next deployment on)")
-      .argument("<resource>", RESOURCE_ARGUMENT),
-    "resource",
-  )
-    .requiredOption("--dependency <dep>", "dependency id (dep_…) or name, in the same project and environment as the resource (a name is looked up there)")
-    .requiredOption("--target <env-var>", "environment variable the connection URL is delivered as, e.g. DATABASE_URL")
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples(
+  binding.addCommand(
+    recordCommand({
+      name: "bind",
+      description: "deliver a dependency's connection to a resource as an env var (from the next deployment on)",
+      argument: ["<resource>", RESOURCE_ARGUMENT],
+      scope: "resource",
+      options: (command) =>
+        command
+          .requiredOption("--dependency <dep>", "dependency id (dep_…) or name, in the same project and environment as the resource (a name is looked up there)")
+          .requiredOption("--target <env-var>", "environment variable the connection URL is delivered as, e.g. DATABASE_URL")
+          .addOption(requestIdOption()),
+      examples: [
         "berth resource dependency bind res_7Hq… --dependency dep_3Kx… --target DATABASE_URL",
         "berth resource dependency bind res_7Hq… --dependency dep_9Lm… --target REDIS_URL -o json",
         "berth resource dependency bind web --project prj_shop --environment env_prod --dependency app-db --target DATABASE_URL",
-      ) + "\n\nThe binding holds a secret reference (secret://dep_…/connection@N), never the secret itself.",
-    )
-    .action(
-      withClient<Scope & { dependency: string; target: string; requestId?: string }>(async (client, flags, ref) => {
+      ],
+      help: "\n\nThe binding holds a secret reference (secret://dep_…/connection@N), never the secret itself.",
+      run: async (client, flags: Scope & { dependency: string; target: string; requestId?: string }, ref) => {
         const resourceId = await resolveResource(client, ref, flags, "resource");
         const { resource } = await client.deployment.getResource({ id: resourceId });
         // A dependency name is looked up where the resource lives: only there can it be bound.
@@ -54,115 +58,101 @@ export function resourceDependencyCommand(): Command {
           targetEnvVar: flags.target,
           provenance,
         });
-        printBinding(bound!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        return bound;
+      },
+      print: printBinding,
+    }),
+  );
 
-  binding
-    .command("unbind")
-    .description("stop delivering a binding to new deployments (running deployments keep what they captured)")
-    .argument("<binding-id>", "binding id (bnd_…)")
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth resource dependency unbind bnd_4Rt…"))
-    .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { binding: unbound } = await client.binding.unbindDependency({ id, requestId: requestId(flags) });
-        printBinding(unbound!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  binding.addCommand(
+    recordCommand({
+      name: "unbind",
+      description: "stop delivering a binding to new deployments (running deployments keep what they captured)",
+      argument: ["<binding-id>", "binding id (bnd_…)"],
+      options: (command) => command.addOption(requestIdOption()),
+      examples: ["berth resource dependency unbind bnd_4Rt…"],
+      run: async (client, flags: { requestId?: string }, id) => (await client.binding.unbindDependency({ id, requestId: requestId(flags) })).binding,
+      print: printBinding,
+    }),
+  );
 
-  addPageOptions(
-    addScopeOptions(
-      binding
-        .command("list")
-        .alias("ls")
-        .description("list the bindings of a resource (active ones unless --include-unbound); an unknown resource is an error (exit 3)")
-        .argument("<resource>", RESOURCE_ARGUMENT)
-        .option("--include-unbound", "also list unbound bindings (kept for history)", false),
-      "resource",
-    ),
-  )
-    .addHelpText("after", examples("berth resource dependency list res_7Hq…", "berth resource dependency list web --project prj_shop --environment env_prod", "berth resource dependency list res_7Hq… --include-unbound -o json"))
-    .action(
-      withClient<Scope & { includeUnbound: boolean } & PageFlags>(async (client, flags, ref) => {
-        const resourceId = await resolveResource(client, ref, flags, "resource");
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId, dependencyId: "", includeUnbound: flags.includeUnbound, pageSize, pageToken });
-          return { items: page.bindings, nextPageToken: page.nextPageToken };
-        });
-        printBindingList(items, flags.output, nextPageToken);
-        return EXIT.ok;
+  binding.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list the bindings of a resource (active ones unless --include-unbound); an unknown resource is an error (exit 3)",
+      argument: ["<resource>", RESOURCE_ARGUMENT],
+      options: includeUnboundOption,
+      scope: "resource",
+      examples: ["berth resource dependency list res_7Hq…", "berth resource dependency list web --project prj_shop --environment env_prod", "berth resource dependency list res_7Hq… --include-unbound -o json"],
+      filter: async (client, flags: Scope & { includeUnbound: boolean }, ref) => ({
+        ...ANY_PARENT,
+        resourceId: await resolveResource(client, ref, flags, "resource"),
+        includeUnbound: flags.includeUnbound,
       }),
-    );
+      list: (client, request) => client.binding.listBindings(request),
+      items: "bindings",
+      print: printBindingList,
+    }),
+  );
 
-  binding
-    .command("show")
-    .alias("get")
-    .description("show one binding")
-    .argument("<binding-id>", "binding id (bnd_…)")
-    .addHelpText("after", examples("berth resource dependency show bnd_4Rt…"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const { binding: found } = await client.binding.getBinding({ id });
-        printBinding(found!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  binding.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show one binding",
+      argument: ["<binding-id>", "binding id (bnd_…)"],
+      examples: ["berth resource dependency show bnd_4Rt…"],
+      run: async (client, _flags, id) => (await client.binding.getBinding({ id })).binding,
+      print: printBinding,
+    }),
+  );
 
-  binding
-    .command("rotate-secret")
-    .description("move a binding to another version of its dependency's connection secret (for deployments created afterwards)")
-    .argument("<binding-id>", "binding id (bnd_…)")
-    .option("--version <n>", "pin this secret version (the number after @ in secret://dep_…/connection@N)", parseVersion)
-    .option("--latest", "move to the dependency's current secret version", false)
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples("berth resource dependency rotate-secret bnd_4Rt… --latest", "berth resource dependency rotate-secret bnd_4Rt… --version 2   # pin (or roll back to) version 2") +
-        "\n\nExactly one of --version or --latest. Running workloads and past deployment snapshots keep the\nreference they captured: create a new deployment to deliver the new version.",
-    )
-    .hook("preAction", (command) => {
-      const { version, latest } = command.opts<{ version?: number; latest: boolean }>();
-      if ((version === undefined) === !latest) throw new CliError("pass exactly one of --version N or --latest", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
-    })
-    .action(
-      withClient<{ version?: number; latest: boolean; requestId?: string }>(async (client, flags, id) => {
-        const response = await client.binding.rotateBindingSecret({
+  binding.addCommand(
+    recordCommand({
+      name: "rotate-secret",
+      description: "move a binding to another version of its dependency's connection secret (for deployments created afterwards)",
+      argument: ["<binding-id>", "binding id (bnd_…)"],
+      options: (command) =>
+        command
+          .option("--version <n>", "pin this secret version (the number after @ in secret://dep_…/connection@N)", parseVersion)
+          .option("--latest", "move to the dependency's current secret version", false)
+          .addOption(requestIdOption())
+          .hook("preAction", (self) => {
+            const { version, latest } = self.opts<{ version?: number; latest: boolean }>();
+            if ((version === undefined) === !latest) throw new CliError("pass exactly one of --version N or --latest", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
+          }),
+      examples: ["berth resource dependency rotate-secret bnd_4Rt… --latest", "berth resource dependency rotate-secret bnd_4Rt… --version 2   # pin (or roll back to) version 2"],
+      help: "\n\nExactly one of --version or --latest. Running workloads and past deployment snapshots keep the\nreference they captured: create a new deployment to deliver the new version.",
+      run: (client, flags: { version?: number; latest: boolean; requestId?: string }, id) =>
+        client.binding.rotateBindingSecret({
           id,
           requestId: requestId(flags),
           ...(flags.version !== undefined ? { version: flags.version } : { latest: true }),
-        });
-        printRotation(response, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        }),
+      print: printRotation,
+    }),
+  );
 
   return binding;
 }
 
 /** `berth dependency bindings DEP_ID`: which resources receive this dependency. */
 export function dependencyBindingsCommand(): Command {
-  return addPageOptions(
-    addScopeOptions(
-      new Command("bindings")
-        .description("list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)")
-        .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)")
-        .option("--include-unbound", "also list unbound bindings (kept for history)", false),
-      "dependency",
-    ),
-  )
-    .addHelpText("after", examples("berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"))
-    .action(
-      withClient<Scope & { includeUnbound: boolean } & PageFlags>(async (client, flags, ref) => {
-        const dependencyId = await resolveDependency(client, ref, flags);
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId, includeUnbound: flags.includeUnbound, pageSize, pageToken });
-          return { items: page.bindings, nextPageToken: page.nextPageToken };
-        });
-        printBindingList(items, flags.output, nextPageToken);
-        return EXIT.ok;
-      }),
-    );
+  return listCommand({
+    name: "bindings",
+    description: "list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)",
+    argument: ["<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"],
+    options: includeUnboundOption,
+    scope: "dependency",
+    examples: ["berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"],
+    filter: async (client, flags: Scope & { includeUnbound: boolean }, ref) => ({
+      ...ANY_PARENT,
+      dependencyId: await resolveDependency(client, ref, flags),
+      includeUnbound: flags.includeUnbound,
+    }),
+    list: (client, request) => client.binding.listBindings(request),
+    items: "bindings",
+    print: printBindingList,
+  });
 }

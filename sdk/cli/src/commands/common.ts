@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ProvenanceSource, type BerthClient } from "@berth/client";
 import { connect, type ConnectionFlags } from "../connection.js";
+import { EXIT } from "../exit-codes.js";
 import { type OutputFormat } from "../output.js";
+import { type Settled } from "../wait.js";
+import { addScopeOptions } from "./resolve.js";
 
 export interface GlobalFlags {
   output: OutputFormat;
@@ -86,4 +89,106 @@ export async function collectPages<T>(flags: PageFlags, fetch: (pageToken: strin
     pageToken = page.nextPageToken;
   } while (flags.all && pageToken);
   return { items, nextPageToken: pageToken };
+}
+
+/** Prints one record in the chosen format. */
+export type Printer<T> = (record: T, format: OutputFormat) => void;
+
+/** Prints a page of records in the chosen format, with the token of the next page. */
+export type ListPrinter<T> = (items: T[], format: OutputFormat, nextPageToken: string) => void;
+
+/** What the help of a command shape says after the options. */
+interface Help {
+  examples?: string[];
+  /** More text after the examples. */
+  help?: string;
+}
+
+function addHelp(command: Command, { examples: lines, help = "" }: Help): Command {
+  const text = (lines ? examples(...lines) : "") + help;
+  return text ? command.addHelpText("after", text) : command;
+}
+
+/** A command on one record that prints the record the server answers: `create`, `show`, `delete`, `stop`… */
+export interface RecordCommand<F, T> extends Help {
+  name: string;
+  alias?: string;
+  description: string;
+  /** The positional naming the record: [name, description] (none for a create). */
+  argument?: [string, string];
+  /** --project/--environment, for a dependency or resource given by name. */
+  scope?: "dependency" | "resource";
+  /** The command's own options (after the scope's). */
+  options?: (command: Command) => Command;
+  /** Calls the server; the record it answers is printed and the command exits 0. */
+  run: (client: BerthClient, flags: F & GlobalFlags, ref: string) => Promise<T | undefined>;
+  print: Printer<T>;
+}
+
+export function recordCommand<F, T>(spec: RecordCommand<F, T>): Command {
+  let command = new Command(spec.name).description(spec.description);
+  if (spec.alias) command.alias(spec.alias);
+  if (spec.argument) command.argument(...spec.argument);
+  if (spec.scope) command = addScopeOptions(command, spec.scope);
+  if (spec.options) command = spec.options(command);
+  return addHelp(command, spec).action(
+    withClient<F>(async (client, flags, ref) => {
+      spec.print((await spec.run(client, flags, ref))!, flags.output);
+      return EXIT.ok;
+    }),
+  );
+}
+
+/** A paged list: --page-size, --page-token, --all. */
+export interface ListCommand<F, Q, K extends string, T> extends Help {
+  name: string;
+  alias?: string;
+  description: string;
+  /** The positional the list is of (a dependency, a resource): [name, description]. */
+  argument?: [string, string];
+  /** The command's own options (before the scope's and the paging's). */
+  options?: (command: Command) => Command;
+  /** --project/--environment, for a dependency or resource given by name. */
+  scope?: "dependency" | "resource";
+  /** The request's filter, from the flags and the positional (names resolved once). */
+  filter: (client: BerthClient, flags: F & GlobalFlags, ref: string) => Q | Promise<Q>;
+  /** Fetches one page of the filtered list. */
+  list: (client: BerthClient, request: Q & { pageSize: number; pageToken: string }) => Promise<{ [key in K]: T[] } & { nextPageToken: string }>;
+  /** The field of the list's response that holds the page's items. */
+  items: K;
+  print: ListPrinter<T>;
+}
+
+export function listCommand<F, Q, K extends string, T>(spec: ListCommand<F, Q, K, T>): Command {
+  let command = new Command(spec.name).description(spec.description);
+  if (spec.alias) command.alias(spec.alias);
+  if (spec.argument) command.argument(...spec.argument);
+  if (spec.options) command = spec.options(command);
+  if (spec.scope) command = addScopeOptions(command, spec.scope);
+  return addHelp(addPageOptions(command), spec).action(
+    withClient<F & PageFlags>(async (client, flags, ref) => {
+      const filter = await spec.filter(client, flags, ref);
+      const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
+        const page = await spec.list(client, { ...filter, pageSize, pageToken });
+        return { items: page[spec.items], nextPageToken: page.nextPageToken };
+      });
+      spec.print(items, flags.output, nextPageToken);
+      return EXIT.ok;
+    }),
+  );
+}
+
+/**
+ * A command that starts work (create, restore, verify, cancel): without --wait it
+ * prints the record as the server answered (exit 0); with it, follows the record
+ * until it settles and prints where it ended, with the wait's exit code.
+ */
+export async function printOrWait<T>(flags: GlobalFlags & { wait: boolean }, record: T | undefined, print: Printer<T>, wait: () => Promise<Settled<T>>): Promise<number> {
+  if (!flags.wait) {
+    print(record!, flags.output);
+    return EXIT.ok;
+  }
+  const settled = await wait();
+  print(settled.record, flags.output);
+  return settled.exitCode;
 }

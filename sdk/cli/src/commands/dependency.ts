@@ -9,7 +9,7 @@ import { dependencyBindingsCommand } from "./binding.js";
 import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { confirmDestructive } from "../confirm.js";
-import { examples, timeoutOption, provenance, requestId, requestIdOption, withClient } from "./common.js";
+import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
 import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
 
 /** The positional every single-dependency command takes. */
@@ -54,13 +54,7 @@ export function dependencyCommand(): Command {
             deletionProtection: flags.deletionProtection,
             dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
           });
-          if (!flags.wait) {
-            printDependency(dependency!, flags.output);
-            return EXIT.ok;
-          }
-          const settled = await waitForDependency(client, dependency!.id, `provisioning ${dependency!.name} (${dependency!.id})`, flags.timeout);
-          printDependency(settled.dependency, flags.output);
-          return settled.exitCode;
+          return printOrWait(flags, dependency, printDependency, () => waitForDependency(client, dependency!.id, `provisioning ${dependency!.name} (${dependency!.id})`, flags.timeout));
         },
       ),
     );
@@ -87,16 +81,15 @@ export function dependencyCommand(): Command {
       "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical\n\nA failed --probe exits 5 with connection_unreachable, connection_authentication_failed,\nconnection_database_missing or connection_permission_denied (see `berth dependency probe --help`).",
     )
     .action(
-      withClient<{ kind: string; project: string; environment: string; name: string; connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; deletionProtection: boolean; dataClass?: string; requestId?: string }>(
+      withClient<{ kind: string; project: string; environment: string; name: string; probe: boolean; deletionProtection: boolean; dataClass?: string; requestId?: string } & ConnectionUrlFlags>(
         async (client, flags) => {
-          const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
           const { dependency } = await client.dependency.importDependency({
             requestId: requestId(flags),
             projectId: flags.project,
             environmentId: flags.environment,
             name: flags.name,
             kind: flags.kind,
-            connectionUrl,
+            connectionUrl: await connectionUrl(flags),
             probe: flags.probe,
             provenance,
             deletionProtection: flags.deletionProtection,
@@ -108,79 +101,69 @@ export function dependencyCommand(): Command {
       ),
     );
 
-  dependency
-    .command("list")
-    .alias("ls")
-    .description("list dependencies (connections always masked)")
-    .option("--project <id>", "only this project")
-    .option("--environment <id>", "only this environment")
-    .option("--kind <kind>", "only this kind")
-    .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
-    .option("--show-deleted", "include deleted dependencies", false)
-    .option("--page-size <n>", "results per page (1-500)", (v) => Number.parseInt(v, 10), 50)
-    .option("--page-token <token>", "continue from a previous page")
-    .option("--all", "fetch every page", false)
-    .action(
-      withClient<{ project?: string; environment?: string; kind?: string; status?: string; showDeleted: boolean; pageSize: number; pageToken?: string; all: boolean }>(
-        async (client, flags) => {
-          const items = [];
-          let pageToken = flags.pageToken ?? "";
-          do {
-            const page = await client.dependency.listDependencies({
-              projectId: flags.project ?? "",
-              environmentId: flags.environment ?? "",
-              kind: flags.kind ?? "",
-              status: flags.status ? dependencyStatusFromJSON(`DEPENDENCY_STATUS_${flags.status.toUpperCase()}`) : DependencyStatus.DEPENDENCY_STATUS_UNSPECIFIED,
-              pageSize: flags.pageSize,
-              pageToken,
-              showDeleted: flags.showDeleted,
-            });
-            items.push(...page.dependencies);
-            pageToken = page.nextPageToken;
-          } while (flags.all && pageToken);
-          printDependencyList(items, flags.output, pageToken);
-          return EXIT.ok;
-        },
-      ),
-    );
-
-  addScopeOptions(dependency.command("show").alias("get").description("show one dependency").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
-    .addHelpText("after", examples("berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"))
-    .action(
-      withClient<Scope>(async (client, flags, ref) => {
-        const { dependency: found } = await client.dependency.getDependency({ id: await resolveDependency(client, ref, flags) });
-        printDependency(found!, flags.output);
-        return EXIT.ok;
+  dependency.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list dependencies (connections always masked)",
+      options: (command) =>
+        command
+          .option("--project <id>", "only this project")
+          .option("--environment <id>", "only this environment")
+          .option("--kind <kind>", "only this kind")
+          .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
+          .option("--show-deleted", "include deleted dependencies", false),
+      filter: (_client, flags: { project?: string; environment?: string; kind?: string; status?: string; showDeleted: boolean }) => ({
+        projectId: flags.project ?? "",
+        environmentId: flags.environment ?? "",
+        kind: flags.kind ?? "",
+        status: flags.status ? dependencyStatusFromJSON(`DEPENDENCY_STATUS_${flags.status.toUpperCase()}`) : DependencyStatus.DEPENDENCY_STATUS_UNSPECIFIED,
+        showDeleted: flags.showDeleted,
       }),
-    );
+      list: (client, request) => client.dependency.listDependencies(request),
+      items: "dependencies",
+      print: printDependencyList,
+    }),
+  );
 
-  addScopeOptions(
-    dependency
-      .command("delete")
-      .alias("rm")
-      .description("delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten")
-      .argument("<dependency>", DEPENDENCY_ARGUMENT),
-    "dependency",
-  )
-    .option(
-      "--force",
-      "forget a managed dependency whose realization target cannot be reached or is no longer configured, without releasing it; prints what it leaves behind on the target. Bindings, deployments and backups still block it",
-      false,
-    )
-    .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples(
+  dependency.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show one dependency",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      scope: "dependency",
+      examples: ["berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"],
+      run: async (client, flags: Scope, ref) => (await client.dependency.getDependency({ id: await resolveDependency(client, ref, flags) })).dependency,
+      print: printDependency,
+    }),
+  );
+
+  dependency.addCommand(
+    recordCommand({
+      name: "delete",
+      alias: "rm",
+      description: "delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      scope: "dependency",
+      options: (command) =>
+        command
+          .option(
+            "--force",
+            "forget a managed dependency whose realization target cannot be reached or is no longer configured, without releasing it; prints what it leaves behind on the target. Bindings, deployments and backups still block it",
+            false,
+          )
+          .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
+          .addOption(requestIdOption()),
+      examples: [
         "berth dependency delete dep_7HqK2x                     # asks you to type its name",
         "berth dependency delete app-db --project prj_shop --environment env_prod --yes",
         "berth dependency delete dep_7HqK2x --force --yes       # its target is gone: forget it, then remove what it lists by hand",
-      ) +
+      ],
+      help:
         "\n\nOn a terminal it asks you to type the dependency's name (or y). Without a terminal (CI, pipes) it\n" +
         "refuses unless --yes is given (exit 2, reason confirmation_required), changing nothing.",
-    )
-    .action(
-      withClient<Scope & { force: boolean; yes: boolean; requestId?: string }>(async (client, flags, ref) => {
+      run: async (client, flags: Scope & { force: boolean; yes: boolean; requestId?: string }, ref) => {
         const id = await resolveDependency(client, ref, flags);
         if (!flags.yes) {
           const { dependency: found } = await client.dependency.getDependency({ id });
@@ -196,19 +179,25 @@ export function dependencyCommand(): Command {
             command: `berth dependency delete ${ref}${flags.force ? " --force" : ""}`,
           });
         }
-        const { dependency: deleted, leftBehind } = await client.dependency.deleteDependency({ id, requestId: requestId(flags), ...(flags.force && { force: true }) });
-        printDeleted(deleted!, leftBehind, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        return client.dependency.deleteDependency({ id, requestId: requestId(flags), ...(flags.force && { force: true }) });
+      },
+      print: ({ dependency: deleted, leftBehind }, format) => printDeleted(deleted!, leftBehind, format),
+    }),
+  );
 
-  addScopeOptions(dependency.command("update").description("change a dependency's settings: deletion protection, data class (give at least one)").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
-    .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]))
-    .addOption(new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (unclassified clears it)").choices([...DATA_CLASS_NAMES, "unclassified"]))
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth dependency update dep_3Kx… --data-class production-critical", "berth dependency update dep_3Kx… --deletion-protection on -o json"))
-    .action(
-      withClient<Scope & { deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }>(async (client, flags, ref) => {
+  dependency.addCommand(
+    recordCommand({
+      name: "update",
+      description: "change a dependency's settings: deletion protection, data class (give at least one)",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      scope: "dependency",
+      options: (command) =>
+        command
+          .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]))
+          .addOption(new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (unclassified clears it)").choices([...DATA_CLASS_NAMES, "unclassified"]))
+          .addOption(requestIdOption()),
+      examples: ["berth dependency update dep_3Kx… --data-class production-critical", "berth dependency update dep_3Kx… --deletion-protection on -o json"],
+      run: async (client, flags: Scope & { deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }, ref) => {
         if (!flags.deletionProtection && !flags.dataClass) throw new CliError("nothing to change: give --deletion-protection and/or --data-class", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
         const { dependency: updated } = await client.dependency.updateDependency({
           id: await resolveDependency(client, ref, flags),
@@ -216,32 +205,33 @@ export function dependencyCommand(): Command {
           deletionProtection: flags.deletionProtection === undefined ? undefined : flags.deletionProtection === "on",
           dataClass: flags.dataClass === undefined ? undefined : dataClassFromName(flags.dataClass),
         });
-        printDependency(updated!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        return updated;
+      },
+      print: printDependency,
+    }),
+  );
 
-  addScopeOptions(
-    dependency
-      .command("update-connection")
-      .description("store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`")
-      .argument("<dependency>", DEPENDENCY_ARGUMENT),
-    "dependency",
-  )
-    .option("--connection-url <url>", "new connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin")
-    .option("--connection-url-stdin", "read the connection URL from standard input", false)
-    .option("--probe", "check the host answers first", false)
-    .addOption(requestIdOption())
-    .addHelpText("after", "\nExample:\n  $ vault read -field=url secret/legacy-db | berth dependency update-connection dep_… --connection-url-stdin --probe")
-    .action(
-      withClient<Scope & { connectionUrl?: string; connectionUrlStdin: boolean; probe: boolean; requestId?: string }>(async (client, flags, ref) => {
+  dependency.addCommand(
+    recordCommand({
+      name: "update-connection",
+      description: "store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      scope: "dependency",
+      options: (command) =>
+        command
+          .option("--connection-url <url>", "new connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin")
+          .option("--connection-url-stdin", "read the connection URL from standard input", false)
+          .option("--probe", "check the host answers first", false)
+          .addOption(requestIdOption()),
+      help: "\nExample:\n  $ vault read -field=url secret/legacy-db | berth dependency update-connection dep_… --connection-url-stdin --probe",
+      run: async (client, flags: Scope & { probe: boolean; requestId?: string } & ConnectionUrlFlags, ref) => {
         const id = await resolveDependency(client, ref, flags);
-        const connectionUrl = flags.connectionUrlStdin ? (await readStdin()).trim() : (flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "");
-        const { dependency: updated } = await client.dependency.updateDependencyConnection({ id, requestId: requestId(flags), connectionUrl, probe: flags.probe });
-        printDependency(updated!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        const { dependency: updated } = await client.dependency.updateDependencyConnection({ id, requestId: requestId(flags), connectionUrl: await connectionUrl(flags), probe: flags.probe });
+        return updated;
+      },
+      print: printDependency,
+    }),
+  );
 
   addScopeOptions(dependency.command("watch").description("follow a dependency's status until it settles").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
     .addOption(timeoutOption())
@@ -250,7 +240,7 @@ export function dependencyCommand(): Command {
       withClient<Scope & { timeout: number }>(async (client, flags, ref) => {
         const id = await resolveDependency(client, ref, flags);
         const settled = await waitForDependency(client, id, id, flags.timeout);
-        printDependency(settled.dependency, flags.output);
+        printDependency(settled.record, flags.output);
         return settled.exitCode;
       }),
     );
@@ -266,8 +256,15 @@ function dataClassOption(): Option {
   return new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (default: unclassified)").choices([...DATA_CLASS_NAMES]);
 }
 
-async function readStdin(): Promise<string> {
+interface ConnectionUrlFlags {
+  connectionUrl?: string;
+  connectionUrlStdin: boolean;
+}
+
+/** The connection URL from standard input (--connection-url-stdin), --connection-url or BERTH_CONNECTION_URL. */
+async function connectionUrl(flags: ConnectionUrlFlags): Promise<string> {
+  if (!flags.connectionUrlStdin) return flags.connectionUrl ?? process.env.BERTH_CONNECTION_URL ?? "";
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8").trim();
 }

@@ -167,7 +167,7 @@ export function deployCommand(): Command {
         if (result.deploymentId && flags.wait && !flags.dryRun) {
           const settled = await waitForDeployment(client, result.deploymentId, `deploying ${scopedResource(config, flags)} (${result.deploymentId})`, flags.timeout);
           exitCode = settled.exitCode;
-          deploymentStatus = enumWord("berth.deployment.v1.DeploymentStatus", settled.deployment.status);
+          deploymentStatus = enumWord("berth.deployment.v1.DeploymentStatus", settled.record.status);
         }
         if (json) printJson({ ...result, deploymentStatus });
         else printDeployResult(result, flags);

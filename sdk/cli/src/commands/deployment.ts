@@ -3,7 +3,7 @@ import { DeploymentStatus, deploymentStatusFromJSON, ErrorReason, reasonCode, Ru
 import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
-import { addPageOptions, collectPages, examples, timeoutOption, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
 import { resolveResource, resolveServer } from "./resolve.js";
 
 function parseTailLines(value: string): number {
@@ -94,112 +94,98 @@ export function deploymentCommand(): Command {
         const resourceId = await resolveResource(client, flags.resource, flags);
         const runtimeTargetId = await resolveServer(client, flags.server);
         const { deployment } = await client.deployment.createDeployment({ requestId: requestId(flags), resourceId, runtimeTargetId, provenance });
-        if (!flags.wait) {
-          printDeployment(deployment!, flags.output);
-          return EXIT.ok;
-        }
-        const settled = await waitForDeployment(client, deployment!.id, `deploying ${flags.resource} (${deployment!.id})`, flags.timeout);
-        printDeployment(settled.deployment, flags.output);
-        return settled.exitCode;
+        return printOrWait(flags, deployment, printDeployment, () => waitForDeployment(client, deployment!.id, `deploying ${flags.resource} (${deployment!.id})`, flags.timeout));
       }),
     );
 
-  deployments
-    .command("show")
-    .alias("get")
-    .description("show a deployment: status, times, injection state and its frozen snapshot of secret references")
-    .argument("<id>", "deployment id (dpl_…)")
-    .addHelpText("after", examples("berth deployments show dpl_5Nc…", "berth deployments show dpl_5Nc… -o json"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const { deployment } = await client.deployment.getDeployment({ id });
-        printDeployment(deployment!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  deployments.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show a deployment: status, times, injection state and its frozen snapshot of secret references",
+      argument: ["<id>", "deployment id (dpl_…)"],
+      examples: ["berth deployments show dpl_5Nc…", "berth deployments show dpl_5Nc… -o json"],
+      run: async (client, _flags, id) => (await client.deployment.getDeployment({ id })).deployment,
+      print: printDeployment,
+    }),
+  );
 
-  addPageOptions(
-    deployments
-      .command("list")
-      .alias("ls")
-      .description("list deployments, oldest first")
-      .option("--resource <res>", "only this resource: id (res_…) or name (with --project and --environment)")
-      .option("--server <srv>", "only this server: id (srv_…) or name")
-      .option("--project <id>", "only this project")
-      .option("--environment <id>", "only this environment")
-      .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
-  )
-    .addHelpText("after", examples("berth deployments list --resource res_7Hq…", "berth deployments list --status running -o json") + SERVER_NOTE)
-    .action(
-      withClient<{ resource?: string; server?: string; project?: string; environment?: string; status?: string } & PageFlags>(async (client, flags) => {
-        const resourceId = flags.resource ? await resolveResource(client, flags.resource, flags) : "";
-        const runtimeTargetId = flags.server ? await resolveServer(client, flags.server) : "";
-        const status = flags.status ? deploymentStatusFromJSON(`DEPLOYMENT_STATUS_${flags.status.toUpperCase()}`) : DeploymentStatus.DEPLOYMENT_STATUS_UNSPECIFIED;
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.deployment.listDeployments({ projectId: flags.project ?? "", environmentId: flags.environment ?? "", resourceId, runtimeTargetId, status, pageSize, pageToken });
-          return { items: page.deployments, nextPageToken: page.nextPageToken };
-        });
-        printDeploymentList(items, flags.output, nextPageToken);
-        return EXIT.ok;
+  deployments.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list deployments, oldest first",
+      options: (command) =>
+        command
+          .option("--resource <res>", "only this resource: id (res_…) or name (with --project and --environment)")
+          .option("--server <srv>", "only this server: id (srv_…) or name")
+          .option("--project <id>", "only this project")
+          .option("--environment <id>", "only this environment")
+          .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+      examples: ["berth deployments list --resource res_7Hq…", "berth deployments list --status running -o json"],
+      help: SERVER_NOTE,
+      filter: async (client, flags: { resource?: string; server?: string; project?: string; environment?: string; status?: string }) => ({
+        projectId: flags.project ?? "",
+        environmentId: flags.environment ?? "",
+        resourceId: flags.resource ? await resolveResource(client, flags.resource, flags) : "",
+        runtimeTargetId: flags.server ? await resolveServer(client, flags.server) : "",
+        status: flags.status ? deploymentStatusFromJSON(`DEPLOYMENT_STATUS_${flags.status.toUpperCase()}`) : DeploymentStatus.DEPLOYMENT_STATUS_UNSPECIFIED,
       }),
-    );
+      list: (client, request) => client.deployment.listDeployments(request),
+      items: "deployments",
+      print: printDeploymentList,
+    }),
+  );
 
-  addPageOptions(
-    deployments
-      .command("events")
-      .description("the activity log of a resource: when each deployment was created, started, failed or stopped")
-      .requiredOption("--resource <res>", "resource id (res_…) or name (with --project and --environment)")
-      .option("--deployment <id>", "only the events of this deployment (dpl_…)")
-      .option("--project <id>", "project of the resource, when --resource is a name")
-      .option("--environment <id>", "environment of the resource, when --resource is a name"),
-  )
-    .addHelpText("after", examples("berth deployments events --resource res_7Hq…", "berth deployments events --resource res_7Hq… --deployment dpl_5Nc… -o json"))
-    .action(
-      withClient<{ resource: string; deployment?: string; project?: string; environment?: string } & PageFlags>(async (client, flags) => {
-        const resourceId = await resolveResource(client, flags.resource, flags);
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.deployment.listDeploymentEvents({ resourceId, deploymentId: flags.deployment ?? "", pageSize, pageToken });
-          return { items: page.events, nextPageToken: page.nextPageToken };
-        });
-        printDeploymentEvents(items, flags.output, nextPageToken);
-        return EXIT.ok;
+  deployments.addCommand(
+    listCommand({
+      name: "events",
+      description: "the activity log of a resource: when each deployment was created, started, failed or stopped",
+      options: (command) =>
+        command
+          .requiredOption("--resource <res>", "resource id (res_…) or name (with --project and --environment)")
+          .option("--deployment <id>", "only the events of this deployment (dpl_…)")
+          .option("--project <id>", "project of the resource, when --resource is a name")
+          .option("--environment <id>", "environment of the resource, when --resource is a name"),
+      examples: ["berth deployments events --resource res_7Hq…", "berth deployments events --resource res_7Hq… --deployment dpl_5Nc… -o json"],
+      filter: async (client, flags: { resource: string; deployment?: string; project?: string; environment?: string }) => ({
+        resourceId: await resolveResource(client, flags.resource, flags),
+        deploymentId: flags.deployment ?? "",
       }),
-    );
+      list: (client, request) => client.deployment.listDeploymentEvents(request),
+      items: "events",
+      print: printDeploymentEvents,
+    }),
+  );
 
-  deployments
-    .command("logs")
-    .description("show the last lines a deployment's workload printed (stdout and stderr), delivered secrets masked")
-    .argument("<id>", "deployment id (dpl_…)")
-    .addOption(new Option("--tail <lines>", "how many of the last lines to show (1-5000)").argParser(parseTailLines).default(200))
-    .addHelpText(
-      "after",
-      examples("berth deployments logs dpl_5Nc…", "berth deployments logs dpl_5Nc… --tail 50", "berth deployments logs dpl_5Nc… -o json") +
+  deployments.addCommand(
+    recordCommand({
+      name: "logs",
+      description: "show the last lines a deployment's workload printed (stdout and stderr), delivered secrets masked",
+      argument: ["<id>", "deployment id (dpl_…)"],
+      options: (command) => command.addOption(new Option("--tail <lines>", "how many of the last lines to show (1-5000)").argParser(parseTailLines).default(200)),
+      examples: ["berth deployments logs dpl_5Nc…", "berth deployments logs dpl_5Nc… --tail 50", "berth deployments logs dpl_5Nc… -o json"],
+      help:
         "\n\nOutput is captured as the workload prints it; the last 64 KiB are kept, also after it stopped or\n" +
         "failed (that is where the cause of a failure shows). Every secret Berth delivered to the workload is\n" +
         "masked (****), and so is the password of any URL in it. From a replica that does not run the\n" +
         "workload, the copy saved every 2 s is shown (the header says `saved`).",
-    )
-    .action(
-      withClient<{ tail: number }>(async (client, flags, id) => {
-        const logs = await client.deployment.getDeploymentLogs({ id, tailLines: flags.tail });
-        printDeploymentLogs(logs, flags.output);
-        return EXIT.ok;
-      }),
-    );
+      run: (client, flags: { tail: number }, id) => client.deployment.getDeploymentLogs({ id, tailLines: flags.tail }),
+      print: printDeploymentLogs,
+    }),
+  );
 
-  deployments
-    .command("stop")
-    .description("stop a deployment (it ends stopped; stopping a failed or stopped one returns it unchanged)")
-    .argument("<id>", "deployment id (dpl_…)")
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth deployments stop dpl_5Nc…"))
-    .action(
-      withClient<{ requestId?: string }>(async (client, flags, id) => {
-        const { deployment } = await client.deployment.stopDeployment({ id, requestId: requestId(flags) });
-        printDeployment(deployment!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  deployments.addCommand(
+    recordCommand({
+      name: "stop",
+      description: "stop a deployment (it ends stopped; stopping a failed or stopped one returns it unchanged)",
+      argument: ["<id>", "deployment id (dpl_…)"],
+      options: (command) => command.addOption(requestIdOption()),
+      examples: ["berth deployments stop dpl_5Nc…"],
+      run: async (client, flags: { requestId?: string }, id) => (await client.deployment.stopDeployment({ id, requestId: requestId(flags) })).deployment,
+      print: printDeployment,
+    }),
+  );
 
   return deployments;
 }

@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
-import { EXIT } from "../exit-codes.js";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
-import { addPageOptions, collectPages, examples, provenance, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
-import { addScopeOptions, resolveResource, type Scope } from "./resolve.js";
+import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
+import { resolveResource, type Scope } from "./resolve.js";
 
 const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
 
@@ -25,96 +24,87 @@ export function resourceCommand(): Command {
     .alias("res")
     .description("create, list, show and delete resources: the apps and workers Berth deploys");
 
-  resource
-    .command("create")
-    .description("define a resource (what to run and how to check it); deploy it with `berth deployments create`")
-    .requiredOption("--project <id>", "project id, e.g. prj_shop")
-    .requiredOption("--environment <id>", "environment id, e.g. env_prod")
-    .requiredOption("--name <name>", "unique name in the project and environment, e.g. web")
-    .requiredOption("--command <command>", 'shell command that starts the workload, e.g. "node app.js"')
-    .option("--cwd <dir>", "absolute working directory the command runs in (default: the Berth server process's)")
-    .option(
-      "--env <KEY=VALUE>",
-      "plain, non-secret environment variable; repeat for more. Shown as-is everywhere: deliver secrets with `berth resource dependency bind`",
-      collectEnv,
-    )
-    .option("--health-url <url>", "HTTP URL polled after start; the deployment is running once it answers 2xx (default: running once started)")
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples(
+  resource.addCommand(
+    recordCommand({
+      name: "create",
+      description: "define a resource (what to run and how to check it); deploy it with `berth deployments create`",
+      options: (command) =>
+        command
+          .requiredOption("--project <id>", "project id, e.g. prj_shop")
+          .requiredOption("--environment <id>", "environment id, e.g. env_prod")
+          .requiredOption("--name <name>", "unique name in the project and environment, e.g. web")
+          .requiredOption("--command <command>", 'shell command that starts the workload, e.g. "node app.js"')
+          .option("--cwd <dir>", "absolute working directory the command runs in (default: the Berth server process's)")
+          .option(
+            "--env <KEY=VALUE>",
+            "plain, non-secret environment variable; repeat for more. Shown as-is everywhere: deliver secrets with `berth resource dependency bind`",
+            collectEnv,
+          )
+          .option("--health-url <url>", "HTTP URL polled after start; the deployment is running once it answers 2xx (default: running once started)")
+          .addOption(requestIdOption()),
+      examples: [
         'berth resource create --project prj_shop --environment env_prod --name web --command "node app.js" --env PORT=8080 --health-url http://127.0.0.1:8080/health',
         'berth resource create --project prj_shop --environment env_prod --name worker --command "npm run worker" --cwd /srv/shop --env LOG_LEVEL=info --env QUEUE=orders -o json',
-      ),
-    )
-    .action(
-      withClient<{ project: string; environment: string; name: string; command: string; cwd?: string; env?: Record<string, string>; healthUrl?: string; requestId?: string }>(
-        async (client, flags) => {
-          const { resource: created } = await client.deployment.createResource({
-            requestId: requestId(flags),
-            projectId: flags.project,
-            environmentId: flags.environment,
-            name: flags.name,
-            command: flags.command,
-            cwd: flags.cwd ?? "",
-            env: flags.env ?? {},
-            healthUrl: flags.healthUrl ?? "",
-            provenance,
-          });
-          printResource(created!, flags.output);
-          return EXIT.ok;
-        },
-      ),
-    );
-
-  addPageOptions(
-    resource
-      .command("list")
-      .alias("ls")
-      .description("list resources")
-      .option("--project <id>", "only this project")
-      .option("--environment <id>", "only this environment")
-      .option("--name <name>", "only the resource with this exact name"),
-  )
-    .addHelpText("after", examples("berth resource list --project prj_shop --environment env_prod", "berth resource list --name web -o json"))
-    .action(
-      withClient<{ project?: string; environment?: string; name?: string } & PageFlags>(async (client, flags) => {
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.deployment.listResources({ projectId: flags.project ?? "", environmentId: flags.environment ?? "", name: flags.name ?? "", pageSize, pageToken });
-          return { items: page.resources, nextPageToken: page.nextPageToken };
+      ],
+      run: async (client, flags: { project: string; environment: string; name: string; command: string; cwd?: string; env?: Record<string, string>; healthUrl?: string; requestId?: string }) => {
+        const { resource: created } = await client.deployment.createResource({
+          requestId: requestId(flags),
+          projectId: flags.project,
+          environmentId: flags.environment,
+          name: flags.name,
+          command: flags.command,
+          cwd: flags.cwd ?? "",
+          env: flags.env ?? {},
+          healthUrl: flags.healthUrl ?? "",
+          provenance,
         });
-        printResourceList(items, flags.output, nextPageToken);
-        return EXIT.ok;
-      }),
-    );
+        return created;
+      },
+      print: printResource,
+    }),
+  );
 
-  addScopeOptions(resource.command("show").alias("get").description("show one resource").argument("<resource>", RESOURCE_ARGUMENT), "resource")
-    .addHelpText("after", examples("berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"))
-    .action(
-      withClient<Scope>(async (client, flags, ref) => {
-        const { resource: found } = await client.deployment.getResource({ id: await resolveResource(client, ref, flags, "resource") });
-        printResource(found!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  resource.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list resources",
+      options: (command) => command.option("--project <id>", "only this project").option("--environment <id>", "only this environment").option("--name <name>", "only the resource with this exact name"),
+      examples: ["berth resource list --project prj_shop --environment env_prod", "berth resource list --name web -o json"],
+      filter: (_client, flags: { project?: string; environment?: string; name?: string }) => ({ projectId: flags.project ?? "", environmentId: flags.environment ?? "", name: flags.name ?? "" }),
+      list: (client, request) => client.deployment.listResources(request),
+      items: "resources",
+      print: printResourceList,
+    }),
+  );
 
-  addScopeOptions(
-    resource
-      .command("delete")
-      .alias("rm")
-      .description("delete a resource (refused while one of its deployments is pending, starting or running: stop it first)")
-      .argument("<resource>", RESOURCE_ARGUMENT),
-    "resource",
-  )
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"))
-    .action(
-      withClient<Scope & { requestId?: string }>(async (client, flags, ref) => {
-        const { resource: deleted } = await client.deployment.deleteResource({ id: await resolveResource(client, ref, flags, "resource"), requestId: requestId(flags) });
-        printResource(deleted!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  resource.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show one resource",
+      argument: ["<resource>", RESOURCE_ARGUMENT],
+      scope: "resource",
+      examples: ["berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"],
+      run: async (client, flags: Scope, ref) => (await client.deployment.getResource({ id: await resolveResource(client, ref, flags, "resource") })).resource,
+      print: printResource,
+    }),
+  );
+
+  resource.addCommand(
+    recordCommand({
+      name: "delete",
+      alias: "rm",
+      description: "delete a resource (refused while one of its deployments is pending, starting or running: stop it first)",
+      argument: ["<resource>", RESOURCE_ARGUMENT],
+      scope: "resource",
+      options: (command) => command.addOption(requestIdOption()),
+      examples: ["berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"],
+      run: async (client, flags: Scope & { requestId?: string }, ref) =>
+        (await client.deployment.deleteResource({ id: await resolveResource(client, ref, flags, "resource"), requestId: requestId(flags) })).resource,
+      print: printResource,
+    }),
+  );
 
   resource.addCommand(resourceDependencyCommand());
   return resource;

@@ -1,7 +1,6 @@
 import { Command } from "commander";
-import { EXIT } from "../exit-codes.js";
 import { printRuntimeTarget, printRuntimeTargetList } from "../present-deployment.js";
-import { addPageOptions, collectPages, examples, requestId, requestIdOption, withClient, type PageFlags } from "./common.js";
+import { listCommand, recordCommand, requestId, requestIdOption } from "./common.js";
 import { resolveServer } from "./resolve.js";
 
 /** `berth server …`: the runtime targets resources are deployed onto. */
@@ -10,18 +9,20 @@ export function runtimeTargetCommand(): Command {
     .alias("servers")
     .description("register, list, show and delete servers (runtime targets) that resources are deployed onto");
 
-  server
-    .command("create")
-    .description("register a server")
-    .requiredOption("--name <name>", "unique name, e.g. local")
-    .requiredOption(
-      "--kind <kind>",
-      "local-process (runs the command as a child process of the deployment service; delivers dependency secrets) or static (serves the resource's --cwd over HTTP on its PORT; runs no code, so cannot deliver secrets)",
-    )
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth server create --name local --kind local-process", "berth server create --name dry-run --kind static -o json"))
-    .action(
-      withClient<{ name: string; kind: string; requestId?: string }>(async (client, flags) => {
+  server.addCommand(
+    recordCommand({
+      name: "create",
+      description: "register a server",
+      options: (command) =>
+        command
+          .requiredOption("--name <name>", "unique name, e.g. local")
+          .requiredOption(
+            "--kind <kind>",
+            "local-process (runs the command as a child process of the deployment service; delivers dependency secrets) or static (serves the resource's --cwd over HTTP on its PORT; runs no code, so cannot deliver secrets)",
+          )
+          .addOption(requestIdOption()),
+      examples: ["berth server create --name local --kind local-process", "berth server create --name dry-run --kind static -o json"],
+      run: async (client, flags: { name: string; kind: string; requestId?: string }) => {
         const { runtimeTarget } = await client.deployment.createRuntimeTarget({
           requestId: requestId(flags),
           name: flags.name,
@@ -29,52 +30,50 @@ export function runtimeTargetCommand(): Command {
           // Decided by the server from the kind; shown on the result.
           canDeliverDependencySecrets: false,
         });
-        printRuntimeTarget(runtimeTarget!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+        return runtimeTarget;
+      },
+      print: printRuntimeTarget,
+    }),
+  );
 
-  addPageOptions(server.command("list").alias("ls").description("list servers").option("--kind <kind>", "only this kind").option("--name <name>", "only the server with this exact name"))
-    .addHelpText("after", examples("berth server list", "berth server list --kind local-process -o json"))
-    .action(
-      withClient<{ kind?: string; name?: string } & PageFlags>(async (client, flags) => {
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.deployment.listRuntimeTargets({ kind: flags.kind ?? "", name: flags.name ?? "", pageSize, pageToken });
-          return { items: page.runtimeTargets, nextPageToken: page.nextPageToken };
-        });
-        printRuntimeTargetList(items, flags.output, nextPageToken);
-        return EXIT.ok;
-      }),
-    );
+  server.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list servers",
+      options: (command) => command.option("--kind <kind>", "only this kind").option("--name <name>", "only the server with this exact name"),
+      examples: ["berth server list", "berth server list --kind local-process -o json"],
+      filter: (_client, flags: { kind?: string; name?: string }) => ({ kind: flags.kind ?? "", name: flags.name ?? "" }),
+      list: (client, request) => client.deployment.listRuntimeTargets(request),
+      items: "runtimeTargets",
+      print: printRuntimeTargetList,
+    }),
+  );
 
-  server
-    .command("show")
-    .alias("get")
-    .description("show one server")
-    .argument("<server>", "server id (srv_…) or name")
-    .addHelpText("after", examples("berth server show srv_2Pw…", "berth server show local -o json"))
-    .action(
-      withClient(async (client, flags, ref) => {
-        const { runtimeTarget } = await client.deployment.getRuntimeTarget({ id: await resolveServer(client, ref) });
-        printRuntimeTarget(runtimeTarget!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  server.addCommand(
+    recordCommand({
+      name: "show",
+      alias: "get",
+      description: "show one server",
+      argument: ["<server>", "server id (srv_…) or name"],
+      examples: ["berth server show srv_2Pw…", "berth server show local -o json"],
+      run: async (client, _flags, ref) => (await client.deployment.getRuntimeTarget({ id: await resolveServer(client, ref) })).runtimeTarget,
+      print: printRuntimeTarget,
+    }),
+  );
 
-  server
-    .command("delete")
-    .alias("rm")
-    .description("delete a server (refused while a deployment on it is pending, starting or running: stop it first)")
-    .argument("<server>", "server id (srv_…) or name")
-    .addOption(requestIdOption())
-    .addHelpText("after", examples("berth server delete srv_2Pw…", "berth server delete local"))
-    .action(
-      withClient<{ requestId?: string }>(async (client, flags, ref) => {
-        const { runtimeTarget } = await client.deployment.deleteRuntimeTarget({ id: await resolveServer(client, ref), requestId: requestId(flags) });
-        printRuntimeTarget(runtimeTarget!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  server.addCommand(
+    recordCommand({
+      name: "delete",
+      alias: "rm",
+      description: "delete a server (refused while a deployment on it is pending, starting or running: stop it first)",
+      argument: ["<server>", "server id (srv_…) or name"],
+      options: (command) => command.addOption(requestIdOption()),
+      examples: ["berth server delete srv_2Pw…", "berth server delete local"],
+      run: async (client, flags: { requestId?: string }, ref) => (await client.deployment.deleteRuntimeTarget({ id: await resolveServer(client, ref), requestId: requestId(flags) })).runtimeTarget,
+      print: printRuntimeTarget,
+    }),
+  );
 
   return server;
 }
