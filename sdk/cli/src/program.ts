@@ -40,18 +40,22 @@ Start here:
   $ pnpm berth server create --name local --kind local-process
   $ pnpm berth deployments create --resource res_… --server local --wait`,
     );
-  program.addCommand(dependencyCommand());
-  program.addCommand(resourceCommand());
-  program.addCommand(runtimeTargetCommand());
-  program.addCommand(deploymentCommand());
-  program.addCommand(deployCommand());
-  program.addCommand(previewCommand());
-  program.addCommand(providerCommand());
-  program.addCommand(realizationTargetCommand());
-  program.addCommand(tokenCommand());
-  program.addCommand(auditCommand());
-  program.addCommand(devCommand());
-  program.addCommand(serveCommand());
+  // In this order in the help.
+  const commands = [
+    dependencyCommand(),
+    resourceCommand(),
+    runtimeTargetCommand(),
+    deploymentCommand(),
+    deployCommand(),
+    previewCommand(),
+    providerCommand(),
+    realizationTargetCommand(),
+    tokenCommand(),
+    auditCommand(),
+    devCommand(),
+    serveCommand(),
+  ];
+  for (const command of commands) program.addCommand(command);
   applyToAll(program, (command) => command.exitOverride().showHelpAfterError("(run with --help for usage)"));
   return program;
 }

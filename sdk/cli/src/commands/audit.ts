@@ -1,43 +1,36 @@
 import { Command } from "commander";
-import { plainJson } from "@berth/client";
+import { type AuditRecord, plainJson } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { printJson, printTable } from "../output.js";
-import { addPageOptions, collectPages, examples, withClient, type PageFlags } from "./common.js";
+import { printJson, printTable, type OutputFormat } from "../output.js";
+import { examples, listCommand, withClient } from "./common.js";
 
 /** `berth audit …`: who did what, where, with which outcome. */
 export function auditCommand(): Command {
   const audit = new Command("audit").description("read and verify the audit log of mutations and refused calls");
 
-  addPageOptions(
-    audit
-      .command("list")
-      .alias("ls")
-      .description("audit records, newest first (admin; operators see their projects)")
-      .option("--project <id>", "only records of this project")
-      .option("--since <time>", "only records at or after this RFC 3339 time, or a duration ago (30m, 12h, 7d)")
-      .option("--actor <token>", "only records of this token (id or name)")
-      .option("--target <id>", "only records that name this id (dep_…, bnd_…)"),
-  )
-    .addHelpText("after", examples("berth audit list --project prj_shop --since 24h", "berth audit list --actor ci-shop --target dep_7HqK2mN4pQ8rS1tV -o json"))
-    .action(
-      withClient<{ project?: string; since?: string; actor?: string; target?: string } & PageFlags>(async (client, flags) => {
-        const since = sinceTime(flags.since);
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.access.listAuditRecords({ projectId: flags.project ?? "", since, actor: flags.actor ?? "", target: flags.target ?? "", pageSize, pageToken });
-          return { items: page.records, nextPageToken: page.nextPageToken };
-        });
-        if (flags.output === "json") {
-          printJson({ items: items.map((r) => plainJson("berth.access.v1.AuditRecord", r)), nextPageToken });
-          return EXIT.ok;
-        }
-        printTable(
-          ["SEQ", "TIME", "ACTOR", "METHOD", "PROJECT", "TARGETS", "PHASE", "OUTCOME"],
-          items.map((r) => [r.seq, r.time, r.tokenName || r.tokenId || "(unauthenticated)", r.method.slice(r.method.lastIndexOf("/") + 1), r.projectId || "-", r.targetIds.join(",") || "-", r.phase, r.reason ? `${r.code} ${r.reason}` : r.code]),
-        );
-        if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
-        return EXIT.ok;
+  audit.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "audit records, newest first (admin; operators see their projects)",
+      options: (command) =>
+        command
+          .option("--project <id>", "only records of this project")
+          .option("--since <time>", "only records at or after this RFC 3339 time, or a duration ago (30m, 12h, 7d)")
+          .option("--actor <token>", "only records of this token (id or name)")
+          .option("--target <id>", "only records that name this id (dep_…, bnd_…)"),
+      examples: ["berth audit list --project prj_shop --since 24h", "berth audit list --actor ci-shop --target dep_7HqK2mN4pQ8rS1tV -o json"],
+      filter: (_client, flags: { project?: string; since?: string; actor?: string; target?: string }) => ({
+        projectId: flags.project ?? "",
+        since: sinceTime(flags.since),
+        actor: flags.actor ?? "",
+        target: flags.target ?? "",
       }),
-    );
+      list: (client, request) => client.access.listAuditRecords(request),
+      items: "records",
+      print: printAuditList,
+    }),
+  );
 
   audit
     .command("verify")
@@ -56,6 +49,15 @@ export function auditCommand(): Command {
       }),
     );
   return audit;
+}
+
+function printAuditList(records: AuditRecord[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: records.map((r) => plainJson("berth.access.v1.AuditRecord", r)), nextPageToken });
+  printTable(
+    ["SEQ", "TIME", "ACTOR", "METHOD", "PROJECT", "TARGETS", "PHASE", "OUTCOME"],
+    records.map((r) => [r.seq, r.time, r.tokenName || r.tokenId || "(unauthenticated)", r.method.slice(r.method.lastIndexOf("/") + 1), r.projectId || "-", r.targetIds.join(",") || "-", r.phase, r.reason ? `${r.code} ${r.reason}` : r.code]),
+  );
+  if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
 }
 
 function sinceTime(value: string | undefined): string {

@@ -2,10 +2,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { type BackupPolicy, backupAttemptOutcomeToJSON, ErrorReason, type BackupAttempt as Attempt, plainJson, reasonCode } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { age, CliError, printFields, printJson, printTable, type OutputFormat } from "../output.js";
-import { examples, requestId, requestIdOption, withClient } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { examples, recordCommand, requestId, requestIdOption, withClient } from "./common.js";
+import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
-const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 function positiveInt(label: string) {
   return (value: string): number => {
@@ -31,7 +30,9 @@ function enabledText(policy: BackupPolicy, short = false): string {
   return short ? "no (dependency deleted)" : `no (${policy.disabledReason})`;
 }
 
-function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: OutputFormat): void {
+/** A policy as configure and show answer it: with whether this server runs the scheduler. */
+function printPolicy({ policy: found, schedulerEnabled }: { policy?: BackupPolicy; schedulerEnabled: boolean }, format: OutputFormat): void {
+  const policy = found!;
   if (format === "json") return printJson({ ...plainJson("berth.backup.v1.BackupPolicy", policy) as object, schedulerEnabled });
   const last = policy.lastAttempt;
   printFields([
@@ -50,32 +51,38 @@ function printPolicy(policy: BackupPolicy, schedulerEnabled: boolean, format: Ou
 
 const POLICY_ID = /^dbp_[A-Za-z0-9]+$/;
 
+const POLICY_OR_DEPENDENCY = "policy id (dbp_…), or dependency id (dep_…) or name (a name needs --project and --environment)";
+
 /** `berth dependency backup policy …`: scheduled backups. */
 export function backupPolicyCommand(): Command {
   const policy = new Command("policy").alias("policies").description("scheduled backups of a dependency: interval, retention, retry (they run where the scheduler is enabled)");
 
-  addScopeOptions(policy.command("configure").description("create or replace the backup policy of a dependency").argument("<dependency>", DEPENDENCY_ARGUMENT), "dependency")
-    .option("--interval-hours <h>", "hours between backups (1 to 8784)", positiveInt("hours"))
-    .option("--interval-minutes <m>", "minutes between backups instead of hours (at least 1), e.g. to try a policy out", positiveInt("minutes"))
-    .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
-    .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
-    .option("--disable", "keep the policy but stop running it", false)
-    .option("--verify-every <n>", "run a restore drill (berth dependency backup verify) for every Nth succeeded scheduled backup; 0 turns drills off", nonNegativeInt)
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      examples(
+  policy.addCommand(
+    recordCommand({
+      name: "configure",
+      description: "create or replace the backup policy of a dependency",
+      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      scope: "dependency",
+      options: (command) =>
+        command
+          .option("--interval-hours <h>", "hours between backups (1 to 8784)", positiveInt("hours"))
+          .option("--interval-minutes <m>", "minutes between backups instead of hours (at least 1), e.g. to try a policy out", positiveInt("minutes"))
+          .requiredOption("--retention-days <d>", "days each scheduled backup is kept", positiveInt("days"))
+          .option("--retry-on-failure", "retry a failed run with backoff instead of waiting for the next interval", false)
+          .option("--disable", "keep the policy but stop running it", false)
+          .option("--verify-every <n>", "run a restore drill (berth dependency backup verify) for every Nth succeeded scheduled backup; 0 turns drills off", nonNegativeInt)
+          .addOption(requestIdOption()),
+      examples: [
         "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --retry-on-failure",
         "berth dependency backup policy configure dep_3Kx… --interval-hours 24 --retention-days 7 --verify-every 1",
         "berth dependency backup policy configure dep_3Kx… --interval-minutes 5 --retention-days 1   # try it out",
-      ) + "\n\nGive --interval-hours or --interval-minutes (the shortest interval is 1 minute; the scheduler looks for due\npolicies every 30 s). A policy whose dependency was deleted is disabled and says so.",
-    )
-    .action(
-      withClient<Scope & { intervalHours?: number; intervalMinutes?: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }>(async (client, flags, ref) => {
+      ],
+      help: "\n\nGive --interval-hours or --interval-minutes (the shortest interval is 1 minute; the scheduler looks for due\npolicies every 30 s). A policy whose dependency was deleted is disabled and says so.",
+      run: async (client, flags: Scope & { intervalHours?: number; intervalMinutes?: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }, ref) => {
         if ((flags.intervalHours === undefined) === (flags.intervalMinutes === undefined)) {
           throw new CliError("give one of --interval-hours or --interval-minutes", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
         }
-        const response = await client.backup.configureBackupPolicy({
+        return client.backup.configureBackupPolicy({
           requestId: requestId(flags),
           dependencyId: await resolveDependency(client, ref, flags),
           intervalHours: flags.intervalHours ?? 0,
@@ -85,26 +92,23 @@ export function backupPolicyCommand(): Command {
           enabled: !flags.disable,
           verifyEvery: flags.verifyEvery,
         });
-        printPolicy(response.policy!, response.schedulerEnabled, flags.output);
-        return EXIT.ok;
-      }),
-    );
+      },
+      print: printPolicy,
+    }),
+  );
 
-  addScopeOptions(
-    policy
-      .command("show")
-      .description("show a policy (by dbp_… id, or by its dependency's id or name) with its last attempt")
-      .argument("<policy-or-dependency>", "policy id (dbp_…), or dependency id (dep_…) or name (a name needs --project and --environment)"),
-    "dependency",
-  )
-    .addHelpText("after", examples("berth dependency backup policy show dbp_6Tw…", "berth dependency backup policy show dep_3Kx…", "berth dependency backup policy show app-db --project prj_shop --environment env_prod -o json"))
-    .action(
-      withClient<Scope>(async (client, flags, ref) => {
-        const response = await client.backup.getBackupPolicy(POLICY_ID.test(ref) ? { id: ref, dependencyId: "" } : { id: "", dependencyId: await resolveDependency(client, ref, flags) });
-        printPolicy(response.policy!, response.schedulerEnabled, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  policy.addCommand(
+    recordCommand({
+      name: "show",
+      description: "show a policy (by dbp_… id, or by its dependency's id or name) with its last attempt",
+      argument: ["<policy-or-dependency>", POLICY_OR_DEPENDENCY],
+      scope: "dependency",
+      examples: ["berth dependency backup policy show dbp_6Tw…", "berth dependency backup policy show dep_3Kx…", "berth dependency backup policy show app-db --project prj_shop --environment env_prod -o json"],
+      run: async (client, flags: Scope, ref) =>
+        client.backup.getBackupPolicy(POLICY_ID.test(ref) ? { id: ref, dependencyId: "" } : { id: "", dependencyId: await resolveDependency(client, ref, flags) }),
+      print: printPolicy,
+    }),
+  );
 
   addScopeOptions(
     policy
@@ -139,7 +143,7 @@ export function backupPolicyCommand(): Command {
     policy
       .command("attempts")
       .description("the run history of a policy: start, end, outcome and safe reason of each scheduled run; an unknown policy or dependency is an error (exit 3)")
-      .argument("<policy-or-dependency>", "policy id (dbp_…), or dependency id (dep_…) or name (a name needs --project and --environment)"),
+      .argument("<policy-or-dependency>", POLICY_OR_DEPENDENCY),
     "dependency",
   )
     .addHelpText("after", examples("berth dependency backup policy attempts dbp_6Tw…", "berth dependency backup policy attempts dep_3Kx… -o json"))

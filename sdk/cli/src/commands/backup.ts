@@ -8,9 +8,8 @@ import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill
 import { backupPolicyCommand } from "./backup-policy.js";
 import { confirmDestructive } from "../confirm.js";
 import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
-const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 const STATUSES = ["pending", "running", "succeeded", "failed"];
 

@@ -3,9 +3,8 @@ import { ErrorReason, reasonCode } from "@berth/client";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
 import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
-import { resolveDependency, resolveResource, type Scope } from "./resolve.js";
+import { DEPENDENCY_ARGUMENT, resolveDependency, resolveResource, RESOURCE_ARGUMENT, type Scope } from "./resolve.js";
 
-const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
 
 /** ListBindings filters: each list sets the one it is of. */
 const ANY_PARENT = { projectId: "", environmentId: "", resourceId: "", dependencyId: "" };
@@ -142,7 +141,7 @@ export function dependencyBindingsCommand(): Command {
   return listCommand({
     name: "bindings",
     description: "list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)",
-    argument: ["<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"],
+    argument: ["<dependency>", DEPENDENCY_ARGUMENT],
     options: includeUnboundOption,
     scope: "dependency",
     examples: ["berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"],

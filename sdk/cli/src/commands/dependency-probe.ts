@@ -1,41 +1,30 @@
 import { Command } from "commander";
-import { EXIT } from "../exit-codes.js";
 import { printDependency } from "../present.js";
-import { withClient } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { recordCommand } from "./common.js";
+import { DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 /** `berth dependency probe dep_…`: logs in with the current connection again and records what that proved. */
 export function dependencyProbeCommand(): Command {
-  return addScopeOptions(
-    new Command("probe")
-      .description(
-        "log in with a dependency's current connection and check what it names exists; records the outcome (connection check: verified or failed) either way",
-      )
-      .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
-    "dependency",
-  )
-    .addHelpText(
-      "after",
-      [
-        "",
-        "A probe logs in with the stored credentials and checks the database, bucket, index or key prefix the",
-        "URL names. On failure it exits 5 with one of these reasons (the password is never shown):",
-        "  connection_unreachable            nothing answers at the host and port",
-        "  connection_authentication_failed  the server rejected the user or password",
-        "  connection_database_missing       the database, bucket or index does not exist",
-        "  connection_permission_denied      the user may not use it",
-        "",
-        "Examples:",
-        "  $ berth dependency probe dep_7HqK2x",
-        "  $ berth dependency probe dep_7HqK2x --output json",
-        "  $ berth dependency probe legacy-db --project prj_shop --environment env_prod",
-      ].join("\n"),
-    )
-    .action(
-      withClient<Scope>(async (client, flags, ref) => {
-        const { dependency } = await client.dependency.probeDependency({ id: await resolveDependency(client, ref, flags) });
-        printDependency(dependency!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  return recordCommand({
+    name: "probe",
+    description: "log in with a dependency's current connection and check what it names exists; records the outcome (connection check: verified or failed) either way",
+    argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+    scope: "dependency",
+    help: [
+      "",
+      "A probe logs in with the stored credentials and checks the database, bucket, index or key prefix the",
+      "URL names. On failure it exits 5 with one of these reasons (the password is never shown):",
+      "  connection_unreachable            nothing answers at the host and port",
+      "  connection_authentication_failed  the server rejected the user or password",
+      "  connection_database_missing       the database, bucket or index does not exist",
+      "  connection_permission_denied      the user may not use it",
+      "",
+      "Examples:",
+      "  $ berth dependency probe dep_7HqK2x",
+      "  $ berth dependency probe dep_7HqK2x --output json",
+      "  $ berth dependency probe legacy-db --project prj_shop --environment env_prod",
+    ].join("\n"),
+    run: async (client, flags: Scope, ref) => (await client.dependency.probeDependency({ id: await resolveDependency(client, ref, flags) })).dependency,
+    print: printDependency,
+  });
 }

@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
 import { DATA_CLASS_NAMES, dataClassFromName, DependencySource, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
-import { EXIT } from "../exit-codes.js";
 import { CliError } from "../output.js";
 import { printDeleted, printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
@@ -10,10 +9,8 @@ import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { confirmDestructive } from "../confirm.js";
 import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
-/** The positional every single-dependency command takes. */
-export const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
 
 const STATUSES = ["provisioning", "ready", "failed", "deleting", "deleted"];
 
@@ -41,65 +38,46 @@ export function dependencyCommand(): Command {
       "\nExamples:\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --wait\n  $ berth dependency provision --kind postgres --project prj_shop --environment env_prod --name app-db --data-class production-critical --output json",
     )
     .action(
-      withClient<{ kind: string; project: string; environment: string; name: string; target: string; deletionProtection: boolean; dataClass?: string; wait: boolean; timeout: number; requestId?: string }>(
-        async (client, flags) => {
-          const { dependency } = await client.dependency.provisionDependency({
-            requestId: requestId(flags),
-            projectId: flags.project,
-            environmentId: flags.environment,
-            name: flags.name,
-            kind: flags.kind,
-            realizationTarget: flags.target,
-            provenance,
-            deletionProtection: flags.deletionProtection,
-            dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
-          });
-          return printOrWait(flags, dependency, printDependency, () => waitForDependency(client, dependency!.id, `provisioning ${dependency!.name} (${dependency!.id})`, flags.timeout));
-        },
-      ),
+      withClient<NewDependencyFlags & { target: string; wait: boolean; timeout: number }>(async (client, flags) => {
+        const { dependency } = await client.dependency.provisionDependency({ ...newDependency(flags), realizationTarget: flags.target });
+        return printOrWait(flags, dependency, printDependency, () => waitForDependency(client, dependency!.id, `provisioning ${dependency!.name} (${dependency!.id})`, flags.timeout));
+      }),
     );
 
-  dependency
-    .command("import")
-    .description("record an existing database or service from its connection URL (stored encrypted, never shown again)")
-    .requiredOption("--kind <kind>", "a kind a provider loaded by the server declares, e.g. postgres (`berth provider list` shows them)")
-    .requiredOption("--project <id>", "project id, e.g. prj_prod")
-    .requiredOption("--environment <id>", "environment id, e.g. env_prod")
-    .requiredOption("--name <name>", "unique name in the project and environment")
-    .option("--connection-url <url>", "connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin so it stays out of shell history")
-    .option("--connection-url-stdin", "read the connection URL from standard input", false)
-    .option(
-      "--probe",
-      "log in with the URL's credentials and check the database/bucket/index it names before recording it (nothing is stored if it fails); without it the dependency is recorded unverified",
-      false,
-    )
-    .option("--deletion-protection", "refuse deletes until turned off", false)
-    .addOption(dataClassOption())
-    .addOption(requestIdOption())
-    .addHelpText(
-      "after",
-      "\nExamples:\n  $ BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache\n  $ vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical\n\nA failed --probe exits 5 with connection_unreachable, connection_authentication_failed,\nconnection_database_missing or connection_permission_denied (see `berth dependency probe --help`).",
-    )
-    .action(
-      withClient<{ kind: string; project: string; environment: string; name: string; probe: boolean; deletionProtection: boolean; dataClass?: string; requestId?: string } & ConnectionUrlFlags>(
-        async (client, flags) => {
-          const { dependency } = await client.dependency.importDependency({
-            requestId: requestId(flags),
-            projectId: flags.project,
-            environmentId: flags.environment,
-            name: flags.name,
-            kind: flags.kind,
-            connectionUrl: await connectionUrl(flags),
-            probe: flags.probe,
-            provenance,
-            deletionProtection: flags.deletionProtection,
-            dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
-          });
-          printDependency(dependency!, flags.output);
-          return EXIT.ok;
-        },
-      ),
-    );
+  dependency.addCommand(
+    recordCommand({
+      name: "import",
+      description: "record an existing database or service from its connection URL (stored encrypted, never shown again)",
+      options: (command) =>
+        command
+          .requiredOption("--kind <kind>", "a kind a provider loaded by the server declares, e.g. postgres (`berth provider list` shows them)")
+          .requiredOption("--project <id>", "project id, e.g. prj_prod")
+          .requiredOption("--environment <id>", "environment id, e.g. env_prod")
+          .requiredOption("--name <name>", "unique name in the project and environment")
+          .option("--connection-url <url>", "connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin so it stays out of shell history")
+          .option("--connection-url-stdin", "read the connection URL from standard input", false)
+          .option(
+            "--probe",
+            "log in with the URL's credentials and check the database/bucket/index it names before recording it (nothing is stored if it fails); without it the dependency is recorded unverified",
+            false,
+          )
+          .option("--deletion-protection", "refuse deletes until turned off", false)
+          .addOption(dataClassOption())
+          .addOption(requestIdOption()),
+      examples: [
+        "BERTH_CONNECTION_URL='redis://default:…@cache.internal:6379/0' berth dependency import --kind redis --project prj_shop --environment env_prod --name cache",
+        "vault read -field=url secret/db | berth dependency import --kind postgres --connection-url-stdin --project prj_shop --environment env_prod --name legacy-db --probe --data-class production-critical",
+      ],
+      help:
+        "\n\nA failed --probe exits 5 with connection_unreachable, connection_authentication_failed,\n" +
+        "connection_database_missing or connection_permission_denied (see `berth dependency probe --help`).",
+      run: async (client, flags: NewDependencyFlags & ConnectionUrlFlags & { probe: boolean }) => {
+        const { dependency } = await client.dependency.importDependency({ ...newDependency(flags), connectionUrl: await connectionUrl(flags), probe: flags.probe });
+        return dependency;
+      },
+      print: printDependency,
+    }),
+  );
 
   dependency.addCommand(
     listCommand({
@@ -254,6 +232,30 @@ export function dependencyCommand(): Command {
 
 function dataClassOption(): Option {
   return new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (default: unclassified)").choices([...DATA_CLASS_NAMES]);
+}
+
+interface NewDependencyFlags {
+  kind: string;
+  project: string;
+  environment: string;
+  name: string;
+  deletionProtection: boolean;
+  dataClass?: string;
+  requestId?: string;
+}
+
+/** What provision and import both send: where the new dependency lives, its name, kind and settings. */
+function newDependency(flags: NewDependencyFlags) {
+  return {
+    requestId: requestId(flags),
+    projectId: flags.project,
+    environmentId: flags.environment,
+    name: flags.name,
+    kind: flags.kind,
+    provenance,
+    deletionProtection: flags.deletionProtection,
+    dataClass: flags.dataClass ? dataClassFromName(flags.dataClass) : undefined,
+  };
 }
 
 interface ConnectionUrlFlags {

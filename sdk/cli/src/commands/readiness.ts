@@ -3,7 +3,7 @@ import { DataReadinessVerdict } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { printReadiness } from "../present-readiness.js";
 import { examples, withClient } from "./common.js";
-import { addScopeOptions, resolveDependency, type Scope } from "./resolve.js";
+import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 const RULES =
   "\n\nRules by data class (the dependency's --data-class):\n" +
@@ -24,7 +24,7 @@ export function dependencyReadinessCommand(): Command {
   return addScopeOptions(
     new Command("readiness")
       .description("is this dependency's data safe to depend on? data class, backup policy, latest backup, latest passed restore drill and post-restore check, with a verdict")
-      .argument("<dependency>", "dependency id (dep_…) or name (a name needs --project and --environment)"),
+      .argument("<dependency>", DEPENDENCY_ARGUMENT),
     "dependency",
   )
     .addHelpText("after", examples("berth dependency readiness dep_3Kx…", "berth dependency readiness dep_3Kx… -o json", "berth dependency readiness dep_3Kx… -o json > /dev/null || echo 'data not ready: hold the release'") + RULES)

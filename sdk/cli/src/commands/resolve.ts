@@ -14,6 +14,12 @@ export interface Scope {
   environment?: string;
 }
 
+/** The positional of a command on one dependency, by id or name. */
+export const DEPENDENCY_ARGUMENT = "dependency id (dep_…) or name (a name needs --project and --environment)";
+
+/** The positional of a command on one resource, by id or name. */
+export const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
+
 const DEPENDENCY_ID = /^dep_[A-Za-z0-9]+$/;
 const RESOURCE_ID = /^res_[A-Za-z0-9]+$/;
 const SERVER_ID = /^srv_[A-Za-z0-9]+$/;

@@ -2,9 +2,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
 import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
-import { resolveResource, type Scope } from "./resolve.js";
+import { resolveResource, RESOURCE_ARGUMENT, type Scope } from "./resolve.js";
 
-const RESOURCE_ARGUMENT = "resource id (res_…) or name (a name needs --project and --environment)";
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

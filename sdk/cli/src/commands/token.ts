@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { plainJson, Role, roleFromJSON, roleToJSON, type Token } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
 import { age, printFields, printJson, printTable, until, type OutputFormat } from "../output.js";
-import { addPageOptions, collectPages, examples, withClient, type PageFlags } from "./common.js";
+import { examples, listCommand, recordCommand, withClient } from "./common.js";
 
 const ROLES = ["viewer", "deployer", "operator", "admin"];
 
@@ -39,6 +39,24 @@ function printToken(token: Token, format: OutputFormat): void {
     ["EXPIRES", token.expiresAt ?? "never"],
     ["REVOKED", token.revokedAt ?? "no"],
   ]);
+}
+
+function printTokenList(tokens: Token[], format: OutputFormat, nextPageToken: string): void {
+  if (format === "json") return printJson({ items: tokens.map(tokenJson), nextPageToken });
+  printTable(
+    ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
+    tokens.map((t) => [
+      t.id,
+      t.name,
+      roleName(t.role),
+      t.projectIds.join(",") || "(all)",
+      t.environmentIds.join(",") || "(all)",
+      t.expiresAt ? until(t.expiresAt) : "never",
+      t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active",
+      age(t.createdAt),
+    ]),
+  );
+  if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
 }
 
 /** `berth token …`: API tokens with a role and a project scope. */
@@ -80,60 +98,43 @@ export function tokenCommand(): Command {
       }),
     );
 
-  addPageOptions(token.command("list").alias("ls").description("list tokens (never their values)").option("--include-revoked", "also revoked tokens", false))
-    .addHelpText("after", examples("berth token list", "berth token list --include-revoked -o json"))
-    .action(
-      withClient<{ includeRevoked: boolean } & PageFlags>(async (client, flags) => {
-        const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
-          const page = await client.access.listTokens({ includeRevoked: flags.includeRevoked, pageSize, pageToken });
-          return { items: page.tokens, nextPageToken: page.nextPageToken };
-        });
-        if (flags.output === "json") {
-          printJson({ items: items.map(tokenJson), nextPageToken });
-          return EXIT.ok;
-        }
-        printTable(
-          ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
-          items.map((t) => [
-            t.id,
-            t.name,
-            roleName(t.role),
-            t.projectIds.join(",") || "(all)",
-            t.environmentIds.join(",") || "(all)",
-            t.expiresAt ? until(t.expiresAt) : "never",
-            t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active",
-            age(t.createdAt),
-          ]),
-        );
-        if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
-        return EXIT.ok;
-      }),
-    );
+  token.addCommand(
+    listCommand({
+      name: "list",
+      alias: "ls",
+      description: "list tokens (never their values)",
+      options: (command) => command.option("--include-revoked", "also revoked tokens", false),
+      examples: ["berth token list", "berth token list --include-revoked -o json"],
+      filter: (_client, flags: { includeRevoked: boolean }) => ({ includeRevoked: flags.includeRevoked }),
+      list: (client, request) => client.access.listTokens(request),
+      items: "tokens",
+      print: printTokenList,
+    }),
+  );
 
-  token
-    .command("show")
-    .description("show one token (never its value)")
-    .argument("<id>", "token id (btk_…)")
-    .addHelpText("after", examples("berth token show btk_7HqK2mN4pQ8rS1tV"))
-    .action(
-      withClient(async (client, flags, id) => {
-        printToken((await client.access.getToken({ id })).token!, flags.output);
-        return EXIT.ok;
-      }),
-    );
+  token.addCommand(
+    recordCommand({
+      name: "show",
+      description: "show one token (never its value)",
+      argument: ["<id>", "token id (btk_…)"],
+      examples: ["berth token show btk_7HqK2mN4pQ8rS1tV"],
+      run: async (client, _flags, id) => (await client.access.getToken({ id })).token,
+      print: printToken,
+    }),
+  );
 
-  token
-    .command("revoke")
-    .description("revoke a token; every server refuses it within a second")
-    .argument("<id>", "token id (btk_…)")
-    .addHelpText("after", examples("berth token revoke btk_7HqK2mN4pQ8rS1tV"))
-    .action(
-      withClient(async (client, flags, id) => {
-        const revoked = (await client.access.revokeToken({ id })).token!;
-        if (flags.output === "json") printJson(tokenJson(revoked));
+  token.addCommand(
+    recordCommand({
+      name: "revoke",
+      description: "revoke a token; every server refuses it within a second",
+      argument: ["<id>", "token id (btk_…)"],
+      examples: ["berth token revoke btk_7HqK2mN4pQ8rS1tV"],
+      run: async (client, _flags, id) => (await client.access.revokeToken({ id })).token,
+      print: (revoked, format) => {
+        if (format === "json") printJson(tokenJson(revoked));
         else process.stdout.write(`revoked ${revoked.id} (${revoked.name}) at ${revoked.revokedAt}\n`);
-        return EXIT.ok;
-      }),
-    );
+      },
+    }),
+  );
   return token;
 }
