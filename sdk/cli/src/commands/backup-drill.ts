@@ -2,7 +2,6 @@ import { Command, InvalidArgumentError } from "commander";
 import { printDrill, printDrillList } from "../present-drill.js";
 import { waitForDrill } from "../wait.js";
 import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
-import { DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 const DRILL_HELP =
   "\n\nA drill proves a backup restores. Berth provisions a scratch dependency of the same kind on a\n" +
@@ -66,10 +65,9 @@ export function drillsCommand(): Command {
   return listCommand({
     name: "drills",
     description: "list the restore drills of a dependency's backups, oldest first; an unknown dependency is an error (exit 3)",
-    argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-    scope: "dependency",
+    subject: "dependency",
     examples: ["berth dependency backup drills dep_3Kx…", "berth dependency backup drills app-db --project prj_shop --environment env_prod -o json"],
-    filter: async (client, flags: Scope, ref) => ({ dependencyId: await resolveDependency(client, ref, flags) }),
+    filter: (_client, _flags, dependencyId) => ({ dependencyId }),
     list: (client, request) => client.backup.listDrills(request),
     items: "drills",
     print: printDrillList,

@@ -61,8 +61,7 @@ export function backupPolicyCommand(): Command {
     recordCommand({
       name: "configure",
       description: "create or replace the backup policy of a dependency",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-      scope: "dependency",
+      subject: "dependency",
       options: (command) =>
         command
           .option("--interval-hours <h>", "hours between backups (1 to 8784)", positiveInt("hours"))
@@ -78,20 +77,21 @@ export function backupPolicyCommand(): Command {
         "berth dependency backup policy configure dep_3Kx… --interval-minutes 5 --retention-days 1   # try it out",
       ],
       help: "\n\nGive --interval-hours or --interval-minutes (the shortest interval is 1 minute; the scheduler looks for due\npolicies every 30 s). A policy whose dependency was deleted is disabled and says so.",
-      run: async (client, flags: Scope & { intervalHours?: number; intervalMinutes?: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }, ref) => {
-        if ((flags.intervalHours === undefined) === (flags.intervalMinutes === undefined)) {
-          throw new CliError("give one of --interval-hours or --interval-minutes", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
-        }
-        return client.backup.configureBackupPolicy({
+      run: async (client, flags: { intervalHours?: number; intervalMinutes?: number; retentionDays: number; retryOnFailure: boolean; disable: boolean; verifyEvery?: number; requestId?: string }, dependencyId) =>
+        client.backup.configureBackupPolicy({
           requestId: requestId(flags),
-          dependencyId: await resolveDependency(client, ref, flags),
+          dependencyId,
           intervalHours: flags.intervalHours ?? 0,
           intervalMinutes: flags.intervalMinutes,
           retentionDays: flags.retentionDays,
           retryOnFailure: flags.retryOnFailure,
           enabled: !flags.disable,
           verifyEvery: flags.verifyEvery,
-        });
+        }),
+      check: (flags) => {
+        if ((flags.intervalHours === undefined) === (flags.intervalMinutes === undefined)) {
+          throw new CliError("give one of --interval-hours or --interval-minutes", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
+        }
       },
       print: printPolicy,
     }),

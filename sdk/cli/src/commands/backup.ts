@@ -89,12 +89,11 @@ export function dependencyBackupCommand(): Command {
       name: "list",
       alias: "ls",
       description: "list the backups of a dependency; an unknown dependency is an error (exit 3)",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      subject: "dependency",
       options: (command) => command.addOption(new Option("--status <status>", "only this status").choices(STATUSES)).option("--show-deleted", "include deleted backups", false),
-      scope: "dependency",
       examples: ["berth dependency backup list dep_3Kx…", "berth dependency backup list app-db --project prj_shop --environment env_prod", "berth dependency backup list dep_3Kx… --status succeeded -o json"],
-      filter: async (client, flags: Scope & { status?: string; showDeleted: boolean }, ref) => ({
-        dependencyId: await resolveDependency(client, ref, flags),
+      filter: (_client, flags: { status?: string; showDeleted: boolean }, dependencyId) => ({
+        dependencyId,
         status: flags.status ? backupStatusFromJSON(`BACKUP_STATUS_${flags.status.toUpperCase()}`) : BackupStatus.BACKUP_STATUS_UNSPECIFIED,
         showDeleted: flags.showDeleted,
       }),
@@ -215,12 +214,11 @@ export function dependencyBackupCommand(): Command {
     listCommand({
       name: "restores",
       description: "list the restores of a dependency; an unknown dependency or backup is an error (exit 3)",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+      subject: "dependency",
       options: (command) => command.option("--backup <id>", "only restores of this backup (bkp_…)").addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
-      scope: "dependency",
       examples: ["berth dependency backup restores dep_3Kx…", "berth dependency backup restores app-db --project prj_shop --environment env_prod", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"],
-      filter: async (client, flags: Scope & { backup?: string; status?: string }, ref) => ({
-        dependencyId: await resolveDependency(client, ref, flags),
+      filter: (_client, flags: { backup?: string; status?: string }, dependencyId) => ({
+        dependencyId,
         backupId: flags.backup ?? "",
         status: flags.status ? restoreStatusFromJSON(`RESTORE_STATUS_${flags.status.toUpperCase()}`) : RestoreStatus.RESTORE_STATUS_UNSPECIFIED,
       }),

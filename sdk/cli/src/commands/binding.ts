@@ -3,7 +3,7 @@ import { ErrorReason, reasonCode } from "@berth/client";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
 import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
-import { DEPENDENCY_ARGUMENT, resolveDependency, resolveResource, RESOURCE_ARGUMENT, type Scope } from "./resolve.js";
+import { resolveDependency } from "./resolve.js";
 
 
 /** ListBindings filters: each list sets the one it is of. */
@@ -30,8 +30,7 @@ export function resourceDependencyCommand(): Command {
     recordCommand({
       name: "bind",
       description: "deliver a dependency's connection to a resource as an env var (from the next deployment on)",
-      argument: ["<resource>", RESOURCE_ARGUMENT],
-      scope: "resource",
+      subject: "resource",
       options: (command) =>
         command
           .requiredOption("--dependency <dep>", "dependency id (dep_…) or name, in the same project and environment as the resource (a name is looked up there)")
@@ -43,8 +42,7 @@ export function resourceDependencyCommand(): Command {
         "berth resource dependency bind web --project prj_shop --environment env_prod --dependency app-db --target DATABASE_URL",
       ],
       help: "\n\nThe binding holds a secret reference (secret://dep_…/connection@N), never the secret itself.",
-      run: async (client, flags: Scope & { dependency: string; target: string; requestId?: string }, ref) => {
-        const resourceId = await resolveResource(client, ref, flags, "resource");
+      run: async (client, flags: { dependency: string; target: string; requestId?: string }, resourceId) => {
         const { resource } = await client.deployment.getResource({ id: resourceId });
         // A dependency name is looked up where the resource lives: only there can it be bound.
         const dependencyId = await resolveDependency(client, flags.dependency, { project: resource!.projectId, environment: resource!.environmentId }, "--dependency");
@@ -80,13 +78,12 @@ export function resourceDependencyCommand(): Command {
       name: "list",
       alias: "ls",
       description: "list the bindings of a resource (active ones unless --include-unbound); an unknown resource is an error (exit 3)",
-      argument: ["<resource>", RESOURCE_ARGUMENT],
+      subject: "resource",
       options: includeUnboundOption,
-      scope: "resource",
       examples: ["berth resource dependency list res_7Hq…", "berth resource dependency list web --project prj_shop --environment env_prod", "berth resource dependency list res_7Hq… --include-unbound -o json"],
-      filter: async (client, flags: Scope & { includeUnbound: boolean }, ref) => ({
+      filter: (_client, flags: { includeUnbound: boolean }, resourceId) => ({
         ...ANY_PARENT,
-        resourceId: await resolveResource(client, ref, flags, "resource"),
+        resourceId,
         includeUnbound: flags.includeUnbound,
       }),
       list: (client, request) => client.binding.listBindings(request),
@@ -141,13 +138,12 @@ export function dependencyBindingsCommand(): Command {
   return listCommand({
     name: "bindings",
     description: "list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)",
-    argument: ["<dependency>", DEPENDENCY_ARGUMENT],
+    subject: "dependency",
     options: includeUnboundOption,
-    scope: "dependency",
     examples: ["berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"],
-    filter: async (client, flags: Scope & { includeUnbound: boolean }, ref) => ({
+    filter: (_client, flags: { includeUnbound: boolean }, dependencyId) => ({
       ...ANY_PARENT,
-      dependencyId: await resolveDependency(client, ref, flags),
+      dependencyId,
       includeUnbound: flags.includeUnbound,
     }),
     list: (client, request) => client.binding.listBindings(request),

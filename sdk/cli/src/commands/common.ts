@@ -5,7 +5,7 @@ import { connect, type ConnectionFlags } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { type OutputFormat } from "../output.js";
 import { type Settled } from "../wait.js";
-import { addScopeOptions } from "./resolve.js";
+import { addScopeOptions, resolveSubject, type Scope, type Subject, subjectArgument } from "./resolve.js";
 
 export interface GlobalFlags {
   output: OutputFormat;
@@ -65,14 +65,14 @@ export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}`;
 }
 
-export interface PageFlags {
+interface PageFlags {
   pageSize: number;
   pageToken?: string;
   all: boolean;
 }
 
 /** --page-size, --page-token and --all, as on `berth dependency list`. */
-export function addPageOptions(command: Command): Command {
+function addPageOptions(command: Command): Command {
   return command
     .option("--page-size <n>", "results per page (1-500)", (v) => Number.parseInt(v, 10), 50)
     .option("--page-token <token>", "continue from a previous page")
@@ -80,7 +80,7 @@ export function addPageOptions(command: Command): Command {
 }
 
 /** Fetches one page, or every page with --all. */
-export async function collectPages<T>(flags: PageFlags, fetch: (pageToken: string, pageSize: number) => Promise<{ items: T[]; nextPageToken: string }>): Promise<{ items: T[]; nextPageToken: string }> {
+async function collectPages<T>(flags: PageFlags, fetch: (pageToken: string, pageSize: number) => Promise<{ items: T[]; nextPageToken: string }>): Promise<{ items: T[]; nextPageToken: string }> {
   const items: T[] = [];
   let pageToken = flags.pageToken ?? "";
   do {
@@ -97,61 +97,78 @@ export type Printer<T> = (record: T, format: OutputFormat) => void;
 /** Prints a page of records in the chosen format, with the token of the next page. */
 export type ListPrinter<T> = (items: T[], format: OutputFormat, nextPageToken: string) => void;
 
-/** What the help of a command shape says after the options. */
-interface Help {
-  examples?: string[];
-  /** More text after the examples. */
-  help?: string;
-}
-
-function addHelp(command: Command, { examples: lines, help = "" }: Help): Command {
-  const text = (lines ? examples(...lines) : "") + help;
-  return text ? command.addHelpText("after", text) : command;
-}
-
-/** A command on one record that prints the record the server answers: `create`, `show`, `delete`, `stop`… */
-export interface RecordCommand<F, T> extends Help {
+/** What a command shape declares besides its action. */
+interface Shape {
   name: string;
   alias?: string;
   description: string;
-  /** The positional naming the record: [name, description] (none for a create). */
+  /**
+   * The positional names a dependency, resource or server by id or name: it is
+   * declared (with --project/--environment where a name needs them) and resolved
+   * to the id the action gets.
+   */
+  subject?: Subject;
+  /** Any other positional: [name, description]. */
   argument?: [string, string];
   /** --project/--environment, for a dependency or resource given by name. */
   scope?: "dependency" | "resource";
-  /** The command's own options (after the scope's). */
+  /** The command's own options. */
   options?: (command: Command) => Command;
-  /** Calls the server; the record it answers is printed and the command exits 0. */
-  run: (client: BerthClient, flags: F & GlobalFlags, ref: string) => Promise<T | undefined>;
+  examples?: string[];
+  /** More help after the examples. */
+  help?: string;
+}
+
+/** The --project/--environment a shape's positional needs, if any. */
+function scopeOf(shape: Shape): "dependency" | "resource" | undefined {
+  return shape.subject ? subjectArgument(shape.subject).scope : shape.scope;
+}
+
+/** The positional as the action gets it: a subject's id, resolved, or the argument as given. */
+function positional(client: BerthClient, shape: Shape, ref: string, scope: Scope): Promise<string> | string {
+  return shape.subject ? resolveSubject(client, shape.subject, ref, scope) : ref;
+}
+
+/** The command with its name, alias, description and positional, and the help after its options. */
+function declare(shape: Shape): Command {
+  const command = new Command(shape.name).description(shape.description);
+  if (shape.alias) command.alias(shape.alias);
+  const argument = shape.subject ? subjectArgument(shape.subject).argument : shape.argument;
+  if (argument) command.argument(...argument);
+  const help = (shape.examples ? examples(...shape.examples) : "") + (shape.help ?? "");
+  return help ? command.addHelpText("after", help) : command;
+}
+
+/**
+ * A command on one record that prints the record the server answers: `create`,
+ * `show`, `delete`, `stop`… Its options: the scope's, then its own.
+ */
+export interface RecordCommand<F, T> extends Shape {
+  /** Refuses a combination of flags before anything is looked up (throw a CliError). */
+  check?: (flags: F) => void;
+  /** Calls the server; the record it answers is printed and the command exits 0. `given` is the positional as typed. */
+  run: (client: BerthClient, flags: F & GlobalFlags, id: string, given: string) => Promise<T | undefined>;
   print: Printer<T>;
 }
 
 export function recordCommand<F, T>(spec: RecordCommand<F, T>): Command {
-  let command = new Command(spec.name).description(spec.description);
-  if (spec.alias) command.alias(spec.alias);
-  if (spec.argument) command.argument(...spec.argument);
-  if (spec.scope) command = addScopeOptions(command, spec.scope);
+  let command = declare(spec);
+  const scope = scopeOf(spec);
+  if (scope) command = addScopeOptions(command, scope);
   if (spec.options) command = spec.options(command);
-  return addHelp(command, spec).action(
-    withClient<F>(async (client, flags, ref) => {
-      spec.print((await spec.run(client, flags, ref))!, flags.output);
+  return command.action(
+    withClient<F & Scope>(async (client, flags, ref) => {
+      spec.check?.(flags);
+      spec.print((await spec.run(client, flags, await positional(client, spec, ref, flags), ref))!, flags.output);
       return EXIT.ok;
     }),
   );
 }
 
-/** A paged list: --page-size, --page-token, --all. */
-export interface ListCommand<F, Q, K extends string, T> extends Help {
-  name: string;
-  alias?: string;
-  description: string;
-  /** The positional the list is of (a dependency, a resource): [name, description]. */
-  argument?: [string, string];
-  /** The command's own options (before the scope's and the paging's). */
-  options?: (command: Command) => Command;
-  /** --project/--environment, for a dependency or resource given by name. */
-  scope?: "dependency" | "resource";
-  /** The request's filter, from the flags and the positional (names resolved once). */
-  filter: (client: BerthClient, flags: F & GlobalFlags, ref: string) => Q | Promise<Q>;
+/** A paged list. Its options: its own, the scope's, then --page-size, --page-token and --all. */
+export interface ListCommand<F, Q, K extends string, T> extends Shape {
+  /** The request's filter, from the flags and the positional (a subject's id, resolved once). */
+  filter: (client: BerthClient, flags: F & GlobalFlags, id: string) => Q | Promise<Q>;
   /** Fetches one page of the filtered list. */
   list: (client: BerthClient, request: Q & { pageSize: number; pageToken: string }) => Promise<{ [key in K]: T[] } & { nextPageToken: string }>;
   /** The field of the list's response that holds the page's items. */
@@ -160,14 +177,13 @@ export interface ListCommand<F, Q, K extends string, T> extends Help {
 }
 
 export function listCommand<F, Q, K extends string, T>(spec: ListCommand<F, Q, K, T>): Command {
-  let command = new Command(spec.name).description(spec.description);
-  if (spec.alias) command.alias(spec.alias);
-  if (spec.argument) command.argument(...spec.argument);
+  let command = declare(spec);
   if (spec.options) command = spec.options(command);
-  if (spec.scope) command = addScopeOptions(command, spec.scope);
-  return addHelp(addPageOptions(command), spec).action(
-    withClient<F & PageFlags>(async (client, flags, ref) => {
-      const filter = await spec.filter(client, flags, ref);
+  const scope = scopeOf(spec);
+  if (scope) command = addScopeOptions(command, scope);
+  return addPageOptions(command).action(
+    withClient<F & Scope & PageFlags>(async (client, flags, ref) => {
+      const filter = await spec.filter(client, flags, await positional(client, spec, ref, flags));
       const { items, nextPageToken } = await collectPages(flags, async (pageToken, pageSize) => {
         const page = await spec.list(client, { ...filter, pageSize, pageToken });
         return { items: page[spec.items], nextPageToken: page.nextPageToken };

@@ -1,15 +1,13 @@
 import { Command } from "commander";
 import { printDependency } from "../present.js";
 import { recordCommand } from "./common.js";
-import { DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 /** `berth dependency probe dep_…`: logs in with the current connection again and records what that proved. */
 export function dependencyProbeCommand(): Command {
   return recordCommand({
     name: "probe",
     description: "log in with a dependency's current connection and check what it names exists; records the outcome (connection check: verified or failed) either way",
-    argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-    scope: "dependency",
+    subject: "dependency",
     help: [
       "",
       "A probe logs in with the stored credentials and checks the database, bucket, index or key prefix the",
@@ -24,7 +22,7 @@ export function dependencyProbeCommand(): Command {
       "  $ berth dependency probe dep_7HqK2x --output json",
       "  $ berth dependency probe legacy-db --project prj_shop --environment env_prod",
     ].join("\n"),
-    run: async (client, flags: Scope, ref) => (await client.dependency.probeDependency({ id: await resolveDependency(client, ref, flags) })).dependency,
+    run: async (client, _flags, id) => (await client.dependency.probeDependency({ id })).dependency,
     print: printDependency,
   });
 }

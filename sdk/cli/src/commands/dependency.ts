@@ -109,10 +109,9 @@ export function dependencyCommand(): Command {
       name: "show",
       alias: "get",
       description: "show one dependency",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-      scope: "dependency",
+      subject: "dependency",
       examples: ["berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"],
-      run: async (client, flags: Scope, ref) => (await client.dependency.getDependency({ id: await resolveDependency(client, ref, flags) })).dependency,
+      run: async (client, _flags, id) => (await client.dependency.getDependency({ id })).dependency,
       print: printDependency,
     }),
   );
@@ -122,8 +121,7 @@ export function dependencyCommand(): Command {
       name: "delete",
       alias: "rm",
       description: "delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-      scope: "dependency",
+      subject: "dependency",
       options: (command) =>
         command
           .option(
@@ -141,8 +139,7 @@ export function dependencyCommand(): Command {
       help:
         "\n\nOn a terminal it asks you to type the dependency's name (or y). Without a terminal (CI, pipes) it\n" +
         "refuses unless --yes is given (exit 2, reason confirmation_required), changing nothing.",
-      run: async (client, flags: Scope & { force: boolean; yes: boolean; requestId?: string }, ref) => {
-        const id = await resolveDependency(client, ref, flags);
+      run: async (client, flags: { force: boolean; yes: boolean; requestId?: string }, id, ref) => {
         if (!flags.yes) {
           const { dependency: found } = await client.dependency.getDependency({ id });
           const managed = found!.source === DependencySource.DEPENDENCY_SOURCE_MANAGED;
@@ -167,23 +164,24 @@ export function dependencyCommand(): Command {
     recordCommand({
       name: "update",
       description: "change a dependency's settings: deletion protection, data class (give at least one)",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-      scope: "dependency",
+      subject: "dependency",
       options: (command) =>
         command
           .addOption(new Option("--deletion-protection <state>", "turn deletion protection on or off").choices(["on", "off"]))
           .addOption(new Option("--data-class <class>", "how much its data matters; decides what `berth dependency readiness` demands (unclassified clears it)").choices([...DATA_CLASS_NAMES, "unclassified"]))
           .addOption(requestIdOption()),
       examples: ["berth dependency update dep_3Kx… --data-class production-critical", "berth dependency update dep_3Kx… --deletion-protection on -o json"],
-      run: async (client, flags: Scope & { deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }, ref) => {
-        if (!flags.deletionProtection && !flags.dataClass) throw new CliError("nothing to change: give --deletion-protection and/or --data-class", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
+      run: async (client, flags: { deletionProtection?: "on" | "off"; dataClass?: string; requestId?: string }, id) => {
         const { dependency: updated } = await client.dependency.updateDependency({
-          id: await resolveDependency(client, ref, flags),
+          id,
           requestId: requestId(flags),
           deletionProtection: flags.deletionProtection === undefined ? undefined : flags.deletionProtection === "on",
           dataClass: flags.dataClass === undefined ? undefined : dataClassFromName(flags.dataClass),
         });
         return updated;
+      },
+      check: (flags) => {
+        if (!flags.deletionProtection && !flags.dataClass) throw new CliError("nothing to change: give --deletion-protection and/or --data-class", reasonCode(ErrorReason.ERROR_REASON_INVALID_ARGUMENT));
       },
       print: printDependency,
     }),
@@ -193,8 +191,7 @@ export function dependencyCommand(): Command {
     recordCommand({
       name: "update-connection",
       description: "store a new connection secret version for an imported dependency (its password changed); bindings move to it with `resource dependency rotate-secret --latest`",
-      argument: ["<dependency>", DEPENDENCY_ARGUMENT],
-      scope: "dependency",
+      subject: "dependency",
       options: (command) =>
         command
           .option("--connection-url <url>", "new connection URL; prefer BERTH_CONNECTION_URL or --connection-url-stdin")
@@ -202,8 +199,7 @@ export function dependencyCommand(): Command {
           .option("--probe", "check the host answers first", false)
           .addOption(requestIdOption()),
       help: "\nExample:\n  $ vault read -field=url secret/legacy-db | berth dependency update-connection dep_… --connection-url-stdin --probe",
-      run: async (client, flags: Scope & { probe: boolean; requestId?: string } & ConnectionUrlFlags, ref) => {
-        const id = await resolveDependency(client, ref, flags);
+      run: async (client, flags: { probe: boolean; requestId?: string } & ConnectionUrlFlags, id) => {
         const { dependency: updated } = await client.dependency.updateDependencyConnection({ id, requestId: requestId(flags), connectionUrl: await connectionUrl(flags), probe: flags.probe });
         return updated;
       },

@@ -84,3 +84,22 @@ export async function resolveServer(client: BerthClient, ref: string): Promise<s
   }
   return runtimeTargets[0].id;
 }
+
+/** What a command's positional names, by id or name. */
+export type Subject = "dependency" | "resource" | "server";
+
+const SUBJECTS: Record<Subject, { argument: [string, string]; scope?: "dependency" | "resource"; resolve: (client: BerthClient, ref: string, scope: Scope) => Promise<string> }> = {
+  dependency: { argument: ["<dependency>", DEPENDENCY_ARGUMENT], scope: "dependency", resolve: (client, ref, scope) => resolveDependency(client, ref, scope) },
+  resource: { argument: ["<resource>", RESOURCE_ARGUMENT], scope: "resource", resolve: (client, ref, scope) => resolveResource(client, ref, scope, "resource") },
+  server: { argument: ["<server>", "server id (srv_…) or name"], resolve: (client, ref) => resolveServer(client, ref) },
+};
+
+/** The positional of a command on one subject, and the options a name needs (servers need none). */
+export function subjectArgument(subject: Subject): { argument: [string, string]; scope?: "dependency" | "resource" } {
+  return SUBJECTS[subject];
+}
+
+/** The subject's id: as given, or looked up by name (in --project/--environment for a dependency or resource). */
+export function resolveSubject(client: BerthClient, subject: Subject, ref: string, scope: Scope): Promise<string> {
+  return SUBJECTS[subject].resolve(client, ref, scope);
+}

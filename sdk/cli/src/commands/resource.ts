@@ -2,7 +2,6 @@ import { Command, InvalidArgumentError } from "commander";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
 import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
-import { resolveResource, RESOURCE_ARGUMENT, type Scope } from "./resolve.js";
 
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -82,10 +81,9 @@ export function resourceCommand(): Command {
       name: "show",
       alias: "get",
       description: "show one resource",
-      argument: ["<resource>", RESOURCE_ARGUMENT],
-      scope: "resource",
+      subject: "resource",
       examples: ["berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"],
-      run: async (client, flags: Scope, ref) => (await client.deployment.getResource({ id: await resolveResource(client, ref, flags, "resource") })).resource,
+      run: async (client, _flags, id) => (await client.deployment.getResource({ id })).resource,
       print: printResource,
     }),
   );
@@ -95,12 +93,10 @@ export function resourceCommand(): Command {
       name: "delete",
       alias: "rm",
       description: "delete a resource (refused while one of its deployments is pending, starting or running: stop it first)",
-      argument: ["<resource>", RESOURCE_ARGUMENT],
-      scope: "resource",
+      subject: "resource",
       options: (command) => command.addOption(requestIdOption()),
       examples: ["berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"],
-      run: async (client, flags: Scope & { requestId?: string }, ref) =>
-        (await client.deployment.deleteResource({ id: await resolveResource(client, ref, flags, "resource"), requestId: requestId(flags) })).resource,
+      run: async (client, flags: { requestId?: string }, id) => (await client.deployment.deleteResource({ id, requestId: requestId(flags) })).resource,
       print: printResource,
     }),
   );

@@ -1,7 +1,6 @@
 import { Command } from "commander";
 import { printRuntimeTarget, printRuntimeTargetList } from "../present-deployment.js";
 import { listCommand, recordCommand, requestId, requestIdOption } from "./common.js";
-import { resolveServer } from "./resolve.js";
 
 /** `berth server …`: the runtime targets resources are deployed onto. */
 export function runtimeTargetCommand(): Command {
@@ -55,9 +54,9 @@ export function runtimeTargetCommand(): Command {
       name: "show",
       alias: "get",
       description: "show one server",
-      argument: ["<server>", "server id (srv_…) or name"],
+      subject: "server",
       examples: ["berth server show srv_2Pw…", "berth server show local -o json"],
-      run: async (client, _flags, ref) => (await client.deployment.getRuntimeTarget({ id: await resolveServer(client, ref) })).runtimeTarget,
+      run: async (client, _flags, id) => (await client.deployment.getRuntimeTarget({ id })).runtimeTarget,
       print: printRuntimeTarget,
     }),
   );
@@ -67,10 +66,10 @@ export function runtimeTargetCommand(): Command {
       name: "delete",
       alias: "rm",
       description: "delete a server (refused while a deployment on it is pending, starting or running: stop it first)",
-      argument: ["<server>", "server id (srv_…) or name"],
+      subject: "server",
       options: (command) => command.addOption(requestIdOption()),
       examples: ["berth server delete srv_2Pw…", "berth server delete local"],
-      run: async (client, flags: { requestId?: string }, ref) => (await client.deployment.deleteRuntimeTarget({ id: await resolveServer(client, ref), requestId: requestId(flags) })).runtimeTarget,
+      run: async (client, flags: { requestId?: string }, id) => (await client.deployment.deleteRuntimeTarget({ id, requestId: requestId(flags) })).runtimeTarget,
       print: printRuntimeTarget,
     }),
   );
