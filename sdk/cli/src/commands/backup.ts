@@ -1,5 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
-import { BackupStatus, backupStatusFromJSON, RestoreStatus, restoreStatusFromJSON } from "@berth/client";
+import { Command, InvalidArgumentError } from "commander";
+import { backupStatusFromJSON, restoreStatusFromJSON } from "@berth/client";
 import { CliError } from "../output.js";
 import { printBackup, printBackupList, printRestore, printRestoreList } from "../present-backup.js";
 import { waitForBackup, waitForRestore } from "../wait.js";
@@ -7,7 +7,7 @@ import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { confirmDestructive } from "../confirm.js";
-import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
+import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
 import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 
@@ -90,11 +90,11 @@ export function dependencyBackupCommand(): Command {
       alias: "ls",
       description: "list the backups of a dependency; an unknown dependency is an error (exit 3)",
       subject: "dependency",
-      options: (command) => command.addOption(new Option("--status <status>", "only this status").choices(STATUSES)).option("--show-deleted", "include deleted backups", false),
+      options: (command) => command.addOption(statusOption(STATUSES)).option("--show-deleted", "include deleted backups", false),
       examples: ["berth dependency backup list dep_3Kx…", "berth dependency backup list app-db --project prj_shop --environment env_prod", "berth dependency backup list dep_3Kx… --status succeeded -o json"],
       filter: (_client, flags: { status?: string; showDeleted: boolean }, dependencyId) => ({
         dependencyId,
-        status: flags.status ? backupStatusFromJSON(`BACKUP_STATUS_${flags.status.toUpperCase()}`) : BackupStatus.BACKUP_STATUS_UNSPECIFIED,
+        status: statusFilter(flags.status, "BACKUP_STATUS_", backupStatusFromJSON),
         showDeleted: flags.showDeleted,
       }),
       list: (client, request) => client.backup.listBackups(request),
@@ -215,12 +215,12 @@ export function dependencyBackupCommand(): Command {
       name: "restores",
       description: "list the restores of a dependency; an unknown dependency or backup is an error (exit 3)",
       subject: "dependency",
-      options: (command) => command.option("--backup <id>", "only restores of this backup (bkp_…)").addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+      options: (command) => command.option("--backup <id>", "only restores of this backup (bkp_…)").addOption(statusOption(STATUSES)),
       examples: ["berth dependency backup restores dep_3Kx…", "berth dependency backup restores app-db --project prj_shop --environment env_prod", "berth dependency backup restores dep_3Kx… --backup bkp_8Vd… -o json"],
       filter: (_client, flags: { backup?: string; status?: string }, dependencyId) => ({
         dependencyId,
         backupId: flags.backup ?? "",
-        status: flags.status ? restoreStatusFromJSON(`RESTORE_STATUS_${flags.status.toUpperCase()}`) : RestoreStatus.RESTORE_STATUS_UNSPECIFIED,
+        status: statusFilter(flags.status, "RESTORE_STATUS_", restoreStatusFromJSON),
       }),
       list: (client, request) => client.backup.listRestores(request),
       items: "restores",

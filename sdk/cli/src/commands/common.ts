@@ -61,6 +61,16 @@ export function parseTimeout(value: string): number {
   return seconds * 1000;
 }
 
+/** --status: only records in this status, one of `statuses` (the enum's values in lower case). */
+export function statusOption(statuses: string[]): Option {
+  return new Option("--status <status>", "only this status").choices(statuses);
+}
+
+/** --status as the proto enum: "succeeded" → BACKUP_STATUS_SUCCEEDED; not given → the UNSPECIFIED value, which lists every status. */
+export function statusFilter<E>(status: string | undefined, prefix: string, fromJSON: (json: string) => E): E {
+  return fromJSON(`${prefix}${(status ?? "unspecified").toUpperCase()}`);
+}
+
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}`;
 }

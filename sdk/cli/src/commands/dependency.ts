@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { DATA_CLASS_NAMES, dataClassFromName, DependencySource, DependencyStatus, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
+import { DATA_CLASS_NAMES, dataClassFromName, DependencySource, dependencyStatusFromJSON, ErrorReason, reasonCode } from "@berth/client";
 import { CliError } from "../output.js";
 import { printDeleted, printDependency, printDependencyList } from "../present.js";
 import { waitForDependency } from "../wait.js";
@@ -8,7 +8,7 @@ import { dependencyBindingsCommand } from "./binding.js";
 import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { confirmDestructive } from "../confirm.js";
-import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
+import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
 import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 
@@ -89,13 +89,13 @@ export function dependencyCommand(): Command {
           .option("--project <id>", "only this project")
           .option("--environment <id>", "only this environment")
           .option("--kind <kind>", "only this kind")
-          .addOption(new Option("--status <status>", "only this status").choices(STATUSES))
+          .addOption(statusOption(STATUSES))
           .option("--show-deleted", "include deleted dependencies", false),
       filter: (_client, flags: { project?: string; environment?: string; kind?: string; status?: string; showDeleted: boolean }) => ({
         projectId: flags.project ?? "",
         environmentId: flags.environment ?? "",
         kind: flags.kind ?? "",
-        status: flags.status ? dependencyStatusFromJSON(`DEPENDENCY_STATUS_${flags.status.toUpperCase()}`) : DependencyStatus.DEPENDENCY_STATUS_UNSPECIFIED,
+        status: statusFilter(flags.status, "DEPENDENCY_STATUS_", dependencyStatusFromJSON),
         showDeleted: flags.showDeleted,
       }),
       list: (client, request) => client.dependency.listDependencies(request),

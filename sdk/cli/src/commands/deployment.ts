@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { DeploymentStatus, deploymentStatusFromJSON, ErrorReason, reasonCode, RuntimeInjectionState } from "@berth/client";
+import { deploymentStatusFromJSON, ErrorReason, reasonCode, RuntimeInjectionState } from "@berth/client";
 import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
-import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
+import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
 import { resolveResource, resolveServer } from "./resolve.js";
 
 function parseTailLines(value: string): number {
@@ -121,7 +121,7 @@ export function deploymentCommand(): Command {
           .option("--server <srv>", "only this server: id (srv_…) or name")
           .option("--project <id>", "only this project")
           .option("--environment <id>", "only this environment")
-          .addOption(new Option("--status <status>", "only this status").choices(STATUSES)),
+          .addOption(statusOption(STATUSES)),
       examples: ["berth deployments list --resource res_7Hq…", "berth deployments list --status running -o json"],
       help: SERVER_NOTE,
       filter: async (client, flags: { resource?: string; server?: string; project?: string; environment?: string; status?: string }) => ({
@@ -129,7 +129,7 @@ export function deploymentCommand(): Command {
         environmentId: flags.environment ?? "",
         resourceId: flags.resource ? await resolveResource(client, flags.resource, flags) : "",
         runtimeTargetId: flags.server ? await resolveServer(client, flags.server) : "",
-        status: flags.status ? deploymentStatusFromJSON(`DEPLOYMENT_STATUS_${flags.status.toUpperCase()}`) : DeploymentStatus.DEPLOYMENT_STATUS_UNSPECIFIED,
+        status: statusFilter(flags.status, "DEPLOYMENT_STATUS_", deploymentStatusFromJSON),
       }),
       list: (client, request) => client.deployment.listDeployments(request),
       items: "deployments",
