@@ -5,12 +5,23 @@ import { printBinding, printBindingList, printRotation } from "../present-bindin
 import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
 import { resolveDependency } from "./resolve.js";
 
-
-/** ListBindings filters: each list sets the one it is of. */
-const ANY_PARENT = { projectId: "", environmentId: "", resourceId: "", dependencyId: "" };
-
-function includeUnboundOption(command: Command): Command {
-  return command.option("--include-unbound", "also list unbound bindings (kept for history)", false);
+/** The bindings of one resource or dependency, by id or name: active ones unless --include-unbound. */
+function bindingsOf(parent: "resource" | "dependency", shape: { name: string; alias?: string; description: string; examples: string[] }): Command {
+  return listCommand({
+    ...shape,
+    subject: parent,
+    options: (command) => command.option("--include-unbound", "also list unbound bindings (kept for history)", false),
+    filter: (_client, flags: { includeUnbound: boolean }, id) => ({
+      projectId: "",
+      environmentId: "",
+      resourceId: parent === "resource" ? id : "",
+      dependencyId: parent === "dependency" ? id : "",
+      includeUnbound: flags.includeUnbound,
+    }),
+    list: (client, request) => client.binding.listBindings(request),
+    items: "bindings",
+    print: printBindingList,
+  });
 }
 
 function parseVersion(value: string): number {
@@ -74,21 +85,11 @@ export function resourceDependencyCommand(): Command {
   );
 
   binding.addCommand(
-    listCommand({
+    bindingsOf("resource", {
       name: "list",
       alias: "ls",
       description: "list the bindings of a resource (active ones unless --include-unbound); an unknown resource is an error (exit 3)",
-      subject: "resource",
-      options: includeUnboundOption,
       examples: ["berth resource dependency list res_7Hq…", "berth resource dependency list web --project prj_shop --environment env_prod", "berth resource dependency list res_7Hq… --include-unbound -o json"],
-      filter: (_client, flags: { includeUnbound: boolean }, resourceId) => ({
-        ...ANY_PARENT,
-        resourceId,
-        includeUnbound: flags.includeUnbound,
-      }),
-      list: (client, request) => client.binding.listBindings(request),
-      items: "bindings",
-      print: printBindingList,
     }),
   );
 
@@ -135,19 +136,9 @@ export function resourceDependencyCommand(): Command {
 
 /** `berth dependency bindings DEP_ID`: which resources receive this dependency. */
 export function dependencyBindingsCommand(): Command {
-  return listCommand({
+  return bindingsOf("dependency", {
     name: "bindings",
     description: "list the bindings of a dependency: the resources that receive its connection; an unknown dependency is an error (exit 3)",
-    subject: "dependency",
-    options: includeUnboundOption,
     examples: ["berth dependency bindings dep_3Kx…", "berth dependency bindings app-db --project prj_shop --environment env_prod", "berth dependency bindings dep_3Kx… --include-unbound -o json"],
-    filter: (_client, flags: { includeUnbound: boolean }, dependencyId) => ({
-      ...ANY_PARENT,
-      dependencyId,
-      includeUnbound: flags.includeUnbound,
-    }),
-    list: (client, request) => client.binding.listBindings(request),
-    items: "bindings",
-    print: printBindingList,
   });
 }
