@@ -12,6 +12,8 @@ export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";
 export { createKnex, ensureDatabase, isUniqueViolation, migrateSchema } from "./db/knex.js";
 export type { Knex, Migration } from "./db/knex.js";
+export { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven } from "./db/records.js";
+export type { SeqWindow } from "./db/records.js";
 export { createOutboxTable, recordEvent, recordJob, OutboxRelay } from "./outbox.js";
 export type { EventEnvelope } from "./outbox.js";
 export { connectJetStream, streamNames } from "./messaging/jetstream.js";
@@ -22,7 +24,7 @@ export { Keyring, parseMasterKey, generateMasterKeySpec } from "./secrets/envelo
 export type { MasterKey, SealedSecret } from "./secrets/envelope.js";
 export { formatSecretReference, parseSecretReference } from "./secrets/reference.js";
 export type { SecretReference } from "./secrets/reference.js";
-export { encodeSeqToken, decodeSeqToken, pageLimit, toPage } from "./pagination.js";
+export { encodeSeqToken, decodeSeqToken, pageLimit, readPage, toPage } from "./pagination.js";
 export { storedProvenance, presentProvenance } from "./provenance.js";
 export type { StoredProvenance } from "./provenance.js";
 export { watchByPolling } from "./watch.js";

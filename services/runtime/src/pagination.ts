@@ -1,4 +1,5 @@
 import { ErrorReason } from "@berth/client";
+import type { SeqWindow } from "./db/records.js";
 import { invalidArgument } from "./errors.js";
 
 /**
@@ -35,4 +36,18 @@ export function toPage<T extends { seq: string }>(rows: T[], limit: number): { i
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextPageToken: rows.length > limit && last ? encodeSeqToken(last.seq) : "" };
+}
+
+/**
+ * One page of a list RPC: validates page_size and page_token, fetches one row
+ * more than the page after the token's seq (`fetch` passes the window to its
+ * store), and splits off the next token.
+ */
+export async function readPage<T extends { seq: string }>(
+  request: { pageSize: number; pageToken: string },
+  fetch: (window: SeqWindow) => Promise<T[]>,
+): Promise<{ items: T[]; nextPageToken: string }> {
+  const limit = pageLimit(request.pageSize);
+  const afterSeq = request.pageToken ? decodeSeqToken(request.pageToken) : undefined;
+  return toPage(await fetch({ limit: limit + 1, afterSeq }), limit);
 }

@@ -1,36 +1,79 @@
-import { recordEvent, recordJob, type LeasedJobKind } from "@berth/runtime";
+import { recordEvent, recordJob, type Knex, type LeasedJob, type LeasedJobKind } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
 import type { BackupRecord, RestoreRecord } from "../store/store.js";
 import { backupEventData } from "./backups.js";
-import type { DrillRecord } from "../store/drill-store.js";
+import type { DrillChanges, DrillRecord } from "../store/drill-store.js";
 import { BACKUP_QUEUE, DRILL_QUEUE, RESTORE_QUEUE, type BackupContext } from "./context.js";
 import { drillEventData } from "./drills.js";
 import { releaseScratch } from "./scratch.js";
 import { restoreEventData } from "./restores.js";
 import { targetState } from "./target-state.js";
 
-const listed = (job: { status: string; leaseOwner: string | null }) => ({ status: job.status, owner: job.leaseOwner });
+/** One backup-service job table as the reconciler settles it. */
+interface JobSpec<J extends LeasedJob & { status: string; leaseOwner: string | null }, C> {
+  name: string;
+  leases: {
+    listExpired(db: Knex, ttlMs: number): Promise<J[]>;
+    listWaiting(db: Knex, graceMs: number): Promise<J[]>;
+    settleListed(db: Knex.Transaction, id: string, listed: { status: string; owner: string | null }, changes: C): Promise<J | undefined>;
+  };
+  queue: string;
+  /** The job message that names this job to its worker. */
+  message(id: string): Record<string, string>;
+  /** The event recorded when the reconciler fails it. */
+  failedEvent: string;
+  eventData(job: J): Record<string, unknown>;
+  /** What changes when it is queued again: status pending, and whatever else this kind says. */
+  requeued(job: J): C;
+  /** What changes when it is failed with `reason`. */
+  failed(job: J, reason: string): C;
+}
 
-/** Backups for the shared job reconciler: a dead worker's backup is cleaned up and run again (bounded). */
-export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
+/**
+ * The shared part of every backup-service job kind: list through its lease SQL,
+ * re-queue (status back to pending and its job message recorded again) and fail
+ * (its failed event recorded), each only while the job is still as listed.
+ */
+function settledByLease<J extends LeasedJob & { status: string; leaseOwner: string | null }, C>(ctx: BackupContext, spec: JobSpec<J, C>) {
+  const listed = (job: J) => ({ status: job.status, owner: job.leaseOwner });
   return {
-    name: "backup",
-    listExpired: (ttlMs) => jobStore.backups.listExpired(ctx.db, ttlMs),
-    listWaiting: (graceMs) => jobStore.backups.listWaiting(ctx.db, graceMs),
-    async requeue(job, operationId) {
+    name: spec.name,
+    listExpired: (ttlMs: number) => spec.leases.listExpired(ctx.db, ttlMs),
+    listWaiting: (graceMs: number) => spec.leases.listWaiting(ctx.db, graceMs),
+    async requeue(job: J, operationId: string) {
       return ctx.db.transaction(async (trx) => {
-        const statusReason = job.leaseOwner ? "re-queued: the worker running it stopped" : job.statusReason;
-        const record = await jobStore.backups.settleListed(trx, job.id, listed(job), { status: "pending", statusReason });
-        if (record) await recordJob(trx, BACKUP_QUEUE, operationId, { backupId: job.id });
+        const record = await spec.leases.settleListed(trx, job.id, listed(job), spec.requeued(job));
+        if (record) await recordJob(trx, spec.queue, operationId, spec.message(job.id));
         return Boolean(record);
       });
     },
-    async fail(job, reason) {
-      const failed = await ctx.db.transaction(async (trx) => {
-        const record = await jobStore.backups.settleListed(trx, job.id, listed(job), { status: "failed", statusReason: reason, endedAt: new Date() });
-        if (record) await recordEvent(trx, "backup.backup.failed", { ...backupEventData(record), reason });
+    /** Fails the job (if still as listed); the failed record, or undefined. */
+    async failRecord(job: J, reason: string): Promise<J | undefined> {
+      return ctx.db.transaction(async (trx) => {
+        const record = await spec.leases.settleListed(trx, job.id, listed(job), spec.failed(job, reason));
+        if (record) await recordEvent(trx, spec.failedEvent, { ...spec.eventData(record), reason });
         return record;
       });
+    },
+  };
+}
+
+/** Backups for the shared job reconciler: a dead worker's backup is cleaned up and run again (bounded). */
+export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
+  const { failRecord, ...kind } = settledByLease<BackupRecord, Partial<BackupRecord>>(ctx, {
+    name: "backup",
+    leases: jobStore.backups,
+    queue: BACKUP_QUEUE,
+    message: (backupId) => ({ backupId }),
+    failedEvent: "backup.backup.failed",
+    eventData: backupEventData,
+    requeued: (job) => ({ status: "pending", statusReason: job.leaseOwner ? "re-queued: the worker running it stopped" : job.statusReason }),
+    failed: (_job, reason) => ({ status: "failed", statusReason: reason, endedAt: new Date() }),
+  });
+  return {
+    ...kind,
+    async fail(job, reason) {
+      const failed = await failRecord(job, reason);
       if (failed) await ctx.onSettled(failed);
       return Boolean(failed);
     },
@@ -45,24 +88,19 @@ export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
  * run twice — with a reason saying what state the target is in.
  */
 export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
-  return {
+  const { failRecord, ...kind } = settledByLease<RestoreRecord, Partial<RestoreRecord>>(ctx, {
     name: "restore",
-    listExpired: (ttlMs) => jobStore.restores.listExpired(ctx.db, ttlMs),
-    listWaiting: (graceMs) => jobStore.restores.listWaiting(ctx.db, graceMs),
-    async requeue(job, operationId) {
-      return ctx.db.transaction(async (trx) => {
-        const record = await jobStore.restores.settleListed(trx, job.id, listed(job), { status: "pending" });
-        if (record) await recordJob(trx, RESTORE_QUEUE, operationId, { restoreId: job.id });
-        return Boolean(record);
-      });
-    },
-    async fail(job, reason) {
-      return ctx.db.transaction(async (trx) => {
-        const record = await jobStore.restores.settleListed(trx, job.id, listed(job), { status: "failed", statusReason: reason, endedAt: new Date() });
-        if (record) await recordEvent(trx, "backup.restore.failed", { ...restoreEventData(record), reason });
-        return Boolean(record);
-      });
-    },
+    leases: jobStore.restores,
+    queue: RESTORE_QUEUE,
+    message: (restoreId) => ({ restoreId }),
+    failedEvent: "backup.restore.failed",
+    eventData: restoreEventData,
+    requeued: () => ({ status: "pending" }),
+    failed: (_job, reason) => ({ status: "failed", statusReason: reason, endedAt: new Date() }),
+  });
+  return {
+    ...kind,
+    fail: async (job, reason) => Boolean(await failRecord(job, reason)),
     deadOwnerFailure: (job) =>
       `${job.cancelRequestedAt ? "cancelled by an operator; its worker had stopped" : "the worker running it stopped (the server exited or crashed)"}; ${targetState(job)}; request the restore again if still wanted`,
   };
@@ -75,32 +113,29 @@ export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
  */
 export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
   const unreleased = new Map<string, string>();
-  return {
+  const { failRecord, ...kind } = settledByLease<DrillRecord, DrillChanges>(ctx, {
     name: "drill",
-    listExpired: (ttlMs) => jobStore.drills.listExpired(ctx.db, ttlMs),
-    listWaiting: (graceMs) => jobStore.drills.listWaiting(ctx.db, graceMs),
-    async requeue(job, operationId) {
-      return ctx.db.transaction(async (trx) => {
-        const record = await jobStore.drills.settleListed(trx, job.id, listed(job), { status: "pending" });
-        if (record) await recordJob(trx, DRILL_QUEUE, operationId, { drillId: job.id });
-        return Boolean(record);
-      });
+    leases: jobStore.drills,
+    queue: DRILL_QUEUE,
+    message: (drillId) => ({ drillId }),
+    failedEvent: "backup.drill.failed",
+    eventData: drillEventData,
+    requeued: () => ({ status: "pending" }),
+    failed(job, reason) {
+      const leftOver = unreleased.get(job.id);
+      unreleased.delete(job.id);
+      const released = !job.scratchDependencyId ? "" : leftOver ? `; ${leftOver}` : ` (scratch dependency ${job.scratchDependencyId} released)`;
+      return {
+        status: "failed",
+        statusReason: `${reason}${released}`,
+        endedAt: new Date(),
+        scratchReleasedAt: job.scratchDependencyId && !leftOver ? new Date() : undefined,
+      };
     },
-    async fail(job, reason) {
-      return ctx.db.transaction(async (trx) => {
-        const leftOver = unreleased.get(job.id);
-        unreleased.delete(job.id);
-        const released = !job.scratchDependencyId ? "" : leftOver ? `; ${leftOver}` : ` (scratch dependency ${job.scratchDependencyId} released)`;
-        const record = await jobStore.drills.settleListed(trx, job.id, listed(job), {
-          status: "failed",
-          statusReason: `${reason}${released}`,
-          endedAt: new Date(),
-          scratchReleasedAt: job.scratchDependencyId && !leftOver ? new Date() : undefined,
-        });
-        if (record) await recordEvent(trx, "backup.drill.failed", { ...drillEventData(record), reason });
-        return Boolean(record);
-      });
-    },
+  });
+  return {
+    ...kind,
+    fail: async (job, reason) => Boolean(await failRecord(job, reason)),
     deadOwnerFailure: () => "the worker running the drill stopped (the server exited or crashed); run the drill again",
     // Never throws: a scratch dependency that cannot be released (its target gone) must not keep the
     // drill — and every drill listed after it — from being failed; the reason says what was left.

@@ -1,5 +1,5 @@
 import { DependencyStatus, ErrorReason, type FieldViolation } from "@berth/client";
-import { BerthError, isBerthError, newId, recordEvent } from "@berth/runtime";
+import { BerthError, isBerthError, newId, recordEvent, type SeqWindow } from "@berth/runtime";
 import { policyStore, type PolicyRecord } from "../store/policy-store.js";
 import { store, type BackupRecord } from "../store/store.js";
 import { createBackup, deleteBackup } from "./backups.js";
@@ -77,7 +77,7 @@ export async function getPolicy(ctx: BackupContext, where: { id?: string; depend
 }
 
 /** A page of policies, each of a deleted dependency shown (and stored) as disabled; enabledOnly drops those. */
-export async function listPolicies(ctx: BackupContext, f: { dependencyId?: string; enabledOnly: boolean; limit: number; afterSeq?: string }): Promise<PolicyRecord[]> {
+export async function listPolicies(ctx: BackupContext, f: { dependencyId?: string; enabledOnly: boolean } & SeqWindow): Promise<PolicyRecord[]> {
   const page = await retireOrphans(ctx, await policyStore.list(ctx.db, f));
   return f.enabledOnly ? page.filter((p) => p.enabled) : page;
 }

@@ -1,5 +1,5 @@
 import { ErrorReason, type Backup, type BackupInternalServiceService, type BackupServiceService } from "@berth/client";
-import { BerthError, decodeSeqToken, pageLimit, toPage, watchByPolling, type Handlers } from "@berth/runtime";
+import { BerthError, readPage, watchByPolling, type Handlers } from "@berth/runtime";
 import { getDrill, requestDrill } from "../domain/drills.js";
 import { presentDrill } from "./present-drill.js";
 import { configurePolicy, getPolicy, listPolicies } from "../domain/policies.js";
@@ -14,8 +14,6 @@ import { assertParentsExist } from "../domain/list-parents.js";
 import { store, type BackupRecord } from "../store/store.js";
 import { presentReadiness } from "./present-readiness.js";
 import { outcomeFromWire, presentAttempt, presentBackup, presentPolicy, presentRestore, stateFromStatus } from "./present.js";
-
-const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
 
 /** Backups on the wire with their verification marks, in two queries however many there are. */
 async function presentVerified(ctx: BackupContext, backups: BackupRecord[]): Promise<Backup[]> {
@@ -37,10 +35,10 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { backup };
     },
     async listBackups(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { dependencyId: request.dependencyId });
-      const rows = await store.listBackups(ctx.db, { dependencyId: request.dependencyId || undefined, status: stateFromStatus(request.status), showDeleted: request.showDeleted, limit: limit + 1, afterSeq: after(request.pageToken) });
-      const page = toPage(rows, limit);
+      const page = await readPage(request, async (window) => {
+        await assertParentsExist(ctx, { dependencyId: request.dependencyId });
+        return store.listBackups(ctx.db, { dependencyId: request.dependencyId, status: stateFromStatus(request.status), showDeleted: request.showDeleted, ...window });
+      });
       return { backups: await presentVerified(ctx, page.items), nextPageToken: page.nextPageToken };
     },
     async deleteBackup(request) {
@@ -70,9 +68,11 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { restore: presentRestore(await getRestore(ctx, request.id)) };
     },
     async listRestores(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { dependencyId: request.dependencyId, backupId: request.backupId });
-      const page = toPage(await store.listRestores(ctx.db, { dependencyId: request.dependencyId || undefined, backupId: request.backupId || undefined, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, async (window) => {
+        const { dependencyId, backupId } = request;
+        await assertParentsExist(ctx, { dependencyId, backupId });
+        return store.listRestores(ctx.db, { dependencyId, backupId, ...window });
+      });
       return { restores: page.items.map(presentRestore), nextPageToken: page.nextPageToken };
     },
     async configureBackupPolicy(request) {
@@ -91,22 +91,18 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { policy: await presentWithLast(await getPolicy(ctx, { id: request.id || undefined, dependencyId: request.dependencyId || undefined })), schedulerEnabled };
     },
     async listBackupPolicies(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { dependencyId: request.dependencyId });
-      const page = toPage(await listPolicies(ctx, { dependencyId: request.dependencyId || undefined, enabledOnly: request.enabledOnly, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, async (window) => {
+        await assertParentsExist(ctx, { dependencyId: request.dependencyId });
+        return listPolicies(ctx, { dependencyId: request.dependencyId, enabledOnly: request.enabledOnly, ...window });
+      });
       return { policies: await Promise.all(page.items.map(presentWithLast)), nextPageToken: page.nextPageToken };
     },
     async listBackupAttempts(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { dependencyId: request.dependencyId, policyId: request.policyId });
-      const rows = await policyStore.listAttempts(ctx.db, {
-        policyId: request.policyId || undefined,
-        dependencyId: request.dependencyId || undefined,
-        outcome: outcomeFromWire(request.outcome),
-        limit: limit + 1,
-        afterSeq: after(request.pageToken),
+      const page = await readPage(request, async (window) => {
+        const { dependencyId, policyId } = request;
+        await assertParentsExist(ctx, { dependencyId, policyId });
+        return policyStore.listAttempts(ctx.db, { policyId, dependencyId, outcome: outcomeFromWire(request.outcome), ...window });
       });
-      const page = toPage(rows, limit);
       return { attempts: page.items.map(presentAttempt), nextPageToken: page.nextPageToken };
     },
     async *watchBackup(request, context) {
@@ -136,12 +132,13 @@ export function publicHandlers(ctx: BackupContext, schedulerEnabled: boolean): H
       return { drill: presentDrill(await getDrill(ctx, request.id)) };
     },
     async listDrills(request) {
-      const limit = pageLimit(request.pageSize);
-      // An unknown dependency is an error, not an empty list.
-      if (!(await ctx.dependencies.get(request.dependencyId))) {
-        throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${request.dependencyId || '""'} not found`);
-      }
-      const page = toPage(await drillStore.list(ctx.db, { dependencyId: request.dependencyId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, async (window) => {
+        // An unknown dependency is an error, not an empty list.
+        if (!(await ctx.dependencies.get(request.dependencyId))) {
+          throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${request.dependencyId || '""'} not found`);
+        }
+        return drillStore.list(ctx.db, { dependencyId: request.dependencyId, ...window });
+      });
       return { drills: page.items.map(presentDrill), nextPageToken: page.nextPageToken };
     },
     async *watchDrill(request, context) {

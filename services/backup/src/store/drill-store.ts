@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { changedColumns, firstRecord, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -85,24 +85,9 @@ export function drill(row: Row): DrillRecord {
   };
 }
 
+/** A drill's changed fields as columns (its checks are stored as JSON). */
 export function columns(changes: DrillChanges): Row {
-  const row: Row = {};
-  if (changes.status !== undefined) row.status = changes.status;
-  if (changes.statusReason !== undefined) row.status_reason = changes.statusReason;
-  if (changes.checkCommandConfigured !== undefined) row.check_command_configured = changes.checkCommandConfigured;
-  if (changes.checkPassed !== undefined) row.check_passed = changes.checkPassed;
-  if (changes.checks !== undefined) row.checks = JSON.stringify(changes.checks);
-  if (changes.scratchDependencyId !== undefined) row.scratch_dependency_id = changes.scratchDependencyId;
-  if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
-  if (changes.endedAt !== undefined) row.ended_at = changes.endedAt;
-  if (changes.durationMs !== undefined) row.duration_ms = changes.durationMs;
-  if (changes.checkCommand !== undefined) row.check_command = changes.checkCommand;
-  if (changes.checkEnv !== undefined) row.check_env = changes.checkEnv;
-  if (changes.checkTimeoutSeconds !== undefined) row.check_timeout_seconds = changes.checkTimeoutSeconds;
-  if (changes.checkOutput !== undefined) row.check_output = changes.checkOutput;
-  if (changes.scratchReleasedAt !== undefined) row.scratch_released_at = changes.scratchReleasedAt;
-  if (changes.leaseOwner !== undefined) row.lease_owner = changes.leaseOwner;
-  return row;
+  return changedColumns({ ...changes, checks: changes.checks && JSON.stringify(changes.checks) });
 }
 
 /** A drill that ended; the newest by end time first. */
@@ -120,12 +105,10 @@ export const drillStore = {
     return drill(row);
   },
   async get(db: Db, id: string): Promise<DrillRecord | undefined> {
-    const row = await db("drills").where({ id }).first();
-    return row ? drill(row) : undefined;
+    return firstRecord(db("drills").where({ id }), drill);
   },
   async byRequestId(db: Db, requestId: string): Promise<DrillRecord | undefined> {
-    const row = await db("drills").where({ request_id: requestId }).first();
-    return row ? drill(row) : undefined;
+    return firstRecord(db("drills").where({ request_id: requestId }), drill);
   },
   async update(db: Db, id: string, changes: DrillChanges): Promise<DrillRecord> {
     const [row] = await db("drills")
@@ -135,23 +118,16 @@ export const drillStore = {
     return drill(row);
   },
   /** Oldest first, for keyset pages. */
-  async list(db: Db, f: { dependencyId?: string; backupId?: string; status?: DrillState; limit: number; afterSeq?: string }): Promise<DrillRecord[]> {
-    const q = db("drills");
-    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
-    if (f.backupId) q.where("backup_id", f.backupId);
-    if (f.status) q.where("status", f.status);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(drill);
+  async list(db: Db, f: { dependencyId?: string; backupId?: string; status?: DrillState } & SeqWindow): Promise<DrillRecord[]> {
+    return (await seqPage(whereGiven(db("drills"), { dependency_id: f.dependencyId, backup_id: f.backupId, status: f.status }), f)).map(drill);
   },
   /** The dependency's most recently ended passed drill. */
   async latestPassed(db: Db, dependencyId: string): Promise<DrillRecord | undefined> {
-    const row = await finishedNewestFirst(db("drills").where({ dependency_id: dependencyId, status: "passed" })).first();
-    return row ? drill(row) : undefined;
+    return firstRecord(finishedNewestFirst(db("drills").where({ dependency_id: dependencyId, status: "passed" })), drill);
   },
   /** The dependency's most recently ended drill, passed or failed. */
   async latestFinished(db: Db, dependencyId: string): Promise<DrillRecord | undefined> {
-    const row = await finishedNewestFirst(db("drills").where({ dependency_id: dependencyId }).whereIn("status", ["passed", "failed"])).first();
-    return row ? drill(row) : undefined;
+    return firstRecord(finishedNewestFirst(db("drills").where({ dependency_id: dependencyId }).whereIn("status", ["passed", "failed"])), drill);
   },
   /** Which of these backups have a passed drill. */
   async verifiedBackupIds(db: Db, backupIds: string[]): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import type { Knex } from "@berth/runtime";
+import { firstRecord, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -96,15 +96,12 @@ export const policyStore = {
     return policy(row);
   },
   async get(db: Db, where: { id?: string; dependencyId?: string }): Promise<PolicyRecord | undefined> {
-    const row = await db("backup_policies").where(where.id ? { id: where.id } : { dependency_id: where.dependencyId }).first();
-    return row ? policy(row) : undefined;
+    return firstRecord(db("backup_policies").where(where.id ? { id: where.id } : { dependency_id: where.dependencyId }), policy);
   },
-  async list(db: Db, f: { dependencyId?: string; enabledOnly: boolean; limit: number; afterSeq?: string }): Promise<PolicyRecord[]> {
-    const q = db("backup_policies");
-    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
+  async list(db: Db, f: { dependencyId?: string; enabledOnly: boolean } & SeqWindow): Promise<PolicyRecord[]> {
+    const q = whereGiven(db("backup_policies"), { dependency_id: f.dependencyId });
     if (f.enabledOnly) q.where("enabled", true);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(policy);
+    return (await seqPage(q, f)).map(policy);
   },
   /** Due policies, locked for this transaction; other replicas skip them (exactly-once dispatch). */
   async claimDue(trx: Knex.Transaction, limit = 20): Promise<PolicyRecord[]> {
@@ -145,15 +142,9 @@ export const policyStore = {
     return row ? attempt(row) : undefined;
   },
   async lastAttempt(db: Db, policyId: string): Promise<AttemptRecord | undefined> {
-    const row = await db("backup_attempts").where({ policy_id: policyId }).orderBy("seq", "desc").first();
-    return row ? attempt(row) : undefined;
+    return firstRecord(db("backup_attempts").where({ policy_id: policyId }).orderBy("seq", "desc"), attempt);
   },
-  async listAttempts(db: Db, f: { policyId?: string; dependencyId?: string; outcome?: AttemptOutcome; limit: number; afterSeq?: string }): Promise<AttemptRecord[]> {
-    const q = db("backup_attempts");
-    if (f.policyId) q.where("policy_id", f.policyId);
-    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
-    if (f.outcome) q.where("outcome", f.outcome);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(attempt);
+  async listAttempts(db: Db, f: { policyId?: string; dependencyId?: string; outcome?: AttemptOutcome } & SeqWindow): Promise<AttemptRecord[]> {
+    return (await seqPage(whereGiven(db("backup_attempts"), { policy_id: f.policyId, dependency_id: f.dependencyId, outcome: f.outcome }), f)).map(attempt);
   },
 };

@@ -1,5 +1,5 @@
 import type { BackupManifest } from "@berth/provider-sdk";
-import { isUniqueViolation, type Knex } from "@berth/runtime";
+import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
@@ -143,15 +143,6 @@ export function restore(row: Row): RestoreRecord {
   };
 }
 
-const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-export function patchOf(changes: Record<string, unknown>, db: Db): Record<string, unknown> {
-  const patch: Record<string, unknown> = { updated_at: db.fn.now() };
-  for (const [key, value] of Object.entries(changes)) if (value !== undefined) patch[snake(key)] = value;
-  return patch;
-}
-
-export const uniqueViolation = isUniqueViolation;
-
 /** SQL for berth_backup. The only code that knows its columns. */
 export const store = {
   async insertBackup(db: Db, b: Pick<BackupRecord, "id" | "dependencyId" | "kind" | "metadataOnlyReason" | "status" | "trigger" | "policyId" | "artifactKey" | "expireAt" | "requestFingerprint"> & { requestId: string | null }): Promise<BackupRecord> {
@@ -174,32 +165,26 @@ export const store = {
     return backup(row);
   },
   async getBackup(db: Db, id: string, forUpdate = false): Promise<BackupRecord | undefined> {
-    const query = db("backups").where({ id }).first();
-    const row = await (forUpdate ? query.forUpdate() : query);
-    return row ? backup(row) : undefined;
+    const query = db("backups").where({ id });
+    return firstRecord(forUpdate ? query.forUpdate() : query, backup);
   },
   async backupByRequestId(db: Db, requestId: string): Promise<BackupRecord | undefined> {
-    const row = await db("backups").where({ request_id: requestId }).first();
-    return row ? backup(row) : undefined;
+    return firstRecord(db("backups").where({ request_id: requestId }), backup);
   },
   async updateBackup(db: Db, id: string, changes: Partial<Omit<BackupRecord, "id" | "seq">>): Promise<BackupRecord> {
-    const [row] = await db("backups").where({ id }).update(patchOf(changes, db)).returning("*");
+    const [row] = await db("backups").where({ id }).update({ ...changedColumns(changes), updated_at: db.fn.now() }).returning("*");
     return backup(row);
   },
-  async listBackups(db: Db, f: { dependencyId?: string; status?: BackupState; showDeleted: boolean; limit: number; afterSeq?: string }): Promise<BackupRecord[]> {
-    const q = db("backups");
-    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
-    if (f.status) q.where("status", f.status);
+  async listBackups(db: Db, f: { dependencyId?: string; status?: BackupState; showDeleted: boolean } & SeqWindow): Promise<BackupRecord[]> {
+    const q = whereGiven(db("backups"), { dependency_id: f.dependencyId, status: f.status });
     if (!f.showDeleted) q.whereNull("deleted_at");
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(backup);
+    return (await seqPage(q, f)).map(backup);
   },
   /** The dependency's retained succeeded backup that ended last (native only when asked). */
   async latestSucceeded(db: Db, dependencyId: string, options: { nativeOnly: boolean }): Promise<BackupRecord | undefined> {
     const q = db("backups").where({ dependency_id: dependencyId, status: "succeeded" }).whereNull("deleted_at");
     if (options.nativeOnly) q.where("kind", "native");
-    const row = await q.orderBy([{ column: "ended_at", order: "desc", nulls: "last" }, { column: "seq", order: "desc" }]).first();
-    return row ? backup(row) : undefined;
+    return firstRecord(q.orderBy([{ column: "ended_at", order: "desc", nulls: "last" }, { column: "seq", order: "desc" }]), backup);
   },
   /**
    * Backups past their expiry that retention may delete: never a dependency's
@@ -234,47 +219,40 @@ export const store = {
     db: Db,
     r: { id: string; backupId: string; dependencyId: string; sourceDependencyId: string; toNewDependency: boolean; skipSafetyBackup: boolean; bytesTotal: number; requestId: string | null; requestFingerprint: string },
   ): Promise<RestoreRecord | "in_flight" | "request_id_taken"> {
-    try {
-      const [row] = await db("restores")
-        .insert({
-          id: r.id,
-          backup_id: r.backupId,
-          dependency_id: r.dependencyId,
-          source_dependency_id: r.sourceDependencyId,
-          to_new_dependency: r.toNewDependency,
-          skip_safety_backup: r.skipSafetyBackup,
-          status: "pending",
-          bytes_total: r.bytesTotal,
-          request_id: r.requestId,
-          request_fingerprint: r.requestFingerprint,
-        })
-        .returning("*");
-      return restore(row);
-    } catch (error) {
-      if (uniqueViolation(error, "restores_one_in_flight")) return "in_flight";
-      if (uniqueViolation(error, "restores_request_id_unique")) return "request_id_taken";
-      throw error;
-    }
+    return insertUnlessTaken(
+      async () => {
+        const [row] = await db("restores")
+          .insert({
+            id: r.id,
+            backup_id: r.backupId,
+            dependency_id: r.dependencyId,
+            source_dependency_id: r.sourceDependencyId,
+            to_new_dependency: r.toNewDependency,
+            skip_safety_backup: r.skipSafetyBackup,
+            status: "pending",
+            bytes_total: r.bytesTotal,
+            request_id: r.requestId,
+            request_fingerprint: r.requestFingerprint,
+          })
+          .returning("*");
+        return restore(row);
+      },
+      { restores_one_in_flight: "in_flight", restores_request_id_unique: "request_id_taken" },
+    );
   },
   async getRestore(db: Db, id: string, forUpdate = false): Promise<RestoreRecord | undefined> {
-    const query = db("restores").where({ id }).first();
-    const row = await (forUpdate ? query.forUpdate() : query);
-    return row ? restore(row) : undefined;
+    const query = db("restores").where({ id });
+    return firstRecord(forUpdate ? query.forUpdate() : query, restore);
   },
   async restoreByRequestId(db: Db, requestId: string): Promise<RestoreRecord | undefined> {
-    const row = await db("restores").where({ request_id: requestId }).first();
-    return row ? restore(row) : undefined;
+    return firstRecord(db("restores").where({ request_id: requestId }), restore);
   },
   async updateRestore(db: Db, id: string, changes: Partial<Omit<RestoreRecord, "id" | "seq">>): Promise<RestoreRecord> {
-    const [row] = await db("restores").where({ id }).update(patchOf(changes, db)).returning("*");
+    const [row] = await db("restores").where({ id }).update({ ...changedColumns(changes), updated_at: db.fn.now() }).returning("*");
     return restore(row);
   },
-  async listRestores(db: Db, f: { dependencyId?: string; backupId?: string; limit: number; afterSeq?: string }): Promise<RestoreRecord[]> {
-    const q = db("restores");
-    if (f.dependencyId) q.where("dependency_id", f.dependencyId);
-    if (f.backupId) q.where("backup_id", f.backupId);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(restore);
+  async listRestores(db: Db, f: { dependencyId?: string; backupId?: string } & SeqWindow): Promise<RestoreRecord[]> {
+    return (await seqPage(whereGiven(db("restores"), { dependency_id: f.dependencyId, backup_id: f.backupId }), f)).map(restore);
   },
   /** Restores (in place or into a new dependency) and drills that are still reading a backup's artifact. */
   async artifactReaders(db: Db, backupId: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import type { BindingInternalServiceService, BindingServiceService } from "@berth/client";
-import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
+import { readPage, storedProvenance, type Handlers } from "@berth/runtime";
 import { bindDependency, getBinding, unbindDependency } from "../domain/bind.js";
 import type { BindingContext } from "../domain/context.js";
 import { assertParentsExist } from "../domain/list-parents.js";
@@ -28,18 +28,11 @@ export function publicHandlers(ctx: BindingContext): Handlers<typeof BindingServ
       return { binding: presentBinding(await getBinding(ctx, request.id)) };
     },
     async listBindings(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, request);
-      const rows = await bindingStore.list(ctx.db, {
-        projectId: request.projectId || undefined,
-        environmentId: request.environmentId || undefined,
-        resourceId: request.resourceId || undefined,
-        dependencyId: request.dependencyId || undefined,
-        includeUnbound: request.includeUnbound,
-        limit: limit + 1,
-        afterSeq: request.pageToken ? decodeSeqToken(request.pageToken) : undefined,
+      const page = await readPage(request, async (window) => {
+        await assertParentsExist(ctx, request);
+        const { projectId, environmentId, resourceId, dependencyId, includeUnbound } = request;
+        return bindingStore.list(ctx.db, { projectId, environmentId, resourceId, dependencyId, includeUnbound, ...window });
       });
-      const page = toPage(rows, limit);
       return { bindings: page.items.map(presentBinding), nextPageToken: page.nextPageToken };
     },
     async rotateBindingSecret(request) {

@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Knex } from "@berth/runtime";
+import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 
 type Db = Knex | Knex.Transaction;
 export type BindingState = "active" | "unbound";
@@ -61,57 +61,51 @@ function fromRow(row: Row): BindingRecord {
 
 export type NewBinding = Omit<BindingRecord, "seq" | "status" | "createdAt" | "updatedAt" | "unboundAt">;
 
-export interface BindingFilter {
+export interface BindingFilter extends SeqWindow {
   projectId?: string;
   environmentId?: string;
   resourceId?: string;
   dependencyId?: string;
   includeUnbound: boolean;
-  limit: number;
-  afterSeq?: string;
 }
 
 /** SQL for berth_binding.bindings. The only code that knows its columns. */
 export const bindingStore = {
   /** Inserts an active binding, or reports which unique rule it broke. */
   async insert(db: Db, binding: NewBinding): Promise<BindingRecord | "target_taken" | "request_id_taken"> {
-    try {
-      const [row] = await db<Row>("bindings")
-        .insert({
-          id: binding.id,
-          project_id: binding.projectId,
-          environment_id: binding.environmentId,
-          resource_id: binding.resourceId,
-          dependency_id: binding.dependencyId,
-          target_env_var: binding.targetEnvVar,
-          secret_ref: binding.secretRef,
-          status: "active",
-          provenance: JSON.stringify(binding.provenance) as unknown as Record<string, string>,
-          request_id: binding.requestId,
-          request_fingerprint: binding.requestFingerprint,
-        })
-        .returning("*");
-      return fromRow(row as Row);
-    } catch (error) {
-      if (isUniqueViolation(error, "bindings_active_target")) return "target_taken";
-      if (isUniqueViolation(error, "bindings_request_id_unique")) return "request_id_taken";
-      throw error;
-    }
+    return insertUnlessTaken(
+      async () => {
+        const [row] = await db<Row>("bindings")
+          .insert({
+            id: binding.id,
+            project_id: binding.projectId,
+            environment_id: binding.environmentId,
+            resource_id: binding.resourceId,
+            dependency_id: binding.dependencyId,
+            target_env_var: binding.targetEnvVar,
+            secret_ref: binding.secretRef,
+            status: "active",
+            provenance: JSON.stringify(binding.provenance) as unknown as Record<string, string>,
+            request_id: binding.requestId,
+            request_fingerprint: binding.requestFingerprint,
+          })
+          .returning("*");
+        return fromRow(row as Row);
+      },
+      { bindings_active_target: "target_taken", bindings_request_id_unique: "request_id_taken" },
+    );
   },
 
   async get(db: Db, id: string): Promise<BindingRecord | undefined> {
-    const row = await db<Row>("bindings").where({ id }).first();
-    return row ? fromRow(row as Row) : undefined;
+    return firstRecord(db("bindings").where({ id }), fromRow);
   },
 
   async getByRequestId(db: Db, requestId: string): Promise<BindingRecord | undefined> {
-    const row = await db<Row>("bindings").where({ request_id: requestId }).first();
-    return row ? fromRow(row as Row) : undefined;
+    return firstRecord(db("bindings").where({ request_id: requestId }), fromRow);
   },
 
   async activeByTarget(db: Db, resourceId: string, targetEnvVar: string): Promise<BindingRecord | undefined> {
-    const row = await db<Row>("bindings").where({ resource_id: resourceId, target_env_var: targetEnvVar, status: "active" }).first();
-    return row ? fromRow(row as Row) : undefined;
+    return firstRecord(db("bindings").where({ resource_id: resourceId, target_env_var: targetEnvVar, status: "active" }), fromRow);
   },
 
   async unbind(db: Db, id: string): Promise<BindingRecord> {
@@ -125,13 +119,8 @@ export const bindingStore = {
   },
 
   async list(db: Db, filter: BindingFilter): Promise<BindingRecord[]> {
-    const query = db<Row>("bindings").select("*");
-    if (filter.projectId) query.where("project_id", filter.projectId);
-    if (filter.environmentId) query.where("environment_id", filter.environmentId);
-    if (filter.resourceId) query.where("resource_id", filter.resourceId);
-    if (filter.dependencyId) query.where("dependency_id", filter.dependencyId);
+    const query = whereGiven(db("bindings"), { project_id: filter.projectId, environment_id: filter.environmentId, resource_id: filter.resourceId, dependency_id: filter.dependencyId });
     if (!filter.includeUnbound) query.where("status", "active");
-    if (filter.afterSeq) query.where("seq", ">", filter.afterSeq);
-    return ((await query.orderBy("seq").limit(filter.limit)) as Row[]).map(fromRow);
+    return ((await seqPage(query, filter)) as Row[]).map(fromRow);
   },
 };

@@ -1,5 +1,5 @@
 import { ErrorReason } from "@berth/client";
-import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage, watchByPolling } from "@berth/runtime";
+import { BerthError, invalidArgument, readPage, watchByPolling } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import { SETTLED_STATES, type DependencyRecord, type DependencyState } from "../store/records.js";
 import type { DependencyContext } from "./context.js";
@@ -37,18 +37,8 @@ export interface ListInput {
 
 /** Keyset pagination over insertion order: stable while records are added. */
 export async function listDependencies(ctx: DependencyContext, input: ListInput): Promise<{ items: DependencyRecord[]; nextPageToken: string }> {
-  const limit = pageLimit(input.pageSize);
-  const rows = await dependencyStore.list(ctx.db, {
-    projectId: input.projectId || undefined,
-    environmentId: input.environmentId || undefined,
-    kind: input.kind || undefined,
-    name: input.name || undefined,
-    status: input.status,
-    showDeleted: input.showDeleted,
-    limit: limit + 1,
-    afterSeq: input.pageToken ? decodeSeqToken(input.pageToken) : undefined,
-  });
-  return toPage(rows, limit);
+  const { projectId, environmentId, kind, name, status, showDeleted } = input;
+  return readPage(input, (window) => dependencyStore.list(ctx.db, { projectId, environmentId, kind, name, status, showDeleted, ...window }));
 }
 
 /** Yields the dependency now and whenever it changes; ends once settled when `untilSettled`. */

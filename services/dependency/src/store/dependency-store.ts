@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Knex } from "@berth/runtime";
+import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 import type { ConnectionVerificationState, DependencyRecord, DependencyState, StoredDataClass } from "./records.js";
 
 type Db = Knex | Knex.Transaction;
@@ -104,57 +104,52 @@ export interface DependencyChanges {
   connectionCheckedAt?: Date | null;
 }
 
-export interface ListFilter {
+export interface ListFilter extends SeqWindow {
   projectId?: string;
   environmentId?: string;
   kind?: string;
   name?: string;
   status?: DependencyState;
   showDeleted: boolean;
-  limit: number;
-  /** Only rows inserted after this seq. */
-  afterSeq?: string;
 }
 
 
 /** SQL for berth_dependency.dependencies. The only code that knows its columns. */
 export const dependencyStore = {
   async insert(db: Db, record: NewDependency): Promise<DependencyRecord | "name_taken"> {
-    try {
-      const [row] = await db<Row>("dependencies")
-        .insert({
-          id: record.id,
-          project_id: record.projectId,
-          environment_id: record.environmentId,
-          name: record.name,
-          kind: record.kind,
-          source: record.source,
-          status: record.status,
-          metadata: JSON.stringify(record.metadata) as unknown as Record<string, string>,
-          masked_url: record.maskedUrl,
-          secret_version: record.secretVersion,
-          provenance: JSON.stringify(record.provenance) as unknown as Record<string, string>,
-          realization_target: record.realizationTarget,
-          deletion_protection: record.deletionProtection,
-          data_class: record.dataClass,
-          connection_verification: record.connectionVerification ?? "unverified",
-          connection_checked_at: record.connectionCheckedAt ?? null,
-          request_id: record.requestId,
-          request_fingerprint: record.requestFingerprint,
-        })
-        .returning("*");
-      return fromRow(row as Row);
-    } catch (error) {
-      if (isUniqueViolation(error, "dependencies_live_name")) return "name_taken";
-      throw error;
-    }
+    return insertUnlessTaken(
+      async () => {
+        const [row] = await db<Row>("dependencies")
+          .insert({
+            id: record.id,
+            project_id: record.projectId,
+            environment_id: record.environmentId,
+            name: record.name,
+            kind: record.kind,
+            source: record.source,
+            status: record.status,
+            metadata: JSON.stringify(record.metadata) as unknown as Record<string, string>,
+            masked_url: record.maskedUrl,
+            secret_version: record.secretVersion,
+            provenance: JSON.stringify(record.provenance) as unknown as Record<string, string>,
+            realization_target: record.realizationTarget,
+            deletion_protection: record.deletionProtection,
+            data_class: record.dataClass,
+            connection_verification: record.connectionVerification ?? "unverified",
+            connection_checked_at: record.connectionCheckedAt ?? null,
+            request_id: record.requestId,
+            request_fingerprint: record.requestFingerprint,
+          })
+          .returning("*");
+        return fromRow(row as Row);
+      },
+      { dependencies_live_name: "name_taken" },
+    );
   },
 
   async get(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<DependencyRecord | undefined> {
-    let query = db<Row>("dependencies").where({ id }).first();
-    if (options.forUpdate) query = query.forUpdate();
-    const row = await query;
-    return row ? fromRow(row as Row) : undefined;
+    const query = db("dependencies").where({ id });
+    return firstRecord(options.forUpdate ? query.forUpdate() : query, fromRow);
   },
 
   async getMany(db: Db, ids: string[]): Promise<DependencyRecord[]> {
@@ -170,41 +165,19 @@ export const dependencyStore = {
   },
 
   async getByRequestId(db: Db, requestId: string): Promise<DependencyRecord | undefined> {
-    const row = await db<Row>("dependencies").where({ request_id: requestId }).first();
-    return row ? fromRow(row as Row) : undefined;
+    return firstRecord(db("dependencies").where({ request_id: requestId }), fromRow);
   },
 
   async update(db: Db, id: string, changes: DependencyChanges): Promise<DependencyRecord> {
-    const patch: Record<string, unknown> = { updated_at: db.fn.now() };
-    if (changes.status !== undefined) patch.status = changes.status;
-    if (changes.statusReason !== undefined) patch.status_reason = changes.statusReason;
-    if (changes.progressMessage !== undefined) patch.progress_message = changes.progressMessage;
-    if (changes.metadata !== undefined) patch.metadata = JSON.stringify(changes.metadata);
-    if (changes.secretVersion !== undefined) patch.secret_version = changes.secretVersion;
-    if (changes.maskedUrl !== undefined) patch.masked_url = changes.maskedUrl;
-    if (changes.deletionProtection !== undefined) patch.deletion_protection = changes.deletionProtection;
-    if (changes.dataClass !== undefined) patch.data_class = changes.dataClass;
-    if (changes.realizeAttempts !== undefined) patch.realize_attempts = changes.realizeAttempts;
-    if (changes.leaseOwner !== undefined) patch.lease_owner = changes.leaseOwner;
-    if (changes.deletedAt !== undefined) patch.deleted_at = changes.deletedAt;
-    if (changes.connectionVerification !== undefined) patch.connection_verification = changes.connectionVerification;
-    if (changes.connectionVerificationReason !== undefined) patch.connection_verification_reason = changes.connectionVerificationReason;
-    if (changes.connectionCheckedAt !== undefined) patch.connection_checked_at = changes.connectionCheckedAt;
+    const patch = { ...changedColumns({ ...changes, metadata: changes.metadata && JSON.stringify(changes.metadata) }), updated_at: db.fn.now() };
     const [row] = await db<Row>("dependencies").where({ id }).update(patch).returning("*");
     return fromRow(row as Row);
   },
 
   async list(db: Db, filter: ListFilter): Promise<DependencyRecord[]> {
-    const query = db<Row>("dependencies").select("*");
-    if (filter.projectId) query.where("project_id", filter.projectId);
-    if (filter.environmentId) query.where("environment_id", filter.environmentId);
-    if (filter.kind) query.where("kind", filter.kind);
-    if (filter.name) query.where("name", filter.name);
-    if (filter.status) query.where("status", filter.status);
+    const query = whereGiven(db("dependencies"), { project_id: filter.projectId, environment_id: filter.environmentId, kind: filter.kind, name: filter.name, status: filter.status });
     if (!filter.showDeleted) query.whereNull("deleted_at");
-    if (filter.afterSeq) query.where("seq", ">", filter.afterSeq);
-    const rows = await query.orderBy("seq").limit(filter.limit);
-    return (rows as Row[]).map(fromRow);
+    return ((await seqPage(query, filter)) as Row[]).map(fromRow);
   },
 
   /** Dependencies left in a working state longer than `olderThanMs` (for the reconciler). */

@@ -1,5 +1,5 @@
 import type { DeploymentInternalServiceService, DeploymentServiceService, RuntimeTarget } from "@berth/client";
-import { decodeSeqToken, pageLimit, storedProvenance, toPage, type Handlers } from "@berth/runtime";
+import { readPage, storedProvenance, type Handlers } from "@berth/runtime";
 import { createResource, createRuntimeTarget, deleteResource, deleteRuntimeTarget, driverFor, getResource, getRuntimeTarget } from "../domain/catalog.js";
 import type { DeploymentContext } from "../domain/context.js";
 import { createDeployment, planDeployment, stopDeployment } from "../domain/deploy.js";
@@ -11,8 +11,6 @@ import { snapshotOf } from "../domain/readiness.js";
 import type { RuntimeTargetRecord } from "../store/records.js";
 import { store } from "../store/store.js";
 import { presentDeployment, presentEvent, presentReadiness, presentResource, presentTarget, stateFromStatus } from "./present.js";
-
-const after = (token: string) => (token ? decodeSeqToken(token) : undefined);
 
 /** Targets as the API shows them; the loaded providers' kinds are asked only when one of them delivers secrets. */
 async function presentTargets(ctx: DeploymentContext, targets: RuntimeTargetRecord[]): Promise<RuntimeTarget[]> {
@@ -41,8 +39,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
       return { resource: presentResource(await getResource(ctx, request.id)) };
     },
     async listResources(request) {
-      const limit = pageLimit(request.pageSize);
-      const page = toPage(await store.listResources(ctx.db, { projectId: request.projectId, environmentId: request.environmentId, name: request.name, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, (window) => store.listResources(ctx.db, { projectId: request.projectId, environmentId: request.environmentId, name: request.name, ...window }));
       return { resources: page.items.map(presentResource), nextPageToken: page.nextPageToken };
     },
     async deleteResource(request) {
@@ -55,8 +52,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
       return { runtimeTarget: (await presentTargets(ctx, [await getRuntimeTarget(ctx, request.id)]))[0] };
     },
     async listRuntimeTargets(request) {
-      const limit = pageLimit(request.pageSize);
-      const page = toPage(await store.listTargets(ctx.db, { kind: request.kind, name: request.name, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, (window) => store.listTargets(ctx.db, { kind: request.kind, name: request.name, ...window }));
       return { runtimeTargets: await presentTargets(ctx, page.items), nextPageToken: page.nextPageToken };
     },
     async deleteRuntimeTarget(request) {
@@ -79,24 +75,19 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
       return { deployment: presentDeployment(await getDeployment(ctx, request.id)) };
     },
     async listDeployments(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { resourceId: request.resourceId, runtimeTargetId: request.runtimeTargetId });
-      const rows = await store.listDeployments(ctx.db, {
-        projectId: request.projectId,
-        environmentId: request.environmentId,
-        resourceId: request.resourceId,
-        runtimeTargetId: request.runtimeTargetId,
-        status: stateFromStatus(request.status),
-        limit: limit + 1,
-        afterSeq: after(request.pageToken),
+      const page = await readPage(request, async (window) => {
+        const { projectId, environmentId, resourceId, runtimeTargetId } = request;
+        await assertParentsExist(ctx, { resourceId, runtimeTargetId });
+        return store.listDeployments(ctx.db, { projectId, environmentId, resourceId, runtimeTargetId, status: stateFromStatus(request.status), ...window });
       });
-      const page = toPage(rows, limit);
       return { deployments: page.items.map(presentDeployment), nextPageToken: page.nextPageToken };
     },
     async listDeploymentEvents(request) {
-      const limit = pageLimit(request.pageSize);
-      await assertParentsExist(ctx, { resourceId: request.resourceId, deploymentId: request.deploymentId });
-      const page = toPage(await store.listEvents(ctx.db, { resourceId: request.resourceId, deploymentId: request.deploymentId, limit: limit + 1, afterSeq: after(request.pageToken) }), limit);
+      const page = await readPage(request, async (window) => {
+        const { resourceId, deploymentId } = request;
+        await assertParentsExist(ctx, { resourceId, deploymentId });
+        return store.listEvents(ctx.db, { resourceId, deploymentId, ...window });
+      });
       return { events: page.items.map(presentEvent), nextPageToken: page.nextPageToken };
     },
     async stopDeployment(request) {

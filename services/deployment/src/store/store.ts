@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Knex } from "@berth/runtime";
+import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
 import type {
   DeploymentEventRecord,
   DeploymentEventType,
@@ -69,68 +69,53 @@ function event(row: Row): DeploymentEventRecord {
   };
 }
 
-export const uniqueViolation = isUniqueViolation;
 
 /** SQL for berth_deployment. The only code that knows its columns. */
 export const store = {
   async insertResource(db: Db, r: Omit<ResourceRecord, "seq" | "createdAt" | "updatedAt"> & { requestId: string | null }): Promise<ResourceRecord | "name_taken" | "request_id_taken"> {
-    try {
-      const [row] = await db("resources")
-        .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId, request_fingerprint: r.requestFingerprint })
-        .returning("*");
-      return resource(row);
-    } catch (error) {
-      if (uniqueViolation(error, "resources_live_name")) return "name_taken";
-      if (uniqueViolation(error, "resources_request_id_unique")) return "request_id_taken";
-      throw error;
-    }
+    return insertUnlessTaken(
+      async () => {
+        const [row] = await db("resources")
+          .insert({ id: r.id, project_id: r.projectId, environment_id: r.environmentId, name: r.name, command: r.command, cwd: r.cwd, env: json(r.env), health_url: r.healthUrl, provenance: json(r.provenance), request_id: r.requestId, request_fingerprint: r.requestFingerprint })
+          .returning("*");
+        return resource(row);
+      },
+      { resources_live_name: "name_taken", resources_request_id_unique: "request_id_taken" },
+    );
   },
   async getResource(db: Db, id: string, includeDeleted = false): Promise<ResourceRecord | undefined> {
     const query = db("resources").where({ id });
-    const row = await (includeDeleted ? query : query.whereNull("deleted_at")).first();
-    return row ? resource(row) : undefined;
+    return firstRecord(includeDeleted ? query : query.whereNull("deleted_at"), resource);
   },
   async resourceByRequestId(db: Db, requestId: string): Promise<ResourceRecord | undefined> {
-    const row = await db("resources").where({ request_id: requestId }).first();
-    return row ? resource(row) : undefined;
+    return firstRecord(db("resources").where({ request_id: requestId }), resource);
   },
-  async listResources(db: Db, f: { projectId?: string; environmentId?: string; name?: string; limit: number; afterSeq?: string }): Promise<ResourceRecord[]> {
-    const q = db("resources").whereNull("deleted_at");
-    if (f.projectId) q.where("project_id", f.projectId);
-    if (f.environmentId) q.where("environment_id", f.environmentId);
-    if (f.name) q.where("name", f.name);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(resource);
+  async listResources(db: Db, f: { projectId?: string; environmentId?: string; name?: string } & SeqWindow): Promise<ResourceRecord[]> {
+    const q = whereGiven(db("resources").whereNull("deleted_at"), { project_id: f.projectId, environment_id: f.environmentId, name: f.name });
+    return (await seqPage(q, f)).map(resource);
   },
   async deleteResource(db: Db, id: string): Promise<void> {
     await db("resources").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
   },
 
   async insertTarget(db: Db, t: { id: string; name: string; kind: string; requestId: string | null; requestFingerprint: string }): Promise<RuntimeTargetRecord | "name_taken" | "request_id_taken"> {
-    try {
-      const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId, request_fingerprint: t.requestFingerprint }).returning("*");
-      return target(row);
-    } catch (error) {
-      if (uniqueViolation(error, "runtime_targets_live_name")) return "name_taken";
-      if (uniqueViolation(error, "runtime_targets_request_id_unique")) return "request_id_taken";
-      throw error;
-    }
+    return insertUnlessTaken(
+      async () => {
+        const [row] = await db("runtime_targets").insert({ id: t.id, name: t.name, kind: t.kind, request_id: t.requestId, request_fingerprint: t.requestFingerprint }).returning("*");
+        return target(row);
+      },
+      { runtime_targets_live_name: "name_taken", runtime_targets_request_id_unique: "request_id_taken" },
+    );
   },
   async getTarget(db: Db, id: string, includeDeleted = false): Promise<RuntimeTargetRecord | undefined> {
     const query = db("runtime_targets").where({ id });
-    const row = await (includeDeleted ? query : query.whereNull("deleted_at")).first();
-    return row ? target(row) : undefined;
+    return firstRecord(includeDeleted ? query : query.whereNull("deleted_at"), target);
   },
   async targetByRequestId(db: Db, requestId: string): Promise<RuntimeTargetRecord | undefined> {
-    const row = await db("runtime_targets").where({ request_id: requestId }).first();
-    return row ? target(row) : undefined;
+    return firstRecord(db("runtime_targets").where({ request_id: requestId }), target);
   },
-  async listTargets(db: Db, f: { kind?: string; name?: string; limit: number; afterSeq?: string }): Promise<RuntimeTargetRecord[]> {
-    const q = db("runtime_targets").whereNull("deleted_at");
-    if (f.kind) q.where("kind", f.kind);
-    if (f.name) q.where("name", f.name);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(target);
+  async listTargets(db: Db, f: { kind?: string; name?: string } & SeqWindow): Promise<RuntimeTargetRecord[]> {
+    return (await seqPage(whereGiven(db("runtime_targets").whereNull("deleted_at"), { kind: f.kind, name: f.name }), f)).map(target);
   },
   async deleteTarget(db: Db, id: string): Promise<void> {
     await db("runtime_targets").where({ id }).update({ deleted_at: db.fn.now(), updated_at: db.fn.now() });
@@ -155,13 +140,11 @@ export const store = {
     return deployment(row);
   },
   async getDeployment(db: Db, id: string, forUpdate = false): Promise<DeploymentRecord | undefined> {
-    const q = db("deployments").where({ id }).first();
-    const row = await (forUpdate ? q.forUpdate() : q);
-    return row ? deployment(row) : undefined;
+    const q = db("deployments").where({ id });
+    return firstRecord(forUpdate ? q.forUpdate() : q, deployment);
   },
   async deploymentByRequestId(db: Db, requestId: string): Promise<DeploymentRecord | undefined> {
-    const row = await db("deployments").where({ request_id: requestId }).first();
-    return row ? deployment(row) : undefined;
+    return firstRecord(db("deployments").where({ request_id: requestId }), deployment);
   },
   /** Only status fields change after create: the snapshot is never rewritten. */
   async setDeploymentStatus(db: Db, id: string, status: DeploymentState, reason: string): Promise<DeploymentRecord> {
@@ -171,15 +154,9 @@ export const store = {
     const [row] = await db("deployments").where({ id }).update(patch).returning("*");
     return deployment(row);
   },
-  async listDeployments(db: Db, f: { projectId?: string; environmentId?: string; resourceId?: string; runtimeTargetId?: string; status?: DeploymentState; limit: number; afterSeq?: string }): Promise<DeploymentRecord[]> {
-    const q = db("deployments");
-    if (f.projectId) q.where("project_id", f.projectId);
-    if (f.environmentId) q.where("environment_id", f.environmentId);
-    if (f.resourceId) q.where("resource_id", f.resourceId);
-    if (f.runtimeTargetId) q.where("runtime_target_id", f.runtimeTargetId);
-    if (f.status) q.where("status", f.status);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(deployment);
+  async listDeployments(db: Db, f: { projectId?: string; environmentId?: string; resourceId?: string; runtimeTargetId?: string; status?: DeploymentState } & SeqWindow): Promise<DeploymentRecord[]> {
+    const q = whereGiven(db("deployments"), { project_id: f.projectId, environment_id: f.environmentId, resource_id: f.resourceId, runtime_target_id: f.runtimeTargetId, status: f.status });
+    return (await seqPage(q, f)).map(deployment);
   },
   async setRunner(db: Db, id: string, runner: string, workloadPgid: number | null): Promise<void> {
     await db("deployments").where({ id }).update({ runner, workload_pgid: workloadPgid });
@@ -223,11 +200,7 @@ export const store = {
     const [row] = await db("deployment_events").insert({ id: e.id, deployment_id: e.deploymentId, resource_id: e.resourceId, type: e.type, message: e.message }).returning("*");
     return event(row);
   },
-  async listEvents(db: Db, f: { resourceId?: string; deploymentId?: string; limit: number; afterSeq?: string }): Promise<DeploymentEventRecord[]> {
-    const q = db("deployment_events");
-    if (f.resourceId) q.where("resource_id", f.resourceId);
-    if (f.deploymentId) q.where("deployment_id", f.deploymentId);
-    if (f.afterSeq) q.where("seq", ">", f.afterSeq);
-    return (await q.orderBy("seq").limit(f.limit)).map(event);
+  async listEvents(db: Db, f: { resourceId?: string; deploymentId?: string } & SeqWindow): Promise<DeploymentEventRecord[]> {
+    return (await seqPage(whereGiven(db("deployment_events"), { resource_id: f.resourceId, deployment_id: f.deploymentId }), f)).map(event);
   },
 };
