@@ -1,11 +1,9 @@
 import { BackupInternalServiceService, BackupServiceService, findDependency, ProvenanceSource, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import {
-  bindHandlers,
+  createServiceRuntime,
   leaseSettings,
-  migrateSchema,
   newId,
-  OutboxRelay,
   startJobReconciler,
   type JobConsumer,
   type JobLeaseSettings,
@@ -91,8 +89,8 @@ function dependencyPeer(peers: () => BerthClient): DependencyPeer {
 
 /** The backup service: restore points, in-place restores, the artifact store. */
 export function createBackupService(options: BackupServiceOptions): BackupService {
-  const log = options.log.child({ service: "backup" });
-  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const runtime = createServiceRuntime({ ...options, service: "backup", schema: SCHEMA, migrations });
+  const { relay, log } = runtime;
   const providers = new Map<string, Provider>();
   for (const provider of options.providers) for (const kind of provider.manifest.kinds) if (!providers.has(kind)) providers.set(kind, provider);
   const ctx: BackupContext = {
@@ -111,21 +109,12 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   const schedulerEnabled = options.scheduler?.enabled ?? false;
   let schedulerTimer: NodeJS.Timeout | undefined;
   let schedulerPass: Promise<void> | undefined;
-  const edge = { tokens: options.tokens, gate: options.gate, log };
   const consumers: JobConsumer[] = [];
   return {
     schema: SCHEMA,
-    grpcServices: [
-      { name: "berth.backup.v1.BackupService", definition: BackupServiceService, implementation: bindHandlers(BackupServiceService, publicHandlers(ctx, schedulerEnabled), { ...edge, access: "public" }) },
-      {
-        name: "berth.backup.v1.BackupInternalService",
-        definition: BackupInternalServiceService,
-        implementation: bindHandlers(BackupInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
-      },
-    ],
+    grpcServices: [runtime.rpc(BackupServiceService, publicHandlers(ctx, schedulerEnabled), "public"), runtime.rpc(BackupInternalServiceService, internalHandlers(ctx), "internal")],
     async start() {
-      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
-      relay.start();
+      await runtime.start();
       // Long jobs: a 60 s ack window kept alive by heartbeats while they run.
       const jobs = { ackWaitMs: 60_000, ...Object.fromEntries(Object.entries(options.jobs ?? {}).filter(([, v]) => v !== undefined)) };
       consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
@@ -147,8 +136,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       await schedulerPass;
       await reconciler?.stop();
       for (const consumer of consumers) await consumer.stop(graceMs);
-      await relay.stop();
-      await relay.drain();
+      await runtime.stop();
     },
   };
 }

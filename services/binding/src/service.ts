@@ -1,5 +1,5 @@
 import { BindingInternalServiceService, BindingServiceService, findDependency, isBerthApiError, type BerthClient } from "@berth/client";
-import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
+import { createServiceRuntime, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
 import type { BindingContext, DependencyLookup, ResourceLookup } from "./domain/context.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
@@ -48,27 +48,12 @@ function resourceLookup(peers: () => BerthClient): ResourceLookup {
 
 /** The binding service: resource ↔ dependency associations and the secret reference each delivers. */
 export function createBindingService(options: BindingServiceOptions): BindingService {
-  const log = options.log.child({ service: "binding" });
-  const relay = new OutboxRelay(options.db, options.messaging, log);
-  const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), resources: resourceLookup(options.peers), relay, log };
-  const edge = { tokens: options.tokens, gate: options.gate, log };
+  const runtime = createServiceRuntime({ ...options, service: "binding", schema: SCHEMA, migrations });
+  const ctx: BindingContext = { db: options.db, dependencies: dependencyLookup(options.peers), resources: resourceLookup(options.peers), relay: runtime.relay, log: runtime.log };
   return {
     schema: SCHEMA,
-    grpcServices: [
-      { name: "berth.binding.v1.BindingService", definition: BindingServiceService, implementation: bindHandlers(BindingServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
-      {
-        name: "berth.binding.v1.BindingInternalService",
-        definition: BindingInternalServiceService,
-        implementation: bindHandlers(BindingInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
-      },
-    ],
-    async start() {
-      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
-      relay.start();
-    },
-    async stop() {
-      await relay.stop();
-      await relay.drain();
-    },
+    grpcServices: [runtime.rpc(BindingServiceService, publicHandlers(ctx), "public"), runtime.rpc(BindingInternalServiceService, internalHandlers(ctx), "internal")],
+    start: () => runtime.start(),
+    stop: () => runtime.stop(),
   };
 }

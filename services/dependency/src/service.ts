@@ -5,11 +5,9 @@ import {
 } from "@berth/client";
 import type { Provider, RealizationTarget } from "@berth/provider-sdk";
 import {
-  bindHandlers,
+  createServiceRuntime,
   leaseSettings,
-  migrateSchema,
   newId,
-  OutboxRelay,
   startJobReconciler,
   type JobConsumer,
   type JobLeaseSettings,
@@ -73,8 +71,8 @@ export interface DependencyService {
  * against real Postgres and NATS in a few lines.
  */
 export function createDependencyService(options: DependencyServiceOptions): DependencyService {
-  const log = options.log.child({ service: "dependency" });
-  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const runtime = createServiceRuntime({ ...options, service: "dependency", schema: SCHEMA, migrations });
+  const { relay, log } = runtime;
   const { staleAfterMs = 120_000, ...leaseOverrides } = options.reconciler ?? {};
   const ctx: DependencyContext = {
     db: options.db,
@@ -88,30 +86,15 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
   let consumer: JobConsumer | undefined;
   let reconciler: JobReconciler | undefined;
   const shutdown = new AbortController();
-
-  const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,
     grpcServices: [
-      {
-        name: "berth.dependency.v1.DependencyService",
-        definition: DependencyServiceService,
-        implementation: bindHandlers(DependencyServiceService, publicHandlers(ctx), { ...edge, access: "public" }),
-      },
-      {
-        name: "berth.dependency.v1.DependencyInternalService",
-        definition: DependencyInternalServiceService,
-        implementation: bindHandlers(DependencyInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
-      },
-      {
-        name: "berth.provider.v1.ProviderService",
-        definition: ProviderServiceService,
-        implementation: bindHandlers(ProviderServiceService, providerHandlers(ctx), { ...edge, access: "public" }),
-      },
+      runtime.rpc(DependencyServiceService, publicHandlers(ctx), "public"),
+      runtime.rpc(DependencyInternalServiceService, internalHandlers(ctx), "internal"),
+      runtime.rpc(ProviderServiceService, providerHandlers(ctx), "public"),
     ],
     async start() {
-      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
-      relay.start();
+      await runtime.start();
       consumer = await options.messaging.consumeJobs(REALIZE_QUEUE, (job) => runRealization(ctx, job), options.jobs);
       // Realizations whose worker died (any replica, either messaging mode) are re-queued or failed.
       reconciler = startJobReconciler({
@@ -128,8 +111,7 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
       await reconciler?.stop();
       await consumer?.stop(graceMs);
       shutdown.abort();
-      await relay.stop();
-      await relay.drain();
+      await runtime.stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { WorkloadUser } from "./runtime/runtime-target.js";
 import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
-import { bindHandlers, migrateSchema, OutboxRelay, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
+import { createServiceRuntime, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
 import type { DeploymentContext, Peers } from "./domain/context.js";
 import { recoverOrphanedDeployments, stopAllWorkloads } from "./domain/deploy.js";
 import { migrations, SCHEMA } from "./migrations.js";
@@ -60,29 +60,19 @@ function peersOf(client: () => BerthClient, backup?: () => BerthClient): Peers {
 
 /** The deployment service: resources, runtime targets, deployments with their frozen snapshots, and the activity log. */
 export function createDeploymentService(options: DeploymentServiceOptions): DeploymentService {
-  const log = options.log.child({ service: "deployment" });
-  const relay = new OutboxRelay(options.db, options.messaging, log);
+  const runtime = createServiceRuntime({ ...options, service: "deployment", schema: SCHEMA, migrations });
+  const { relay, log } = runtime;
   const ctx: DeploymentContext = { db: options.db, peers: peersOf(options.peers, options.backupPeers), relay, log, workloads: new Map(), outputs: new Map(), startQueues: new Map(), workloadUser: options.workloadUser };
-  const edge = { tokens: options.tokens, gate: options.gate, log };
   return {
     schema: SCHEMA,
-    grpcServices: [
-      { name: "berth.deployment.v1.DeploymentService", definition: DeploymentServiceService, implementation: bindHandlers(DeploymentServiceService, publicHandlers(ctx), { ...edge, access: "public" }) },
-      {
-        name: "berth.deployment.v1.DeploymentInternalService",
-        definition: DeploymentInternalServiceService,
-        implementation: bindHandlers(DeploymentInternalServiceService, internalHandlers(ctx), { ...edge, access: "internal" }),
-      },
-    ],
+    grpcServices: [runtime.rpc(DeploymentServiceService, publicHandlers(ctx), "public"), runtime.rpc(DeploymentInternalServiceService, internalHandlers(ctx), "internal")],
     async start() {
-      await migrateSchema(options.databaseUrl, options.db, SCHEMA, migrations);
-      relay.start();
+      await runtime.start();
       await recoverOrphanedDeployments(ctx);
     },
     async stop() {
       await stopAllWorkloads(ctx);
-      await relay.stop();
-      await relay.drain();
+      await runtime.stop();
     },
   };
 }

@@ -7,6 +7,8 @@ export { authenticate, isInternalToken, sameToken } from "./grpc/auth.js";
 export type { Access, Caller, Tokens } from "./grpc/auth.js";
 export { bindHandlers, toServiceError } from "./grpc/edge.js";
 export type { CallContext, Handlers, EdgeOptions } from "./grpc/edge.js";
+export { createServiceRuntime } from "./service-runtime.js";
+export type { ServiceRuntime, ServiceRuntimeOptions } from "./service-runtime.js";
 export type { Actor, Admission, Gate, GateCall } from "./grpc/gate.js";
 export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";

@@ -1,5 +1,5 @@
 import { AccessServiceService, type BerthClient } from "@berth/client";
-import { bindHandlers, migrateSchema, OutboxRelay, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService } from "@berth/runtime";
+import { createServiceRuntime, type Keyring, type Knex, type Logger, type Messaging, type RegisteredService } from "@berth/runtime";
 import { AuditLog } from "./audit-log.js";
 import { AccessGate } from "./gate.js";
 import { ACCESS_SCHEMA, migrations } from "./migrations.js";
@@ -39,26 +39,21 @@ export function createAccess(options: AccessOptions) {
   const tokens = new TokenStore(options.db);
   const audit = options.isAuditEnabled ? new AuditLog(options.db, options.keyring) : undefined;
   const gate = new AccessGate({ tokens, audit, scopes: new ScopeResolver(options.peers), adminToken: options.adminToken, internalTokens: options.internalTokens, log });
-  const relay = new OutboxRelay(options.db, options.messaging, log);
-  const grpcServices: RegisteredService[] = [
-    {
-      name: "berth.access.v1.AccessService",
-      definition: AccessServiceService,
-      implementation: bindHandlers(AccessServiceService, accessHandlers(tokens, audit), { access: "public", tokens: { admin: options.adminToken, internal: options.internalTokens }, gate, log }),
-    },
-  ];
+  const runtime = createServiceRuntime({
+    ...options,
+    service: "access",
+    schema: ACCESS_SCHEMA,
+    migrations,
+    tokens: { admin: options.adminToken, internal: options.internalTokens },
+    gate,
+  });
+  const grpcServices: RegisteredService[] = [runtime.rpc(AccessServiceService, accessHandlers(tokens, audit), "public")];
   if (!audit) log.warn("audit log switched off (audit.enabled: false): mutations and refusals are not recorded");
   return {
     schema: ACCESS_SCHEMA,
     gate,
     grpcServices,
-    async start() {
-      await migrateSchema(options.databaseUrl, options.db, ACCESS_SCHEMA, migrations);
-      relay.start();
-    },
-    async stop() {
-      await relay.stop();
-      await relay.drain();
-    },
+    start: () => runtime.start(),
+    stop: () => runtime.stop(),
   };
 }
