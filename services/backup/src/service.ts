@@ -1,20 +1,6 @@
 import { BackupInternalServiceService, BackupServiceService, findDependency, ProvenanceSource, type BerthClient } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
-import {
-  createServiceRuntime,
-  leaseSettings,
-  newId,
-  startJobReconciler,
-  type JobConsumer,
-  type JobLeaseSettings,
-  type JobReconciler,
-  type Keyring,
-  type Knex,
-  type Logger,
-  type Messaging,
-  type RegisteredService,
-  type Tokens, type Gate,
-} from "@berth/runtime";
+import { createServiceRuntime, leaseSettings, type Keyring, type LeasedJobOptions, type RegisteredService, type ServiceOptions } from "@berth/runtime";
 import type { ArtifactStore } from "./artifacts/artifact-store.js";
 import type { ArtifactCompression } from "./store/store.js";
 import { runBackup } from "./domain/backup-job.js";
@@ -26,11 +12,7 @@ import { runRestore } from "./domain/restore-job.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
-export interface BackupServiceOptions {
-  databaseUrl: string;
-  /** Knex pool whose search path starts with the berth_backup schema. */
-  db: Knex;
-  messaging: Messaging;
+export interface BackupServiceOptions extends ServiceOptions, LeasedJobOptions {
   keyring: Keyring;
   artifacts: ArtifactStore;
   /** Compression of new artifacts inside the seal; default gzip (level 1). */
@@ -39,15 +21,6 @@ export interface BackupServiceOptions {
   providers: Provider[];
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
-  tokens: Tokens;
-  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
-  gate?: Gate;
-  log: Logger;
-  jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
-  /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
-  instanceId?: string;
-  /** Job leases and their reconciler: heartbeat, lease TTL, pass interval, attempts (defaults LEASE_DEFAULTS). */
-  reconciler?: Partial<Omit<JobLeaseSettings, "instanceId">>;
   /** Policies run only where the scheduler is enabled (--enable-backup-scheduler). */
   scheduler?: { enabled: boolean; tickMs?: number };
 }
@@ -103,13 +76,11 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     relay,
     log,
     onSettled: (backup) => onBackupSettled(ctx, backup),
-    jobs: leaseSettings(options.instanceId ?? newId("ins"), options.reconciler),
+    jobs: leaseSettings(options.instanceId, options.reconciler),
   };
-  let reconciler: JobReconciler | undefined;
   const schedulerEnabled = options.scheduler?.enabled ?? false;
   let schedulerTimer: NodeJS.Timeout | undefined;
   let schedulerPass: Promise<void> | undefined;
-  const consumers: JobConsumer[] = [];
   return {
     schema: SCHEMA,
     grpcServices: [runtime.rpc(BackupServiceService, publicHandlers(ctx, schedulerEnabled), "public"), runtime.rpc(BackupInternalServiceService, internalHandlers(ctx), "internal")],
@@ -117,11 +88,15 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
       await runtime.start();
       // Long jobs: a 60 s ack window kept alive by heartbeats while they run.
       const jobs = { ackWaitMs: 60_000, ...Object.fromEntries(Object.entries(options.jobs ?? {}).filter(([, v]) => v !== undefined)) };
-      consumers.push(await options.messaging.consumeJobs(BACKUP_QUEUE, (job) => runBackup(ctx, job), jobs));
-      consumers.push(await options.messaging.consumeJobs(RESTORE_QUEUE, (job) => runRestore(ctx, job), { ...jobs, maxDeliver: 1 }));
-      consumers.push(await options.messaging.consumeJobs(DRILL_QUEUE, (job) => runDrill(ctx, job), { ...jobs, maxDeliver: 1 }));
-      // Jobs whose worker died (any replica, either messaging mode) are re-queued or failed.
-      reconciler = startJobReconciler({ name: "backup", db: ctx.db, kinds: [backupJobs(ctx), restoreJobs(ctx), drillJobs(ctx)], config: ctx.jobs, log, afterChange: () => relay.kick() });
+      await runtime.startJobs({
+        workers: [
+          { queue: BACKUP_QUEUE, handler: (job) => runBackup(ctx, job), options: jobs },
+          { queue: RESTORE_QUEUE, handler: (job) => runRestore(ctx, job), options: { ...jobs, maxDeliver: 1 } },
+          { queue: DRILL_QUEUE, handler: (job) => runDrill(ctx, job), options: { ...jobs, maxDeliver: 1 } },
+        ],
+        kinds: [backupJobs(ctx), restoreJobs(ctx), drillJobs(ctx)],
+        config: ctx.jobs,
+      });
       if (schedulerEnabled) {
         schedulerTimer = setInterval(() => {
           schedulerPass ??= runSchedulerPass(ctx)
@@ -134,8 +109,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     async stop(graceMs = 10_000) {
       clearInterval(schedulerTimer);
       await schedulerPass;
-      await reconciler?.stop();
-      for (const consumer of consumers) await consumer.stop(graceMs);
+      await runtime.stopJobs(graceMs);
       await runtime.stop();
     },
   };

@@ -1,20 +1,12 @@
 import { BindingInternalServiceService, BindingServiceService, findDependency, isBerthApiError, type BerthClient } from "@berth/client";
-import { createServiceRuntime, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
+import { createServiceRuntime, type RegisteredService, type ServiceOptions } from "@berth/runtime";
 import type { BindingContext, DependencyLookup, ResourceLookup } from "./domain/context.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
-export interface BindingServiceOptions {
-  databaseUrl: string;
-  /** Knex pool whose search path starts with the berth_binding schema. */
-  db: Knex;
-  messaging: Messaging;
+export interface BindingServiceOptions extends ServiceOptions {
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
-  tokens: Tokens;
-  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
-  gate?: Gate;
-  log: Logger;
 }
 
 export interface BindingService {

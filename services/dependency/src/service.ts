@@ -4,21 +4,7 @@ import {
   ProviderServiceService,
 } from "@berth/client";
 import type { Provider, RealizationTarget } from "@berth/provider-sdk";
-import {
-  createServiceRuntime,
-  leaseSettings,
-  newId,
-  startJobReconciler,
-  type JobConsumer,
-  type JobLeaseSettings,
-  type JobReconciler,
-  type Keyring,
-  type Knex,
-  type Logger,
-  type Messaging,
-  type RegisteredService,
-  type Tokens, type Gate,
-} from "@berth/runtime";
+import { createServiceRuntime, leaseSettings, type JobLeaseSettings, type Keyring, type LeasedJobOptions, type RegisteredService, type ServiceOptions } from "@berth/runtime";
 import { REALIZE_QUEUE, type DependencyContext, type ReferenceCheck } from "./domain/context.js";
 import { deletionProtectionCheck, resumeDelete } from "./domain/delete.js";
 import { runRealization } from "./domain/realize.js";
@@ -28,27 +14,15 @@ import { ProviderRegistry } from "./provider-registry.js";
 import { publicHandlers, internalHandlers, providerHandlers } from "./rpc/handlers.js";
 import { SecretStore } from "./store/secret-store.js";
 
-export interface DependencyServiceOptions {
-  /** Postgres URL of Berth's own database (for the migration lock). */
-  databaseUrl: string;
-  /** Knex pool whose search path starts with the berth_dependency schema. */
-  db: Knex;
-  messaging: Messaging;
+export interface DependencyServiceOptions extends ServiceOptions, LeasedJobOptions {
   keyring: Keyring;
   /** Managed providers plus plugins; each realizes or describes the kinds in its manifest. */
   providers: Provider[];
   /** Validates imported connections of the built-in kinds. */
   importer?: Provider;
   targets: RealizationTarget[];
-  tokens: Tokens;
-  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
-  gate?: Gate;
-  log: Logger;
   /** Extra delete-safety checks (binding, deployment, backup references). */
   referenceChecks?: ReferenceCheck[];
-  jobs?: { concurrency?: number; maxDeliver?: number; ackWaitMs?: number };
-  /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
-  instanceId?: string;
   /**
    * Job leases and their reconciler (defaults LEASE_DEFAULTS); staleAfterMs (default 120 s)
    * is how long a dependency sits in `deleting` before an interrupted delete is finished.
@@ -81,10 +55,8 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
     relay,
     referenceChecks: [deletionProtectionCheck, ...(options.referenceChecks ?? [])],
     log,
-    jobs: leaseSettings(options.instanceId ?? newId("ins"), leaseOverrides),
+    jobs: leaseSettings(options.instanceId, leaseOverrides),
   };
-  let consumer: JobConsumer | undefined;
-  let reconciler: JobReconciler | undefined;
   const shutdown = new AbortController();
   return {
     schema: SCHEMA,
@@ -95,21 +67,15 @@ export function createDependencyService(options: DependencyServiceOptions): Depe
     ],
     async start() {
       await runtime.start();
-      consumer = await options.messaging.consumeJobs(REALIZE_QUEUE, (job) => runRealization(ctx, job), options.jobs);
-      // Realizations whose worker died (any replica, either messaging mode) are re-queued or failed.
-      reconciler = startJobReconciler({
-        name: "dependency",
-        db: ctx.db,
+      await runtime.startJobs({
+        workers: [{ queue: REALIZE_QUEUE, handler: (job) => runRealization(ctx, job), options: options.jobs }],
         kinds: [realizationJobs(ctx)],
         sweeps: [interruptedDeletes(ctx, staleAfterMs, (dependency) => resumeDelete(ctx, dependency, shutdown.signal))],
         config: ctx.jobs,
-        log,
-        afterChange: () => relay.kick(),
       });
     },
     async stop(graceMs = 10_000) {
-      await reconciler?.stop();
-      await consumer?.stop(graceMs);
+      await runtime.stopJobs(graceMs);
       shutdown.abort();
       await runtime.stop();
     },

@@ -1,26 +1,18 @@
 import type { WorkloadUser } from "./runtime/runtime-target.js";
 import { DeploymentInternalServiceService, DeploymentServiceService, type BerthClient, type Dependency } from "@berth/client";
-import { createServiceRuntime, type Knex, type Logger, type Messaging, type RegisteredService, type Tokens, type Gate } from "@berth/runtime";
+import { createServiceRuntime, type RegisteredService, type ServiceOptions } from "@berth/runtime";
 import type { DeploymentContext, Peers } from "./domain/context.js";
 import { recoverOrphanedDeployments, stopAllWorkloads } from "./domain/deploy.js";
 import { migrations, SCHEMA } from "./migrations.js";
 import { internalHandlers, publicHandlers } from "./rpc/handlers.js";
 
-export interface DeploymentServiceOptions {
-  databaseUrl: string;
-  /** Knex pool whose search path starts with the berth_deployment schema. */
-  db: Knex;
-  messaging: Messaging;
+export interface DeploymentServiceOptions extends ServiceOptions {
   /** Clients to the other services, with the internal token. */
   peers: () => BerthClient;
   /** Client to the backup service (plan warnings on data readiness); unset when none is configured. */
   backupPeers?: () => BerthClient;
-  tokens: Tokens;
-  /** Authorization and audit of every call (the host's access module); unset: the configured tokens only. */
-  gate?: Gate;
   /** The account local-process workloads run as; unset: the user Berth runs as. */
   workloadUser?: WorkloadUser;
-  log: Logger;
 }
 
 export interface DeploymentService {

@@ -8,7 +8,7 @@ export type { Access, Caller, Tokens } from "./grpc/auth.js";
 export { bindHandlers, toServiceError } from "./grpc/edge.js";
 export type { CallContext, Handlers, EdgeOptions } from "./grpc/edge.js";
 export { createServiceRuntime } from "./service-runtime.js";
-export type { ServiceRuntime, ServiceRuntimeOptions } from "./service-runtime.js";
+export type { ServiceJobs, ServiceOptions, ServiceRuntime, ServiceRuntimeOptions } from "./service-runtime.js";
 export type { Actor, Admission, Gate, GateCall } from "./grpc/gate.js";
 export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";
@@ -36,7 +36,7 @@ export type { HeartbeatAnswer, HeldLease, HoldLeaseOptions, LeaseEnd } from "./j
 export { addLeaseColumns, leasedTable } from "./jobs/leased-table.js";
 export type { LeasedTable, LeasedTableSpec } from "./jobs/leased-table.js";
 export { LEASE_DEFAULTS, leaseSettings, startJobReconciler } from "./jobs/reconciler.js";
-export type { JobLeaseSettings, JobReconciler, JobReconcilerConfig, LeasedJob, LeasedJobKind } from "./jobs/reconciler.js";
+export type { JobLeaseSettings, JobReconciler, JobReconcilerConfig, LeasedJob, LeasedJobKind, LeasedJobOptions } from "./jobs/reconciler.js";
 export { compileRequestValidator, berthRpcPaths, declaredRules, requestDescriptor } from "./grpc/validate-request.js";
 export type { RequestValidator } from "./grpc/validate-request.js";
 export { RULES_BY_NAME, RULES_BY_FIELD } from "./grpc/request-limits.js";

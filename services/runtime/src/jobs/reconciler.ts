@@ -1,4 +1,6 @@
 import type { Knex } from "knex";
+import { newId } from "../ids.js";
+import type { JobConsumerOptions } from "../messaging/types.js";
 import type { Logger } from "../logger.js";
 
 /** What the reconciler needs to know of any leased job row. */
@@ -61,10 +63,20 @@ export interface JobLeaseSettings extends JobReconcilerConfig {
   heartbeatMs: number;
 }
 
-/** Lease settings from operator overrides (undefined keys keep the defaults). */
-export function leaseSettings(instanceId: string, overrides: Partial<Omit<JobLeaseSettings, "instanceId">> = {}): JobLeaseSettings {
+/** What the host sets for a service that runs leased jobs. */
+export interface LeasedJobOptions {
+  /** How this replica takes jobs off its queues (concurrency, deliveries, ack window). */
+  jobs?: JobConsumerOptions;
+  /** This process's id as a job lease owner (default: a new one); the host passes one per process. */
+  instanceId?: string;
+  /** Job leases and their reconciler: heartbeat, lease TTL, pass interval, attempts (defaults LEASE_DEFAULTS). */
+  reconciler?: Partial<Omit<JobLeaseSettings, "instanceId">>;
+}
+
+/** Lease settings from operator overrides (undefined keys keep the defaults); without an instance id, a new one. */
+export function leaseSettings(instanceId: string | undefined, overrides: Partial<Omit<JobLeaseSettings, "instanceId">> = {}): JobLeaseSettings {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
-  return { ...LEASE_DEFAULTS, ...defined, instanceId };
+  return { ...LEASE_DEFAULTS, ...defined, instanceId: instanceId ?? newId("ins") };
 }
 
 /**
