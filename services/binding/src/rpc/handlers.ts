@@ -10,16 +10,7 @@ import { presentBinding } from "./present.js";
 export function publicHandlers(ctx: BindingContext): Handlers<typeof BindingServiceService> {
   return {
     async bindDependency(request) {
-      const binding = await bindDependency(ctx, {
-        requestId: request.requestId,
-        projectId: request.projectId,
-        environmentId: request.environmentId,
-        resourceId: request.resourceId,
-        dependencyId: request.dependencyId,
-        targetEnvVar: request.targetEnvVar,
-        provenance: storedProvenance(request.provenance),
-      });
-      return { binding: presentBinding(binding) };
+      return { binding: presentBinding(await bindDependency(ctx, { ...request, provenance: storedProvenance(request.provenance) })) };
     },
     async unbindDependency(request) {
       return { binding: presentBinding(await unbindDependency(ctx, request.id)) };

@@ -34,31 +34,22 @@ export async function provisionDependency(ctx: DependencyContext, input: Provisi
   ctx.providers.managedFor(input.kind);
   const target = ctx.providers.targetFor(input.kind, input.realizationTarget);
   const print = requestFingerprint(["provision", input.projectId, input.environmentId, input.name, input.kind, target.name]);
-  const id = newId("dep");
-  const record = await createOnce({
-    requestId: input.requestId,
-    fingerprint: print,
-    noun: "dependency",
-    findByRequestId: (requestId) => dependencyStore.getByRequestId(ctx.db, requestId),
-    insert: () =>
-      ctx.db.transaction(async (trx) => {
-        const created = await insertOrConflict(trx, {
-          ...baseRecord(id, input, print),
-          source: "managed",
-          status: "provisioning",
-          metadata: {},
-          maskedUrl: "",
-          secretVersion: null,
-          realizationTarget: target.name,
-        });
-        await recordEvent(trx, "dependency.dependency.created", eventData(created));
-        await recordJob(trx, REALIZE_QUEUE, `realize:${id}:1`, { dependencyId: id });
-        return created;
-      }),
-  });
-  ctx.relay.kick();
-  ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency provisioning");
-  return record;
+  return createOnceByRequest(ctx, input.requestId, print, "dependency provisioning", (id) =>
+    ctx.db.transaction(async (trx) => {
+      const created = await insertOrConflict(trx, {
+        ...baseRecord(id, input, print),
+        source: "managed",
+        status: "provisioning",
+        metadata: {},
+        maskedUrl: "",
+        secretVersion: null,
+        realizationTarget: target.name,
+      });
+      await recordEvent(trx, "dependency.dependency.created", eventData(created));
+      await recordJob(trx, REALIZE_QUEUE, `realize:${id}:1`, { dependencyId: id });
+      return created;
+    }),
+  );
 }
 
 /** Records an external dependency: validates its URL, optionally probes it, stores the URL as secret version 1. */
@@ -75,37 +66,46 @@ export async function importDependency(ctx: DependencyContext, input: ImportInpu
     throw fromProviderError(error, secrets);
   }
   const print = requestFingerprint(["import", input.projectId, input.environmentId, input.name, input.kind, description.maskedUrl]);
+  return createOnceByRequest(ctx, input.requestId, print, "dependency imported", async (id) => {
+    // A failed probe stores nothing: the user fixes the URL and imports again.
+    const probed = input.probe ? await probeConnection(ctx, input.kind, input.connectionUrl) : undefined;
+    if (probed?.error) throw probed.error;
+    return ctx.db.transaction(async (trx) => {
+      const created = await insertOrConflict(trx, {
+        ...baseRecord(id, input, print),
+        source: "imported",
+        status: "ready",
+        // Ready to bind, but unproved until a probe (now or `dependency probe`) logs in with it.
+        connectionVerification: probed ? "verified" : "unverified",
+        connectionCheckedAt: probed?.connectionCheckedAt ?? null,
+        metadata: description.metadata,
+        maskedUrl: description.maskedUrl,
+        secretVersion: 1,
+        realizationTarget: "",
+      });
+      await ctx.secrets.put(trx, id, CONNECTION_SECRET, input.connectionUrl);
+      await recordEvent(trx, "dependency.dependency.created", eventData(created));
+      return created;
+    });
+  });
+}
+
+/**
+ * The create path both sources share: once per request id (a replay returns the
+ * first record; see createOnce), `insert` given the new record's id; then the
+ * relay is kicked and the create logged.
+ */
+async function createOnceByRequest(ctx: DependencyContext, requestId: string, print: string, logMessage: string, insert: (id: string) => Promise<DependencyRecord>): Promise<DependencyRecord> {
   const id = newId("dep");
   const record = await createOnce({
-    requestId: input.requestId,
+    requestId,
     fingerprint: print,
     noun: "dependency",
-    findByRequestId: (requestId) => dependencyStore.getByRequestId(ctx.db, requestId),
-    insert: async () => {
-      // A failed probe stores nothing: the user fixes the URL and imports again.
-      const probed = input.probe ? await probeConnection(ctx, input.kind, input.connectionUrl) : undefined;
-      if (probed?.error) throw probed.error;
-      return ctx.db.transaction(async (trx) => {
-        const created = await insertOrConflict(trx, {
-          ...baseRecord(id, input, print),
-          source: "imported",
-          status: "ready",
-          // Ready to bind, but unproved until a probe (now or `dependency probe`) logs in with it.
-          connectionVerification: probed ? "verified" : "unverified",
-          connectionCheckedAt: probed?.connectionCheckedAt ?? null,
-          metadata: description.metadata,
-          maskedUrl: description.maskedUrl,
-          secretVersion: 1,
-          realizationTarget: "",
-        });
-        await ctx.secrets.put(trx, id, CONNECTION_SECRET, input.connectionUrl);
-        await recordEvent(trx, "dependency.dependency.created", eventData(created));
-        return created;
-      });
-    },
+    findByRequestId: (earlier) => dependencyStore.getByRequestId(ctx.db, earlier),
+    insert: () => insert(id),
   });
   ctx.relay.kick();
-  ctx.log.info({ dependencyId: record.id, kind: record.kind }, "dependency imported");
+  ctx.log.info({ dependencyId: record.id, kind: record.kind }, logMessage);
   return record;
 }
 

@@ -1,7 +1,9 @@
 import {
   ErrorReason,
+  type DataClass,
   type DependencyInternalServiceService,
   type DependencyServiceService,
+  type Provenance,
   type ProviderServiceService,
 } from "@berth/client";
 import { BerthError, invalidArgument, storedProvenance, type Handlers } from "@berth/runtime";
@@ -14,37 +16,19 @@ import { checkConnectionSecrets, resolveConnectionSecret } from "../domain/resol
 import { updateImportedConnection, updateSettings } from "../domain/update.js";
 import { presentDependency, stateFromStatus, storedDataClass } from "./present.js";
 
+/** What provisioning and importing both take from their request: its fields, with provenance and data class as stored. */
+function createInput<R extends { provenance?: Provenance; dataClass?: DataClass }>(request: R) {
+  return { ...request, provenance: storedProvenance(request.provenance), dataClass: storedDataClass(request.dataClass) ?? "unclassified" };
+}
+
 /** Public RPCs: decode, call one domain function, encode. */
 export function publicHandlers(ctx: DependencyContext): Handlers<typeof DependencyServiceService> {
   return {
     async provisionDependency(request) {
-      const record = await provisionDependency(ctx, {
-        requestId: request.requestId,
-        projectId: request.projectId,
-        environmentId: request.environmentId,
-        name: request.name,
-        kind: request.kind,
-        realizationTarget: request.realizationTarget,
-        provenance: storedProvenance(request.provenance),
-        deletionProtection: request.deletionProtection,
-        dataClass: storedDataClass(request.dataClass) ?? "unclassified",
-      });
-      return { dependency: presentDependency(record) };
+      return { dependency: presentDependency(await provisionDependency(ctx, createInput(request))) };
     },
     async importDependency(request) {
-      const record = await importDependency(ctx, {
-        requestId: request.requestId,
-        projectId: request.projectId,
-        environmentId: request.environmentId,
-        name: request.name,
-        kind: request.kind,
-        connectionUrl: request.connectionUrl,
-        probe: request.probe,
-        provenance: storedProvenance(request.provenance),
-        deletionProtection: request.deletionProtection,
-        dataClass: storedDataClass(request.dataClass) ?? "unclassified",
-      });
-      return { dependency: presentDependency(record) };
+      return { dependency: presentDependency(await importDependency(ctx, createInput(request))) };
     },
     async getDependency(request) {
       return { dependency: presentDependency(await getDependency(ctx, request.id)) };

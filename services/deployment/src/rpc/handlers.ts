@@ -22,18 +22,7 @@ async function presentTargets(ctx: DeploymentContext, targets: RuntimeTargetReco
 export function publicHandlers(ctx: DeploymentContext): Handlers<typeof DeploymentServiceService> {
   return {
     async createResource(request) {
-      const resource = await createResource(ctx, {
-        requestId: request.requestId,
-        projectId: request.projectId,
-        environmentId: request.environmentId,
-        name: request.name,
-        command: request.command,
-        cwd: request.cwd,
-        env: request.env,
-        healthUrl: request.healthUrl,
-        provenance: storedProvenance(request.provenance),
-      });
-      return { resource: presentResource(resource) };
+      return { resource: presentResource(await createResource(ctx, { ...request, provenance: storedProvenance(request.provenance) })) };
     },
     async getResource(request) {
       return { resource: presentResource(await getResource(ctx, request.id)) };
@@ -63,13 +52,7 @@ export function publicHandlers(ctx: DeploymentContext): Handlers<typeof Deployme
       return { injection: presentReadiness(plan.readiness), snapshot: snapshotOf(plan.readiness), warnings: await planWarnings(ctx, plan) };
     },
     async createDeployment(request) {
-      const deployment = await createDeployment(ctx, {
-        requestId: request.requestId,
-        resourceId: request.resourceId,
-        runtimeTargetId: request.runtimeTargetId,
-        provenance: storedProvenance(request.provenance),
-      });
-      return { deployment: presentDeployment(deployment) };
+      return { deployment: presentDeployment(await createDeployment(ctx, { ...request, provenance: storedProvenance(request.provenance) })) };
     },
     async getDeployment(request) {
       return { deployment: presentDeployment(await getDeployment(ctx, request.id)) };
