@@ -1,6 +1,8 @@
 export { BerthError, isBerthError, invalidArgument, assertNoViolations } from "./errors.js";
 export type { BerthErrorExtra } from "./errors.js";
 export { newId } from "./ids.js";
+export { findRecord } from "./find-record.js";
+export type { RecordLookup } from "./find-record.js";
 export { createLogger, REDACTED_LOG_FIELDS } from "./logger.js";
 export type { Logger } from "./logger.js";
 export { authenticate, isInternalToken, sameToken } from "./grpc/auth.js";

@@ -1,5 +1,5 @@
 import { DependencyStatus, ErrorReason, type Dependency } from "@berth/client";
-import { BerthError, createOnce, newId, recordEvent, recordJob, requestFingerprint, watchByPolling } from "@berth/runtime";
+import { BerthError, createOnce, findRecord, newId, recordEvent, recordJob, requestFingerprint, watchByPolling } from "@berth/runtime";
 import { store, type BackupRecord } from "../store/store.js";
 import { BACKUP_QUEUE, type BackupContext } from "./context.js";
 
@@ -8,9 +8,7 @@ export function backupEventData(b: BackupRecord): Record<string, unknown> {
 }
 
 export async function getBackup(ctx: BackupContext, id: string): Promise<BackupRecord> {
-  const found = /^bkp_[A-Za-z0-9]+$/.test(id) ? await store.getBackup(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, `backup ${id || '""'} not found`, { metadata: { backup_id: id } });
-  return found;
+  return findRecord({ prefix: "bkp", noun: "backup", reason: ErrorReason.ERROR_REASON_BACKUP_NOT_FOUND, idKey: "backup_id" }, id, (backupId) => store.getBackup(ctx.db, backupId));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ErrorReason } from "@berth/client";
-import { BerthError, createOnce, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
+import { BerthError, createOnce, findRecord, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
 import { drillStore, type DrillRecord } from "../store/drill-store.js";
 import { getBackup } from "./backups.js";
 import { DRILL_QUEUE, type BackupContext } from "./context.js";
@@ -9,9 +9,7 @@ export function drillEventData(d: DrillRecord): Record<string, unknown> {
 }
 
 export async function getDrill(ctx: BackupContext, id: string): Promise<DrillRecord> {
-  const found = /^drl_[A-Za-z0-9]+$/.test(id) ? await drillStore.get(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_DRILL_NOT_FOUND, `drill ${id || '""'} not found`, { metadata: { drill_id: id } });
-  return found;
+  return findRecord({ prefix: "drl", noun: "drill", reason: ErrorReason.ERROR_REASON_DRILL_NOT_FOUND, idKey: "drill_id" }, id, (drillId) => drillStore.get(ctx.db, drillId));
 }
 
 export interface VerifyInput {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ErrorReason } from "@berth/client";
-import { BerthError, createOnce, isBerthError, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
+import { BerthError, createOnce, findRecord, isBerthError, newId, recordEvent, recordJob, requestFingerprint } from "@berth/runtime";
 import type { Dependency, Provenance } from "@berth/client";
 import { store, type BackupRecord, type RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
@@ -11,9 +11,7 @@ export function restoreEventData(r: RestoreRecord): Record<string, unknown> {
 }
 
 export async function getRestore(ctx: BackupContext, id: string): Promise<RestoreRecord> {
-  const found = /^rst_[A-Za-z0-9]+$/.test(id) ? await store.getRestore(ctx.db, id) : undefined;
-  if (!found) throw new BerthError(ErrorReason.ERROR_REASON_RESTORE_NOT_FOUND, `restore ${id || '""'} not found`, { metadata: { restore_id: id } });
-  return found;
+  return findRecord({ prefix: "rst", noun: "restore", reason: ErrorReason.ERROR_REASON_RESTORE_NOT_FOUND, idKey: "restore_id" }, id, (restoreId) => store.getRestore(ctx.db, restoreId));
 }
 
 export interface RestoreInput {

@@ -1,5 +1,6 @@
 import { DrillStatus, type Drill } from "@berth/client";
 import type { DrillRecord, DrillState } from "../store/drill-store.js";
+import { presentRun } from "./present.js";
 
 const DRILL_STATUS: Record<DrillState, DrillStatus> = {
   pending: DrillStatus.DRILL_STATUS_PENDING,
@@ -10,11 +11,7 @@ const DRILL_STATUS: Record<DrillState, DrillStatus> = {
 
 export function presentDrill(d: DrillRecord): Drill {
   return {
-    id: d.id,
-    backupId: d.backupId,
-    dependencyId: d.dependencyId,
-    status: DRILL_STATUS[d.status],
-    statusReason: d.statusReason,
+    ...presentRun(d, DRILL_STATUS),
     checks: d.checks.map((c) => ({ name: c.name, expected: c.expected, actual: c.actual, ok: c.ok })),
     checkCommandConfigured: d.checkCommandConfigured,
     checkPassed: d.checkPassed ?? undefined,
@@ -22,8 +19,5 @@ export function presentDrill(d: DrillRecord): Drill {
     scratchDependencyId: d.scratchDependencyId,
     scratchReleased: d.scratchReleasedAt !== null,
     durationMs: String(d.durationMs),
-    createTime: d.createdAt.toISOString(),
-    startTime: d.startedAt?.toISOString(),
-    endTime: d.endedAt?.toISOString(),
   };
 }

@@ -73,18 +73,28 @@ export function presentManifest(m: ProviderManifest): BackupManifest {
   };
 }
 
-export function presentRestore(r: RestoreRecord): Restore {
+/** A run of a backup into a dependency (a restore or a drill) as both show it: which backup, where, its state and times. */
+export function presentRun<S extends string, W>(
+  r: { id: string; backupId: string; dependencyId: string; status: S; statusReason: string; createdAt: Date; startedAt: Date | null; endedAt: Date | null },
+  statuses: Record<S, W>,
+) {
   return {
     id: r.id,
     backupId: r.backupId,
     dependencyId: r.dependencyId,
-    status: RESTORE_STATUS[r.status],
+    status: statuses[r.status],
     statusReason: r.statusReason,
-    bytesRestored: String(r.bytesRestored),
-    notice: r.toNewDependency ? RESTORE_TO_NEW_NOTICE : RESTORE_NOTICE,
     createTime: r.createdAt.toISOString(),
     startTime: r.startedAt?.toISOString(),
     endTime: r.endedAt?.toISOString(),
+  };
+}
+
+export function presentRestore(r: RestoreRecord): Restore {
+  return {
+    ...presentRun(r, RESTORE_STATUS),
+    bytesRestored: String(r.bytesRestored),
+    notice: r.toNewDependency ? RESTORE_TO_NEW_NOTICE : RESTORE_NOTICE,
     safetyBackupId: r.safetyBackupId,
     rolledBack: r.rolledBack,
     sourceDependencyId: r.sourceDependencyId,

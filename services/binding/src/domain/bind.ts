@@ -1,5 +1,5 @@
 import { DependencyStatus, ErrorReason, type Dependency, type FieldViolation } from "@berth/client";
-import { assertNoViolations, BerthError, createOnce, newId, recordEvent, requestFingerprint } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, findRecord, newId, recordEvent, requestFingerprint } from "@berth/runtime";
 import { bindingStore, type BindingRecord } from "../store/binding-store.js";
 import type { BindingContext } from "./context.js";
 
@@ -139,7 +139,5 @@ export async function unbindDependency(ctx: BindingContext, id: string): Promise
 }
 
 export async function getBinding(ctx: BindingContext, id: string): Promise<BindingRecord> {
-  const binding = /^bnd_[A-Za-z0-9]+$/.test(id) ? await bindingStore.get(ctx.db, id) : undefined;
-  if (!binding) throw new BerthError(ErrorReason.ERROR_REASON_BINDING_NOT_FOUND, `binding ${id || '""'} not found`, { metadata: { binding_id: id } });
-  return binding;
+  return findRecord({ prefix: "bnd", noun: "binding", reason: ErrorReason.ERROR_REASON_BINDING_NOT_FOUND, idKey: "binding_id" }, id, (bindingId) => bindingStore.get(ctx.db, bindingId));
 }

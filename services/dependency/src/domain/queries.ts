@@ -1,17 +1,11 @@
 import { ErrorReason } from "@berth/client";
-import { BerthError, invalidArgument, readPage, watchByPolling } from "@berth/runtime";
+import { findRecord, invalidArgument, readPage, watchByPolling } from "@berth/runtime";
 import { dependencyStore } from "../store/dependency-store.js";
 import { SETTLED_STATES, type DependencyRecord, type DependencyState } from "../store/records.js";
 import type { DependencyContext } from "./context.js";
 
 export async function getDependency(ctx: DependencyContext, id: string): Promise<DependencyRecord> {
-  const dependency = /^dep_[A-Za-z0-9]+$/.test(id) ? await dependencyStore.get(ctx.db, id) : undefined;
-  if (!dependency) {
-    throw new BerthError(ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, `dependency ${id || '""'} not found`, {
-      metadata: { dependency_id: id },
-    });
-  }
-  return dependency;
+  return findRecord({ prefix: "dep", noun: "dependency", reason: ErrorReason.ERROR_REASON_DEPENDENCY_NOT_FOUND, idKey: "dependency_id" }, id, (dependencyId) => dependencyStore.get(ctx.db, dependencyId));
 }
 
 /** Several dependencies in one query; unknown ids come back in `missing`. */

@@ -1,5 +1,5 @@
 import { ErrorReason, type FieldViolation } from "@berth/client";
-import { assertNoViolations, BerthError, createOnce, newId, requestFingerprint } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, findRecord, newId, requestFingerprint } from "@berth/runtime";
 import { RUNTIME_DRIVERS } from "../runtime/drivers.js";
 import type { RuntimeDriver } from "../runtime/runtime-target.js";
 import type { ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
@@ -79,9 +79,7 @@ function holdsCredential(text: string): boolean {
 }
 
 export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
-  const resource = /^res_[A-Za-z0-9]+$/.test(id) ? await store.getResource(ctx.db, id) : undefined;
-  if (!resource) throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, `resource ${id || '""'} not found`, { metadata: { resource_id: id } });
-  return resource;
+  return findRecord({ prefix: "res", noun: "resource", reason: ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, idKey: "resource_id" }, id, (resourceId) => store.getResource(ctx.db, resourceId));
 }
 
 /** Deletes a resource; deleting a deleted one returns it (safe to retry). */
@@ -134,9 +132,7 @@ export async function createRuntimeTarget(ctx: DeploymentContext, input: { reque
 }
 
 export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
-  const target = /^srv_[A-Za-z0-9]+$/.test(id) ? await store.getTarget(ctx.db, id) : undefined;
-  if (!target) throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, `runtime target ${id || '""'} not found`, { metadata: { runtime_target_id: id } });
-  return target;
+  return findRecord({ prefix: "srv", noun: "runtime target", reason: ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, idKey: "runtime_target_id" }, id, (targetId) => store.getTarget(ctx.db, targetId));
 }
 
 /** Deletes a runtime target; deleting a deleted one returns it (safe to retry). */

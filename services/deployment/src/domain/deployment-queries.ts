@@ -1,13 +1,11 @@
 import { ErrorReason } from "@berth/client";
-import { BerthError, watchByPolling } from "@berth/runtime";
+import { findRecord, watchByPolling } from "@berth/runtime";
 import type { DeploymentRecord } from "../store/records.js";
 import { store } from "../store/store.js";
 import type { DeploymentContext } from "./context.js";
 
 export async function getDeployment(ctx: DeploymentContext, id: string): Promise<DeploymentRecord> {
-  const deployment = /^dpl_[A-Za-z0-9]+$/.test(id) ? await store.getDeployment(ctx.db, id) : undefined;
-  if (!deployment) throw new BerthError(ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, `deployment ${id || '""'} not found`, { metadata: { deployment_id: id } });
-  return deployment;
+  return findRecord({ prefix: "dpl", noun: "deployment", reason: ErrorReason.ERROR_REASON_DEPLOYMENT_NOT_FOUND, idKey: "deployment_id" }, id, (deploymentId) => store.getDeployment(ctx.db, deploymentId));
 }
 
 /** Yields the deployment now and on every change; ends once it settles when asked. */
