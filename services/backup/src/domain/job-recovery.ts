@@ -9,8 +9,12 @@ import { releaseScratch } from "./scratch.js";
 import { restoreEventData } from "./restores.js";
 import { targetState } from "./target-state.js";
 
+type ListedJob = LeasedJob & { status: string; leaseOwner: string | null };
+/** The changes every job table takes: each has a status, its reason and an end time. */
+type JobChanges = { status?: string; statusReason?: string; endedAt?: Date | null };
+
 /** One backup-service job table as the reconciler settles it. */
-interface JobSpec<J extends LeasedJob & { status: string; leaseOwner: string | null }, C> {
+interface JobSpec<J extends ListedJob, C extends JobChanges> {
   name: string;
   leases: {
     listExpired(db: Knex, ttlMs: number): Promise<J[]>;
@@ -23,10 +27,10 @@ interface JobSpec<J extends LeasedJob & { status: string; leaseOwner: string | n
   /** The event recorded when the reconciler fails it. */
   failedEvent: string;
   eventData(job: J): Record<string, unknown>;
-  /** What changes when it is queued again: status pending, and whatever else this kind says. */
-  requeued(job: J): C;
-  /** What changes when it is failed with `reason`. */
-  failed(job: J, reason: string): C;
+  /** What changes when it is queued again (default: status pending). */
+  requeued?(job: J): C;
+  /** What changes when it is failed with `reason` (default: status failed, the reason, the end time). */
+  failed?(job: J, reason: string): C;
 }
 
 /**
@@ -34,15 +38,17 @@ interface JobSpec<J extends LeasedJob & { status: string; leaseOwner: string | n
  * re-queue (status back to pending and its job message recorded again) and fail
  * (its failed event recorded), each only while the job is still as listed.
  */
-function settledByLease<J extends LeasedJob & { status: string; leaseOwner: string | null }, C>(ctx: BackupContext, spec: JobSpec<J, C>) {
+function settledByLease<J extends ListedJob, C extends JobChanges>(ctx: BackupContext, spec: JobSpec<J, C>) {
   const listed = (job: J) => ({ status: job.status, owner: job.leaseOwner });
+  const requeued = spec.requeued ?? (() => ({ status: "pending" }) as C);
+  const failed = spec.failed ?? ((_job: J, reason: string) => ({ status: "failed", statusReason: reason, endedAt: new Date() }) as C);
   return {
     name: spec.name,
     listExpired: (ttlMs: number) => spec.leases.listExpired(ctx.db, ttlMs),
     listWaiting: (graceMs: number) => spec.leases.listWaiting(ctx.db, graceMs),
     async requeue(job: J, operationId: string) {
       return ctx.db.transaction(async (trx) => {
-        const record = await spec.leases.settleListed(trx, job.id, listed(job), spec.requeued(job));
+        const record = await spec.leases.settleListed(trx, job.id, listed(job), requeued(job));
         if (record) await recordJob(trx, spec.queue, operationId, spec.message(job.id));
         return Boolean(record);
       });
@@ -50,7 +56,7 @@ function settledByLease<J extends LeasedJob & { status: string; leaseOwner: stri
     /** Fails the job (if still as listed); the failed record, or undefined. */
     async failRecord(job: J, reason: string): Promise<J | undefined> {
       return ctx.db.transaction(async (trx) => {
-        const record = await spec.leases.settleListed(trx, job.id, listed(job), spec.failed(job, reason));
+        const record = await spec.leases.settleListed(trx, job.id, listed(job), failed(job, reason));
         if (record) await recordEvent(trx, spec.failedEvent, { ...spec.eventData(record), reason });
         return record;
       });
@@ -68,7 +74,6 @@ export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
     failedEvent: "backup.backup.failed",
     eventData: backupEventData,
     requeued: (job) => ({ status: "pending", statusReason: job.leaseOwner ? "re-queued: the worker running it stopped" : job.statusReason }),
-    failed: (_job, reason) => ({ status: "failed", statusReason: reason, endedAt: new Date() }),
   });
   return {
     ...kind,
@@ -95,8 +100,6 @@ export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
     message: (restoreId) => ({ restoreId }),
     failedEvent: "backup.restore.failed",
     eventData: restoreEventData,
-    requeued: () => ({ status: "pending" }),
-    failed: (_job, reason) => ({ status: "failed", statusReason: reason, endedAt: new Date() }),
   });
   return {
     ...kind,
@@ -120,7 +123,6 @@ export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
     message: (drillId) => ({ drillId }),
     failedEvent: "backup.drill.failed",
     eventData: drillEventData,
-    requeued: () => ({ status: "pending" }),
     failed(job, reason) {
       const leftOver = unreleased.get(job.id);
       unreleased.delete(job.id);

@@ -1,5 +1,5 @@
 import { ErrorReason, type FieldViolation } from "@berth/client";
-import { assertNoViolations, BerthError, createOnce, findRecord, newId, requestFingerprint } from "@berth/runtime";
+import { assertNoViolations, BerthError, createOnce, findRecord, newId, requestFingerprint, type RecordLookup } from "@berth/runtime";
 import { RUNTIME_DRIVERS } from "../runtime/drivers.js";
 import type { RuntimeDriver } from "../runtime/runtime-target.js";
 import type { ResourceRecord, RuntimeTargetRecord } from "../store/records.js";
@@ -78,27 +78,62 @@ function holdsCredential(text: string): boolean {
   return false;
 }
 
-export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
-  return findRecord({ prefix: "res", noun: "resource", reason: ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, idKey: "resource_id" }, id, (resourceId) => store.getResource(ctx.db, resourceId));
+/** A catalog record kind (resource, runtime target) as gets and deletes treat it. */
+interface CatalogKind<T> {
+  lookup: RecordLookup;
+  /** The deployments column that refers to it. */
+  column: "resource_id" | "runtime_target_id";
+  deleteBlocked: ErrorReason;
+  get(db: DeploymentContext["db"], id: string, includeDeleted?: boolean): Promise<T | undefined>;
+  remove(db: DeploymentContext["db"], id: string): Promise<void>;
 }
 
-/** Deletes a resource; deleting a deleted one returns it (safe to retry). */
+const RESOURCES: CatalogKind<ResourceRecord> = {
+  lookup: { prefix: "res", noun: "resource", reason: ErrorReason.ERROR_REASON_RESOURCE_NOT_FOUND, idKey: "resource_id" },
+  column: "resource_id",
+  deleteBlocked: ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
+  get: (db, id, includeDeleted) => store.getResource(db, id, includeDeleted),
+  remove: (db, id) => store.deleteResource(db, id),
+};
+
+const RUNTIME_TARGETS: CatalogKind<RuntimeTargetRecord> = {
+  lookup: { prefix: "srv", noun: "runtime target", reason: ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, idKey: "runtime_target_id" },
+  column: "runtime_target_id",
+  deleteBlocked: ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED,
+  get: (db, id, includeDeleted) => store.getTarget(db, id, includeDeleted),
+  remove: (db, id) => store.deleteTarget(db, id),
+};
+
+/**
+ * Deletes a catalog record no live deployment uses (and that `assertUnused`
+ * allows); deleting a deleted one returns it (safe to retry).
+ */
+async function deleteUndeployed<T>(ctx: DeploymentContext, kind: CatalogKind<T>, id: string, assertUnused: () => Promise<void> = async () => undefined): Promise<T> {
+  const record = await findRecord(kind.lookup, id, (recordId) => kind.get(ctx.db, recordId, true));
+  if (!(await kind.get(ctx.db, id))) return record;
+  if ((await store.countLive(ctx.db, kind.column, id)) > 0) {
+    throw new BerthError(kind.deleteBlocked, `${kind.lookup.noun} ${id} has running deployments; stop them first`);
+  }
+  await assertUnused();
+  await kind.remove(ctx.db, id);
+  return record;
+}
+
+export async function getResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
+  return findRecord(RESOURCES.lookup, id, (resourceId) => RESOURCES.get(ctx.db, resourceId));
+}
+
+/** Deletes a resource without running deployments or active bindings; deleting a deleted one returns it (safe to retry). */
 export async function deleteResource(ctx: DeploymentContext, id: string): Promise<ResourceRecord> {
-  const gone = /^res_[A-Za-z0-9]+$/.test(id) ? await store.getResource(ctx.db, id, true) : undefined;
-  if (gone && !(await store.getResource(ctx.db, id))) return gone;
-  const resource = await getResource(ctx, id);
-  if ((await store.countLive(ctx.db, "resource_id", id)) > 0) {
-    throw new BerthError(ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED, `resource ${id} has running deployments; stop them first`);
-  }
-  const bindings = await ctx.peers.activeBindings(id);
-  if (bindings.length > 0) {
-    throw new BerthError(
-      ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
-      `resource ${id} still has active bindings (${bindings.map((b) => `${b.targetEnvVar} ${b.id}`).join(", ")}); unbind them first`,
-    );
-  }
-  await store.deleteResource(ctx.db, id);
-  return resource;
+  return deleteUndeployed(ctx, RESOURCES, id, async () => {
+    const bindings = await ctx.peers.activeBindings(id);
+    if (bindings.length > 0) {
+      throw new BerthError(
+        ErrorReason.ERROR_REASON_RESOURCE_DELETE_BLOCKED,
+        `resource ${id} still has active bindings (${bindings.map((b) => `${b.targetEnvVar} ${b.id}`).join(", ")}); unbind them first`,
+      );
+    }
+  });
 }
 
 export function driverFor(kind: string): RuntimeDriver {
@@ -132,17 +167,10 @@ export async function createRuntimeTarget(ctx: DeploymentContext, input: { reque
 }
 
 export async function getRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
-  return findRecord({ prefix: "srv", noun: "runtime target", reason: ErrorReason.ERROR_REASON_RUNTIME_TARGET_NOT_FOUND, idKey: "runtime_target_id" }, id, (targetId) => store.getTarget(ctx.db, targetId));
+  return findRecord(RUNTIME_TARGETS.lookup, id, (targetId) => RUNTIME_TARGETS.get(ctx.db, targetId));
 }
 
-/** Deletes a runtime target; deleting a deleted one returns it (safe to retry). */
+/** Deletes a runtime target without running deployments; deleting a deleted one returns it (safe to retry). */
 export async function deleteRuntimeTarget(ctx: DeploymentContext, id: string): Promise<RuntimeTargetRecord> {
-  const gone = /^srv_[A-Za-z0-9]+$/.test(id) ? await store.getTarget(ctx.db, id, true) : undefined;
-  if (gone && !(await store.getTarget(ctx.db, id))) return gone;
-  const target = await getRuntimeTarget(ctx, id);
-  if ((await store.countLive(ctx.db, "runtime_target_id", id)) > 0) {
-    throw new BerthError(ErrorReason.ERROR_REASON_RUNTIME_TARGET_DELETE_BLOCKED, `runtime target ${id} has running deployments; stop them first`);
-  }
-  await store.deleteTarget(ctx.db, id);
-  return target;
+  return deleteUndeployed(ctx, RUNTIME_TARGETS, id);
 }
