@@ -1,10 +1,11 @@
 import { DependencyStatus, type Dependency } from "@berth/client";
 import { compareContent, secretPartsOfUrl, type ContentCheck } from "@berth/provider-sdk";
-import { holdLease, recordEvent, type JobDelivery, type Logger } from "@berth/runtime";
+import { holdLease, type JobDelivery, type Logger } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
 import type { DrillCheck, DrillChanges, DrillRecord } from "../store/drill-store.js";
 import { getBackup } from "./backups.js";
 import { safeJobReason, type BackupContext } from "./context.js";
+import { endOwnedJob } from "./job-end.js";
 import { runCheckCommand } from "./drill-check.js";
 import { drillEventData } from "./drills.js";
 import { artifactProblem, streamBackupInto } from "./restore-stream.js";
@@ -100,13 +101,6 @@ function asCheck(check: ContentCheck): DrillCheck {
 }
 
 async function settle(ctx: BackupContext, drill: DrillRecord, owner: string, log: Logger, status: "passed" | "failed", reason: string, changes: DrillChanges): Promise<void> {
-  const record = await ctx.db.transaction(async (trx) => {
-    const updated = await jobStore.drills.updateOwned(trx, drill.id, owner, { ...changes, status, statusReason: reason, endedAt: new Date(), leaseOwner: null });
-    if (updated) await recordEvent(trx, `backup.drill.${status}`, status === "failed" ? { ...drillEventData(updated), reason } : drillEventData(updated));
-    return updated;
-  });
-  if (!record) return log.warn(`drill ${status} after its lease was lost`);
-  ctx.relay.kick();
-  if (status === "failed") log.warn({ reason }, "drill failed");
-  else log.info({ ms: record.durationMs }, "drill passed");
+  const record = await endOwnedJob(ctx, { kind: "drill", updateOwned: jobStore.drills.updateOwned, eventData: drillEventData }, drill.id, owner, log, status, reason, changes);
+  if (record && status === "passed") log.info({ ms: record.durationMs }, "drill passed");
 }

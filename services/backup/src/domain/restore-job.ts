@@ -1,11 +1,12 @@
 import { DependencyStatus, type Dependency } from "@berth/client";
 import type { Provider } from "@berth/provider-sdk";
 import { isProviderError, secretPartsOfUrl } from "@berth/provider-sdk";
-import { holdLease, recordEvent, type JobDelivery, type Logger } from "@berth/runtime";
+import { holdLease, type JobDelivery, type Logger } from "@berth/runtime";
 import { jobStore } from "../store/job-store.js";
 import type { BackupRecord, RestoreRecord } from "../store/store.js";
 import { getBackup } from "./backups.js";
 import { safeJobReason, type BackupContext } from "./context.js";
+import { endOwnedJob } from "./job-end.js";
 import { restoreEventData } from "./restores.js";
 import { artifactProblem, streamBackupInto } from "./restore-stream.js";
 import { awaitProvisioned, takeSafetyBackup } from "./safety-backup.js";
@@ -109,13 +110,6 @@ async function rollBack(
 }
 
 async function settle(ctx: BackupContext, restoreId: string, owner: string, log: Logger, status: "succeeded" | "failed", reason: string, changes: Partial<RestoreRecord>): Promise<void> {
-  const record = await ctx.db.transaction(async (trx) => {
-    const updated = await jobStore.restores.updateOwned(trx, restoreId, owner, { ...changes, status, statusReason: reason, endedAt: new Date(), leaseOwner: null });
-    if (updated) await recordEvent(trx, `backup.restore.${status}`, status === "failed" ? { ...restoreEventData(updated), reason } : restoreEventData(updated));
-    return updated;
-  });
-  if (!record) return log.warn(`restore ${status} after its lease was lost`);
-  ctx.relay.kick();
-  if (status === "failed") log.warn({ reason }, "restore failed");
-  else log.info({ bytes: record.bytesRestored }, "restore succeeded");
+  const record = await endOwnedJob(ctx, { kind: "restore", updateOwned: jobStore.restores.updateOwned, eventData: restoreEventData }, restoreId, owner, log, status, reason, changes);
+  if (record && status === "succeeded") log.info({ bytes: record.bytesRestored }, "restore succeeded");
 }

@@ -1,6 +1,6 @@
 
 import { ErrorReason, type AccessServiceService, type AuditRecord, type Token } from "@berth/client";
-import { BerthError, decodeSeqToken, invalidArgument, pageLimit, toPage, type Handlers } from "@berth/runtime";
+import { BerthError, invalidArgument, readPage, type Handlers } from "@berth/runtime";
 import type { AuditLog, AuditRecordRow } from "./audit-log.js";
 import { roleFromProto, roleToProto } from "./roles.js";
 import type { TokenRecord, TokenStore } from "./token-store.js";
@@ -85,9 +85,8 @@ export function accessHandlers(tokens: TokenStore, audit: AuditLog | undefined):
       return { token: presentToken(record) };
     },
     async listTokens(request) {
-      const limit = pageLimit(request.pageSize);
-      const rows = await tokens.list({ includeRevoked: request.includeRevoked, limit: limit + 1, beforeSeq: request.pageToken ? decodeSeqToken(request.pageToken) : undefined });
-      const page = toPage(rows, limit);
+      // Newest first: the page continues below the token's seq.
+      const page = await readPage(request, ({ limit, afterSeq }) => tokens.list({ includeRevoked: request.includeRevoked, limit, beforeSeq: afterSeq }));
       return { tokens: page.items.map(presentToken), nextPageToken: page.nextPageToken };
     },
     async revokeToken(request) {
@@ -96,22 +95,16 @@ export function accessHandlers(tokens: TokenStore, audit: AuditLog | undefined):
       return { token: presentToken(record) };
     },
     async listAuditRecords(request) {
-      const limit = pageLimit(request.pageSize);
       let since: string | undefined;
       if (request.since) {
         const time = new Date(request.since);
         if (Number.isNaN(time.getTime())) throw invalidArgument("since is not a time", [{ field: "since", description: "must be an RFC 3339 time, e.g. 2026-12-01T00:00:00Z" }]);
         since = time.toISOString();
       }
-      const rows = await auditLog().list({
-        projectId: request.projectId || undefined,
-        since,
-        actor: request.actor || undefined,
-        target: request.target || undefined,
-        beforeSeq: request.pageToken ? decodeSeqToken(request.pageToken) : undefined,
-        limit: limit + 1,
-      });
-      const page = toPage(rows, limit);
+      // Newest first: the page continues below the token's seq.
+      const page = await readPage(request, ({ limit, afterSeq }) =>
+        auditLog().list({ projectId: request.projectId || undefined, since, actor: request.actor || undefined, target: request.target || undefined, beforeSeq: afterSeq, limit }),
+      );
       return { records: page.items.map(presentAudit), nextPageToken: page.nextPageToken };
     },
     async verifyAuditLog() {

@@ -10,7 +10,10 @@ type Row = Record<string, unknown>;
  * Each store still names its own table, columns and constraints.
  */
 
-/** What a list query returns one page of: at most `limit` rows after the row with seq `afterSeq`. */
+/**
+ * What a list query returns one page of: at most `limit` rows after the row with
+ * seq `afterSeq` in the list's order (a larger seq; a smaller one in a newest-first list).
+ */
 export interface SeqWindow {
   limit: number;
   afterSeq?: string;
