@@ -15,6 +15,7 @@ type JobChanges = { status?: string; statusReason?: string; endedAt?: Date | nul
 
 /** One backup-service job table as the reconciler settles it. */
 interface JobSpec<J extends ListedJob, C extends JobChanges> {
+  /** "backup", "restore", "drill": also names its events (`backup.<name>.failed`). */
   name: string;
   leases: {
     listExpired(db: Knex, ttlMs: number): Promise<J[]>;
@@ -24,8 +25,6 @@ interface JobSpec<J extends ListedJob, C extends JobChanges> {
   queue: string;
   /** The job message that names this job to its worker. */
   message(id: string): Record<string, string>;
-  /** The event recorded when the reconciler fails it. */
-  failedEvent: string;
   eventData(job: J): Record<string, unknown>;
   /** What changes when it is queued again (default: status pending). */
   requeued?(job: J): C;
@@ -57,7 +56,7 @@ function settledByLease<J extends ListedJob, C extends JobChanges>(ctx: BackupCo
     async failRecord(job: J, reason: string): Promise<J | undefined> {
       return ctx.db.transaction(async (trx) => {
         const record = await spec.leases.settleListed(trx, job.id, listed(job), failed(job, reason));
-        if (record) await recordEvent(trx, spec.failedEvent, { ...spec.eventData(record), reason });
+        if (record) await recordEvent(trx, `backup.${spec.name}.failed`, { ...spec.eventData(record), reason });
         return record;
       });
     },
@@ -71,7 +70,6 @@ export function backupJobs(ctx: BackupContext): LeasedJobKind<BackupRecord> {
     leases: jobStore.backups,
     queue: BACKUP_QUEUE,
     message: (backupId) => ({ backupId }),
-    failedEvent: "backup.backup.failed",
     eventData: backupEventData,
     requeued: (job) => ({ status: "pending", statusReason: job.leaseOwner ? "re-queued: the worker running it stopped" : job.statusReason }),
   });
@@ -98,7 +96,6 @@ export function restoreJobs(ctx: BackupContext): LeasedJobKind<RestoreRecord> {
     leases: jobStore.restores,
     queue: RESTORE_QUEUE,
     message: (restoreId) => ({ restoreId }),
-    failedEvent: "backup.restore.failed",
     eventData: restoreEventData,
   });
   return {
@@ -121,7 +118,6 @@ export function drillJobs(ctx: BackupContext): LeasedJobKind<DrillRecord> {
     leases: jobStore.drills,
     queue: DRILL_QUEUE,
     message: (drillId) => ({ drillId }),
-    failedEvent: "backup.drill.failed",
     eventData: drillEventData,
     failed(job, reason) {
       const leftOver = unreleased.get(job.id);
