@@ -15,7 +15,7 @@ export type { Actor, Admission, Gate, GateCall } from "./grpc/gate.js";
 export { startGrpcServer } from "./grpc/server.js";
 export type { GrpcServerHandle, RegisteredService, ServerTls } from "./grpc/server.js";
 export { createKnex, ensureDatabase, isUniqueViolation, migrateSchema } from "./db/knex.js";
-export type { Knex, Migration } from "./db/knex.js";
+export type { Db, Knex, Migration } from "./db/knex.js";
 export { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven } from "./db/records.js";
 export type { SeqWindow } from "./db/records.js";
 export { createOutboxTable, recordEvent, recordJob, OutboxRelay } from "./outbox.js";

@@ -1,6 +1,5 @@
-import { changedColumns, firstRecord, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
+import { changedColumns, firstRecord, seqPage, whereGiven, type Knex, type SeqWindow, type Db } from "@berth/runtime";
 
-type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 export type DrillState = "pending" | "running" | "passed" | "failed";

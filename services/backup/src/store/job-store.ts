@@ -1,8 +1,7 @@
-import { changedColumns, leasedTable, type Knex, type LeasedTable } from "@berth/runtime";
+import { changedColumns, leasedTable, type LeasedTable, type Db } from "@berth/runtime";
 import { columns as drillColumns, drill, type DrillChanges, type DrillRecord } from "./drill-store.js";
 import { backup, restore, type BackupRecord, type RestoreRecord } from "./store.js";
 
-type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 /** The lease operations of one job table, mapped to its records. */

@@ -1,7 +1,6 @@
 import type { BackupManifest } from "@berth/provider-sdk";
-import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
+import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type SeqWindow, type Db } from "@berth/runtime";
 
-type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 export type BackupState = "pending" | "running" | "succeeded" | "failed";

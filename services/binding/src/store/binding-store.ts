@@ -1,6 +1,5 @@
-import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
+import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type SeqWindow, type Db } from "@berth/runtime";
 
-type Db = Knex | Knex.Transaction;
 export type BindingState = "active" | "unbound";
 
 export interface BindingRecord {

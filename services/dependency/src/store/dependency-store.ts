@@ -1,7 +1,6 @@
-import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
+import { changedColumns, firstRecord, insertUnlessTaken, seqPage, whereGiven, type SeqWindow, type Db } from "@berth/runtime";
 import type { ConnectionVerificationState, DependencyRecord, DependencyState, StoredDataClass } from "./records.js";
 
-type Db = Knex | Knex.Transaction;
 
 export interface Row {
   id: string;

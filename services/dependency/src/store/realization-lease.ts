@@ -1,8 +1,7 @@
-import { leasedTable, type Knex } from "@berth/runtime";
+import { leasedTable, type Db } from "@berth/runtime";
 import { fromRow, type Row } from "./dependency-store.js";
 import type { DependencyRecord } from "./records.js";
 
-type Db = Knex | Knex.Transaction;
 
 /** A provisioning dependency is waiting with no lease owner and being realized with one. */
 const table = leasedTable({ table: "dependencies", waitingStatus: "provisioning", runningStatus: "provisioning", attemptsColumn: "realize_attempts", cancellable: false });

@@ -1,6 +1,5 @@
-import { formatSecretReference, type Keyring, type Knex } from "@berth/runtime";
+import { formatSecretReference, type Keyring, type Db } from "@berth/runtime";
 
-type Db = Knex | Knex.Transaction;
 
 /** The one secret name a dependency owns today. */
 export const CONNECTION_SECRET = "connection";

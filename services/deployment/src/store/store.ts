@@ -1,4 +1,4 @@
-import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type Knex, type SeqWindow } from "@berth/runtime";
+import { firstRecord, insertUnlessTaken, seqPage, whereGiven, type SeqWindow, type Db } from "@berth/runtime";
 import type {
   DeploymentEventRecord,
   DeploymentEventType,
@@ -9,7 +9,6 @@ import type {
 } from "./records.js";
 import { LIVE_DEPLOYMENT_STATES } from "./records.js";
 
-type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 const json = (value: unknown) => JSON.stringify(value);

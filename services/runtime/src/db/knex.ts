@@ -3,6 +3,9 @@ import pg from "pg";
 
 export type { Knex };
 
+/** What a store method runs its SQL on: the pool, or a transaction the caller holds. */
+export type Db = Knex | Knex.Transaction;
+
 /** A migration in code (bundles cleanly, no directory scanning). */
 export interface Migration {
   name: string;

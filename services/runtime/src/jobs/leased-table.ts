@@ -1,7 +1,6 @@
-import type { Knex } from "knex";
+import type { Db, Knex } from "../db/knex.js";
 import type { HeartbeatAnswer } from "./lease.js";
 
-type Db = Knex | Knex.Transaction;
 type Row = Record<string, unknown>;
 
 /** How one service's job table spells its states (each service keeps its own table and schema). */
