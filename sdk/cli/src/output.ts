@@ -60,8 +60,8 @@ export function printRecord(typeName: string, record: object, format: OutputForm
 export interface ListTable<T> {
   /** The message type of an item, for the JSON output. */
   typeName: string;
-  /** Printed instead of a table when there are no items. */
-  empty: string;
+  /** Printed instead of a table when there are no items; without it, the headers alone (tokens, audit records). */
+  empty?: string;
   headers: string[];
   row: (item: T) => string[];
 }
@@ -72,7 +72,7 @@ export interface ListTable<T> {
  */
 export function printList<T extends object>(items: T[], format: OutputFormat, nextPageToken: string, table: ListTable<T>): void {
   if (format === "json") return printJson({ items: items.map((item) => plainJson(table.typeName, item)), nextPageToken });
-  if (items.length === 0) {
+  if (items.length === 0 && table.empty !== undefined) {
     process.stdout.write(`${table.empty}\n`);
     return;
   }

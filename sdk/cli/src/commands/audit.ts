@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { type AuditRecord, plainJson } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { printJson, printTable, type OutputFormat } from "../output.js";
+import { printJson, printList, printTable, type OutputFormat } from "../output.js";
 import { examples, listCommand, withClient } from "./common.js";
 
 /** `berth audit …`: who did what, where, with which outcome. */
@@ -52,12 +52,11 @@ export function auditCommand(): Command {
 }
 
 function printAuditList(records: AuditRecord[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: records.map((r) => plainJson("berth.access.v1.AuditRecord", r)), nextPageToken });
-  printTable(
-    ["SEQ", "TIME", "ACTOR", "METHOD", "PROJECT", "TARGETS", "PHASE", "OUTCOME"],
-    records.map((r) => [r.seq, r.time, r.tokenName || r.tokenId || "(unauthenticated)", r.method.slice(r.method.lastIndexOf("/") + 1), r.projectId || "-", r.targetIds.join(",") || "-", r.phase, r.reason ? `${r.code} ${r.reason}` : r.code]),
-  );
-  if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
+  printList(records, format, nextPageToken, {
+    typeName: "berth.access.v1.AuditRecord",
+    headers: ["SEQ", "TIME", "ACTOR", "METHOD", "PROJECT", "TARGETS", "PHASE", "OUTCOME"],
+    row: (r) => [r.seq, r.time, r.tokenName || r.tokenId || "(unauthenticated)", r.method.slice(r.method.lastIndexOf("/") + 1), r.projectId || "-", r.targetIds.join(",") || "-", r.phase, r.reason ? `${r.code} ${r.reason}` : r.code],
+  });
 }
 
 function sinceTime(value: string | undefined): string {

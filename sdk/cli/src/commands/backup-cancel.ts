@@ -4,6 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { printBackup, printRestore } from "../present-backup.js";
 import { waitForBackup, waitForRestore, type Settled } from "../wait.js";
 import { examples, printOrWait, timeoutOption, withClient, type Printer } from "./common.js";
+import { ID_ARGUMENTS } from "./resolve.js";
 
 /** The help after the examples; `%s` is the refusal's reason. */
 const CANCEL_HELP =
@@ -51,7 +52,7 @@ function cancelCommand<T extends { status: number }>(spec: CancelCommand<T>): Co
 export function backupCancelCommand(): Command {
   return cancelCommand({
     description: "cancel a pending or running backup (its partial artifact is removed; the backup ends failed)",
-    argument: ["<backup-id>", "backup id (bkp_…)"],
+    argument: ID_ARGUMENTS.backup,
     examples: ["berth dependency backup cancel bkp_8Vd…", "berth dependency backup cancel bkp_8Vd… --no-wait -o json"],
     alreadyFinished: "backup_already_finished",
     cancel: async (client, id) => (await client.backup.cancelBackup({ id })).backup,
@@ -65,7 +66,7 @@ export function backupCancelCommand(): Command {
 export function restoreCancelCommand(): Command {
   return cancelCommand({
     description: "cancel a pending or running restore; its status reason says what state the dependency is in",
-    argument: ["<restore-id>", "restore id (rst_…)"],
+    argument: ID_ARGUMENTS.restore,
     examples: ["berth dependency backup restore cancel rst_2Jp…", "berth dependency backup restore cancel rst_2Jp… -o json"],
     alreadyFinished: "restore_already_finished",
     help:

@@ -7,8 +7,8 @@ import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { confirmDestructive } from "../confirm.js";
-import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
-import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
+import { deleteCommand, examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
+import { addScopeOptions, DEPENDENCY_ARGUMENT, ID_ARGUMENTS, resolveDependency, type Scope } from "./resolve.js";
 
 
 const STATUSES = ["pending", "running", "succeeded", "failed"];
@@ -104,24 +104,20 @@ export function dependencyBackupCommand(): Command {
   );
 
   backup.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show one backup: kind (and why metadata only), status, size, duration, full SHA-256, format, times",
-      argument: ["<backup-id>", "backup id (bkp_…)"],
+      argument: ID_ARGUMENTS.backup,
       examples: ["berth dependency backup show bkp_8Vd…", "berth dependency backup show bkp_8Vd… -o json"],
-      run: async (client, _flags, id) => (await client.backup.getBackup({ id })).backup,
+      get: async (client, id) => (await client.backup.getBackup({ id })).backup,
       print: printBackup,
     }),
   );
 
   backup.addCommand(
-    recordCommand({
-      name: "delete",
-      alias: "rm",
+    deleteCommand({
       description: "delete a backup and its artifact (refused with restore_in_progress while a restore from it runs)",
-      argument: ["<backup-id>", "backup id (bkp_…)"],
-      options: (command) => command.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false).addOption(requestIdOption()),
+      argument: ID_ARGUMENTS.backup,
+      options: (command) => command.option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false),
       examples: ["berth dependency backup delete bkp_8Vd…          # asks you to type the backup id", "berth dependency backup delete bkp_8Vd… --yes"],
       help:
         "\n\nOn a terminal it asks you to type the backup id (or y). Without a terminal it refuses unless --yes is\n" +
@@ -232,7 +228,7 @@ export function dependencyBackupCommand(): Command {
     recordCommand({
       name: "restore-status",
       description: "show one restore: status, bytes restored, times and what the restore does not do",
-      argument: ["<restore-id>", "restore id (rst_…)"],
+      argument: ID_ARGUMENTS.restore,
       examples: ["berth dependency backup restore-status rst_2Jp…", "berth dependency backup restore-status rst_2Jp… -o json"],
       run: async (client, _flags, id) => (await client.backup.getRestore({ id })).restore,
       print: printRestore,

@@ -2,8 +2,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { ErrorReason, reasonCode } from "@berth/client";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
-import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
-import { resolveDependency } from "./resolve.js";
+import { listCommand, provenance, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
+import { ID_ARGUMENTS, resolveDependency } from "./resolve.js";
 
 /** The bindings of one resource or dependency, by id or name: active ones unless --include-unbound. */
 function bindingsOf(parent: "resource" | "dependency", shape: { name: string; alias?: string; description: string; examples: string[] }): Command {
@@ -76,7 +76,7 @@ export function resourceDependencyCommand(): Command {
     recordCommand({
       name: "unbind",
       description: "stop delivering a binding to new deployments (running deployments keep what they captured)",
-      argument: ["<binding-id>", "binding id (bnd_…)"],
+      argument: ID_ARGUMENTS.binding,
       options: (command) => command.addOption(requestIdOption()),
       examples: ["berth resource dependency unbind bnd_4Rt…"],
       run: async (client, flags: { requestId?: string }, id) => (await client.binding.unbindDependency({ id, requestId: requestId(flags) })).binding,
@@ -94,13 +94,11 @@ export function resourceDependencyCommand(): Command {
   );
 
   binding.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show one binding",
-      argument: ["<binding-id>", "binding id (bnd_…)"],
+      argument: ID_ARGUMENTS.binding,
       examples: ["berth resource dependency show bnd_4Rt…"],
-      run: async (client, _flags, id) => (await client.binding.getBinding({ id })).binding,
+      get: async (client, id) => (await client.binding.getBinding({ id })).binding,
       print: printBinding,
     }),
   );
@@ -109,7 +107,7 @@ export function resourceDependencyCommand(): Command {
     recordCommand({
       name: "rotate-secret",
       description: "move a binding to another version of its dependency's connection secret (for deployments created afterwards)",
-      argument: ["<binding-id>", "binding id (bnd_…)"],
+      argument: ID_ARGUMENTS.binding,
       options: (command) =>
         command
           .option("--version <n>", "pin this secret version (the number after @ in secret://dep_…/connection@N)", parseVersion)

@@ -175,6 +175,28 @@ export function recordCommand<F, T>(spec: RecordCommand<F, T>): Command {
   );
 }
 
+/** A `show`: the record the server has under the positional's id. */
+export interface ShowCommand<T> extends Omit<Shape, "name" | "options"> {
+  get: (client: BerthClient, id: string) => Promise<T | undefined>;
+  print: Printer<T>;
+}
+
+/** `show` (alias `get`, unless the spec gives another or none): fetches one record and prints it. */
+export function showCommand<T>(spec: ShowCommand<T>): Command {
+  return recordCommand({ name: "show", alias: "get", ...spec, run: (client, _flags, id) => spec.get(client, id) });
+}
+
+/**
+ * A `delete`: its own options (a confirmation's --yes, --force), then --request-id;
+ * the record the server answers (as deleted) is printed.
+ */
+export type DeleteCommand<F, T> = Omit<RecordCommand<F & { requestId?: string }, T>, "name" | "alias">;
+
+/** `delete` (alias `rm`). */
+export function deleteCommand<F, T>(spec: DeleteCommand<F, T>): Command {
+  return recordCommand({ name: "delete", alias: "rm", ...spec, options: (command) => (spec.options ? spec.options(command) : command).addOption(requestIdOption()) });
+}
+
 /** A paged list. Its options: its own, the scope's, then --page-size, --page-token and --all. */
 export interface ListCommand<F, Q, K extends string, T> extends Shape {
   /** The request's filter, from the flags and the positional (a subject's id, resolved once). */

@@ -8,7 +8,7 @@ import { dependencyBindingsCommand } from "./binding.js";
 import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { confirmDestructive } from "../confirm.js";
-import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
+import { deleteCommand, examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
 import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 
@@ -105,21 +105,17 @@ export function dependencyCommand(): Command {
   );
 
   dependency.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show one dependency",
       subject: "dependency",
       examples: ["berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"],
-      run: async (client, _flags, id) => (await client.dependency.getDependency({ id })).dependency,
+      get: async (client, id) => (await client.dependency.getDependency({ id })).dependency,
       print: printDependency,
     }),
   );
 
   dependency.addCommand(
-    recordCommand({
-      name: "delete",
-      alias: "rm",
+    deleteCommand({
       description: "delete a dependency: managed ones are released (database and role dropped); imported ones are only forgotten",
       subject: "dependency",
       options: (command) =>
@@ -129,8 +125,7 @@ export function dependencyCommand(): Command {
             "forget a managed dependency whose realization target cannot be reached or is no longer configured, without releasing it; prints what it leaves behind on the target. Bindings, deployments and backups still block it",
             false,
           )
-          .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false)
-          .addOption(requestIdOption()),
+          .option("-y, --yes", "do not ask for confirmation (required when stdin is not a terminal)", false),
       examples: [
         "berth dependency delete dep_7HqK2x                     # asks you to type its name",
         "berth dependency delete app-db --project prj_shop --environment env_prod --yes",

@@ -3,8 +3,8 @@ import { deploymentStatusFromJSON, ErrorReason, reasonCode, RuntimeInjectionStat
 import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
-import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
-import { resolveResource, resolveServer } from "./resolve.js";
+import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
+import { ID_ARGUMENTS, resolveResource, resolveServer } from "./resolve.js";
 
 function parseTailLines(value: string): number {
   const lines = Number(value);
@@ -99,13 +99,11 @@ export function deploymentCommand(): Command {
     );
 
   deployments.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show a deployment: status, times, injection state and its frozen snapshot of secret references",
-      argument: ["<id>", "deployment id (dpl_…)"],
+      argument: ID_ARGUMENTS.deployment,
       examples: ["berth deployments show dpl_5Nc…", "berth deployments show dpl_5Nc… -o json"],
-      run: async (client, _flags, id) => (await client.deployment.getDeployment({ id })).deployment,
+      get: async (client, id) => (await client.deployment.getDeployment({ id })).deployment,
       print: printDeployment,
     }),
   );
@@ -162,7 +160,7 @@ export function deploymentCommand(): Command {
     recordCommand({
       name: "logs",
       description: "show the last lines a deployment's workload printed (stdout and stderr), delivered secrets masked",
-      argument: ["<id>", "deployment id (dpl_…)"],
+      argument: ID_ARGUMENTS.deployment,
       options: (command) => command.addOption(new Option("--tail <lines>", "how many of the last lines to show (1-5000)").argParser(parseTailLines).default(200)),
       examples: ["berth deployments logs dpl_5Nc…", "berth deployments logs dpl_5Nc… --tail 50", "berth deployments logs dpl_5Nc… -o json"],
       help:
@@ -179,7 +177,7 @@ export function deploymentCommand(): Command {
     recordCommand({
       name: "stop",
       description: "stop a deployment (it ends stopped; stopping a failed or stopped one returns it unchanged)",
-      argument: ["<id>", "deployment id (dpl_…)"],
+      argument: ID_ARGUMENTS.deployment,
       options: (command) => command.addOption(requestIdOption()),
       examples: ["berth deployments stop dpl_5Nc…"],
       run: async (client, flags: { requestId?: string }, id) => (await client.deployment.stopDeployment({ id, requestId: requestId(flags) })).deployment,

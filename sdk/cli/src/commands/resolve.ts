@@ -94,6 +94,16 @@ const SUBJECTS: Record<Subject, { argument: [string, string]; scope?: "dependenc
   server: { argument: ["<server>", "server id (srv_…) or name"], resolve: (client, ref) => resolveServer(client, ref) },
 };
 
+/** The positional of a record that is named by its id only: [name, description]. */
+export const ID_ARGUMENTS: Record<"backup" | "restore" | "drill" | "binding" | "deployment" | "token", [string, string]> = {
+  backup: ["<backup-id>", "backup id (bkp_…)"],
+  restore: ["<restore-id>", "restore id (rst_…)"],
+  drill: ["<drill-id>", "drill id (drl_…)"],
+  binding: ["<binding-id>", "binding id (bnd_…)"],
+  deployment: ["<id>", "deployment id (dpl_…)"],
+  token: ["<id>", "token id (btk_…)"],
+};
+
 /** The positional of a command on one subject, and the options a name needs (servers need none). */
 export function subjectArgument(subject: Subject): { argument: [string, string]; scope?: "dependency" | "resource" } {
   return SUBJECTS[subject];

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
-import { listCommand, provenance, recordCommand, requestId, requestIdOption } from "./common.js";
+import { deleteCommand, listCommand, provenance, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
 
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -77,26 +77,21 @@ export function resourceCommand(): Command {
   );
 
   resource.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show one resource",
       subject: "resource",
       examples: ["berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"],
-      run: async (client, _flags, id) => (await client.deployment.getResource({ id })).resource,
+      get: async (client, id) => (await client.deployment.getResource({ id })).resource,
       print: printResource,
     }),
   );
 
   resource.addCommand(
-    recordCommand({
-      name: "delete",
-      alias: "rm",
+    deleteCommand({
       description: "delete a resource (refused while one of its deployments is pending, starting or running: stop it first)",
       subject: "resource",
-      options: (command) => command.addOption(requestIdOption()),
       examples: ["berth deployments stop dpl_…   # first, if it is running", "berth resource delete res_7Hq…"],
-      run: async (client, flags: { requestId?: string }, id) => (await client.deployment.deleteResource({ id, requestId: requestId(flags) })).resource,
+      run: async (client, flags, id) => (await client.deployment.deleteResource({ id, requestId: requestId(flags) })).resource,
       print: printResource,
     }),
   );

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { printRuntimeTarget, printRuntimeTargetList } from "../present-deployment.js";
-import { listCommand, recordCommand, requestId, requestIdOption } from "./common.js";
+import { deleteCommand, listCommand, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
 
 /** `berth server …`: the runtime targets resources are deployed onto. */
 export function runtimeTargetCommand(): Command {
@@ -50,26 +50,21 @@ export function runtimeTargetCommand(): Command {
   );
 
   server.addCommand(
-    recordCommand({
-      name: "show",
-      alias: "get",
+    showCommand({
       description: "show one server",
       subject: "server",
       examples: ["berth server show srv_2Pw…", "berth server show local -o json"],
-      run: async (client, _flags, id) => (await client.deployment.getRuntimeTarget({ id })).runtimeTarget,
+      get: async (client, id) => (await client.deployment.getRuntimeTarget({ id })).runtimeTarget,
       print: printRuntimeTarget,
     }),
   );
 
   server.addCommand(
-    recordCommand({
-      name: "delete",
-      alias: "rm",
+    deleteCommand({
       description: "delete a server (refused while a deployment on it is pending, starting or running: stop it first)",
       subject: "server",
-      options: (command) => command.addOption(requestIdOption()),
       examples: ["berth server delete srv_2Pw…", "berth server delete local"],
-      run: async (client, flags: { requestId?: string }, id) => (await client.deployment.deleteRuntimeTarget({ id, requestId: requestId(flags) })).runtimeTarget,
+      run: async (client, flags, id) => (await client.deployment.deleteRuntimeTarget({ id, requestId: requestId(flags) })).runtimeTarget,
       print: printRuntimeTarget,
     }),
   );

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { plainJson, Role, roleFromJSON, roleToJSON, type Token } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { age, printFields, printJson, printTable, until, type OutputFormat } from "../output.js";
-import { examples, listCommand, recordCommand, withClient } from "./common.js";
+import { age, printFields, printJson, printList, until, type OutputFormat } from "../output.js";
+import { examples, listCommand, recordCommand, showCommand, withClient } from "./common.js";
+import { ID_ARGUMENTS } from "./resolve.js";
 
 const ROLES = ["viewer", "deployer", "operator", "admin"];
 
@@ -42,10 +43,10 @@ function printToken(token: Token, format: OutputFormat): void {
 }
 
 function printTokenList(tokens: Token[], format: OutputFormat, nextPageToken: string): void {
-  if (format === "json") return printJson({ items: tokens.map(tokenJson), nextPageToken });
-  printTable(
-    ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
-    tokens.map((t) => [
+  printList(tokens, format, nextPageToken, {
+    typeName: "berth.access.v1.Token",
+    headers: ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
+    row: (t) => [
       t.id,
       t.name,
       roleName(t.role),
@@ -54,9 +55,8 @@ function printTokenList(tokens: Token[], format: OutputFormat, nextPageToken: st
       t.expiresAt ? until(t.expiresAt) : "never",
       t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active",
       age(t.createdAt),
-    ]),
-  );
-  if (nextPageToken) process.stdout.write(`more: --page-token ${nextPageToken}\n`);
+    ],
+  });
 }
 
 /** `berth token …`: API tokens with a role and a project scope. */
@@ -113,12 +113,13 @@ export function tokenCommand(): Command {
   );
 
   token.addCommand(
-    recordCommand({
-      name: "show",
+    showCommand({
+      // No `get` alias: `berth token get` was never a command.
+      alias: undefined,
       description: "show one token (never its value)",
-      argument: ["<id>", "token id (btk_…)"],
+      argument: ID_ARGUMENTS.token,
       examples: ["berth token show btk_7HqK2mN4pQ8rS1tV"],
-      run: async (client, _flags, id) => (await client.access.getToken({ id })).token,
+      get: async (client, id) => (await client.access.getToken({ id })).token,
       print: printToken,
     }),
   );
@@ -127,7 +128,7 @@ export function tokenCommand(): Command {
     recordCommand({
       name: "revoke",
       description: "revoke a token; every server refuses it within a second",
-      argument: ["<id>", "token id (btk_…)"],
+      argument: ID_ARGUMENTS.token,
       examples: ["berth token revoke btk_7HqK2mN4pQ8rS1tV"],
       run: async (client, _flags, id) => (await client.access.revokeToken({ id })).token,
       print: (revoked, format) => {
