@@ -4,16 +4,11 @@ import {
   BackupStatus,
   DependencyStatus,
   DrillStatus,
-  type Drill,
   DeploymentStatus,
   isBerthApiError,
   RestoreStatus,
-  type Backup,
   type BerthClient,
-  type Dependency,
-  type Deployment,
   type ResponseStream,
-  type Restore,
 } from "@berth/client";
 import { EXIT } from "./exit-codes.js";
 import { CliError, humanBytes } from "./output.js";
@@ -46,18 +41,18 @@ export interface Settled<T> {
   exitCode: number;
 }
 
+/** How a kind of record is followed: its watch, what an update says, and when it settled how. */
 interface Follow<U, T extends { statusReason: string }> {
-  label: string;
-  stream: ResponseStream<U>;
+  /** Opens the record's watch stream (until it settles, or the timeout). */
+  watch(client: BerthClient, request: { id: string; untilSettled: boolean }, options: { timeoutMs: number }): ResponseStream<U>;
   /** The record an update carries (none before the first). */
   record(update: U): T | undefined;
   /** The record's status name: the progress text, and the timeout message's. */
   status(record: T): string;
   /** The progress text for one update, when it says more than the status. */
   describe?(record: T, update: U): string;
-  /** A command that shows the record, for the timeout message. */
+  /** The command that shows the record, for the timeout message; the id follows it. */
   showCommand: string;
-  timeoutMs: number;
   /** Whether the settled record failed (the line then ends with its status reason). */
   failed(record: T): boolean;
   /** The line's end once it settled otherwise. */
@@ -65,11 +60,16 @@ interface Follow<U, T extends { statusReason: string }> {
 }
 
 /**
- * Follows a watch stream to its end and says how the record settled; a timeout
- * says what is still going on and how to look.
+ * Follows the record `id` to the end of its watch stream and says how it
+ * settled; a timeout says what is still going on and how to look.
  */
-async function follow<U, T extends { statusReason: string }>(options: Follow<U, T>): Promise<Settled<T>> {
-  const { label } = options;
+async function follow<U, T extends { statusReason: string }>(
+  options: Follow<U, T>,
+  client: BerthClient,
+  id: string,
+  label: string,
+  timeoutMs: number,
+): Promise<Settled<T>> {
   const describe = (update: U): string => {
     const record = options.record(update);
     if (!record) return "waiting";
@@ -78,7 +78,7 @@ async function follow<U, T extends { statusReason: string }>(options: Follow<U, 
   const line = progress(`${label}: waiting`);
   let last: U | undefined;
   try {
-    for await (const update of options.stream) {
+    for await (const update of options.watch(client, { id, untilSettled: true }, { timeoutMs })) {
       last = update;
       line.update(`${label}: ${describe(update)}`);
     }
@@ -87,7 +87,7 @@ async function follow<U, T extends { statusReason: string }>(options: Follow<U, 
     if (isBerthApiError(error) && error.reason === "deadline_exceeded") {
       const current = last && options.record(last);
       const state = last ? `it is still ${current ? options.status(current) : "unknown"}` : "it has not reported yet";
-      throw new CliError(`stopped waiting after ${Math.round(options.timeoutMs / 1000)} s; ${state}. Follow it with \`${options.showCommand}\``, "wait_timeout");
+      throw new CliError(`stopped waiting after ${Math.round(timeoutMs / 1000)} s; ${state}. Follow it with \`${options.showCommand} ${id}\``, "wait_timeout");
     }
     throw error;
   }
@@ -101,38 +101,38 @@ async function follow<U, T extends { statusReason: string }>(options: Follow<U, 
   return { record, exitCode: EXIT.ok };
 }
 
-/** Follows a dependency until it settles. Exit code 0 when ready/deleted, 1 when failed. */
-export function waitForDependency(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Dependency>> {
-  return follow({
-    label,
-    stream: client.dependency.watchDependency({ id, untilSettled: true }, { timeoutMs }),
-    record: (u) => u.dependency,
-    status: statusName,
-    describe: (dependency, u) => `${statusName(dependency)}${u.progressMessage ? ` — ${u.progressMessage}` : ""}`,
-    showCommand: `berth dependency watch ${id}`,
-    timeoutMs,
-    failed: (dependency) => dependency.status === DependencyStatus.DEPENDENCY_STATUS_FAILED,
-    settled: statusName,
-  });
+/** Follows one record of a kind until it settles, with a progress line labelled `label`; gives up after `timeoutMs`. */
+type Wait<T> = (client: BerthClient, id: string, label: string, timeoutMs: number) => Promise<Settled<T>>;
+
+/** The wait for a kind of record. */
+function waitFor<U, T extends { statusReason: string }>(options: Follow<U, T>): Wait<T> {
+  return (client, id, label, timeoutMs) => follow(options, client, id, label, timeoutMs);
 }
 
+/** Follows a dependency until it settles. Exit code 0 when ready/deleted, 1 when failed. */
+export const waitForDependency = waitFor({
+  watch: (client, request, options) => client.dependency.watchDependency(request, options),
+  record: (u) => u.dependency,
+  status: statusName,
+  describe: (dependency, u) => `${statusName(dependency)}${u.progressMessage ? ` — ${u.progressMessage}` : ""}`,
+  showCommand: "berth dependency watch",
+  failed: (dependency) => dependency.status === DependencyStatus.DEPENDENCY_STATUS_FAILED,
+  settled: statusName,
+});
+
 /** Follows a deployment until it is running, failed or stopped. Exit code 1 when it ended failed. */
-export function waitForDeployment(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Deployment>> {
-  return follow({
-    label,
-    stream: client.deployment.watchDeployment({ id, untilSettled: true }, { timeoutMs }),
-    record: (u) => u.deployment,
-    status: deploymentStatusName,
-    describe: (deployment, u) => {
-      const message = u.event?.message ?? deployment.statusReason;
-      return `${deploymentStatusName(deployment)}${message ? ` — ${message}` : ""}`;
-    },
-    showCommand: `berth deployments show ${id}`,
-    timeoutMs,
-    failed: (deployment) => deployment.status === DeploymentStatus.DEPLOYMENT_STATUS_FAILED,
-    settled: (deployment) => `${deploymentStatusName(deployment)}${deployment.statusReason ? ` (${deployment.statusReason})` : ""}`,
-  });
-}
+export const waitForDeployment = waitFor({
+  watch: (client, request, options) => client.deployment.watchDeployment(request, options),
+  record: (u) => u.deployment,
+  status: deploymentStatusName,
+  describe: (deployment, u) => {
+    const message = u.event?.message ?? deployment.statusReason;
+    return `${deploymentStatusName(deployment)}${message ? ` — ${message}` : ""}`;
+  },
+  showCommand: "berth deployments show",
+  failed: (deployment) => deployment.status === DeploymentStatus.DEPLOYMENT_STATUS_FAILED,
+  settled: (deployment) => `${deploymentStatusName(deployment)}${deployment.statusReason ? ` (${deployment.statusReason})` : ""}`,
+});
 
 /** "running — 12.4 MB of 50.0 MB — dumping table orders": the status, the bytes so far (once there are any) and the worker's line. */
 function byteProgress(status: string, update: { bytesDone: string; bytesTotal: string; progressMessage: string }, verb: string): string {
@@ -143,53 +143,41 @@ function byteProgress(status: string, update: { bytesDone: string; bytesTotal: s
 }
 
 /** Follows a backup until it succeeds or fails, with the bytes written so far. Exit code 1 when it ended failed. */
-export function waitForBackup(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Backup>> {
-  return follow({
-    label,
-    stream: client.backup.watchBackup({ id, untilSettled: true }, { timeoutMs }),
-    record: (u) => u.backup,
-    status: backupStatusName,
-    // bytes_done counts the engine's dump as read (before compression and encryption); size_bytes is the stored artifact.
-    describe: (backup, u) => byteProgress(backupStatusName(backup), u, "backed up"),
-    showCommand: `berth dependency backup show ${id}`,
-    timeoutMs,
-    failed: (backup) => backup.status === BackupStatus.BACKUP_STATUS_FAILED,
-    settled: (backup, last) => {
-      const detail =
-        backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY
-          ? `metadata only (${backup.metadataOnlyReason || "no data artifact"}; cannot be restored)`
-          : `${Number(last.bytesDone) > 0 ? `${humanBytes(last.bytesDone)} backed up, ` : ""}artifact ${humanBytes(backup.sizeBytes)} (compressed, encrypted), sha256 ${backup.sha256.slice(0, 12)}`;
-      return `${backupStatusName(backup)} — ${detail}`;
-    },
-  });
-}
+export const waitForBackup = waitFor({
+  watch: (client, request, options) => client.backup.watchBackup(request, options),
+  record: (u) => u.backup,
+  status: backupStatusName,
+  // bytes_done counts the engine's dump as read (before compression and encryption); size_bytes is the stored artifact.
+  describe: (backup, u) => byteProgress(backupStatusName(backup), u, "backed up"),
+  showCommand: "berth dependency backup show",
+  failed: (backup) => backup.status === BackupStatus.BACKUP_STATUS_FAILED,
+  settled: (backup, last) => {
+    const detail =
+      backup.kind === BackupKind.BACKUP_KIND_METADATA_ONLY
+        ? `metadata only (${backup.metadataOnlyReason || "no data artifact"}; cannot be restored)`
+        : `${Number(last.bytesDone) > 0 ? `${humanBytes(last.bytesDone)} backed up, ` : ""}artifact ${humanBytes(backup.sizeBytes)} (compressed, encrypted), sha256 ${backup.sha256.slice(0, 12)}`;
+    return `${backupStatusName(backup)} — ${detail}`;
+  },
+});
 
 /** Follows a restore until it succeeds or fails, with the bytes restored so far. Exit code 1 when it ended failed. */
-export function waitForRestore(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Restore>> {
-  return follow({
-    label,
-    stream: client.backup.watchRestore({ id, untilSettled: true }, { timeoutMs }),
-    record: (u) => u.restore,
-    status: restoreStatusName,
-    describe: (restore, u) => byteProgress(restoreStatusName(restore), u, "restored"),
-    showCommand: `berth dependency backup restore-status ${id}`,
-    timeoutMs,
-    // The failed line's reason says what state the dependency was left in (untouched, unchanged, rolled back or partial).
-    failed: (restore) => restore.status === RestoreStatus.RESTORE_STATUS_FAILED,
-    settled: (restore) => `${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`,
-  });
-}
+export const waitForRestore = waitFor({
+  watch: (client, request, options) => client.backup.watchRestore(request, options),
+  record: (u) => u.restore,
+  status: restoreStatusName,
+  describe: (restore, u) => byteProgress(restoreStatusName(restore), u, "restored"),
+  showCommand: "berth dependency backup restore-status",
+  // The failed line's reason says what state the dependency was left in (untouched, unchanged, rolled back or partial).
+  failed: (restore) => restore.status === RestoreStatus.RESTORE_STATUS_FAILED,
+  settled: (restore) => `${restoreStatusName(restore)} — ${humanBytes(restore.bytesRestored)} restored`,
+});
 
 /** Follows a restore drill until it passes or fails. Exit code 1 unless it passed. */
-export function waitForDrill(client: BerthClient, id: string, label: string, timeoutMs: number): Promise<Settled<Drill>> {
-  return follow({
-    label,
-    stream: client.backup.watchDrill({ id, untilSettled: true }, { timeoutMs }),
-    record: (u) => u.drill,
-    status: drillStatusName,
-    showCommand: `berth dependency backup drill-status ${id}`,
-    timeoutMs,
-    failed: (drill) => drill.status !== DrillStatus.DRILL_STATUS_PASSED,
-    settled: (drill) => `passed — ${drill.checks.filter((c) => c.ok).length} checks`,
-  });
-}
+export const waitForDrill = waitFor({
+  watch: (client, request, options) => client.backup.watchDrill(request, options),
+  record: (u) => u.drill,
+  status: drillStatusName,
+  showCommand: "berth dependency backup drill-status",
+  failed: (drill) => drill.status !== DrillStatus.DRILL_STATUS_PASSED,
+  settled: (drill) => `passed — ${drill.checks.filter((c) => c.ok).length} checks`,
+});
