@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { printDrill, printDrillList } from "../present-drill.js";
 import { waitForDrill } from "../wait.js";
-import { examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, timeoutOption, withClient } from "./common.js";
-import { ID_ARGUMENTS } from "./resolve.js";
+import { examples, listCommand, printOrWait, requestId, requestIdOption, showCommand, timeoutOption, withClient } from "./common.js";
+import { RECORDS } from "./records.js";
 
 const DRILL_HELP =
   "\n\nA drill proves a backup restores. Berth provisions a scratch dependency of the same kind on a\n" +
@@ -76,12 +76,9 @@ export function drillsCommand(): Command {
 }
 
 export function drillStatusCommand(): Command {
-  return recordCommand({
+  return showCommand(RECORDS.drill, {
     name: "drill-status",
     description: "show one drill: each check with expected and actual values, outcome, the check's masked output",
-    argument: ID_ARGUMENTS.drill,
     examples: ["berth dependency backup drill-status drl_5Qa…", "berth dependency backup drill-status drl_5Qa… -o json"],
-    run: async (client, _flags, id) => (await client.backup.getDrill({ id })).drill,
-    print: printDrill,
   });
 }

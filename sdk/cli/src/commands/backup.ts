@@ -7,7 +7,8 @@ import { backupCancelCommand, restoreCancelCommand } from "./backup-cancel.js";
 import { drillsCommand, drillStatusCommand, verifyCommand } from "./backup-drill.js";
 import { backupPolicyCommand } from "./backup-policy.js";
 import { confirmDestructive } from "../confirm.js";
-import { deleteCommand, examples, listCommand, printOrWait, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
+import { deleteCommand, examples, listCommand, printOrWait, requestId, requestIdOption, showCommand, statusFilter, statusOption, timeoutOption, withClient } from "./common.js";
+import { RECORDS } from "./records.js";
 import { addScopeOptions, DEPENDENCY_ARGUMENT, ID_ARGUMENTS, resolveDependency, type Scope } from "./resolve.js";
 
 
@@ -104,12 +105,10 @@ export function dependencyBackupCommand(): Command {
   );
 
   backup.addCommand(
-    showCommand({
+    showCommand(RECORDS.backup, {
+      alias: "get",
       description: "show one backup: kind (and why metadata only), status, size, duration, full SHA-256, format, times",
-      argument: ID_ARGUMENTS.backup,
       examples: ["berth dependency backup show bkp_8Vd…", "berth dependency backup show bkp_8Vd… -o json"],
-      get: async (client, id) => (await client.backup.getBackup({ id })).backup,
-      print: printBackup,
     }),
   );
 
@@ -225,13 +224,10 @@ export function dependencyBackupCommand(): Command {
   );
 
   backup.addCommand(
-    recordCommand({
+    showCommand(RECORDS.restore, {
       name: "restore-status",
       description: "show one restore: status, bytes restored, times and what the restore does not do",
-      argument: ID_ARGUMENTS.restore,
       examples: ["berth dependency backup restore-status rst_2Jp…", "berth dependency backup restore-status rst_2Jp… -o json"],
-      run: async (client, _flags, id) => (await client.backup.getRestore({ id })).restore,
-      print: printRestore,
     }),
   );
 

@@ -3,6 +3,7 @@ import { ErrorReason, reasonCode } from "@berth/client";
 import { CliError } from "../output.js";
 import { printBinding, printBindingList, printRotation } from "../present-binding.js";
 import { listCommand, provenance, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
+import { RECORDS } from "./records.js";
 import { ID_ARGUMENTS, resolveDependency } from "./resolve.js";
 
 /** The bindings of one resource or dependency, by id or name: active ones unless --include-unbound. */
@@ -94,12 +95,10 @@ export function resourceDependencyCommand(): Command {
   );
 
   binding.addCommand(
-    showCommand({
+    showCommand(RECORDS.binding, {
+      alias: "get",
       description: "show one binding",
-      argument: ID_ARGUMENTS.binding,
       examples: ["berth resource dependency show bnd_4Rt…"],
-      get: async (client, id) => (await client.binding.getBinding({ id })).binding,
-      print: printBinding,
     }),
   );
 

@@ -5,6 +5,7 @@ import { connect, type ConnectionFlags } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { type OutputFormat } from "../output.js";
 import { type Settled } from "../wait.js";
+import { type RecordKind } from "./records.js";
 import { addScopeOptions, resolveSubject, type Scope, type Subject, subjectArgument } from "./resolve.js";
 
 export interface GlobalFlags {
@@ -175,15 +176,12 @@ export function recordCommand<F, T>(spec: RecordCommand<F, T>): Command {
   );
 }
 
-/** A `show`: the record the server has under the positional's id. */
-export interface ShowCommand<T> extends Omit<Shape, "name" | "options"> {
-  get: (client: BerthClient, id: string) => Promise<T | undefined>;
-  print: Printer<T>;
-}
+/** The help of a `show`: its name (`show` unless given), alias, description and examples. */
+export type ShowCommand = Omit<Shape, "name" | "subject" | "argument" | "scope" | "options"> & { name?: string };
 
-/** `show` (alias `get`, unless the spec gives another or none): fetches one record and prints it. */
-export function showCommand<T>(spec: ShowCommand<T>): Command {
-  return recordCommand({ name: "show", alias: "get", ...spec, run: (client, _flags, id) => spec.get(client, id) });
+/** A command that fetches one record of a kind by its positional and prints it. */
+export function showCommand<T>(kind: RecordKind<T>, spec: ShowCommand): Command {
+  return recordCommand({ name: "show", ...spec, subject: kind.subject, argument: kind.argument, run: (client, _flags, id) => kind.get(client, id), print: kind.print });
 }
 
 /**

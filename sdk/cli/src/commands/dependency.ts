@@ -9,6 +9,7 @@ import { dependencyProbeCommand } from "./dependency-probe.js";
 import { dependencyReadinessCommand } from "./readiness.js";
 import { confirmDestructive } from "../confirm.js";
 import { deleteCommand, examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
+import { RECORDS } from "./records.js";
 import { addScopeOptions, DEPENDENCY_ARGUMENT, resolveDependency, type Scope } from "./resolve.js";
 
 
@@ -105,12 +106,10 @@ export function dependencyCommand(): Command {
   );
 
   dependency.addCommand(
-    showCommand({
+    showCommand(RECORDS.dependency, {
+      alias: "get",
       description: "show one dependency",
-      subject: "dependency",
       examples: ["berth dependency show dep_3Kx…", "berth dependency show app-db --project prj_shop --environment env_prod -o json"],
-      get: async (client, id) => (await client.dependency.getDependency({ id })).dependency,
-      print: printDependency,
     }),
   );
 

@@ -4,6 +4,7 @@ import { EXIT, exitCodeForReason } from "../exit-codes.js";
 import { printDeployment, printDeploymentEvents, printDeploymentList, printDeploymentLogs, printPlan } from "../present-deployment.js";
 import { waitForDeployment } from "../wait.js";
 import { examples, listCommand, printOrWait, provenance, recordCommand, requestId, requestIdOption, statusFilter, showCommand, statusOption, timeoutOption, withClient } from "./common.js";
+import { RECORDS } from "./records.js";
 import { ID_ARGUMENTS, resolveResource, resolveServer } from "./resolve.js";
 
 function parseTailLines(value: string): number {
@@ -99,12 +100,10 @@ export function deploymentCommand(): Command {
     );
 
   deployments.addCommand(
-    showCommand({
+    showCommand(RECORDS.deployment, {
+      alias: "get",
       description: "show a deployment: status, times, injection state and its frozen snapshot of secret references",
-      argument: ID_ARGUMENTS.deployment,
       examples: ["berth deployments show dpl_5Nc…", "berth deployments show dpl_5Nc… -o json"],
-      get: async (client, id) => (await client.deployment.getDeployment({ id })).deployment,
-      print: printDeployment,
     }),
   );
 

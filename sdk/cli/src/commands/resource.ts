@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { printResource, printResourceList } from "../present-deployment.js";
 import { resourceDependencyCommand } from "./binding.js";
 import { deleteCommand, listCommand, provenance, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
+import { RECORDS } from "./records.js";
 
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -77,12 +78,10 @@ export function resourceCommand(): Command {
   );
 
   resource.addCommand(
-    showCommand({
+    showCommand(RECORDS.resource, {
+      alias: "get",
       description: "show one resource",
-      subject: "resource",
       examples: ["berth resource show res_7Hq…", "berth resource show web --project prj_shop --environment env_prod -o json"],
-      get: async (client, id) => (await client.deployment.getResource({ id })).resource,
-      print: printResource,
     }),
   );
 

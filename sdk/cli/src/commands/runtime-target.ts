@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { printRuntimeTarget, printRuntimeTargetList } from "../present-deployment.js";
 import { deleteCommand, listCommand, recordCommand, requestId, requestIdOption, showCommand } from "./common.js";
+import { RECORDS } from "./records.js";
 
 /** `berth server …`: the runtime targets resources are deployed onto. */
 export function runtimeTargetCommand(): Command {
@@ -50,12 +51,10 @@ export function runtimeTargetCommand(): Command {
   );
 
   server.addCommand(
-    showCommand({
+    showCommand(RECORDS.server, {
+      alias: "get",
       description: "show one server",
-      subject: "server",
       examples: ["berth server show srv_2Pw…", "berth server show local -o json"],
-      get: async (client, id) => (await client.deployment.getRuntimeTarget({ id })).runtimeTarget,
-      print: printRuntimeTarget,
     }),
   );
 

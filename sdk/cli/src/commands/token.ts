@@ -1,15 +1,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import { plainJson, Role, roleFromJSON, roleToJSON, type Token } from "@berth/client";
+import { roleFromJSON } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { age, printFields, printJson, printList, until, type OutputFormat } from "../output.js";
+import { printJson } from "../output.js";
+import { printToken, printTokenList, tokenJson } from "../present-token.js";
 import { examples, listCommand, recordCommand, showCommand, withClient } from "./common.js";
+import { RECORDS } from "./records.js";
 import { ID_ARGUMENTS } from "./resolve.js";
 
 const ROLES = ["viewer", "deployer", "operator", "admin"];
-
-function roleName(role: Role): string {
-  return roleToJSON(role).replace(/^ROLE_/, "").toLowerCase();
-}
 
 /** "30d", "12h", "90m", "3600s" or a number of seconds → seconds. */
 export function parseLifetime(value: string): number {
@@ -22,41 +20,6 @@ export function parseLifetime(value: string): number {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-function tokenJson(token: Token): unknown {
-  return plainJson("berth.access.v1.Token", token);
-}
-
-function printToken(token: Token, format: OutputFormat): void {
-  if (format === "json") return printJson(tokenJson(token));
-  printFields([
-    ["ID", token.id],
-    ["NAME", token.name],
-    ["ROLE", roleName(token.role)],
-    ["PROJECTS", token.projectIds.join(", ") || "(all)"],
-    ["ENVIRONMENTS", token.environmentIds.join(", ") || "(all)"],
-    ["CREATED", `${token.createdAt} by ${token.createdBy}`],
-    ["EXPIRES", token.expiresAt ?? "never"],
-    ["REVOKED", token.revokedAt ?? "no"],
-  ]);
-}
-
-function printTokenList(tokens: Token[], format: OutputFormat, nextPageToken: string): void {
-  printList(tokens, format, nextPageToken, {
-    typeName: "berth.access.v1.Token",
-    headers: ["ID", "NAME", "ROLE", "PROJECTS", "ENVIRONMENTS", "EXPIRES", "STATE", "AGE"],
-    row: (t) => [
-      t.id,
-      t.name,
-      roleName(t.role),
-      t.projectIds.join(",") || "(all)",
-      t.environmentIds.join(",") || "(all)",
-      t.expiresAt ? until(t.expiresAt) : "never",
-      t.revokedAt ? "revoked" : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? "expired" : "active",
-      age(t.createdAt),
-    ],
-  });
 }
 
 /** `berth token …`: API tokens with a role and a project scope. */
@@ -113,14 +76,9 @@ export function tokenCommand(): Command {
   );
 
   token.addCommand(
-    showCommand({
-      // No `get` alias: `berth token get` was never a command.
-      alias: undefined,
+    showCommand(RECORDS.token, {
       description: "show one token (never its value)",
-      argument: ID_ARGUMENTS.token,
       examples: ["berth token show btk_7HqK2mN4pQ8rS1tV"],
-      get: async (client, id) => (await client.access.getToken({ id })).token,
-      print: printToken,
     }),
   );
 
