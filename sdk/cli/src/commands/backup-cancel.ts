@@ -1,10 +1,9 @@
 import { Command } from "commander";
 import { BackupStatus, RestoreStatus, type BerthClient } from "@berth/client";
 import { EXIT } from "../exit-codes.js";
-import { printBackup, printRestore } from "../present-backup.js";
 import { waitForBackup, waitForRestore, type Settled } from "../wait.js";
-import { examples, printOrWait, timeoutOption, withClient, type Printer } from "./common.js";
-import { ID_ARGUMENTS } from "./resolve.js";
+import { examples, printOrWait, timeoutOption, withClient } from "./common.js";
+import { RECORDS, type RecordKind } from "./records.js";
 
 /** The help after the examples; `%s` is the refusal's reason. */
 const CANCEL_HELP =
@@ -16,8 +15,6 @@ const CANCEL_HELP =
 
 interface CancelCommand<T extends { status: number }> {
   description: string;
-  /** The positional: [name, description]. */
-  argument: [string, string];
   examples: string[];
   /** The reason of the refusal to cancel a finished job. */
   alreadyFinished: string;
@@ -27,20 +24,22 @@ interface CancelCommand<T extends { status: number }> {
   wait: (client: BerthClient, id: string, label: string, timeoutMs: number) => Promise<Settled<T>>;
   /** The status a cancelled job ends in. */
   cancelled: T["status"];
-  print: Printer<T>;
 }
 
-/** `cancel`: records the cancel, then (unless --no-wait) waits until the worker stopped: exit 0 once cancelled, 1 when the job finished first. */
-function cancelCommand<T extends { status: number }>(spec: CancelCommand<T>): Command {
+/**
+ * `cancel` of a job of `kind` (a backup or a restore, given by id; printed as its `show` prints it):
+ * records the cancel, then (unless --no-wait) waits until the worker stopped: exit 0 once cancelled, 1 when the job finished first.
+ */
+function cancelCommand<T extends { status: number }>(kind: RecordKind<T>, spec: CancelCommand<T>): Command {
   return new Command("cancel")
     .description(spec.description)
-    .argument(...spec.argument)
+    .argument(...kind.argument!)
     .option("--no-wait", "return as soon as the cancel is recorded, without waiting for the worker to stop")
     .addOption(timeoutOption())
     .addHelpText("after", examples(...spec.examples) + CANCEL_HELP.replace("%s", spec.alreadyFinished) + (spec.help ?? ""))
     .action(
       withClient<{ wait: boolean; timeout: number }>(async (client, flags, id) =>
-        printOrWait(flags, await spec.cancel(client, id), spec.print, async () => {
+        printOrWait(flags, await spec.cancel(client, id), kind.print, async () => {
           const { record } = await spec.wait(client, id, `cancelling ${id}`, flags.timeout);
           return { record, exitCode: record.status === spec.cancelled ? EXIT.ok : EXIT.failed };
         }),
@@ -50,23 +49,20 @@ function cancelCommand<T extends { status: number }>(spec: CancelCommand<T>): Co
 
 /** `berth dependency backup cancel bkp_…`: stops a pending or running backup; no artifact is kept. */
 export function backupCancelCommand(): Command {
-  return cancelCommand({
+  return cancelCommand(RECORDS.backup, {
     description: "cancel a pending or running backup (its partial artifact is removed; the backup ends failed)",
-    argument: ID_ARGUMENTS.backup,
     examples: ["berth dependency backup cancel bkp_8Vd…", "berth dependency backup cancel bkp_8Vd… --no-wait -o json"],
     alreadyFinished: "backup_already_finished",
     cancel: async (client, id) => (await client.backup.cancelBackup({ id })).backup,
     wait: waitForBackup,
     cancelled: BackupStatus.BACKUP_STATUS_FAILED,
-    print: printBackup,
   });
 }
 
 /** `berth dependency backup restore cancel rst_…`: stops a pending or running restore and says what state the target is in. */
 export function restoreCancelCommand(): Command {
-  return cancelCommand({
+  return cancelCommand(RECORDS.restore, {
     description: "cancel a pending or running restore; its status reason says what state the dependency is in",
-    argument: ID_ARGUMENTS.restore,
     examples: ["berth dependency backup restore cancel rst_2Jp…", "berth dependency backup restore cancel rst_2Jp… -o json"],
     alreadyFinished: "restore_already_finished",
     help:
@@ -75,6 +71,5 @@ export function restoreCancelCommand(): Command {
     cancel: async (client, id) => (await client.backup.cancelRestore({ id })).restore,
     wait: waitForRestore,
     cancelled: RestoreStatus.RESTORE_STATUS_FAILED,
-    print: printRestore,
   });
 }
