@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BerthClient } from "@berth/client";
 import { testDeployment } from "../support/berth-server.js";
 import { cliSession, type ServerProcess } from "../support/server-process.js";
-import { fingerprint, onTarget, readyPostgres, seedTarget, waitRunning } from "../support/jobs.js";
+import { fingerprint, onTarget, readyDependency, seedTarget, waitRunning } from "../support/jobs.js";
 
 const deployment = testDeployment();
 let server: ServerProcess;
@@ -32,7 +32,7 @@ interface Job {
 describe("cancelling backups and restores through the CLI", () => {
   it("stops a running backup and a running restore; the restored dependency is unchanged and later restores are not blocked", async () => {
     const internal = server.client(deployment.secrets.internalToken);
-    const target = await readyPostgres(api, internal, "cancel-db", "prj_cancel", "db");
+    const target = await readyDependency(api, internal, "cancel-db", "prj_cancel", "db");
     internal.close();
     await seedTarget(target.url, 600_000);
     const baseline = await json<Job>(["dependency", "backup", "create", target.id, "--wait"]);

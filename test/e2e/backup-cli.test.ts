@@ -1,45 +1,17 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
-import { runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { describe, expect, it } from "vitest";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { adminQuery } from "../support/env.js";
+import { cliSession } from "../support/server-process.js";
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-
-async function berth(args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
-async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
-  const result = await berth([...args, "-o", "json"]);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-
-beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-});
+const served = serveForTests(deployment);
+const { berth, json } = cliSession(() => served.env);
 
 describe("backups through the CLI", () => {
   it("backs up, refuses an unacknowledged restore, restores in place with progress, and configures a policy", async () => {
     const db = await json<{ id: string; connectionSecretRef: string }>(["dependency", "provision", "--kind", "postgres", "--project", "prj_cli", "--environment", "env_bk", "--name", "db", "--wait"]);
-    const internal = server.client(deployment.secrets.internalToken);
-    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: db.connectionSecretRef, purpose: "test" });
-    internal.close();
-    const query = async (text: string) => {
-      const client = new pg.Client({ connectionString: connectionUrl });
-      await client.connect();
-      try {
-        return (await client.query(text)).rows;
-      } finally {
-        await client.end();
-      }
-    };
+    const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: db.connectionSecretRef, purpose: "test" });
+    const query = (text: string) => adminQuery(text, [], connectionUrl);
     await query("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 1000) g");
 
     const backup = await json<{ id: string; status: string; kind: string; sha256: string }>(["dependency", "backup", "create", db.id, "--wait", "--retention-days", "7"]);

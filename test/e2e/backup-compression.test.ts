@@ -1,21 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackupStatus, RestoreStatus, type BerthClient } from "@berth/client";
+import { describe, expect, it } from "vitest";
+import { BackupStatus, RestoreStatus } from "@berth/client";
 import { Keyring, parseMasterKey } from "@berth/runtime";
 import { createOpenStream } from "@berth/backup-service";
 import { adminQuery, databaseUrl } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import type { ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { readyDependency } from "../support/jobs.js";
 
 // `backupCompression: none` (operator config): artifacts are sealed without gzip,
 // for hosts where compression CPU is the bottleneck. Restore reads each backup the
 // way it was written, so switching the setting never strands older backups.
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
+const served = serveForTests(deployment, () => deployment.start({ backupCompression: "none" }));
 
 async function settled<T extends { status: number }>(stream: AsyncIterable<{ backup?: T; restore?: T }>): Promise<T> {
   let last: T | undefined;
@@ -23,28 +21,13 @@ async function settled<T extends { status: number }>(stream: AsyncIterable<{ bac
   return last!;
 }
 
-beforeAll(async () => {
-  server = await deployment.start({ backupCompression: "none" });
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-});
-afterAll(async () => {
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
-
 describe("backupCompression: none", () => {
   it("seals the provider's dump uncompressed, and restores it in place", { timeout: 120_000 }, async () => {
-    const { dependency } = await api.dependency.provisionDependency({ requestId: "cmp-p", projectId: "prj_cmp", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
-    for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
-    const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
-    const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
+    const { id, url } = await readyDependency(served.api, served.internal, "cmp-p", "prj_cmp", "db");
     await adminQuery("CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 500) g", [], url);
 
-    const { backup } = await api.backup.createBackup({ requestId: "cmp-b", dependencyId: dependency!.id, retentionDays: 1 });
-    const done = await settled(api.backup.watchBackup({ id: backup!.id, untilSettled: true }, { timeoutMs: 60_000 }));
+    const { backup } = await served.api.backup.createBackup({ requestId: "cmp-b", dependencyId: id, retentionDays: 1 });
+    const done = await settled(served.api.backup.watchBackup({ id: backup!.id, untilSettled: true }, { timeoutMs: 60_000 }));
     expect(done.status).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
 
     // Decrypted, the artifact is the pg_dump archive itself (magic "PGDMP"), not gzip (1f 8b).
@@ -61,8 +44,8 @@ describe("backupCompression: none", () => {
     expect(Buffer.concat(chunks).subarray(0, 5).toString("latin1")).toBe("PGDMP");
 
     await adminQuery("DELETE FROM notes WHERE id > 10", [], url);
-    const { restore } = await api.backup.restoreBackup({ requestId: "cmp-r", backupId: backup!.id, acknowledgeDataOverwrite: true });
-    const restored = await settled(api.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: 60_000 }));
+    const { restore } = await served.api.backup.restoreBackup({ requestId: "cmp-r", backupId: backup!.id, acknowledgeDataOverwrite: true });
+    const restored = await settled(served.api.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: 60_000 }));
     expect(restored.status).toBe(RestoreStatus.RESTORE_STATUS_SUCCEEDED);
     expect((await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM notes", [], url))[0].n).toBe(500);
   });

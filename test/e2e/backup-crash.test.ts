@@ -1,9 +1,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { BackupStatus } from "@berth/client";
-import { adminQuery, databaseUrl } from "../support/env.js";
+import { adminQuery, databaseUrl, withPostgres } from "../support/env.js";
 import { testDeployment } from "../support/berth-server.js";
 
 const deployment = testDeployment();
@@ -22,12 +21,11 @@ describe("a worker killed in the middle of a large backup", () => {
     const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
     const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
     internal.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
     // ~150 MB of incompressible text: the dump takes long enough to be caught mid-way.
-    await client.query("CREATE TABLE big (id int, payload text)");
-    await client.query("INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 1200000) g");
-    await client.end();
+    await withPostgres(url, async (client) => {
+      await client.query("CREATE TABLE big (id int, payload text)");
+      await client.query("INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 1200000) g");
+    });
 
     const { backup } = await api.backup.createBackup({ requestId: "big-backup", dependencyId: dependency!.id, retentionDays: 0 });
     const artifactsDir = deployment.artifactDir;

@@ -6,37 +6,23 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Redis } from "ioredis";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackupKind, BackupStatus, BackupTrigger, RestoreStatus, isBerthApiError, type BerthApiError, type BerthClient } from "@berth/client";
+import type pg from "pg";
+import { describe, expect, it } from "vitest";
+import { BackupKind, BackupStatus, BackupTrigger, RestoreStatus, isBerthApiError, type BerthApiError } from "@berth/client";
 import { Keyring, parseMasterKey } from "@berth/runtime";
 import { createOpenStream } from "@berth/backup-service";
-import { adminQuery, databaseUrl, plantedSecret } from "../support/env.js";
+import { adminQuery, databaseUrl, plantedSecret, withPostgres } from "../support/env.js";
 import { readEvents } from "../support/nats.js";
-import { testDeployment } from "../support/berth-server.js";
-import type { ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { readyDependency } from "../support/jobs.js";
 
 const MEMO_PLUGIN = fileURLToPath(new URL("../fixtures/memo-provider/index.mjs", import.meta.url));
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
+// Every built-in kind backs up natively now; a plugin kind without backup shows metadata-only restore points.
+const served = serveForTests(deployment, () => deployment.start({ providers: [MEMO_PLUGIN] }));
 const seen: string[] = [];
 let n = 0;
 const rid = (label: string) => `${label}-${++n}-${Date.now()}`;
-
-beforeAll(async () => {
-  // Every built-in kind backs up natively now; a plugin kind without backup shows metadata-only restore points.
-  server = await deployment.start({ providers: [MEMO_PLUGIN] });
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-});
-afterAll(async () => {
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
 
 async function apiError(promise: Promise<unknown>): Promise<BerthApiError> {
   try {
@@ -51,14 +37,8 @@ async function apiError(promise: Promise<unknown>): Promise<BerthApiError> {
   throw new Error("expected the call to fail");
 }
 
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
+function sql(url: string, text: string): Promise<pg.QueryResult> {
+  return withPostgres(url, (client) => client.query(text));
 }
 
 /** Every table's rows, in a stable order, plus the large object's bytes: what a user compares. */
@@ -77,13 +57,13 @@ async function contents(url: string): Promise<string> {
 
 async function settleBackup(id: string) {
   let last;
-  for await (const update of api.backup.watchBackup({ id, untilSettled: true }, { timeoutMs: 120_000 })) last = update.backup;
+  for await (const update of served.api.backup.watchBackup({ id, untilSettled: true }, { timeoutMs: 120_000 })) last = update.backup;
   seen.push(JSON.stringify(last));
   return last!;
 }
 async function settleRestore(id: string) {
   let last;
-  for await (const update of api.backup.watchRestore({ id, untilSettled: true }, { timeoutMs: 120_000 })) last = update.restore;
+  for await (const update of served.api.backup.watchRestore({ id, untilSettled: true }, { timeoutMs: 120_000 })) last = update.restore;
   seen.push(JSON.stringify(last));
   return last!;
 }
@@ -95,11 +75,7 @@ describe("backup and restore a managed postgres", () => {
   let backupId = "";
 
   it("backs up a filled database natively and lists it without any artifact handle", async () => {
-    const { dependency } = await api.dependency.provisionDependency({ requestId: rid("p"), projectId: "prj_bk", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
-    for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
-    dependencyId = dependency!.id;
-    const { dependency: ready } = await api.dependency.getDependency({ id: dependencyId });
-    url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
+    ({ id: dependencyId, url } = await readyDependency(served.api, served.internal, rid("p"), "prj_bk", "db"));
     await sql(
       url,
       `CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, city text);
@@ -113,7 +89,7 @@ describe("backup and restore a managed postgres", () => {
     );
     original = await contents(url);
 
-    const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId, retentionDays: 7 });
+    const { backup } = await served.api.backup.createBackup({ requestId: rid("b"), dependencyId, retentionDays: 7 });
     expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_NATIVE);
     const done = await settleBackup(backup!.id);
     expect(done.status, done.statusReason).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
@@ -122,7 +98,7 @@ describe("backup and restore a managed postgres", () => {
     expect(done.format).toBe("pg_dump-custom");
     expect(done.expireTime).toBeTruthy();
     backupId = done.id;
-    const listed = await api.backup.listBackups({ dependencyId, status: 0, pageSize: 0, pageToken: "", showDeleted: false });
+    const listed = await served.api.backup.listBackups({ dependencyId, status: 0, pageSize: 0, pageToken: "", showDeleted: false });
     expect(listed.backups.map((b) => b.id)).toEqual([backupId]);
     expect(JSON.stringify(listed)).not.toContain(deployment.artifactDir);
   }, 120_000);
@@ -151,15 +127,15 @@ describe("backup and restore a managed postgres", () => {
     await sql(url, "DELETE FROM orders WHERE id % 2 = 0; UPDATE customers SET name = 'changed'; DROP TABLE files;");
     const changed = await contents(url);
     expect(changed).not.toBe(original);
-    const refused = await apiError(api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: false }));
+    const refused = await apiError(served.api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: false }));
     expect(refused.reason).toBe("restore_acknowledgement_required");
     expect(await contents(url)).toBe(changed);
-    const { restores } = await api.backup.listRestores({ dependencyId, backupId: "", status: 0, pageSize: 0, pageToken: "" });
+    const { restores } = await served.api.backup.listRestores({ dependencyId, backupId: "", status: 0, pageSize: 0, pageToken: "" });
     expect(restores).toEqual([]);
   });
 
   it("restores in place with acknowledgement: every table, the sequence, indexes and the large object are back", async () => {
-    const { restore } = await api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: true });
+    const { restore } = await served.api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: true });
     expect(restore?.notice).toMatch(/does not restart runtimes, change bindings or rewrite deployment snapshots/);
     const done = await settleRestore(restore!.id);
     expect(done.status, done.statusReason).toBe(RestoreStatus.RESTORE_STATUS_SUCCEEDED);
@@ -173,7 +149,7 @@ describe("backup and restore a managed postgres", () => {
     const bytes = readFileSync(file);
     bytes[Math.floor(bytes.length / 2)] ^= 0x01;
     writeFileSync(file, bytes);
-    const { restore } = await api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: true });
+    const { restore } = await served.api.backup.restoreBackup({ requestId: rid("r"), backupId, acknowledgeDataOverwrite: true });
     const done = await settleRestore(restore!.id);
     expect(done.status).toBe(RestoreStatus.RESTORE_STATUS_FAILED);
     expect(done.statusReason).toMatch(/checksum.*the target was not touched/);
@@ -181,20 +157,20 @@ describe("backup and restore a managed postgres", () => {
   }, 60_000);
 
   it("blocks deleting the dependency while a backup is retained", async () => {
-    const blocked = await apiError(api.dependency.deleteDependency({ id: dependencyId, requestId: rid("d") }));
+    const blocked = await apiError(served.api.dependency.deleteDependency({ id: dependencyId, requestId: rid("d") }));
     expect(blocked.reason).toBe("dependency_delete_blocked");
     expect(Object.values(blocked.metadata)).toContain(`backup:${backupId}`);
-    const { backup } = await api.backup.deleteBackup({ id: backupId, requestId: rid("del") });
+    const { backup } = await served.api.backup.deleteBackup({ id: backupId, requestId: rid("del") });
     expect(backup?.deleteTime).toBeTruthy();
     // The in-place restores above each took a safety backup of the target first: those hold it back too.
-    const { backups: safety } = await api.backup.listBackups({ dependencyId, status: 0, pageSize: 50, pageToken: "", showDeleted: false });
+    const { backups: safety } = await served.api.backup.listBackups({ dependencyId, status: 0, pageSize: 50, pageToken: "", showDeleted: false });
     expect(safety.length).toBeGreaterThan(0);
     for (const s of safety) {
       expect(s.trigger).toBe(BackupTrigger.BACKUP_TRIGGER_PRE_RESTORE);
-      await api.backup.deleteBackup({ id: s.id, requestId: rid("del") });
+      await served.api.backup.deleteBackup({ id: s.id, requestId: rid("del") });
     }
     expect(readdirSync(deployment.artifactDir)).toEqual([]);
-    const { dependency } = await api.dependency.deleteDependency({ id: dependencyId, requestId: rid("d") });
+    const { dependency } = await served.api.dependency.deleteDependency({ id: dependencyId, requestId: rid("d") });
     expect(dependency?.deleteTime).toBeTruthy();
   });
 });
@@ -230,8 +206,8 @@ describe("backup and restore an imported redis", () => {
         });
       const original = await snapshot();
 
-      const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_r", name: "cache", kind: "redis", connectionUrl: `redis://127.0.0.1:6379/${db}`, probe: true, deletionProtection: false });
-      const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
+      const { dependency } = await served.api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_r", name: "cache", kind: "redis", connectionUrl: `redis://127.0.0.1:6379/${db}`, probe: true, deletionProtection: false });
+      const { backup } = await served.api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
       expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_NATIVE);
       const done = await settleBackup(backup!.id);
       expect(done.status, done.statusReason).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
@@ -243,7 +219,7 @@ describe("backup and restore an imported redis", () => {
       await redis.set("added-later", "x");
       expect(await snapshot()).not.toBe(original);
 
-      const { restore } = await api.backup.restoreBackup({ requestId: rid("r"), backupId: done.id, acknowledgeDataOverwrite: true });
+      const { restore } = await served.api.backup.restoreBackup({ requestId: rid("r"), backupId: done.id, acknowledgeDataOverwrite: true });
       const restored = await settleRestore(restore!.id);
       expect(restored.status, restored.statusReason).toBe(RestoreStatus.RESTORE_STATUS_SUCCEEDED);
       expect(await snapshot()).toBe(original);
@@ -262,18 +238,18 @@ describe("backup and restore an imported redis", () => {
 describe("restore points Berth cannot back up natively", () => {
   it("are metadata-only, say so, and refuse restore", async () => {
     const planted = plantedSecret("bk");
-    const { dependency } = await api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "notes", kind: "memo", connectionUrl: `memo://admin:${planted}@memo.internal/notes`, probe: false, deletionProtection: false });
-    const { backup } = await api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
+    const { dependency } = await served.api.dependency.importDependency({ requestId: rid("i"), projectId: "prj_bk", environmentId: "env_a", name: "notes", kind: "memo", connectionUrl: `memo://admin:${planted}@memo.internal/notes`, probe: false, deletionProtection: false });
+    const { backup } = await served.api.backup.createBackup({ requestId: rid("b"), dependencyId: dependency!.id, retentionDays: 0 });
     expect(backup?.kind).toBe(BackupKind.BACKUP_KIND_METADATA_ONLY);
     expect(backup?.status).toBe(BackupStatus.BACKUP_STATUS_SUCCEEDED);
     expect(backup?.metadataOnlyReason).toBe("the memo provider has no native backup");
-    const refused = await apiError(api.backup.restoreBackup({ requestId: rid("r"), backupId: backup!.id, acknowledgeDataOverwrite: true }));
+    const refused = await apiError(served.api.backup.restoreBackup({ requestId: rid("r"), backupId: backup!.id, acknowledgeDataOverwrite: true }));
     expect(refused.reason).toBe("restore_point_metadata_only");
 
     const events = (await readEvents(deployment.prefix)).map((e) => e.raw).join("\n");
     expect(events).toContain("backup.backup.created");
     const artifacts = readdirSync(deployment.artifactDir).map((f) => readFileSync(join(deployment.artifactDir, f)).toString("latin1")).join("");
-    for (const text of [seen.join("\n"), server.output(), events, artifacts]) expect(text.includes(planted)).toBe(false);
+    for (const text of [seen.join("\n"), served.server.output(), events, artifacts]) expect(text.includes(planted)).toBe(false);
   });
 });
 

@@ -2,36 +2,27 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, REPO_ROOT, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession, REPO_ROOT, type CliResult } from "../support/server-process.js";
 
 // Rough edges a new user meets in the CLI (issue 14): one JSON shape, plan warnings about outdated
 // binding secrets, backup policies of deleted dependencies and of minutes, and where `berth deploy`
 // looks for berth.yaml.
 const deployment = testDeployment();
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-const { berth, json, outputs } = cliSession(() => env);
+const served = serveForTests(deployment);
+const { berth, json, outputs } = cliSession(() => served.env);
 const scope = ["--project", "prj_edges", "--environment", "env_edges"];
 const dirs: string[] = [];
 
-beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
+afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A real Postgres database (managed, on the test target) imported again under `name`: a dependency whose connection works. */
 async function importedPostgres(name: string): Promise<{ id: string; connectionUrl: string }> {
   const managed = await json<{ id: string; connectionSecretRef: string }>(["dependency", "provision", "--kind", "postgres", ...scope, "--name", `${name}-src`, "--wait"]);
-  const internal = server.client(deployment.secrets.internalToken);
-  const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: managed.connectionSecretRef, purpose: "test" });
-  internal.close();
+  const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: managed.connectionSecretRef, purpose: "test" });
   const imported = await json<{ id: string }>(["dependency", "import", "--kind", "postgres", ...scope, "--name", name, "--connection-url-stdin", "--probe"], connectionUrl);
   return { id: imported.id, connectionUrl };
 }
@@ -116,17 +107,12 @@ describe("backup policies", () => {
     const zero = await berth(["dependency", "backup", "policy", "configure", db.id, "--interval-minutes", "0", "--retention-days", "1"]);
     expect(zero.code).toBe(2);
     // The server checks too: a raw request with both set is refused and changes nothing.
-    const api = server.client(deployment.secrets.adminToken);
-    try {
-      await expect(api.backup.configureBackupPolicy({ requestId: "both", dependencyId: db.id, intervalHours: 1, intervalMinutes: 5, retentionDays: 1, retryOnFailure: false, enabled: true })).rejects.toMatchObject({
-        reason: "invalid_argument",
-      });
-      await expect(api.backup.configureBackupPolicy({ requestId: "tiny", dependencyId: db.id, intervalHours: 0, intervalMinutes: 0, retentionDays: 1, retryOnFailure: false, enabled: true })).rejects.toMatchObject({
-        reason: "invalid_argument",
-      });
-    } finally {
-      api.close();
-    }
+    await expect(served.api.backup.configureBackupPolicy({ requestId: "both", dependencyId: db.id, intervalHours: 1, intervalMinutes: 5, retentionDays: 1, retryOnFailure: false, enabled: true })).rejects.toMatchObject({
+      reason: "invalid_argument",
+    });
+    await expect(served.api.backup.configureBackupPolicy({ requestId: "tiny", dependencyId: db.id, intervalHours: 0, intervalMinutes: 0, retentionDays: 1, retryOnFailure: false, enabled: true })).rejects.toMatchObject({
+      reason: "invalid_argument",
+    });
     expect(await json(["dependency", "backup", "policy", "show", db.id])).toMatchObject({ intervalMinutes: 120 });
   });
 
@@ -138,12 +124,7 @@ describe("backup policies", () => {
     expect(await enabledOnly()).toContain(configured.id);
 
     // Deleted through the API (the CLI's delete asks for a confirmation elsewhere).
-    const api = server.client(deployment.secrets.adminToken);
-    try {
-      await api.dependency.deleteDependency({ id: db.id, requestId: `delete-${db.id}` });
-    } finally {
-      api.close();
-    }
+    await served.api.dependency.deleteDependency({ id: db.id, requestId: `delete-${db.id}` });
 
     const listed = await json<{ items: Array<{ id: string; enabled: boolean; disabledReason: string }> }>(["dependency", "backup", "policy", "list", "--dependency", db.id]);
     expect(listed.items).toEqual([expect.objectContaining({ id: configured.id, enabled: false, disabledReason: expect.stringContaining(`dependency ${db.id} was deleted`) })]);
@@ -157,7 +138,7 @@ describe("backup policies", () => {
 describe("berth deploy finds berth.yaml where the user ran it", () => {
   function pnpmBerth(cwd: string, args: string[]): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile("pnpm", ["-s", "-C", REPO_ROOT, "berth", ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } }, (error, stdout, stderr) =>
+      execFile("pnpm", ["-s", "-C", REPO_ROOT, "berth", ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...served.env } }, (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });

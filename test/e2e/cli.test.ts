@@ -1,29 +1,19 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { databaseUrl, plantedSecret } from "../support/env.js";
 import { readEvents } from "../support/nats.js";
-import { REPO_ROOT, runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
-import { testDeployment } from "../support/berth-server.js";
+import { REPO_ROOT, runCli, type CliResult } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
+const served = serveForTests(deployment);
 const outputs: string[] = [];
 
 async function berth(args: string[], extraEnv: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
-  const result = await runCli(args, { ...env, ...extraEnv }, input);
+  const result = await runCli(args, { ...served.env, ...extraEnv }, input);
   outputs.push(result.stdout, result.stderr);
   return result;
 }
-
-beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-});
 
 describe("berth CLI against a running server", () => {
   const password = plantedSecret("cli");
@@ -37,17 +27,12 @@ describe("berth CLI against a running server", () => {
     managedId = /id:\s+(dep_\S+)/.exec(result.stdout)![1];
     expect(result.stdout).toMatch(/connection:\s+postgres:\/\/berth_dep_\S+:\*\*\*\*@/);
 
-    const internal = server.client(deployment.secrets.internalToken);
-    try {
-      const { dependency } = await internal.dependency.getDependency({ id: managedId });
-      const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
-      managedPassword = decodeURIComponent(new URL(connectionUrl).password);
-      expect(managedPassword.length).toBeGreaterThanOrEqual(24);
-      const psql = execFileSync("psql", [connectionUrl, "-tAc", "CREATE TABLE t (v text); INSERT INTO t VALUES ('ok'); SELECT v FROM t;"], { encoding: "utf8" });
-      expect(psql.trim().split("\n").pop()).toBe("ok");
-    } finally {
-      internal.close();
-    }
+    const { dependency } = await served.internal.dependency.getDependency({ id: managedId });
+    const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
+    managedPassword = decodeURIComponent(new URL(connectionUrl).password);
+    expect(managedPassword.length).toBeGreaterThanOrEqual(24);
+    const psql = execFileSync("psql", [connectionUrl, "-tAc", "CREATE TABLE t (v text); INSERT INTO t VALUES ('ok'); SELECT v FROM t;"], { encoding: "utf8" });
+    expect(psql.trim().split("\n").pop()).toBe("ok");
   });
 
   it("imports a connection and never shows its password in table or JSON output", async () => {
@@ -113,14 +98,14 @@ describe("berth CLI against a running server", () => {
 
   it("serves gRPC health checking and reflection (buf curl)", () => {
     const buf = `${REPO_ROOT}node_modules/.bin/buf`;
-    const health = execFileSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", `http://${server.address}/grpc.health.v1.Health/Check`], { encoding: "utf8" });
+    const health = execFileSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", `http://${served.server.address}/grpc.health.v1.Health/Check`], { encoding: "utf8" });
     expect(JSON.parse(health).status).toBe("SERVING");
-    const list = execFileSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-services", `http://${server.address}`], { encoding: "utf8" });
+    const list = execFileSync(buf, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-services", `http://${served.server.address}`], { encoding: "utf8" });
     expect(list).toContain("berth.dependency.v1.DependencyService");
     // A Berth RPC called by name through reflection alone.
     const get = spawnSync(
       buf,
-      ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${deployment.secrets.adminToken}`, "--data", '{"id":"dep_nothere00000000"}', `http://${server.address}/berth.dependency.v1.DependencyService/GetDependency`],
+      ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", `authorization: Bearer ${deployment.secrets.adminToken}`, "--data", '{"id":"dep_nothere00000000"}', `http://${served.server.address}/berth.dependency.v1.DependencyService/GetDependency`],
       { encoding: "utf8" },
     );
     const failure = JSON.parse(get.stderr);
@@ -135,7 +120,7 @@ describe("berth CLI against a running server", () => {
     expect(events).toContain("dependency.dependency.created");
     const dump = execFileSync("pg_dump", ["--data-only", "--inserts", databaseUrl(deployment.databaseName)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     expect(dump).toContain("berth_dependency");
-    const places = { cli: outputs.join("\n"), logs: server.output(), events, postgres: dump };
+    const places = { cli: outputs.join("\n"), logs: served.server.output(), events, postgres: dump };
     for (const secret of secrets) {
       for (const [place, text] of Object.entries(places)) expect(text.includes(secret), `${place} contains a secret`).toBe(false);
     }

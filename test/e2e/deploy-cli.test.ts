@@ -1,25 +1,14 @@
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { plantedSecret } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession } from "../support/server-process.js";
 import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app.mjs", import.meta.url));
 const deployment = testDeployment();
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-
-const { berth, json, outputs } = cliSession(() => env);
-
-beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-});
+const served = serveForTests(deployment);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 describe("deploy through the CLI: the secret reaches a real app", () => {
   it("provision → resource → bind → plan → create → healthy; then rotate and deploy again", async () => {
@@ -27,9 +16,7 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     const db = await json<{ id: string; connectionSecretRef: string }>(["dependency", "provision", "--kind", "postgres", ...scope, "--name", "app-db", "--wait"]);
 
     // An imported copy of the same database, whose connection we will "change" later.
-    const internal = server.client(deployment.secrets.internalToken);
-    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: db.connectionSecretRef, purpose: "test" });
-    internal.close();
+    const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: db.connectionSecretRef, purpose: "test" });
     const imported = await json<{ id: string }>(["dependency", "import", "--kind", "postgres", ...scope, "--name", "shared-db", "--connection-url-stdin"], connectionUrl);
 
     const port = await freePort();
@@ -95,6 +82,6 @@ describe("deploy through the CLI: the secret reaches a real app", () => {
     expect(create.stderr).toContain("[dependency_runtime_injection_blocked]");
     const list = await json<{ items: unknown[] }>(["deployments", "list", "--resource", resource.id]);
     expect(list.items).toEqual([]);
-    for (const text of [...outputs, server.output()]) expect(text.includes(planted)).toBe(false);
+    for (const text of [...outputs, served.server.output()]) expect(text.includes(planted)).toBe(false);
   });
 });

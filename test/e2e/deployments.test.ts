@@ -8,7 +8,6 @@ import {
   injectionBlockedReasonToJSON,
   isBerthApiError,
   type BerthApiError,
-  type BerthClient,
   type Dependency,
 } from "@berth/client";
 import { DEPENDENCY_SCHEMA, dependencyTestSupport } from "@berth/dependency-service";
@@ -16,39 +15,27 @@ import { createKnex } from "@berth/runtime";
 import { adminQuery, databaseUrl, plantedSecret, POSTGRES_ADMIN_URL } from "../support/env.js";
 import { startGate } from "../support/gate.js";
 import { readEvents } from "../support/nats.js";
-import { testDeployment } from "../support/berth-server.js";
-import type { ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app.mjs", import.meta.url));
 const MEMO_PLUGIN = fileURLToPath(new URL("../fixtures/memo-provider/index.mjs", import.meta.url));
 const deployment = testDeployment();
 const gate = await startGate(Number(new URL(POSTGRES_ADMIN_URL).port || 5432));
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
-const seen: string[] = []; // every response and error text, for the leak scan
-let n = 0;
-const rid = (label: string) => `${label}-${++n}-${Date.now()}`;
-
-beforeAll(async () => {
-  server = await deployment.start({
+afterAll(() => gate.close());
+const served = serveForTests(deployment, () =>
+  deployment.start({
     providers: [MEMO_PLUGIN],
     targets: [
       { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
       { name: "gated", kind: "postgres", adminUrl: `postgres://postgres@127.0.0.1:${gate.port}/postgres` },
     ],
-  });
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-});
-afterAll(async () => {
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await gate.close();
-  await deployment.cleanup();
-});
+  }),
+);
+const seen: string[] = []; // every response and error text, for the leak scan
+let n = 0;
+const rid = (label: string) => `${label}-${++n}-${Date.now()}`;
+
 
 
 async function record<T>(promise: Promise<T>): Promise<T> {
@@ -73,22 +60,22 @@ async function apiError(promise: Promise<unknown>): Promise<BerthApiError> {
 }
 
 async function provisionReady(projectId: string, environmentId: string, name: string, target = ""): Promise<Dependency> {
-  const { dependency } = await record(api.dependency.provisionDependency({ requestId: rid("prov"), projectId, environmentId, name, kind: "postgres", realizationTarget: target, deletionProtection: false }));
+  const { dependency } = await record(served.api.dependency.provisionDependency({ requestId: rid("prov"), projectId, environmentId, name, kind: "postgres", realizationTarget: target, deletionProtection: false }));
   let last = dependency!;
   if (target === "gated") return last;
-  for await (const update of api.dependency.watchDependency({ id: last.id, untilSettled: true }, { timeoutMs: 60_000 })) last = update.dependency!;
+  for await (const update of served.api.dependency.watchDependency({ id: last.id, untilSettled: true }, { timeoutMs: 60_000 })) last = update.dependency!;
   expect(last.status).toBe(DependencyStatus.DEPENDENCY_STATUS_READY);
   return last;
 }
 
 async function importDep(projectId: string, environmentId: string, name: string, kind: string, connectionUrl: string): Promise<Dependency> {
-  const { dependency } = await record(api.dependency.importDependency({ requestId: rid("imp"), projectId, environmentId, name, kind, connectionUrl, probe: false, deletionProtection: false }));
+  const { dependency } = await record(served.api.dependency.importDependency({ requestId: rid("imp"), projectId, environmentId, name, kind, connectionUrl, probe: false, deletionProtection: false }));
   return dependency!;
 }
 
 async function createResource(projectId: string, environmentId: string, name: string, env: Record<string, string> = {}, port?: number) {
   const { resource } = await record(
-    api.deployment.createResource({
+    served.api.deployment.createResource({
       requestId: rid("res"),
       projectId,
       environmentId,
@@ -103,19 +90,19 @@ async function createResource(projectId: string, environmentId: string, name: st
 }
 
 async function createServer_(name: string, kind: string) {
-  const { runtimeTarget } = await record(api.deployment.createRuntimeTarget({ requestId: rid("srv"), name, kind, canDeliverDependencySecrets: false }));
+  const { runtimeTarget } = await record(served.api.deployment.createRuntimeTarget({ requestId: rid("srv"), name, kind, canDeliverDependencySecrets: false }));
   return runtimeTarget!;
 }
 
 async function bind(projectId: string, environmentId: string, resourceId: string, dependencyId: string, targetEnvVar: string) {
-  const { binding } = await record(api.binding.bindDependency({ requestId: rid("bnd"), projectId, environmentId, resourceId, dependencyId, targetEnvVar }));
+  const { binding } = await record(served.api.binding.bindDependency({ requestId: rid("bnd"), projectId, environmentId, resourceId, dependencyId, targetEnvVar }));
   return binding!;
 }
 
 async function deployAndWait(resourceId: string, runtimeTargetId: string) {
-  const { deployment: created } = await record(api.deployment.createDeployment({ requestId: rid("dpl"), resourceId, runtimeTargetId }));
+  const { deployment: created } = await record(served.api.deployment.createDeployment({ requestId: rid("dpl"), resourceId, runtimeTargetId }));
   let last = created!;
-  for await (const update of api.deployment.watchDeployment({ id: last.id, untilSettled: true }, { timeoutMs: 60_000 })) last = update.deployment!;
+  for await (const update of served.api.deployment.watchDeployment({ id: last.id, untilSettled: true }, { timeoutMs: 60_000 })) last = update.deployment!;
   return last;
 }
 
@@ -136,7 +123,7 @@ describe("deliver a dependency's secret to a running workload", () => {
     const binding = await bind("prj_app", "env_prod", resource.id, db.id, "DATABASE_URL");
     expect(binding.secretRef).toBe(db.connectionSecretRef);
 
-    const plan = await record(api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
+    const plan = await record(served.api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
     expect(plan.injection?.state).toBe(RuntimeInjectionState.RUNTIME_INJECTION_STATE_READY);
     expect(plan.snapshot).toEqual([{ bindingId: binding.id, dependencyId: db.id, targetEnvVar: "DATABASE_URL", secretRef: db.connectionSecretRef }]);
 
@@ -146,35 +133,35 @@ describe("deliver a dependency's secret to a running workload", () => {
     // The app really wrote into the provisioned database.
     const rows = await adminQuery<{ note: string }>("SELECT note FROM visits", [], databaseUrl(db.metadata.database));
     expect(rows).toEqual([{ note: "hello" }]);
-    await record(api.deployment.stopDeployment({ id: running.id, requestId: rid("stop") }));
+    await record(served.api.deployment.stopDeployment({ id: running.id, requestId: rid("stop") }));
   });
 
   it("rotating a binding to a new connection version changes the next snapshot only", async () => {
     const managed = await provisionReady("prj_rot", "env_prod", "real-db");
-    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: managed.connectionSecretRef, purpose: "test" });
+    const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: managed.connectionSecretRef, purpose: "test" });
     const external = await importDep("prj_rot", "env_prod", "external-db", "postgres", connectionUrl);
     const port = await freePort();
     const resource = await createResource("prj_rot", "env_prod", "web", {}, port);
     const binding = await bind("prj_rot", "env_prod", resource.id, external.id, "DATABASE_URL");
     const first = await deployAndWait(resource.id, localServerId);
     expect(first.snapshot[0].secretRef).toBe(`secret://${external.id}/connection@1`);
-    await record(api.deployment.stopDeployment({ id: first.id, requestId: rid("stop") }));
+    await record(served.api.deployment.stopDeployment({ id: first.id, requestId: rid("stop") }));
 
     // The external password changed: a new version, then the binding moves to it.
-    const { dependency: updated } = await record(api.dependency.updateDependencyConnection({ id: external.id, requestId: rid("upd"), connectionUrl, probe: false }));
+    const { dependency: updated } = await record(served.api.dependency.updateDependencyConnection({ id: external.id, requestId: rid("upd"), connectionUrl, probe: false }));
     expect(updated?.connectionSecretRef).toBe(`secret://${external.id}/connection@2`);
-    const rotated = await record(api.binding.rotateBindingSecret({ id: binding.id, requestId: rid("rot"), latest: true }));
+    const rotated = await record(served.api.binding.rotateBindingSecret({ id: binding.id, requestId: rid("rot"), latest: true }));
     expect(rotated.previousSecretRef).toBe(`secret://${external.id}/connection@1`);
     expect(rotated.binding?.secretRef).toBe(`secret://${external.id}/connection@2`);
 
     const second = await deployAndWait(resource.id, localServerId);
     expect(second.status, second.statusReason).toBe(DeploymentStatus.DEPLOYMENT_STATUS_RUNNING);
     expect(second.snapshot[0].secretRef).toBe(`secret://${external.id}/connection@2`);
-    const { deployment: old } = await record(api.deployment.getDeployment({ id: first.id }));
+    const { deployment: old } = await record(served.api.deployment.getDeployment({ id: first.id }));
     expect(old?.snapshot[0].secretRef).toBe(`secret://${external.id}/connection@1`);
-    await record(api.deployment.stopDeployment({ id: second.id, requestId: rid("stop") }));
+    await record(served.api.deployment.stopDeployment({ id: second.id, requestId: rid("stop") }));
 
-    const { events } = await record(api.deployment.listDeploymentEvents({ resourceId: resource.id, deploymentId: "", pageSize: 0, pageToken: "" }));
+    const { events } = await record(served.api.deployment.listDeploymentEvents({ resourceId: resource.id, deploymentId: "", pageSize: 0, pageToken: "" }));
     expect(events.map((e) => `${e.deploymentId}:${e.type}`)).toEqual([
       `${first.id}:1`, `${first.id}:2`, `${first.id}:4`,
       `${second.id}:1`, `${second.id}:2`, `${second.id}:4`,
@@ -187,33 +174,33 @@ describe("deliver a dependency's secret to a running workload", () => {
     const resource = await createResource("prj_unb", "env_prod", "web", {}, port);
     const binding = await bind("prj_unb", "env_prod", resource.id, db.id, "DATABASE_URL");
     const running = await deployAndWait(resource.id, localServerId);
-    const { binding: unbound } = await record(api.binding.unbindDependency({ id: binding.id, requestId: rid("unb") }));
+    const { binding: unbound } = await record(served.api.binding.unbindDependency({ id: binding.id, requestId: rid("unb") }));
     expect(unbound?.unbindTime).toBeTruthy();
     expect((await health(port)).ok).toBe(true);
-    const { deployment: after } = await record(api.deployment.getDeployment({ id: running.id }));
+    const { deployment: after } = await record(served.api.deployment.getDeployment({ id: running.id }));
     expect(after?.status).toBe(DeploymentStatus.DEPLOYMENT_STATUS_RUNNING);
     expect(after?.snapshot).toEqual(running.snapshot);
     // The dependency still exists, and the live snapshot still blocks its delete.
-    const blocked = await apiError(api.dependency.deleteDependency({ id: db.id, requestId: rid("del") }));
+    const blocked = await apiError(served.api.dependency.deleteDependency({ id: db.id, requestId: rid("del") }));
     expect(blocked.reason).toBe("dependency_delete_blocked");
     expect(Object.values(blocked.metadata)).toContain(`deployment_snapshot:${running.id}`);
-    await record(api.deployment.stopDeployment({ id: running.id, requestId: rid("stop") }));
-    const { dependency: deleted } = await record(api.dependency.deleteDependency({ id: db.id, requestId: rid("del") }));
+    await record(served.api.deployment.stopDeployment({ id: running.id, requestId: rid("stop") }));
+    const { dependency: deleted } = await record(served.api.dependency.deleteDependency({ id: db.id, requestId: rid("del") }));
     expect(deleted?.status).toBe(DependencyStatus.DEPENDENCY_STATUS_DELETED);
   });
 });
 
 describe("plan and create refuse blocked injection, creating nothing", () => {
   async function expectBlocked(resourceId: string, runtimeTargetId: string, reason: InjectionBlockedReason) {
-    const plan = await record(api.deployment.planDeployment({ resourceId, runtimeTargetId }));
+    const plan = await record(served.api.deployment.planDeployment({ resourceId, runtimeTargetId }));
     expect(plan.injection?.state).toBe(RuntimeInjectionState.RUNTIME_INJECTION_STATE_BLOCKED);
     const reasons = plan.injection!.bindings.filter((b) => !b.ready).map((b) => b.blockedReason);
     expect(reasons.map(injectionBlockedReasonToJSON)).toContain(injectionBlockedReasonToJSON(reason));
-    const refused = await apiError(api.deployment.createDeployment({ requestId: rid("dpl"), resourceId, runtimeTargetId }));
+    const refused = await apiError(served.api.deployment.createDeployment({ requestId: rid("dpl"), resourceId, runtimeTargetId }));
     expect(refused.reason).toBe("dependency_runtime_injection_blocked");
     const wire = injectionBlockedReasonToJSON(reason).replace("INJECTION_BLOCKED_REASON_", "").toLowerCase();
     expect(Object.values(refused.metadata)).toContain(wire);
-    const { deployments } = await record(api.deployment.listDeployments({ projectId: "", environmentId: "", resourceId, runtimeTargetId: "", status: 0, pageSize: 0, pageToken: "" }));
+    const { deployments } = await record(served.api.deployment.listDeployments({ projectId: "", environmentId: "", resourceId, runtimeTargetId: "", status: 0, pageSize: 0, pageToken: "" }));
     expect(deployments).toEqual([]);
   }
 
@@ -226,11 +213,11 @@ describe("plan and create refuse blocked injection, creating nothing", () => {
     await expectBlocked(resource.id, localServerId, InjectionBlockedReason.INJECTION_BLOCKED_REASON_DEPENDENCY_NOT_READY);
 
     gate.open();
-    for await (const update of api.dependency.watchDependency({ id: pending.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
+    for await (const update of served.api.dependency.watchDependency({ id: pending.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
     await expectBlocked(resource.id, localServerId, InjectionBlockedReason.INJECTION_BLOCKED_REASON_MISSING_SECRET_REFERENCE);
     // The fix the description suggests works.
-    await record(api.binding.rotateBindingSecret({ id: binding.id, requestId: rid("rot"), latest: true }));
-    const plan = await record(api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
+    await record(served.api.binding.rotateBindingSecret({ id: binding.id, requestId: rid("rot"), latest: true }));
+    const plan = await record(served.api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
     expect(plan.injection?.state).toBe(RuntimeInjectionState.RUNTIME_INJECTION_STATE_READY);
   });
 
@@ -296,7 +283,7 @@ describe("plan and create refuse blocked injection, creating nothing", () => {
 
   it("a resource without bindings is not-applicable and deploys", async () => {
     const resource = await createResource("prj_blk", "env_a", "web-none");
-    const plan = await record(api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
+    const plan = await record(served.api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
     expect(plan.injection?.state).toBe(RuntimeInjectionState.RUNTIME_INJECTION_STATE_NOT_APPLICABLE);
   });
 });
@@ -305,21 +292,21 @@ describe("bind rules", () => {
   it("refuses a bad target name, an unknown dependency and a second binding of one target", async () => {
     const dep = await importDep("prj_rules", "env_a", "cache", "redis", "redis://r.internal:6379/0");
     const resource = await createResource("prj_rules", "env_a", "web");
-    const invalid = await apiError(api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "1-BAD" }));
+    const invalid = await apiError(served.api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "1-BAD" }));
     expect(invalid.reason).toBe("binding_target_invalid");
-    const unknown = await apiError(api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: "dep_doesnotexist00", targetEnvVar: "X_URL" }));
+    const unknown = await apiError(served.api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: "dep_doesnotexist00", targetEnvVar: "X_URL" }));
     expect(unknown.reason).toBe("dependency_not_found");
-    const mismatch = await apiError(api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_b", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "X_URL" }));
+    const mismatch = await apiError(served.api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_b", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "X_URL" }));
     expect(mismatch.reason).toBe("binding_scope_mismatch");
     const requestId = rid("b");
-    const first = await record(api.binding.bindDependency({ requestId, projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
-    const retry = await record(api.binding.bindDependency({ requestId, projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
+    const first = await record(served.api.binding.bindDependency({ requestId, projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
+    const retry = await record(served.api.binding.bindDependency({ requestId, projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
     expect(retry.binding?.id).toBe(first.binding?.id);
-    const conflict = await apiError(api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
+    const conflict = await apiError(served.api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_rules", environmentId: "env_a", resourceId: resource.id, dependencyId: dep.id, targetEnvVar: "REDIS_URL" }));
     expect(conflict.reason).toBe("binding_target_conflict");
-    const { bindings } = await record(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: resource.id, dependencyId: "", includeUnbound: true, pageSize: 0, pageToken: "" }));
+    const { bindings } = await record(served.api.binding.listBindings({ projectId: "", environmentId: "", resourceId: resource.id, dependencyId: "", includeUnbound: true, pageSize: 0, pageToken: "" }));
     expect(bindings).toHaveLength(1);
-    const badVersion = await apiError(api.binding.rotateBindingSecret({ id: first.binding!.id, requestId: rid("r"), version: 7 }));
+    const badVersion = await apiError(served.api.binding.rotateBindingSecret({ id: first.binding!.id, requestId: rid("r"), version: 7 }));
     expect(badVersion.reason).toBe("secret_version_not_found");
   });
 
@@ -330,15 +317,15 @@ describe("bind rules", () => {
       const bound: string[] = [];
       const ops = Array.from({ length: 50 }, (_, i) => async () => {
         const kind = i % 5;
-        if (kind === 0) return api.dependency.deleteDependency({ id: dep.id, requestId: rid("del") });
-        if (kind === 4 && bound.length > 0) return api.binding.unbindDependency({ id: bound[i % bound.length], requestId: rid("unb") });
-        const { binding } = await api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_race", environmentId: "env_a", resourceId: resources[i % 5].id, dependencyId: dep.id, targetEnvVar: `URL_${i}` });
+        if (kind === 0) return served.api.dependency.deleteDependency({ id: dep.id, requestId: rid("del") });
+        if (kind === 4 && bound.length > 0) return served.api.binding.unbindDependency({ id: bound[i % bound.length], requestId: rid("unb") });
+        const { binding } = await served.api.binding.bindDependency({ requestId: rid("b"), projectId: "prj_race", environmentId: "env_a", resourceId: resources[i % 5].id, dependencyId: dep.id, targetEnvVar: `URL_${i}` });
         bound.push(binding!.id);
         return binding;
       });
       await Promise.allSettled(ops.map((op) => op()));
-      const { dependency } = await api.dependency.getDependency({ id: dep.id });
-      const { bindings } = await api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: dep.id, includeUnbound: false, pageSize: 500, pageToken: "" });
+      const { dependency } = await served.api.dependency.getDependency({ id: dep.id });
+      const { bindings } = await served.api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: dep.id, includeUnbound: false, pageSize: 500, pageToken: "" });
       if (dependency?.status === DependencyStatus.DEPENDENCY_STATUS_DELETED) expect(bindings).toEqual([]);
       else expect(dependency?.status).toBe(DependencyStatus.DEPENDENCY_STATUS_READY);
     }
@@ -350,7 +337,7 @@ describe("secrets stay out of sight", () => {
     const planted = plantedSecret("alone");
     const dep = await importDep("prj_leak", "env_b", "db", "postgres", `postgres://app:${planted}@db.internal:5432/app`);
     const { resource } = await record(
-      api.deployment.createResource({
+      served.api.deployment.createResource({
         requestId: rid("res"),
         projectId: "prj_leak",
         environmentId: "env_b",
@@ -369,7 +356,7 @@ describe("secrets stay out of sight", () => {
 
   it("refuses credentials in a resource's plain env or command", async () => {
     const error = await apiError(
-      api.deployment.createResource({ requestId: rid("res"), projectId: "prj_leak", environmentId: "env_b", name: "plain", command: "true", cwd: "", env: { DATABASE_URL: "postgres://u:hunter22@db/app" }, healthUrl: "" }),
+      served.api.deployment.createResource({ requestId: rid("res"), projectId: "prj_leak", environmentId: "env_b", name: "plain", command: "true", cwd: "", env: { DATABASE_URL: "postgres://u:hunter22@db/app" }, healthUrl: "" }),
     );
     expect(error.reason).toBe("config_secret_value_forbidden");
     expect(error.fieldViolations.map((v) => v.field)).toEqual(["env[DATABASE_URL]"]);
@@ -381,14 +368,14 @@ describe("secrets stay out of sight", () => {
     const dep = await importDep("prj_leak", "env_a", "db", "postgres", `postgres://app:${planted}@db.internal:5432/app`);
     const resource = await createResource("prj_leak", "env_a", "web");
     await bind("prj_leak", "env_a", resource.id, dep.id, "DATABASE_URL");
-    await record(api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
+    await record(served.api.deployment.planDeployment({ resourceId: resource.id, runtimeTargetId: localServerId }));
     // The app cannot reach db.internal: it fails, and its failure is shown safely.
     const failed = await deployAndWait(resource.id, localServerId);
     expect(failed.status).toBe(DeploymentStatus.DEPLOYMENT_STATUS_FAILED);
-    await record(api.deployment.listDeploymentEvents({ resourceId: resource.id, deploymentId: "", pageSize: 0, pageToken: "" }));
+    await record(served.api.deployment.listDeploymentEvents({ resourceId: resource.id, deploymentId: "", pageSize: 0, pageToken: "" }));
     const events = (await readEvents(deployment.prefix)).map((e) => e.raw).join("\n");
     expect(events).toContain("deployment.deployment.created");
-    const places = { responses: seen.join("\n"), logs: server.output(), events };
+    const places = { responses: seen.join("\n"), logs: served.server.output(), events };
     for (const [place, text] of Object.entries(places)) expect(text.includes(planted), `${place} contains the planted secret`).toBe(false);
   });
 });

@@ -1,23 +1,24 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { BerthClient } from "@berth/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_URL as MYSQL_ADMIN_URL, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
-import { REDIS_ADMIN_URL, requireRedis, withRedis } from "../../providers/redis/test/support.js";
-import { testDeployment } from "../support/berth-server.js";
-import { adminQuery, databaseUrl, POSTGRES_ADMIN_URL } from "../support/env.js";
-import { readyPostgres, seedTarget } from "../support/jobs.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
+import { requireRedis, withRedis } from "../../providers/redis/test/support.js";
+import { serveForTests, sharedTargets, testDeployment } from "../support/berth-server.js";
+import { adminQuery, databaseUrl } from "../support/env.js";
+import { readyDependency, seedTarget } from "../support/jobs.js";
+import { cliSession } from "../support/server-process.js";
 
 // Restore drills through the CLI on real servers: a backup restored into a scratch dependency,
 // compared with its manifest, checked by the app's own command, and the scratch released.
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
-const { berth, json } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
+beforeAll(async () => {
+  await requireMysql();
+  await requireRedis();
+});
+const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql", "redis") }), 60_000);
+const { berth, json } = cliSession(() => served.env);
 
 interface DrillJson {
   id: string;
@@ -30,19 +31,10 @@ interface DrillJson {
   checkOutput?: string;
 }
 
-const start = () =>
-  deployment.start({
-    targets: [
-      { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
-      { name: "mysql-main", kind: "mysql", adminUrl: MYSQL_ADMIN_URL },
-      { name: "redis-main", kind: "redis", adminUrl: REDIS_ADMIN_URL },
-    ],
-  });
-
 async function backedUp(dependencyId: string, requestId: string): Promise<string> {
-  const { backup } = await api.backup.createBackup({ requestId, dependencyId, retentionDays: 0 });
-  for await (const update of api.backup.watchBackup({ id: backup!.id, untilSettled: true }, { timeoutMs: 120_000 })) void update;
-  const { backup: done } = await api.backup.getBackup({ id: backup!.id });
+  const { backup } = await served.api.backup.createBackup({ requestId, dependencyId, retentionDays: 0 });
+  for await (const update of served.api.backup.watchBackup({ id: backup!.id, untilSettled: true }, { timeoutMs: 120_000 })) void update;
+  const { backup: done } = await served.api.backup.getBackup({ id: backup!.id });
   expect(done!.statusReason).toBe("");
   return backup!.id;
 }
@@ -55,27 +47,12 @@ async function postgresLeftovers(dependencyId: string): Promise<string[]> {
   return [...dbs.map((r) => `database ${r.n}`), ...roles.map((r) => `role ${r.n}`)];
 }
 
-beforeAll(async () => {
-  await requireMysql();
-  await requireRedis();
-  server = await start();
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-}, 60_000);
-
-afterAll(async () => {
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
-
 describe("berth dependency backup verify", () => {
   let pg: { id: string; url: string };
   let pgBackup: string;
 
   it("restores a Postgres backup into a scratch dependency, finds the manifest's counts, runs the check and releases it", { timeout: 180_000 }, async () => {
-    pg = await readyPostgres(api, internal, "drill-pg", "prj_drill", "orders");
+    pg = await readyDependency(served.api, served.internal, "drill-pg", "prj_drill", "orders");
     await seedTarget(pg.url, 5_000);
     pgBackup = await backedUp(pg.id, "drill-pg-bkp");
 
@@ -101,7 +78,7 @@ describe("berth dependency backup verify", () => {
   it("fails a drill whose check exits non-zero, names the exit code and keeps its output masked", { timeout: 120_000 }, async () => {
     const drill = await json<DrillJson>(["dependency", "backup", "verify", pgBackup, "--check-command", 'echo "connecting to $DATABASE_URL"; echo boom >&2; exit 3', "--wait"]).catch(async () => {
       // --wait exits 1 for a failed drill; read it back.
-      const { drills } = await api.backup.listDrills({ dependencyId: pg.id, pageSize: 50, pageToken: "" });
+      const { drills } = await served.api.backup.listDrills({ dependencyId: pg.id, pageSize: 50, pageToken: "" });
       return JSON.parse(JSON.stringify(drills.at(-1))) as DrillJson;
     });
     expect(String(drill.status)).toMatch(/FAILED|4/);
@@ -127,24 +104,21 @@ describe("berth dependency backup verify", () => {
 
   it("verifies MariaDB and Redis backups: the manifest's counts come back", { timeout: 180_000 }, async () => {
     for (const kind of ["mysql", "redis"] as const) {
-      const { dependency } = await api.dependency.provisionDependency({ requestId: `drill-${kind}`, projectId: "prj_drill", environmentId: "env_a", name: `${kind}-data`, kind, realizationTarget: "", deletionProtection: false });
-      for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
-      const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
-      const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
+      const { id, url, dependency } = await readyDependency(served.api, served.internal, `drill-${kind}`, "prj_drill", `${kind}-data`, kind);
       if (kind === "mysql") {
-        await withConnection(url, ready!.metadata.database, (c) =>
+        await withConnection(url, dependency.metadata.database, (c) =>
           // A view and a routine: their DEFINER names the source's user, which the scratch copy's may not act for.
           c.query("CREATE TABLE items (id INT PRIMARY KEY); INSERT INTO items VALUES (1),(2),(3); CREATE VIEW item_ids AS SELECT id FROM items; CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2"),
         );
       } else {
-        const prefix = ready!.metadata.keyPrefix ?? "";
+        const prefix = dependency.metadata.keyPrefix ?? "";
         await withRedis(url, async (r) => {
           await r.set(`${prefix}a`, "1");
           await r.rpush(`${prefix}list`, "x", "y");
           await r.hset(`${prefix}h`, "f", "v");
         });
       }
-      const backupId = await backedUp(ready!.id, `drill-${kind}-bkp`);
+      const backupId = await backedUp(id, `drill-${kind}-bkp`);
       const drill = await json<DrillJson>(["dependency", "backup", "verify", backupId, "--wait"]);
       expect(drill.status, `${kind}: ${drill.statusReason}`).toBe("passed");
       const counted = drill.checks.filter((c) => c.name !== "restore");
@@ -159,29 +133,24 @@ describe("berth dependency backup verify", () => {
   });
 
   it("a drill whose server is killed mid-way ends failed after restart and leaves no scratch database or role", { timeout: 240_000 }, async () => {
-    const big = await readyPostgres(api, internal, "drill-big", "prj_drill", "big-orders");
+    const big = await readyDependency(served.api, served.internal, "drill-big", "prj_drill", "big-orders");
     await seedTarget(big.url, 400_000);
     const backupId = await backedUp(big.id, "drill-big-bkp");
-    const { drill } = await api.backup.verifyBackup({ requestId: "drill-kill", backupId });
+    const { drill } = await served.api.backup.verifyBackup({ requestId: "drill-kill", backupId });
     // Kill once the scratch dependency exists (the restore into it is under way).
     let scratchId = "";
     for (let i = 0; i < 600 && !scratchId; i++) {
-      scratchId = (await api.backup.getDrill({ id: drill!.id })).drill!.scratchDependencyId;
+      scratchId = (await served.api.backup.getDrill({ id: drill!.id })).drill!.scratchDependencyId;
       if (!scratchId) await sleep(50);
     }
     expect(scratchId).not.toBe("");
     await sleep(300);
-    api.close();
-    internal.close();
-    await server.kill();
-    server = await start();
-    api = server.client(deployment.secrets.adminToken);
-    internal = server.client(deployment.secrets.internalToken);
+    await served.restartAfterKill();
     const started = Date.now();
-    let ended = (await api.backup.getDrill({ id: drill!.id })).drill!;
+    let ended = (await served.api.backup.getDrill({ id: drill!.id })).drill!;
     while (ended.status < 3 && Date.now() - started < 60_000) {
       await sleep(500);
-      ended = (await api.backup.getDrill({ id: drill!.id })).drill!;
+      ended = (await served.api.backup.getDrill({ id: drill!.id })).drill!;
     }
     expect(ended.status, ended.statusReason).toBe(4);
     expect(ended.statusReason).toContain("stopped");

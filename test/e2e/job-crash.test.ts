@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { DependencyStatus } from "@berth/client";
 import { testDeployment, type TestDeployment } from "../support/berth-server.js";
-import { fingerprint, onTarget, readyPostgres, recordOf, seedTarget, waitAllSettled, waitRunning } from "../support/jobs.js";
+import { fingerprint, onTarget, readyDependency, recordOf, seedTarget, waitAllSettled, waitRunning } from "../support/jobs.js";
 
 // A few kills per messaging mode in CI; an operator runs more with BERTH_CRASH_ITERATIONS=10.
 const ITERATIONS = Number(process.env.BERTH_CRASH_ITERATIONS ?? 2);
@@ -27,7 +27,7 @@ describe.each(modes)("kill -9 in the middle of a provision, a backup and a resto
     let server = await deployment.start(overrides);
     let api = server.client(deployment.secrets.adminToken);
     const internal = server.client(deployment.secrets.internalToken);
-    const target = await readyPostgres(api, internal, "crash-target", "prj_crash", "target");
+    const target = await readyDependency(api, internal, "crash-target", "prj_crash", "target");
     internal.close();
     await seedTarget(target.url, 150_000);
     const { backup: baseline } = await api.backup.createBackup({ requestId: "baseline", dependencyId: target.id, retentionDays: 0 });

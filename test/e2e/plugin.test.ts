@@ -87,15 +87,7 @@ describe("a third-party provider loaded by package name", () => {
     const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
     internal.close();
     secrets.push(decodeURIComponent(new URL(connectionUrl).password));
-    const sql = async <T extends pg.QueryResultRow>(text: string) => {
-      const client = new pg.Client({ connectionString: connectionUrl });
-      await client.connect();
-      try {
-        return (await client.query<T>(text)).rows;
-      } finally {
-        await client.end();
-      }
-    };
+    const sql = <T extends pg.QueryResultRow>(text: string) => adminQuery<T>(text, [], connectionUrl);
     expect(await sql("SELECT current_schema() AS schema")).toEqual([{ schema }]);
     await sql("CREATE TABLE orders (id serial PRIMARY KEY, item text); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 300) g");
 

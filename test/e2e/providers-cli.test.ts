@@ -1,18 +1,18 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import pg from "pg";
 import type { RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_URL as CLICKHOUSE_ADMIN_URL, chQuery, requireServer as requireClickHouse } from "../../providers/clickhouse/test/server.js";
-import { admin as mysqlAdmin, ADMIN_URL as MYSQL_ADMIN_URL, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
+import { admin as mysqlAdmin, ADMIN_URL as MYSQL_ADMIN_URL, mysqlSample, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
 import { getText, putText } from "../../providers/object-storage/test/support/s3-client.js";
 import { startS3Target, type S3TestTarget } from "../../providers/object-storage/test/support/s3-target.js";
 import { startFakeOpenSearch, type FakeOpenSearch } from "../../providers/opensearch/test/fake-opensearch.js";
 import { openSearchSample, request as openSearchRequest } from "../../providers/opensearch/test/sample.js";
-import { REDIS_ADMIN_URL, requireRedis, withRedis } from "../../providers/redis/test/support.js";
-import { testDeployment } from "../support/berth-server.js";
-import { adminQuery, plantedSecret, POSTGRES_ADMIN_URL } from "../support/env.js";
-import { runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { postgresSample } from "../../providers/postgres/test/sample.js";
+import { REDIS_ADMIN_URL, requireRedis, scanAll, withRedis } from "../../providers/redis/test/support.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { adminQuery, plantedSecret, POSTGRES_ADMIN_URL, withPostgres } from "../support/env.js";
+import { runCli, type CliResult } from "../support/server-process.js";
 
 // An operator configures one realization target per built-in kind; a user then drives every
 // kind with the same `berth` verbs. Each case goes through the host's wiring of the shipped
@@ -51,30 +51,7 @@ const succeeds = (action: () => Promise<unknown>) =>
     () => false,
   );
 
-/** Runs `fn` on a client of `connectionUrl`, closed afterwards. */
-async function withPostgres<T>(connectionUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: 5000 });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function redisKeys(pattern: string): Promise<string[]> {
-  return withRedis(redisAdminUrl, async (client) => {
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
-    return keys;
-  });
-}
+const redisKeys = (pattern: string) => withRedis(redisAdminUrl, (client) => scanAll(client, pattern));
 
 /** An admin URL whose password is planted when it has none (the local servers accept any). */
 function withPlantedPassword(adminUrl: string, label: string, user?: string): string {
@@ -97,12 +74,8 @@ const adapters: KindAdapter[] = [
     kind: "postgres",
     against: "Postgres 15",
     adminUrl: () => postgresAdminUrl,
-    write: (url, _owner, value) =>
-      withPostgres(url, async (client) => {
-        await client.query("CREATE TABLE IF NOT EXISTS sample (id int PRIMARY KEY, value text NOT NULL)");
-        await client.query("INSERT INTO sample VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", [value]);
-      }),
-    read: (url) => withPostgres(url, async (client) => (await client.query<{ value: string }>("SELECT value FROM sample WHERE id = 1")).rows[0]?.value),
+    write: postgresSample.write,
+    read: postgresSample.read,
     created: (url, owner) => ({
       database: async () => (await adminQuery("SELECT 1 FROM pg_database WHERE datname = $1", [owner.database])).length > 0,
       role: async () => (await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user])).length > 0,
@@ -125,16 +98,8 @@ const adapters: KindAdapter[] = [
     kind: "mysql",
     against: "MariaDB 10.11",
     adminUrl: () => MYSQL_ADMIN_URL,
-    write: (url, owner, value) =>
-      withConnection(url, owner.database, async (connection) => {
-        await connection.query("CREATE TABLE IF NOT EXISTS sample (id int PRIMARY KEY, value text NOT NULL)");
-        await connection.query("INSERT INTO sample VALUES (1, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)", [value]);
-      }),
-    read: (url, owner) =>
-      withConnection(url, owner.database, async (connection) => {
-        const [rows] = await connection.query<RowDataPacket[]>("SELECT value FROM sample WHERE id = 1");
-        return rows[0]?.value as string | undefined;
-      }),
+    write: mysqlSample.write,
+    read: mysqlSample.read,
     created: (url, owner) => ({
       database: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [owner.database]))[0].length > 0),
       user: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ?", [owner.user]))[0].length > 0),
@@ -196,13 +161,17 @@ const adapters: KindAdapter[] = [
 ];
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-/** Dependencies (and their backups) a failed case left behind, deleted after all. */
+beforeAll(async () => {
+  await Promise.all([requireRedis(), requireMysql(), requireClickHouse()]);
+  [s3, opensearch] = await Promise.all([startS3Target(), startFakeOpenSearch({ security: true })]);
+});
+afterAll(() => Promise.all([s3?.stop(), opensearch?.close()]));
+const served = serveForTests(deployment, () => deployment.start({ targets: adapters.map(({ kind, adminUrl }) => ({ name: `${kind}-main`, kind, adminUrl: adminUrl() })) }));
+/** Dependencies (and their backups) a failed case left behind, deleted after all (before the server stops). */
 const leftovers = new Map<string, string[]>();
 
 async function berth(outputs: string[], args: string[]): Promise<CliResult> {
-  const result = await runCli(args, env);
+  const result = await runCli(args, served.env);
   outputs.push(result.stdout, result.stderr);
   return result;
 }
@@ -212,21 +181,12 @@ async function json<T>(outputs: string[], args: string[]): Promise<T> {
   return JSON.parse(result.stdout) as T;
 }
 
-beforeAll(async () => {
-  await Promise.all([requireRedis(), requireMysql(), requireClickHouse()]);
-  [s3, opensearch] = await Promise.all([startS3Target(), startFakeOpenSearch({ security: true })]);
-  server = await deployment.start({ targets: adapters.map(({ kind, adminUrl }) => ({ name: `${kind}-main`, kind, adminUrl: adminUrl() })) });
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
 afterAll(async () => {
   const outputs: string[] = [];
   for (const [id, backups] of leftovers) {
     for (const backup of backups) await berth(outputs, ["dependency", "backup", "delete", backup, "--yes"]);
     await berth(outputs, ["dependency", "delete", id, "--yes"]);
   }
-  await server?.stop();
-  await Promise.all([s3?.stop(), opensearch?.close()]);
-  await deployment.cleanup();
 });
 
 describe("every built-in provider through the CLI, on one server with a target per kind", () => {
@@ -240,9 +200,7 @@ describe("every built-in provider through the CLI, on one server with a target p
       expect(dependency).toMatchObject({ status: "ready", realizationTarget: `${adapter.kind}-main` });
 
       // The app's view: the delivered URL, used unchanged.
-      const internal = server.client(deployment.secrets.internalToken);
-      const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency.connectionSecretRef, purpose: "e2e" });
-      internal.close();
+      const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency.connectionSecretRef, purpose: "e2e" });
       // The target's admin password (planted for Postgres and Redis; MariaDB's local root has none)
       // and the dependency's own: neither may show in CLI output or the server log.
       const secrets = [new URL(adapter.adminUrl()).password, new URL(connectionUrl).password].filter(Boolean).map(decodeURIComponent);
@@ -283,8 +241,8 @@ describe("every built-in provider through the CLI, on one server with a target p
       leftovers.delete(dependency.id);
       expect(await existing(adapter.created(connectionUrl, owner)), "what realize created, after the delete").toEqual([]);
 
-      expect(server.output(), "the server logged this dependency's jobs (the scan below reads real content)").toContain(dependency.id);
-      const seen = [...outputs, server.output()].join("\n");
+      expect(served.server.output(), "the server logged this dependency's jobs (the scan below reads real content)").toContain(dependency.id);
+      const seen = [...outputs, served.server.output()].join("\n");
       for (const secret of secrets) expect(seen.includes(secret), "a secret leaked into CLI output or the server log").toBe(false);
     }, 120_000);
   }

@@ -1,56 +1,34 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RowDataPacket } from "mysql2/promise";
-import type { BerthClient } from "@berth/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_URL as MYSQL_ADMIN_URL, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
-import { testDeployment } from "../support/berth-server.js";
-import { POSTGRES_ADMIN_URL } from "../support/env.js";
-import { fingerprint, onTarget, readyPostgres, seedTarget } from "../support/jobs.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, sharedTargets, testDeployment } from "../support/berth-server.js";
+import { fingerprint, onTarget, readyDependency, seedTarget } from "../support/jobs.js";
+import { cliSession } from "../support/server-process.js";
 
 // Restores that can be undone and restores that touch nothing: a safety backup before every
 // in-place restore (rolled back automatically when a restore fails after writing), and
 // `restore --to-new`, which copies a backup into a new dependency while the source keeps serving.
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
+beforeAll(requireMysql);
+const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql") }), 60_000);
 let sourceBackupId = "";
-const { berth, json } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken }));
+const { berth, json } = cliSession(() => served.env);
 
 async function settledBackup(id: string): Promise<{ status: string; id: string }> {
-  for await (const update of api.backup.watchBackup({ id, untilSettled: true }, { timeoutMs: 120_000 })) void update;
-  const { backup } = await api.backup.getBackup({ id });
+  for await (const update of served.api.backup.watchBackup({ id, untilSettled: true }, { timeoutMs: 120_000 })) void update;
+  const { backup } = await served.api.backup.getBackup({ id });
   expect(backup!.statusReason).toBe("");
   return { id, status: String(backup!.status) };
 }
 
-beforeAll(async () => {
-  await requireMysql();
-  server = await deployment.start({
-    targets: [
-      { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
-      { name: "mysql-main", kind: "mysql", adminUrl: MYSQL_ADMIN_URL },
-    ],
-  });
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-}, 60_000);
-
-afterAll(async () => {
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
-
 describe("restore --to-new", () => {
   it("copies the backup into a new dependency while the source keeps taking writes", { timeout: 180_000 }, async () => {
-    const source = await readyPostgres(api, internal, "safety-src", "prj_safety", "orders");
+    const source = await readyDependency(served.api, served.internal, "safety-src", "prj_safety", "orders");
     await seedTarget(source.url, 20_000);
     const atBackup = await fingerprint(source.url);
-    const { backup } = await api.backup.createBackup({ requestId: "safety-bkp-1", dependencyId: source.id, retentionDays: 0 });
+    const { backup } = await served.api.backup.createBackup({ requestId: "safety-bkp-1", dependencyId: source.id, retentionDays: 0 });
     await settledBackup(backup!.id);
 
     // The backup's manifest, taken in the dump's own snapshot: engine, tool, rows per table.
@@ -81,10 +59,10 @@ describe("restore --to-new", () => {
     expect(restored.sourceDependencyId).toBe(source.id);
     expect(restored.dependencyId).not.toBe(source.id);
     expect(restored.safetyBackupId ?? "").toBe("");
-    const { dependency: copy } = await api.dependency.getDependency({ id: restored.dependencyId });
+    const { dependency: copy } = await served.api.dependency.getDependency({ id: restored.dependencyId });
     expect(copy).toMatchObject({ name: "orders-copy", kind: "postgres", environmentId: "env_staging", projectId: "prj_safety" });
     expect(copy!.provenance?.restoredFromBackupId).toBe(backup!.id);
-    const copyUrl = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: copy!.connectionSecretRef, purpose: "test" })).connectionUrl;
+    const copyUrl = (await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: copy!.connectionSecretRef, purpose: "test" })).connectionUrl;
     // The copy holds exactly what the backup held, table by table; the source kept every write.
     expect(await fingerprint(copyUrl)).toBe(atBackup);
     expect(written).toBeGreaterThan(0);
@@ -100,19 +78,19 @@ describe("restore --to-new", () => {
 
   it("refuses a name that is taken, changing nothing", { timeout: 60_000 }, async () => {
     const backupId = sourceBackupId;
-    const before = (await api.backup.listRestores({ dependencyId: "", backupId: backupId!, status: 0, pageSize: 100, pageToken: "" })).restores.length;
+    const before = (await served.api.backup.listRestores({ dependencyId: "", backupId: backupId!, status: 0, pageSize: 100, pageToken: "" })).restores.length;
     const result = await berth(["dependency", "backup", "restore", backupId!, "--to-new", "orders"]);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain("[dependency_already_exists]");
-    expect((await api.backup.listRestores({ dependencyId: "", backupId: backupId!, status: 0, pageSize: 100, pageToken: "" })).restores.length).toBe(before);
+    expect((await served.api.backup.listRestores({ dependencyId: "", backupId: backupId!, status: 0, pageSize: 100, pageToken: "" })).restores.length).toBe(before);
   });
 });
 
 describe("an in-place restore", () => {
   it("takes a safety backup first and names it, so the restore can be undone", { timeout: 180_000 }, async () => {
-    const db = await readyPostgres(api, internal, "safety-undo", "prj_safety", "ledger");
+    const db = await readyDependency(served.api, served.internal, "safety-undo", "prj_safety", "ledger");
     await seedTarget(db.url, 2_000);
-    const { backup } = await api.backup.createBackup({ requestId: "safety-bkp-2", dependencyId: db.id, retentionDays: 0 });
+    const { backup } = await served.api.backup.createBackup({ requestId: "safety-bkp-2", dependencyId: db.id, retentionDays: 0 });
     await settledBackup(backup!.id);
     await onTarget(db.url, "INSERT INTO marker VALUES (42)");
     const regretted = await fingerprint(db.url);
@@ -122,7 +100,7 @@ describe("an in-place restore", () => {
     const safetyId = /safety backup:\s+(bkp_[A-Za-z0-9]+) \(restore it to undo this restore\)/.exec(shown.stdout)?.[1];
     expect(safetyId, shown.stdout).toBeDefined();
     expect(await fingerprint(db.url)).not.toBe(regretted);
-    const { backup: safety } = await api.backup.getBackup({ id: safetyId! });
+    const { backup: safety } = await served.api.backup.getBackup({ id: safetyId! });
     expect(safety).toMatchObject({ dependencyId: db.id, trigger: 3 /* PRE_RESTORE */ });
     expect((await berth(["dependency", "backup", "list", db.id])).stdout).toMatch(/pre-restore/);
 
@@ -133,11 +111,8 @@ describe("an in-place restore", () => {
   });
 
   it("that fails part-way on MariaDB is rolled back from the safety backup: every table as before", { timeout: 240_000 }, async () => {
-    const { dependency } = await api.dependency.provisionDependency({ requestId: "safety-my", projectId: "prj_safety", environmentId: "env_a", name: "shop", kind: "mysql", realizationTarget: "", deletionProtection: false });
-    for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
-    const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
-    const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
-    const { database, user } = ready!.metadata as { database: string; user: string };
+    const { id, url, dependency } = await readyDependency(served.api, served.internal, "safety-my", "prj_safety", "shop", "mysql");
+    const { database, user } = dependency.metadata as { database: string; user: string };
     await withConnection(url, database, async (c) => {
       await c.query("CREATE TABLE items (id INT PRIMARY KEY, payload VARCHAR(200))");
       await c.query("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)");
@@ -147,18 +122,18 @@ describe("an in-place restore", () => {
       }
       await c.query("INSERT INTO notes VALUES (1, 'at backup')");
     });
-    const { backup } = await api.backup.createBackup({ requestId: "safety-bkp-my", dependencyId: ready!.id, retentionDays: 0 });
+    const { backup } = await served.api.backup.createBackup({ requestId: "safety-bkp-my", dependencyId: id, retentionDays: 0 });
     await settledBackup(backup!.id);
     // What the restore must leave in place when it fails: the state after the backup.
     await withConnection(url, database, (c) => c.query("INSERT INTO notes VALUES (2, 'after backup'); DELETE FROM items WHERE id < 100"));
     const checksums = () => withConnection(MYSQL_ADMIN_URL, database, async (c) => (await c.query<RowDataPacket[]>("CHECKSUM TABLE items, notes EXTENDED"))[0]);
     const before = await checksums();
 
-    const { restore } = await api.backup.restoreBackup({ requestId: "safety-rst-my", backupId: backup!.id, acknowledgeDataOverwrite: true });
+    const { restore } = await served.api.backup.restoreBackup({ requestId: "safety-rst-my", backupId: backup!.id, acknowledgeDataOverwrite: true });
     // Fail it part-way: kill the restore's session while it writes into the target.
     let killed = false;
     for (let i = 0; i < 1500 && !killed; i++) {
-      const { restore: now } = await api.backup.getRestore({ id: restore!.id });
+      const { restore: now } = await served.api.backup.getRestore({ id: restore!.id });
       if (now!.safetyBackupId && Number(now!.bytesRestored) > 0) {
         killed = await withConnection(MYSQL_ADMIN_URL, undefined, async (c) => {
           const [sessions] = await c.query<RowDataPacket[]>("SELECT id FROM information_schema.processlist WHERE user = ? AND db = ?", [user, database]);
@@ -170,8 +145,8 @@ describe("an in-place restore", () => {
       await sleep(20);
     }
     expect(killed, "the restore finished before it could be failed part-way").toBe(true);
-    for await (const update of api.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: 180_000 })) void update;
-    const { restore: ended } = await api.backup.getRestore({ id: restore!.id });
+    for await (const update of served.api.backup.watchRestore({ id: restore!.id, untilSettled: true }, { timeoutMs: 180_000 })) void update;
+    const { restore: ended } = await served.api.backup.getRestore({ id: restore!.id });
     expect(ended).toMatchObject({ status: 4 /* FAILED */, rolledBack: true });
     expect(ended!.statusReason).toContain(`rolled back to its state before the restore from safety backup ${ended!.safetyBackupId}`);
     expect(await checksums()).toEqual(before);

@@ -21,14 +21,21 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], url = POSTGRES_ADMIN_URL): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
+/** Runs `fn` on a Postgres client connected as `url` (unchanged, the way an app would use it), closed afterwards. */
+export async function withPostgres<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined);
   await client.connect();
   try {
-    return (await client.query<T>(sql, params)).rows;
+    return await fn(client);
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
+}
+
+/** The rows of one statement, run as `url`'s user (default: the test Postgres's superuser). */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], url = POSTGRES_ADMIN_URL): Promise<T[]> {
+  return withPostgres(url, async (client) => (await client.query<T>(sql, params)).rows);
 }
 
 /** Drops a test database and any databases/roles realized for the given dependency ids. */

@@ -1,16 +1,5 @@
-import { Socket } from "node:net";
 import { POSTGRES_ADMIN_URL, NATS_URL } from "./env.js";
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(2000);
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => (socket.destroy(), resolve(false)));
-    socket.connect(port, host);
-  });
-}
+import { reachable } from "./net.js";
 
 /** Fails the run loudly (never skips) when a server the tests need is down. */
 export default async function setup(): Promise<void> {

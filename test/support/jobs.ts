@@ -1,27 +1,31 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
-import type { BerthClient } from "@berth/client";
+import type pg from "pg";
+import type { BerthClient, Dependency } from "@berth/client";
 import { adminQuery, databaseUrl } from "./env.js";
 import type { TestDeployment } from "./berth-server.js";
 
-/** Provisions a managed Postgres, waits until ready, and returns its id and connection URL (via the internal RPC). */
-export async function readyPostgres(api: BerthClient, internal: BerthClient, requestId: string, project: string, name: string): Promise<{ id: string; url: string }> {
-  const { dependency } = await api.dependency.provisionDependency({ requestId, projectId: project, environmentId: "env_a", name, kind: "postgres", realizationTarget: "", deletionProtection: false });
+/**
+ * Provisions a managed dependency (default: Postgres) in environment env_a, waits until it is settled, and
+ * returns its id, record and connection URL (via the internal RPC).
+ */
+export async function readyDependency(
+  api: BerthClient,
+  internal: BerthClient,
+  requestId: string,
+  project: string,
+  name: string,
+  kind = "postgres",
+): Promise<{ id: string; url: string; dependency: Dependency }> {
+  const { dependency } = await api.dependency.provisionDependency({ requestId, projectId: project, environmentId: "env_a", name, kind, realizationTarget: "", deletionProtection: false });
   for await (const update of api.dependency.watchDependency({ id: dependency!.id, untilSettled: true }, { timeoutMs: 60_000 })) void update;
   const { dependency: ready } = await api.dependency.getDependency({ id: dependency!.id });
   const url = (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: ready!.connectionSecretRef, purpose: "test" })).connectionUrl;
-  return { id: dependency!.id, url };
+  return { id: dependency!.id, url, dependency: ready! };
 }
 
 /** Runs SQL on a dependency's own database. */
-export async function onTarget<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
+export function onTarget<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return adminQuery<T>(sql, params, url);
 }
 
 /** `rows` rows of incompressible text in `big`, and a one-row `marker` table. */

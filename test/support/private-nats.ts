@@ -1,22 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "./net.js";
+import { freePort, reachable } from "./net.js";
 
 const NATS_SERVER = process.env.BERTH_TEST_NATS_SERVER_BIN ?? "nats-server";
-
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1");
-  });
-}
 
 /**
  * A NATS JetStream server of the test's own (the real nats-server binary), so a
@@ -42,7 +31,7 @@ export class PrivateNats {
   async up(): Promise<void> {
     this.child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], { stdio: "ignore" });
     for (let i = 0; i < 100; i++) {
-      if (await listening(this.port)) return;
+      if (await reachable("127.0.0.1", this.port)) return;
       await sleep(100);
     }
     throw new Error(`nats-server did not start on port ${this.port} (is ${NATS_SERVER} installed?)`);

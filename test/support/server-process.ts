@@ -80,6 +80,11 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The environment of a `berth` CLI user of the API at `address` holding `token` (and no config home of their own). */
+export function cliEnv(address: string, token: string): NodeJS.ProcessEnv {
+  return { BERTH_API: address, BERTH_TOKEN: token, BERTH_HOME: "/nonexistent-berth-home" };
+}
+
 /** Runs the built `berth` CLI as a user would; `cli` is another install's main.js (default: the workspace's). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: string, cli: string = CLI): Promise<CliResult> {
   return new Promise((resolve) => {

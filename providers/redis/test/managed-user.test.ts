@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { isProviderError, type RealizeResult } from "@berth/provider-sdk";
 import { redisProvider, REDIS_FORMAT } from "../src/index.js";
 import { passwordHash } from "../src/acl.js";
-import { REDIS_ADMIN_URL, requireRedis, withRedis } from "./support.js";
+import { REDIS_ADMIN_URL, requireRedis, scanAll, withRedis } from "./support.js";
 
 await requireRedis();
 
@@ -27,18 +27,6 @@ const failure = (promise: Promise<unknown>) =>
     () => "allowed",
     (error: Error) => error.message,
   );
-
-/** Every key name matching `pattern`, by a full SCAN. */
-async function scanAll(client: Redis, pattern: string): Promise<string[]> {
-  const names: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    names.push(...keys);
-  } while (cursor !== "0");
-  return names;
-}
 
 async function backupOf(result: RealizeResult): Promise<Buffer> {
   const sink = new PassThrough();

@@ -1,5 +1,5 @@
-import { Socket } from "node:net";
 import { Redis } from "ioredis";
+import { reachable } from "../../../test/support/net.js";
 
 /** Admin URL of the Redis the tests realize on (the realization target). */
 export const REDIS_ADMIN_URL = process.env.BERTH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -7,15 +7,9 @@ export const REDIS_ADMIN_URL = process.env.BERTH_TEST_REDIS_URL ?? "redis://127.
 /** Fails loudly, with how to start it, when the test Redis is not running. */
 export async function requireRedis(): Promise<void> {
   const url = new URL(REDIS_ADMIN_URL);
-  const up = await new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(2000);
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
-    socket.once("error", () => resolve(false));
-    socket.once("timeout", () => (socket.destroy(), resolve(false)));
-    socket.connect(Number(url.port || 6379), url.hostname);
-  });
-  if (!up) throw new Error(`these tests need Redis ≥ 7 at ${url.host} (start it: redis-server --daemonize yes, or set BERTH_TEST_REDIS_URL)`);
+  if (!(await reachable(url.hostname, Number(url.port || 6379)))) {
+    throw new Error(`these tests need Redis ≥ 7 at ${url.host} (start it: redis-server --daemonize yes, or set BERTH_TEST_REDIS_URL)`);
+  }
 }
 
 /**
@@ -31,4 +25,16 @@ export async function withRedis<T>(connectionUrl: string, fn: (client: Redis) =>
   } finally {
     client.disconnect();
   }
+}
+
+/** Every key name matching `pattern`, by a full SCAN. */
+export async function scanAll(client: Redis, pattern: string): Promise<string[]> {
+  const names: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    names.push(...keys);
+  } while (cursor !== "0");
+  return names;
 }

@@ -1,7 +1,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DependencyStatus } from "@berth/client";
+import { withPostgres } from "../../../test/support/env.js";
 import { startDependencyHarness, type Harness } from "./harness.js";
 import { apiError, provision, READY, resolveUrl, uniqueName, waitSettled } from "./helpers.js";
 
@@ -13,14 +14,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function query(url: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function query(url: string, sql: string): Promise<pg.QueryResult> {
+  return withPostgres(url, (client) => client.query(sql));
 }
 
 describe("provision a managed postgres", () => {
