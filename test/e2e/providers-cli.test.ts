@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RowDataPacket } from "mysql2/promise";
+import type { ConformanceSample } from "@berth/provider-sdk/conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_URL as CLICKHOUSE_ADMIN_URL, chQuery, requireServer as requireClickHouse } from "../../providers/clickhouse/test/server.js";
 import { admin as mysqlAdmin, ADMIN_URL as MYSQL_ADMIN_URL, mysqlSample, requireServer as requireMysql, withConnection } from "../../providers/mysql/test/support.js";
@@ -27,9 +28,8 @@ interface KindAdapter {
   /** Shown in the test name (e.g. that OpenSearch is a fake). */
   against: string;
   adminUrl(): string;
-  /** Writes `value` as the sample, replacing any earlier one. */
-  write(connectionUrl: string, owner: Metadata, value: string): Promise<void>;
-  read(connectionUrl: string, owner: Metadata): Promise<string | undefined>;
+  /** How an app writes `value` as the sample (replacing any earlier one) and reads it back. */
+  sample: Pick<ConformanceSample, "write" | "read">;
   /**
    * One check per thing realize created (and the sample write filled), seen by the operator;
    * "login" means the delivered credentials still work. All hold before the delete, none after.
@@ -74,8 +74,7 @@ const adapters: KindAdapter[] = [
     kind: "postgres",
     against: "Postgres 15",
     adminUrl: () => postgresAdminUrl,
-    write: postgresSample.write,
-    read: postgresSample.read,
+    sample: postgresSample,
     created: (url, owner) => ({
       database: async () => (await adminQuery("SELECT 1 FROM pg_database WHERE datname = $1", [owner.database])).length > 0,
       role: async () => (await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [owner.user])).length > 0,
@@ -86,8 +85,10 @@ const adapters: KindAdapter[] = [
     kind: "redis",
     against: "Redis 7 (ACL user per dependency)",
     adminUrl: () => redisAdminUrl,
-    write: (url, owner, value) => withRedis(url, async (client) => void (await client.set(`${owner.keyPrefix}sample`, value))),
-    read: (url, owner) => withRedis(url, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+    sample: {
+      write: (url, owner, value) => withRedis(url, async (client) => void (await client.set(`${owner.keyPrefix}sample`, value))),
+      read: (url, owner) => withRedis(url, async (client) => (await client.get(`${owner.keyPrefix}sample`)) ?? undefined),
+    },
     created: (url, owner) => ({
       "ACL user": async () => (await withRedis(redisAdminUrl, (client) => client.call("ACL", "GETUSER", owner.user))) !== null,
       keys: async () => (await redisKeys(`${owner.keyPrefix}*`)).length > 0,
@@ -98,8 +99,7 @@ const adapters: KindAdapter[] = [
     kind: "mysql",
     against: "MariaDB 10.11",
     adminUrl: () => MYSQL_ADMIN_URL,
-    write: mysqlSample.write,
-    read: mysqlSample.read,
+    sample: mysqlSample,
     created: (url, owner) => ({
       database: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [owner.database]))[0].length > 0),
       user: () => mysqlAdmin(async (c) => (await c.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ?", [owner.user]))[0].length > 0),
@@ -111,13 +111,15 @@ const adapters: KindAdapter[] = [
     against: "ClickHouse 18.16 (users.d)",
     adminUrl: () => CLICKHOUSE_ADMIN_URL,
     // One row per written value; the latest wins, so changing the sample is an insert.
-    async write(url, owner, value) {
-      await chQuery(url, owner.database, "CREATE TABLE IF NOT EXISTS sample (seq UInt64, value String) ENGINE = MergeTree ORDER BY seq");
-      await chQuery(url, owner.database, `INSERT INTO sample SELECT count() + 1, '${value.replace(/[\\']/g, "\\$&")}' FROM sample`);
-    },
-    async read(url, owner) {
-      const rows = await chQuery(url, owner.database, "SELECT value FROM sample ORDER BY seq DESC LIMIT 1 FORMAT TabSeparated");
-      return rows === "" ? undefined : rows.replace(/\n$/, "");
+    sample: {
+      async write(url, owner, value) {
+        await chQuery(url, owner.database, "CREATE TABLE IF NOT EXISTS sample (seq UInt64, value String) ENGINE = MergeTree ORDER BY seq");
+        await chQuery(url, owner.database, `INSERT INTO sample SELECT count() + 1, '${value.replace(/[\\']/g, "\\$&")}' FROM sample`);
+      },
+      async read(url, owner) {
+        const rows = await chQuery(url, owner.database, "SELECT value FROM sample ORDER BY seq DESC LIMIT 1 FORMAT TabSeparated");
+        return rows === "" ? undefined : rows.replace(/\n$/, "");
+      },
     },
     created: (url, owner) => ({
       database: async () => (await chQuery(CLICKHOUSE_ADMIN_URL, "default", `SELECT count() FROM system.databases WHERE name = '${owner.database}'`)).trim() === "1",
@@ -129,8 +131,10 @@ const adapters: KindAdapter[] = [
     kind: "object-storage",
     against: "s3rver 3.7.1 (isolation=none)",
     adminUrl: () => s3.adminUrl,
-    write: (url, owner, value) => putText(url, owner.bucket, "sample.txt", value),
-    read: (url, owner) => getText(url, owner.bucket, "sample.txt"),
+    sample: {
+      write: (url, owner, value) => putText(url, owner.bucket, "sample.txt", value),
+      read: (url, owner) => getText(url, owner.bucket, "sample.txt"),
+    },
     // isolation=none delivers the target's own keys: they keep working, so no "login" check.
     created: (_url, owner) => ({
       bucket: () =>
@@ -144,8 +148,7 @@ const adapters: KindAdapter[] = [
     kind: "opensearch",
     against: "a protocol-level FAKE of OpenSearch 2.x with the security plugin (providers/opensearch/test/fake-opensearch.ts), not a real server",
     adminUrl: () => opensearch.adminUrl,
-    write: openSearchSample.write,
-    read: openSearchSample.read,
+    sample: openSearchSample,
     created: (url, owner) => {
       const user = decodeURIComponent(new URL(url).username);
       const securityObject = (api: string) => async () => (await openSearchRequest(opensearch.adminUrl, `/_plugins/_security/api/${api}/${user}`)).status === 200;
@@ -205,7 +208,7 @@ describe("every built-in provider through the CLI, on one server with a target p
       // and the dependency's own: neither may show in CLI output or the server log.
       const secrets = [new URL(adapter.adminUrl()).password, new URL(connectionUrl).password].filter(Boolean).map(decodeURIComponent);
       const owner = dependency.metadata;
-      await adapter.write(connectionUrl, owner, "before the backup");
+      await adapter.sample.write(connectionUrl, owner, "before the backup");
 
       const backup = await json<{ id: string; status: string; kind: string }>(outputs, ["dependency", "backup", "create", dependency.id, "--wait"]);
       leftovers.get(dependency.id)!.push(backup.id);
@@ -219,11 +222,11 @@ describe("every built-in provider through the CLI, on one server with a target p
       expect(drill.checks.filter((c) => c.name !== "restore").length, "content checks from the manifest").toBeGreaterThan(0);
       expect(drill.scratchReleased).toBe(true);
 
-      await adapter.write(connectionUrl, owner, "after the backup");
-      expect(await adapter.read(connectionUrl, owner)).toBe("after the backup");
+      await adapter.sample.write(connectionUrl, owner, "after the backup");
+      expect(await adapter.sample.read(connectionUrl, owner)).toBe("after the backup");
       const restored = await berth(outputs, ["dependency", "backup", "restore", backup.id, "--acknowledge-data-overwrite", "--yes", "--wait"]);
       expect(restored.code, restored.stderr).toBe(0);
-      expect(await adapter.read(connectionUrl, owner)).toBe("before the backup");
+      expect(await adapter.sample.read(connectionUrl, owner)).toBe("before the backup");
 
       const created = adapter.created(connectionUrl, owner);
       expect(await existing(created), "what realize created, before the delete").toEqual(Object.keys(created));

@@ -3,7 +3,8 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync } from "no
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareContent, isProviderError, type BackupManifest, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
+import { compareContent, type BackupManifest, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { clickhouseProvider, CLICKHOUSE_FORMAT } from "../src/index.js";
 import { trailingException } from "../src/server-exception.js";
 import { sha256Hex } from "../src/users.js";
@@ -42,12 +43,6 @@ async function backupOf(result: RealizeResult): Promise<Buffer> {
 
 async function restoreFrom(result: RealizeResult, artifact: Buffer): Promise<void> {
   await provider.restore!({ kind: "clickhouse", connectionUrl: result.connectionUrl, metadata: result.metadata, source: Readable.from([artifact]), format: CLICKHOUSE_FORMAT, signal });
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return error as { code: string; message: string };
 }
 
 /** Every table's rows, sorted, as the SHA-256 of their Native bytes and a row count, to compare a database before and after. */
@@ -132,10 +127,10 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     }
     expect((await backupOf(a)).includes(password)).toBe(false);
     const errors = [
-      await failure(provider.probe!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(/:\d+\//, ":1/"), signal })),
-      await failure(provider.probe!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(`/${a.metadata.database}`, "/berth_missing_db"), signal })),
-      await failure(provider.backup!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(`/${a.metadata.database}`, "/default"), sink: new PassThrough(), signal })),
-      await failure(Promise.resolve().then(() => provider.describeConnection("clickhouse", a.connectionUrl.replace("http://", "ftp://")))),
+      await providerErrorOf(provider.probe!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(/:\d+\//, ":1/"), signal })),
+      await providerErrorOf(provider.probe!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(`/${a.metadata.database}`, "/berth_missing_db"), signal })),
+      await providerErrorOf(provider.backup!({ kind: "clickhouse", connectionUrl: a.connectionUrl.replace(`/${a.metadata.database}`, "/default"), sink: new PassThrough(), signal })),
+      await providerErrorOf(Promise.resolve().then(() => provider.describeConnection("clickhouse", a.connectionUrl.replace("http://", "ftp://")))),
     ].map((e) => e.message);
     for (const message of errors) expect(message).not.toContain(password);
     const logDir = "/var/log/clickhouse-server";
@@ -150,13 +145,13 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
   it("a wrong password is refused as authentication_failed; a missing database as database_missing", async () => {
     const wrong = new URL(a.connectionUrl);
     wrong.password = "not-the-password";
-    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: wrong.toString(), signal }))).code).toBe("authentication_failed");
+    expect((await providerErrorOf(provider.probe!({ kind: "clickhouse", connectionUrl: wrong.toString(), signal }))).code).toBe("authentication_failed");
     const missing = new URL(ADMIN_URL);
     missing.pathname = `/berth_missing_${run}`;
     missing.search = "";
-    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: missing.toString(), signal }))).code).toBe("database_missing");
+    expect((await providerErrorOf(provider.probe!({ kind: "clickhouse", connectionUrl: missing.toString(), signal }))).code).toBe("database_missing");
     const native = a.connectionUrl.replace("http://", "clickhouse://").replace(/:\d+\//, ":9000/");
-    expect((await failure(provider.probe!({ kind: "clickhouse", connectionUrl: native, signal }))).code).toBe("unsupported");
+    expect((await providerErrorOf(provider.probe!({ kind: "clickhouse", connectionUrl: native, signal }))).code).toBe("unsupported");
   });
 
   it("backup and restore bring every table, view and materialized view back byte for byte; later tables are gone", async () => {
@@ -206,7 +201,7 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
     await q("DROP TABLE empty_table");
     const restoreV1 = (bytes: Buffer) =>
       provider.restore!({ kind: "clickhouse", connectionUrl: a.connectionUrl, metadata: a.metadata, source: Readable.from([bytes]), format: "clickhouse-native-v1", signal });
-    expect((await failure(restoreV1(v1.subarray(0, v1.length - 1)))).code).toBe("corrupt_artifact");
+    expect((await providerErrorOf(restoreV1(v1.subarray(0, v1.length - 1)))).code).toBe("corrupt_artifact");
     await restoreV1(v1);
     expect(await snapshot(a, tables)).toEqual(before);
   });
@@ -221,11 +216,11 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
       ["empty", Buffer.alloc(0)],
       ["trailing bytes", Buffer.concat([artifact, Buffer.from("x")])],
     ] as const) {
-      const error = await failure(restoreFrom(a, bytes));
+      const error = await providerErrorOf(restoreFrom(a, bytes));
       expect(error.code, name).toBe("corrupt_artifact");
     }
     expect(await tablesOf(a)).toEqual(tables);
-    const foreign = await failure(restoreFrom(b, artifact));
+    const foreign = await providerErrorOf(restoreFrom(b, artifact));
     expect(foreign.code).toBe("invalid_input");
     expect(await tablesOf(b)).toEqual([]);
   });
@@ -233,7 +228,7 @@ describe(`clickhouse provider against ClickHouse ${version} at ${new URL(ADMIN_U
   it.runIf(/^(1\d|20\.[0-3])\./.test(version))("on a server without SQL users, a target without usersDir is refused as unsupported", async () => {
     const withoutDir = new URL(ADMIN_URL);
     withoutDir.searchParams.delete("usersDir");
-    const error = await failure(provider.realize!({ dependencyId: `dep_ch${run}n`, name: "n", kind: "clickhouse", target: { ...target, adminUrl: withoutDir.toString() }, signal }));
+    const error = await providerErrorOf(provider.realize!({ dependencyId: `dep_ch${run}n`, name: "n", kind: "clickhouse", target: { ...target, adminUrl: withoutDir.toString() }, signal }));
     expect(error.code).toBe("unsupported");
     expect(error.message).toContain("usersDir");
     // Nothing was created.

@@ -3,6 +3,7 @@ import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { isProviderError, type RealizeResult } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { BACKUP_FORMAT, mysqlProvider } from "../src/index.js";
 import { ADMIN_URL, admin, requireServer, withConnection } from "./support.js";
 
@@ -25,14 +26,7 @@ async function backup(): Promise<Buffer> {
 const restore = (artifact: Buffer | Buffer[], options: { signal?: AbortSignal } = {}) =>
   mysqlProvider.restore!({ kind: "mysql", connectionUrl: url, metadata: dep.metadata, source: Readable.from(Array.isArray(artifact) ? artifact : [artifact]), format: BACKUP_FORMAT, signal: options.signal ?? signal });
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return (error as { code: string }).code;
-}
+const codeOf = async (promise: Promise<unknown>) => (await providerErrorOf(promise)).code;
 
 const sql = <T>(fn: (c: Connection) => Promise<T>) => withConnection(url, undefined, fn);
 const rows = async (c: Connection, text: string) => (await c.query<RowDataPacket[]>(text))[0];

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RowDataPacket } from "mysql2/promise";
-import { isProviderError, type RealizeResult, type SafeMetadata } from "@berth/provider-sdk";
+import type { RealizeResult, SafeMetadata } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { BACKUP_FORMAT, mysqlProvider } from "../src/index.js";
 import { nativePasswordHash } from "../src/password.js";
 import { ADMIN_URL, IS_LOCAL_DEFAULT, admin, requireServer, withConnection } from "./support.js";
@@ -47,15 +48,6 @@ async function backupOf(connectionUrl: string, metadata: SafeMetadata): Promise<
   return Buffer.concat(chunks);
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return error as { code: string; message: string };
-}
-
 const withPassword = (url: string, password: string) => {
   const parsed = new URL(url);
   parsed.password = encodeURIComponent(password);
@@ -85,7 +77,7 @@ describe("managed mysql: what a dependency's user can see and what leaks", () =>
     expect(a.metadata.user).toBe(`berth_dep_sec${run}n`);
     const berthId = `dep_${"7HqK2xZ9".repeat(2)}`; // newId("dep") is dep_ + 16 characters
     expect(`berth_${berthId.toLowerCase()}`.length).toBeLessThanOrEqual(32);
-    const error = await errorOf(mysqlProvider.realize!({ dependencyId: `dep_${"x".repeat(30)}`, name: "long", kind: "mysql", target, signal }));
+    const error = await providerErrorOf(mysqlProvider.realize!({ dependencyId: `dep_${"x".repeat(30)}`, name: "long", kind: "mysql", target, signal }));
     expect(error.code).toBe("invalid_input");
   });
 
@@ -131,10 +123,10 @@ describe("managed mysql: what a dependency's user can see and what leaks", () =>
     const planted = `planted${randomBytes(8).toString("hex")}`;
     const wrongUrl = withPassword(a.connectionUrl, planted);
     const errors = [
-      await errorOf(mysqlProvider.probe!({ kind: "mysql", connectionUrl: wrongUrl, signal })),
-      await errorOf(backupOf(wrongUrl, a.metadata)),
-      await errorOf(mysqlProvider.restore!({ kind: "mysql", connectionUrl: wrongUrl, metadata: a.metadata, source: Readable.from([artifact]), format: BACKUP_FORMAT, signal })),
-      await errorOf(mysqlProvider.realize!({ dependencyId: `dep_sec${run}w`, name: "w", kind: "mysql", target: { ...target, adminUrl: withPassword(`mysql://berth_nobody@${new URL(ADMIN_URL).host}/`, planted) }, signal })),
+      await providerErrorOf(mysqlProvider.probe!({ kind: "mysql", connectionUrl: wrongUrl, signal })),
+      await providerErrorOf(backupOf(wrongUrl, a.metadata)),
+      await providerErrorOf(mysqlProvider.restore!({ kind: "mysql", connectionUrl: wrongUrl, metadata: a.metadata, source: Readable.from([artifact]), format: BACKUP_FORMAT, signal })),
+      await providerErrorOf(mysqlProvider.realize!({ dependencyId: `dep_sec${run}w`, name: "w", kind: "mysql", target: { ...target, adminUrl: withPassword(`mysql://berth_nobody@${new URL(ADMIN_URL).host}/`, planted) }, signal })),
     ];
     // A probe says which part is wrong; the other verbs report the server as unusable.
     expect(errors.map((e) => e.code)).toEqual(["authentication_failed", "target_unavailable", "target_unavailable", "target_unavailable"]);

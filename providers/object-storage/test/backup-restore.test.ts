@@ -7,7 +7,8 @@ import { Readable, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isProviderError, type RealizeResult } from "@berth/provider-sdk";
+import type { RealizeResult } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { createObjectStorageProvider, objectStorageProvider, OBJECTS_FORMAT } from "../src/index.js";
 import { s3For } from "./support/s3-client.js";
 import { toV1Artifact } from "./support/v1-artifact.js";
@@ -83,15 +84,6 @@ async function backupTo(path: string, connectionUrl = dep.connectionUrl, metadat
   expect(result.format).toBe(OBJECTS_FORMAT);
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return error as { code: string; message: string };
-}
-
 beforeAll(async () => {
   workdir = await mkdtemp(join(tmpdir(), "berth-s3-backup-"));
   artifactPath = join(workdir, "artifact.bin");
@@ -154,7 +146,7 @@ describe(`object-storage backup and restore (${target.description})`, () => {
       "with a body that does not match its digest": tampered,
     };
     for (const [name, bytes] of Object.entries(cases)) {
-      const error = await failureOf(
+      const error = await providerErrorOf(
         objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([bytes]), format: OBJECTS_FORMAT, signal }),
       );
       expect(error.code, `${name}: ${error.message}`).toBe("corrupt_artifact");
@@ -172,7 +164,7 @@ describe(`object-storage backup and restore (${target.description})`, () => {
     expect(await snapshot()).not.toEqual(before);
     await objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([v1]), format: "s3-objects-v1", signal });
     expect(await snapshot()).toEqual(before);
-    const truncated = failureOf(
+    const truncated = providerErrorOf(
       objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([v1.subarray(0, v1.length - 9)]), format: "s3-objects-v1", signal }),
     );
     expect((await truncated).code).toBe("corrupt_artifact");
@@ -189,7 +181,7 @@ describe(`object-storage backup and restore (${target.description})`, () => {
         callback();
       },
     });
-    const error = await failureOf(objectStorageProvider.backup!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, sink, signal: controller.signal }));
+    const error = await providerErrorOf(objectStorageProvider.backup!({ kind, connectionUrl: dep.connectionUrl, metadata: dep.metadata, sink, signal: controller.signal }));
     expect(error.message).toMatch(/cancelled/);
     expect(seen).toBeLessThan(30 * MiB);
   });
@@ -197,11 +189,11 @@ describe(`object-storage backup and restore (${target.description})`, () => {
   it("refuses to back up or restore a bucket other than the one the dependency owns", async () => {
     const other = { ...dep.metadata, bucket: "berth-dep-someoneelse" };
     const sink = createWriteStream(join(workdir, "never.bin"));
-    expect((await failureOf(objectStorageProvider.backup!({ kind, connectionUrl: dep.connectionUrl, metadata: other, sink, signal }))).code).toBe("invalid_input");
+    expect((await providerErrorOf(objectStorageProvider.backup!({ kind, connectionUrl: dep.connectionUrl, metadata: other, sink, signal }))).code).toBe("invalid_input");
     sink.destroy();
     const source = createReadStream(artifactPath);
     const restoring = objectStorageProvider.restore!({ kind, connectionUrl: dep.connectionUrl, metadata: other, source, format: OBJECTS_FORMAT, signal });
-    expect((await failureOf(restoring)).code).toBe("invalid_input");
+    expect((await providerErrorOf(restoring)).code).toBe("invalid_input");
     source.destroy();
   });
 

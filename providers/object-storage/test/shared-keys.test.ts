@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { isProviderError, type RealizeResult } from "@berth/provider-sdk";
+import type { RealizeResult } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { bucketNameFor, objectStorageProvider } from "../src/index.js";
 import { deliveredConnectionUrl } from "../src/connection.js";
@@ -21,15 +22,6 @@ async function realize(suffix: string, adminUrl = target.adminUrl, publicHost?: 
   const result = await objectStorageProvider.realize!({ dependencyId: id, name: suffix, kind, target: { name: "t", kind, adminUrl, publicHost }, signal });
   realized.push({ id, result });
   return result;
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; field?: string; message: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return error as { code: string; field?: string; message: string };
 }
 
 function withParams(adminUrl: string, edit: (url: URL) => void): string {
@@ -126,7 +118,7 @@ describe(`object-storage target and delivered URL (${target.description})`, () =
       withParams(target.adminUrl, (u) => u.searchParams.set("bucket", "x")),
       withParams(target.adminUrl, (u) => (u.password = "")),
     ]) {
-      const error = await failure(realize("x", adminUrl));
+      const error = await providerErrorOf(realize("x", adminUrl));
       expect(error.code).toBe("invalid_input");
       expect(error.field).toBe("admin_url");
       expect(error.message).not.toContain(secret);
@@ -134,7 +126,7 @@ describe(`object-storage target and delivered URL (${target.description})`, () =
   });
 
   it.skipIf(!!process.env.BERTH_TEST_S3_URL)("isolation=minio-user on a server without MinIO's admin API fails as unsupported and creates no bucket", async () => {
-    const error = await failure(realize("m", withParams(target.adminUrl, (u) => u.searchParams.set("isolation", "minio-user"))));
+    const error = await providerErrorOf(realize("m", withParams(target.adminUrl, (u) => u.searchParams.set("isolation", "minio-user"))));
     expect(error.code).toBe("unsupported");
     expect(error.message).toContain("MinIO's admin API");
     const admin = s3For(target.adminUrl);
@@ -159,9 +151,9 @@ describe(`object-storage target and delivered URL (${target.description})`, () =
   it("probe: a bucket that is gone is database_missing, an unknown access key is authentication_failed", async () => {
     const d = await realize("d");
     await objectStorageProvider.release!({ dependencyId: `dep_keys${run}d`, kind, target: { name: "t", kind, adminUrl: target.adminUrl }, metadata: d.metadata, signal });
-    expect((await failure(objectStorageProvider.probe!({ kind, connectionUrl: d.connectionUrl, signal }))).code).toBe("database_missing");
+    expect((await providerErrorOf(objectStorageProvider.probe!({ kind, connectionUrl: d.connectionUrl, signal }))).code).toBe("database_missing");
     const unknownKey = withParams(d.connectionUrl, (u) => (u.username = "NOSUCHKEY"));
-    const error = await failure(objectStorageProvider.probe!({ kind, connectionUrl: unknownKey, signal }));
+    const error = await providerErrorOf(objectStorageProvider.probe!({ kind, connectionUrl: unknownKey, signal }));
     expect(error.code).toBe("authentication_failed");
     expect(error.message).not.toContain(decodeURIComponent(new URL(d.connectionUrl).password));
   });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkManifestAfterRestore, checkManifestOfBackup, type ConformanceContentSample } from "./conformance-manifest.js";
-import { isProviderError, type ProviderErrorCode } from "./errors.js";
+import { isProviderError, type ProviderError, type ProviderErrorCode } from "./errors.js";
 import type { BackupManifest } from "./manifest.js";
 import { secretPartsOfUrl } from "./masking.js";
 import { validateProviderModule } from "./plugin.js";
@@ -111,6 +111,20 @@ export const CONFORMANCE_CHECKS = [
  * Capabilities the manifest declares `false` are registered as skipped tests
  * whose names say so, so the report shows what was not checked and why.
  */
+/**
+ * The ProviderError `promise` rejects with. Fails the calling test when the call succeeds or fails
+ * with anything else: for a provider's own tests of what it refuses (the kit checks its codes so).
+ */
+export async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, "expected the call to fail with a ProviderError").toBeDefined();
+  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
+  return error as ProviderError;
+}
+
 export function runProviderConformance(options: ConformanceOptions): void {
   const { provider, kind, sample } = options;
   const caps = provider.manifest.capabilities;
@@ -145,13 +159,7 @@ export function runProviderConformance(options: ConformanceOptions): void {
     return result;
   };
   const expectProviderError = async (promise: Promise<unknown>, codes: ProviderErrorCode[]) => {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error, "expected the call to fail with a ProviderError").toBeDefined();
-    expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-    const typed = error as { code: ProviderErrorCode; message: string };
+    const typed = await providerErrorOf(promise);
     visible.push(typed.message);
     expect(codes, `error code of: ${typed.message}`).toContain(typed.code);
     return typed;

@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isProviderError, type RealizationTarget, type RealizeResult } from "@berth/provider-sdk";
+import type { RealizationTarget, RealizeResult } from "@berth/provider-sdk";
+import { providerErrorOf } from "@berth/provider-sdk/conformance";
 import { BACKUP_FORMAT, provider } from "../src/index.js";
 import { adminQuery, scratchDatabase, SERVER_URL, withConnection } from "./scratch-database.js";
 
@@ -33,12 +34,6 @@ async function backupOf(dep: RealizeResult): Promise<Buffer> {
 
 function restoreInto(dep: RealizeResult, artifact: Buffer): Promise<void> {
   return provider.restore!({ kind: "postgres-schema", connectionUrl: dep.connectionUrl, metadata: dep.metadata, source: Readable.from([artifact]), format: BACKUP_FORMAT, signal });
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; field?: string }> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(isProviderError(error), `expected a ProviderError, got ${String(error)}`).toBe(true);
-  return error as { code: string; message: string; field?: string };
 }
 
 const tablesOf = (dep: RealizeResult) =>
@@ -109,12 +104,12 @@ describe("postgres-schema dependencies in one shared database", () => {
     const artifact = await backupOf(dep);
     await sql(dep, "DELETE FROM kept WHERE id > 5; CREATE TABLE newer (id int)");
 
-    const truncated = await errorOf(restoreInto(dep, artifact.subarray(0, Math.floor(artifact.length * 0.7))));
+    const truncated = await providerErrorOf(restoreInto(dep, artifact.subarray(0, Math.floor(artifact.length * 0.7))));
     expect(truncated.code).toBe("corrupt_artifact");
-    const foreign = await errorOf(restoreInto(dep, await backupOf(other)));
+    const foreign = await providerErrorOf(restoreInto(dep, await backupOf(other)));
     expect(foreign.code).toBe("corrupt_artifact");
     expect(foreign.message).toContain(dep.metadata.schema);
-    const garbage = await errorOf(restoreInto(dep, Buffer.from("PGDMP but not really")));
+    const garbage = await providerErrorOf(restoreInto(dep, Buffer.from("PGDMP but not really")));
     expect(garbage.code).toBe("corrupt_artifact");
 
     expect(await tablesOf(dep)).toEqual(["kept", "newer"]);
@@ -139,12 +134,12 @@ describe("postgres-schema dependencies in one shared database", () => {
   it("refuses a target on the maintenance database, and a schema it did not create", async () => {
     const maintenance = new URL(SERVER_URL);
     maintenance.pathname = "/postgres";
-    const refused = await errorOf(provider.realize!({ dependencyId: `dep_beh${run}maint`, name: "m", kind: "postgres-schema", target: { ...target, adminUrl: maintenance.toString() }, signal }));
+    const refused = await providerErrorOf(provider.realize!({ dependencyId: `dep_beh${run}maint`, name: "m", kind: "postgres-schema", target: { ...target, adminUrl: maintenance.toString() }, signal }));
     expect(refused).toMatchObject({ code: "invalid_input", field: "admin_url" });
 
     const squatted = `berth_dep_beh${run}squat`;
     await adminQuery(`CREATE SCHEMA ${squatted}`, [], shared.adminUrl);
-    const clash = await errorOf(provider.realize!({ dependencyId: `dep_beh${run}squat`, name: "s", kind: "postgres-schema", target, signal }));
+    const clash = await providerErrorOf(provider.realize!({ dependencyId: `dep_beh${run}squat`, name: "s", kind: "postgres-schema", target, signal }));
     expect(clash.message).toMatch(/not created by this provider/);
     await provider.release!({ dependencyId: `dep_beh${run}squat`, kind: "postgres-schema", target, metadata: {}, signal });
     expect(await adminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [squatted], shared.adminUrl)).toHaveLength(1);
