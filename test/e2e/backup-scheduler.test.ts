@@ -7,6 +7,7 @@ import { BackupAttemptOutcome, type BerthClient } from "@berth/client";
 import { BACKUP_SCHEMA, backupStore, policyStore } from "@berth/backup-service";
 import { createKnex, type Knex } from "@berth/runtime";
 import { adminQuery, databaseUrl } from "../support/env.js";
+import { eventually } from "../support/poll.js";
 import { testDeployment } from "../support/berth-server.js";
 import type { ServerProcess } from "../support/server-process.js";
 
@@ -35,16 +36,6 @@ afterAll(async () => {
   await deployment.cleanup();
 });
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await sleep(200);
-    value = await read();
-  }
-  return value;
-}
-
 describe("scheduled backups with two replicas", () => {
   it("each due run produces exactly one backup, and retention removes expired ones with their artifacts", async () => {
     const { dependency } = await api.dependency.importDependency({ requestId: "sch-imp", projectId: "prj_sch", environmentId: "env_a", name: "cache", kind: "redis", connectionUrl: `redis://127.0.0.1:6379/${REDIS_DB}`, probe: false, deletionProtection: false });
@@ -55,7 +46,7 @@ describe("scheduled backups with two replicas", () => {
     for (let run = 1; run <= 3; run++) {
       // Time travel: the policy becomes due now.
       await policyStore.reschedule(backupDb, policy!.id, new Date());
-      await until(
+      await eventually(
         () => adminQuery<{ n: string }>("SELECT count(*) AS n FROM berth_backup.backups WHERE policy_id = $1 AND status = 'succeeded'", [policy!.id], db()),
         (rows) => Number(rows[0].n) >= run,
       );
@@ -74,7 +65,7 @@ describe("scheduled backups with two replicas", () => {
     const oldest = backups[0].id;
     expect(existsSync(join(deployment.artifactDir, `${oldest}.artifact`))).toBe(true);
     await backupStore.updateBackup(backupDb, oldest, { expireAt: new Date(Date.now() - 60_000) });
-    const gone = await until(
+    const gone = await eventually(
       () => adminQuery<{ deleted_at: Date | null }>("SELECT deleted_at FROM berth_backup.backups WHERE id = $1", [oldest], db()),
       (rows) => rows[0].deleted_at !== null,
     );
@@ -87,7 +78,7 @@ describe("scheduled backups with two replicas", () => {
     const { dependency } = await api.dependency.importDependency({ requestId: "sch-imp-2", projectId: "prj_sch", environmentId: "env_a", name: "down", kind: "redis", connectionUrl: "redis://127.0.0.1:1/0", probe: false, deletionProtection: false });
     const { policy } = await api.backup.configureBackupPolicy({ requestId: "sch-pol-2", dependencyId: dependency!.id, intervalHours: 24, retentionDays: 7, retryOnFailure: true, enabled: true });
     await policyStore.reschedule(backupDb, policy!.id, new Date());
-    const attempts = await until(
+    const attempts = await eventually(
       async () => (await api.backup.listBackupAttempts({ policyId: policy!.id, dependencyId: "", outcome: 0, pageSize: 0, pageToken: "" })).attempts,
       (list) => list.some((a) => a.outcome === BackupAttemptOutcome.BACKUP_ATTEMPT_OUTCOME_FAILED),
       90_000,

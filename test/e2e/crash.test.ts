@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
 import { DependencyStatus, DeploymentStatus } from "@berth/client";
 import { adminQuery, POSTGRES_ADMIN_URL } from "../support/env.js";
 import { startBlackhole } from "../support/blackhole.js";
 import { testDeployment } from "../support/berth-server.js";
+import { freePort } from "../support/net.js";
 
 const deployment = testDeployment();
 afterAll(async () => {
@@ -54,13 +54,7 @@ describe("a server killed mid-provision", () => {
   }, 120_000);
 
   it("after kill -9, a restarted server stops the workload the dead one left running", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, "127.0.0.1", () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     let server = await deployment.start();
     let client = server.client(deployment.secrets.adminToken);
     const { resource } = await client.deployment.createResource({

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DependencyStatus } from "@berth/client";
 import { createKnex, ensureDatabase, migrateSchema } from "@berth/runtime";
 import { readEvents } from "../../../test/support/nats.js";
+import { eventually } from "../../../test/support/poll.js";
 import { PrivateNats } from "../../../test/support/private-nats.js";
 import { databaseUrl, dropDatabase, uniqueSuffix, adminQuery } from "../../../test/support/env.js";
 import { migrations, SCHEMA } from "../src/migrations.js";
@@ -13,16 +14,6 @@ function countByType(events: Array<{ type: string; data: Record<string, unknown>
   const counts: Record<string, number> = {};
   for (const event of events) if (event.data.dependencyId === dependencyId) counts[event.type] = (counts[event.type] ?? 0) + 1;
   return counts;
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await sleep(250);
-    value = await read();
-  }
-  return value;
 }
 
 describe("events through the outbox", () => {
