@@ -1,27 +1,13 @@
 import { existsSync, readdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BerthClient } from "@berth/client";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { describe, expect, it } from "vitest";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession } from "../support/server-process.js";
 import { fingerprint, onTarget, readyDependency, seedTarget, waitRunning } from "../support/jobs.js";
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-let env: NodeJS.ProcessEnv = {};
-const { berth, json } = cliSession(() => env);
-
-beforeAll(async () => {
-  // Fast heartbeats, so the owning worker notices a cancel within a fraction of a second.
-  server = await deployment.start({ reconciler: { heartbeatMs: 250, leaseTtlMs: 3000 } });
-  api = server.client(deployment.secrets.adminToken);
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  api?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
+// Fast heartbeats, so the owning worker notices a cancel within a fraction of a second.
+const served = serveForTests(deployment, () => deployment.start({ reconciler: { heartbeatMs: 250, leaseTtlMs: 3000 } }));
+const { berth, json } = cliSession(() => served.env);
 
 interface Job {
   id: string;
@@ -31,16 +17,14 @@ interface Job {
 
 describe("cancelling backups and restores through the CLI", () => {
   it("stops a running backup and a running restore; the restored dependency is unchanged and later restores are not blocked", async () => {
-    const internal = server.client(deployment.secrets.internalToken);
-    const target = await readyDependency(api, internal, "cancel-db", "prj_cancel", "db");
-    internal.close();
+    const target = await readyDependency(served.api, served.internal, "cancel-db", "prj_cancel", "db");
     await seedTarget(target.url, 600_000);
     const baseline = await json<Job>(["dependency", "backup", "create", target.id, "--wait"]);
     expect(baseline.status).toBe("succeeded");
     const restored = await fingerprint(target.url);
 
     // A running backup: cancelled, no artifact kept, nothing partial left.
-    const { backup } = await api.backup.createBackup({ requestId: "to-cancel", dependencyId: target.id, retentionDays: 0 });
+    const { backup } = await served.api.backup.createBackup({ requestId: "to-cancel", dependencyId: target.id, retentionDays: 0 });
     await waitRunning(deployment, "backups", backup!.id);
     const cancelled = await json<Job>(["dependency", "backup", "cancel", backup!.id]);
     expect(cancelled.status).toBe("failed");
@@ -56,7 +40,7 @@ describe("cancelling backups and restores through the CLI", () => {
     // A running restore: cancelled; Postgres rolls it back, so the dependency is as it was.
     await onTarget(target.url, "UPDATE marker SET v = 42");
     const before = await fingerprint(target.url);
-    const { restore } = await api.backup.restoreBackup({ requestId: "restore-to-cancel", backupId: baseline.id, acknowledgeDataOverwrite: true });
+    const { restore } = await served.api.backup.restoreBackup({ requestId: "restore-to-cancel", backupId: baseline.id, acknowledgeDataOverwrite: true });
     await waitRunning(deployment, "restores", restore!.id);
     const stopped = await json<Job>(["dependency", "backup", "restore", "cancel", restore!.id]);
     expect(stopped.status).toBe("failed");

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
+import { describe, expect, it } from "vitest";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { adminQuery, databaseUrl, plantedSecret } from "../support/env.js";
 import { readEvents } from "../support/nats.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { cliSession } from "../support/server-process.js";
 
 // A user imports connections in every URL form a driver reads as carrying a secret, each with
 // its own planted secret, then looks at them every way Berth shows them. The secret must appear
@@ -10,8 +10,8 @@ import { cliSession, type ServerProcess } from "../support/server-process.js";
 // state row of Berth's own database.
 
 const deployment = testDeployment();
-let server: ServerProcess;
-const { berth, json, outputs } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
+const served = serveForTests(deployment);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 /** One import per URL form: kind, a name, and the URL built around its planted secret. */
 const FORMS: Array<{ kind: string; name: string; url: (secret: string) => string }> = [
@@ -35,13 +35,6 @@ const planted = FORMS.map((form) => ({ ...form, secret: plantedSecret(form.name.
 const scope = ["--project", "prj_masking", "--environment", "env_masking"];
 const ids: string[] = [];
 
-beforeAll(async () => {
-  server = await deployment.start();
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-});
 
 describe("masking of every secret-carrying URL form, end to end", () => {
   it.each(planted)("imports $name ($kind) and shows it masked", async ({ kind, name, url, secret }) => {
@@ -105,7 +98,7 @@ describe("masking of every secret-carrying URL form, end to end", () => {
     }
     expect(rows.some((row) => row.includes("****"))).toBe(true);
 
-    const log = server.output();
+    const log = served.server.output();
     expect(log.length).toBeGreaterThan(0);
     for (const { name, secret } of planted) {
       const hex = Buffer.from(secret).toString("hex");

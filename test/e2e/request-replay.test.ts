@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isBerthApiError, type BerthClient } from "@berth/client";
+import { describe, expect, it } from "vitest";
+import { isBerthApiError } from "@berth/client";
 import { POSTGRES_ADMIN_URL } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import type { ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let api: BerthClient;
-beforeAll(async () => {
-  server = await deployment.start();
-  api = server.client(deployment.secrets.adminToken);
-});
-afterAll(async () => {
-  api?.close();
-  await server?.stop();
-  await deployment.cleanup();
-});
+const served = serveForTests(deployment);
 
 const CONCURRENT = 20;
 
@@ -49,81 +38,81 @@ describe("a create retried with one request id returns one record, and refuses o
   it("for provision, import, backup, restore, drill, resource, runtime target, bind and deployment", async () => {
     const dependencyId = await oneRecordPerRequestId(
       async () => {
-        const { dependency } = await api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
+        const { dependency } = await served.api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db", kind: "postgres", realizationTarget: "", deletionProtection: false });
         return dependency!.id;
       },
-      () => api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db-other", kind: "postgres", realizationTarget: "", deletionProtection: false }),
+      () => served.api.dependency.provisionDependency({ requestId: "race-prov", projectId: "prj_race", environmentId: "env_a", name: "db-other", kind: "postgres", realizationTarget: "", deletionProtection: false }),
     );
-    for await (const update of api.dependency.watchDependency({ id: dependencyId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
+    for await (const update of served.api.dependency.watchDependency({ id: dependencyId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
 
     await oneRecordPerRequestId(
       async () => {
-        const { dependency } = await api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false });
+        const { dependency } = await served.api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false });
         return dependency!.id;
       },
-      () => api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext-other", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false }),
+      () => served.api.dependency.importDependency({ requestId: "race-import", projectId: "prj_race", environmentId: "env_a", name: "ext-other", kind: "postgres", connectionUrl: POSTGRES_ADMIN_URL, probe: false, deletionProtection: false }),
     );
 
     const backupId = await oneRecordPerRequestId(
       async () => {
-        const { backup } = await api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 0 });
+        const { backup } = await served.api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 0 });
         return backup!.id;
       },
-      () => api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 7 }),
+      () => served.api.backup.createBackup({ requestId: "race-backup", dependencyId, retentionDays: 7 }),
     );
-    for await (const update of api.backup.watchBackup({ id: backupId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
+    for await (const update of served.api.backup.watchBackup({ id: backupId, untilSettled: true }, { timeoutMs: 60_000 })) void update;
 
     const restoreId = await oneRecordPerRequestId(
       async () => {
-        const { restore } = await api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true });
+        const { restore } = await served.api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true });
         return restore!.id;
       },
-      () => api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true, skipSafetyBackup: true }),
+      () => served.api.backup.restoreBackup({ requestId: "race-restore", backupId, acknowledgeDataOverwrite: true, skipSafetyBackup: true }),
     );
     // The one restore really runs and ends.
     let settled;
-    for await (const update of api.backup.watchRestore({ id: restoreId, untilSettled: true }, { timeoutMs: 60_000 })) settled = update.restore;
+    for await (const update of served.api.backup.watchRestore({ id: restoreId, untilSettled: true }, { timeoutMs: 60_000 })) settled = update.restore;
     expect(settled?.status).toBe(3);
-    const { restores } = await api.backup.listRestores({ dependencyId, backupId: "", status: 0, pageSize: 0, pageToken: "" });
+    const { restores } = await served.api.backup.listRestores({ dependencyId, backupId: "", status: 0, pageSize: 0, pageToken: "" });
     expect(restores.map((r) => r.id)).toEqual([restoreId]);
 
     const drillId = await oneRecordPerRequestId(
       async () => {
-        const { drill } = await api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "DATABASE_URL", checkTimeoutSeconds: 60 });
+        const { drill } = await served.api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "DATABASE_URL", checkTimeoutSeconds: 60 });
         return drill!.id;
       },
-      () => api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "OTHER_URL", checkTimeoutSeconds: 60 }),
+      () => served.api.backup.verifyBackup({ requestId: "race-drill", backupId, checkEnv: "OTHER_URL", checkTimeoutSeconds: 60 }),
     );
-    const { drills } = await api.backup.listDrills({ dependencyId, pageSize: 0, pageToken: "" });
+    const { drills } = await served.api.backup.listDrills({ dependencyId, pageSize: 0, pageToken: "" });
     expect(drills.map((d) => d.id)).toEqual([drillId]);
 
     const resourceId = await oneRecordPerRequestId(
       async () => {
-        const { resource } = await api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "true", cwd: "", env: {}, healthUrl: "" });
+        const { resource } = await served.api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "true", cwd: "", env: {}, healthUrl: "" });
         return resource!.id;
       },
-      () => api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "false", cwd: "", env: {}, healthUrl: "" }),
+      () => served.api.deployment.createResource({ requestId: "race-res", projectId: "prj_race", environmentId: "env_a", name: "web", command: "false", cwd: "", env: {}, healthUrl: "" }),
     );
     const targetId = await oneRecordPerRequestId(
       async () => {
-        const { runtimeTarget } = await api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer", kind: "local-process", canDeliverDependencySecrets: true });
+        const { runtimeTarget } = await served.api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer", kind: "local-process", canDeliverDependencySecrets: true });
         return runtimeTarget!.id;
       },
-      () => api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer-other", kind: "local-process", canDeliverDependencySecrets: true }),
+      () => served.api.deployment.createRuntimeTarget({ requestId: "race-srv", name: "racer-other", kind: "local-process", canDeliverDependencySecrets: true }),
     );
     await oneRecordPerRequestId(
       async () => {
-        const { binding } = await api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "DATABASE_URL" });
+        const { binding } = await served.api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "DATABASE_URL" });
         return binding!.id;
       },
-      () => api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "OTHER_URL" }),
+      () => served.api.binding.bindDependency({ requestId: "race-bind", projectId: "prj_race", environmentId: "env_a", resourceId, dependencyId, targetEnvVar: "OTHER_URL" }),
     );
     await oneRecordPerRequestId(
       async () => {
-        const { deployment: created } = await api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: targetId });
+        const { deployment: created } = await served.api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: targetId });
         return created!.id;
       },
-      () => api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: "srv_other" }),
+      () => served.api.deployment.createDeployment({ requestId: "race-dpl", resourceId, runtimeTargetId: "srv_other" }),
     );
   }, 180_000);
 });

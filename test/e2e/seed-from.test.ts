@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BerthClient } from "@berth/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { fingerprint, onTarget, seedTarget } from "../support/jobs.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { cliSession } from "../support/server-process.js";
 
 // berth.yaml `seedFrom:` — a preview's managed dependency starts as a copy of the newest verified
 // backup of a named dependency (a restore into a new dependency), and its cleanup removes it.
@@ -14,11 +13,8 @@ import { cliSession, type ServerProcess } from "../support/server-process.js";
 const APP = fileURLToPath(new URL("../fixtures/http-app.mjs", import.meta.url));
 const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-seed-"));
-let server: ServerProcess;
-let api: BerthClient;
-let internal: BerthClient;
-let env: NodeJS.ProcessEnv;
-const { berth, json } = cliSession(() => env);
+const served = serveForTests(deployment);
+const { berth, json } = cliSession(() => served.env);
 
 const config = join(dir, "berth.yaml");
 const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -40,25 +36,17 @@ preview:
 const scope = ["--project", "prj_seed", "--environment", "env_a", "--server", "local", "--config", config];
 
 async function urlOf(id: string): Promise<string> {
-  const { dependency } = await api.dependency.getDependency({ id });
-  return (await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "test" })).connectionUrl;
+  const { dependency } = await served.api.dependency.getDependency({ id });
+  return (await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "test" })).connectionUrl;
 }
 
 beforeAll(async () => {
-  server = await deployment.start();
-  api = server.client(deployment.secrets.adminToken);
-  internal = server.client(deployment.secrets.internalToken);
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
   const list = await json<{ items: Array<{ id: string }> }>(["deployments", "list", "--status", "running"]).catch(() => ({ items: [] }));
   for (const d of list.items) await berth(["deployments", "stop", d.id]);
-  api?.close();
-  internal?.close();
-  await server?.stop();
-  await deployment.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,7 +63,7 @@ describe("seedFrom in berth.yaml", () => {
     expect(dry.stderr).toContain("has no verified backup to seed from");
     expect(dry.stderr).toContain("[backup_not_found]");
     expect(real.stderr).toBe(dry.stderr);
-    expect((await api.dependency.listDependencies({ projectId: "prj_seed", environmentId: "env_a", kind: "", status: 0, pageSize: 50, pageToken: "", showDeleted: false })).dependencies.map((d) => d.name)).toEqual(["orders"]);
+    expect((await served.api.dependency.listDependencies({ projectId: "prj_seed", environmentId: "env_a", kind: "", status: 0, pageSize: 50, pageToken: "", showDeleted: false })).dependencies.map((d) => d.name)).toEqual(["orders"]);
   });
 
   it("deploys a preview whose database is a copy of the source's newest verified backup; cleanup removes it", { timeout: 240_000 }, async () => {
@@ -91,7 +79,7 @@ describe("seedFrom in berth.yaml", () => {
     const deployed = await berth(["deploy", ...scope, "--preview", "pr-7"]);
     expect(deployed.code, deployed.stderr).toBe(0);
 
-    const { dependencies } = await api.dependency.listDependencies({ projectId: "prj_seed", environmentId: "env_a", kind: "", status: 0, pageSize: 50, pageToken: "", showDeleted: false });
+    const { dependencies } = await served.api.dependency.listDependencies({ projectId: "prj_seed", environmentId: "env_a", kind: "", status: 0, pageSize: 50, pageToken: "", showDeleted: false });
     const copy = dependencies.find((d) => d.name === "db-pr-7")!;
     expect(copy.provenance).toMatchObject({ previewId: "pr-7", restoredFromBackupId: backup.id });
     expect(await fingerprint(await urlOf(copy.id))).toBe(atBackup);
@@ -101,7 +89,7 @@ describe("seedFrom in berth.yaml", () => {
     expect((await berth(["deploy", ...scope, "--preview", "pr-7"])).stdout).toContain("No changes");
     const cleaned = await berth(["preview", "cleanup", "--project", "prj_seed", "--environment", "env_a", "--preview", "pr-7", "--config", config, "--yes"]);
     expect(cleaned.code, cleaned.stderr + cleaned.stdout).toBe(0);
-    const { dependency: gone } = await api.dependency.getDependency({ id: copy.id });
+    const { dependency: gone } = await served.api.dependency.getDependency({ id: copy.id });
     expect(gone!.status).toBe(5 /* DELETED */);
   });
 });
