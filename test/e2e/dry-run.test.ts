@@ -3,17 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession } from "../support/server-process.js";
 import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/http-app.mjs", import.meta.url));
 // Only a Postgres realization target is configured: Redis has a provider but nowhere to realize it.
 const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-dry-run-"));
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-const { berth, json } = cliSession(() => env);
+const served = serveForTests(deployment);
+const { berth, json } = cliSession(() => served.env);
 
 function writeConfig(name: string, text: string): string {
   const path = join(dir, name);
@@ -23,29 +22,21 @@ function writeConfig(name: string, text: string): string {
 
 /** What an environment holds, read through the API. */
 async function state(projectId: string, environmentId: string) {
-  const api = server.client(deployment.secrets.adminToken);
-  try {
-    const scope = { projectId, environmentId, pageSize: 500, pageToken: "" };
-    const resources = (await api.deployment.listResources({ ...scope, name: "" })).resources.map((r) => r.id);
-    const dependencies = (await api.dependency.listDependencies({ ...scope, kind: "", status: 0, showDeleted: false })).dependencies.map((d) => `${d.id}:${d.status}`);
-    const bindings = (await api.binding.listBindings({ ...scope, resourceId: "", dependencyId: "", includeUnbound: false })).bindings.map((b) => b.id);
-    const deployments = (await api.deployment.listDeployments({ ...scope, resourceId: "", runtimeTargetId: "", status: 0 })).deployments.map((d) => `${d.id}:${d.status}`);
-    return { resources: resources.sort(), dependencies: dependencies.sort(), bindings: bindings.sort(), deployments: deployments.sort() };
-  } finally {
-    api.close();
-  }
+  const { api } = served;
+  const scope = { projectId, environmentId, pageSize: 500, pageToken: "" };
+  const resources = (await api.deployment.listResources({ ...scope, name: "" })).resources.map((r) => r.id);
+  const dependencies = (await api.dependency.listDependencies({ ...scope, kind: "", status: 0, showDeleted: false })).dependencies.map((d) => `${d.id}:${d.status}`);
+  const bindings = (await api.binding.listBindings({ ...scope, resourceId: "", dependencyId: "", includeUnbound: false })).bindings.map((b) => b.id);
+  const deployments = (await api.deployment.listDeployments({ ...scope, resourceId: "", runtimeTargetId: "", status: 0 })).deployments.map((d) => `${d.id}:${d.status}`);
+  return { resources: resources.sort(), dependencies: dependencies.sort(), bindings: bindings.sort(), deployments: deployments.sort() };
 }
 
 beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 }, 120_000);
 afterAll(async () => {
   const list = await json<{ items: Array<{ id: string; status: string }> }>(["deployments", "list", "--status", "running"]).catch(() => ({ items: [] }));
   for (const d of list.items) await berth(["deployments", "stop", d.id]);
-  await server?.stop();
-  await deployment.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 

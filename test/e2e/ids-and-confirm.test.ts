@@ -5,34 +5,28 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBerthApiError } from "@berth/client";
 import { POSTGRES_ADMIN_URL, plantedSecret } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import { CLI, REPO_ROOT, cliSession, runCli, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { CLI, REPO_ROOT, cliSession, runCli } from "../support/server-process.js";
 
 // Unknown ids and names are NOT_FOUND errors (never an empty list), every command takes a name where
 // it takes an id, destructive commands confirm, the API address is --api, realization targets are listable.
 const deployment = testDeployment();
 const targetPassword = plantedSecret("target");
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-const { berth, json, outputs } = cliSession(() => env);
-const scope = ["--project", "prj_ids", "--environment", "env_a"];
-
-beforeAll(async () => {
-  server = await deployment.start({
+afterAll(() => {
+  // No planted secret in any output (the targets' admin URL password below).
+  for (const output of outputs) expect(output).not.toContain(targetPassword);
+});
+const served = serveForTests(deployment, () =>
+  deployment.start({
     targets: [
       { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
       { name: "spare", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
       { name: "cache", kind: "redis", adminUrl: `redis://default:${targetPassword}@127.0.0.1:6379/0` },
     ],
-  });
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-  // No planted secret in any output (the targets' admin URL password above).
-  for (const output of outputs) expect(output).not.toContain(targetPassword);
-});
+  }),
+);
+const { berth, json, outputs } = cliSession(() => served.env);
+const scope = ["--project", "prj_ids", "--environment", "env_a"];
 
 /** Asserts a NOT_FOUND exit with the parent's stable reason. */
 async function expectNotFound(args: string[], reason: string, mentions?: string) {
@@ -107,22 +101,18 @@ describe("unknown ids and names", () => {
   });
 
   it("API callers get the same NOT_FOUND (enforced by each service, not the CLI)", async () => {
-    const api = server.client(deployment.secrets.adminToken);
+    const { api } = served;
     const reasonOf = (call: Promise<unknown>) => call.then(() => "ok", (error: unknown) => (isBerthApiError(error) ? error.reason : String(error)));
-    try {
-      expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "res_NOPE", dependencyId: "", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("resource_not_found");
-      expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: "dep_NOPE", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
-      expect(await reasonOf(api.backup.listBackups({ dependencyId: "dep_NOPE", status: 0, pageSize: 0, pageToken: "", showDeleted: false }))).toBe("dependency_not_found");
-      expect(await reasonOf(api.backup.listRestores({ dependencyId: "", backupId: "bkp_NOPE", status: 0, pageSize: 0, pageToken: "" }))).toBe("backup_not_found");
-      expect(await reasonOf(api.backup.listBackupPolicies({ dependencyId: "dep_NOPE", enabledOnly: false, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
-      expect(await reasonOf(api.backup.listBackupAttempts({ policyId: "", dependencyId: "dep_NOPE", outcome: 0, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
-      expect(await reasonOf(api.deployment.listDeployments({ projectId: "", environmentId: "", resourceId: "", runtimeTargetId: "srv_NOPE", status: 0, pageSize: 0, pageToken: "" }))).toBe("runtime_target_not_found");
-      expect(await reasonOf(api.deployment.listDeploymentEvents({ resourceId: "res_NOPE", deploymentId: "", pageSize: 0, pageToken: "" }))).toBe("resource_not_found");
-      // Unfiltered lists are unaffected.
-      expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: "", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("ok");
-    } finally {
-      api.close();
-    }
+    expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "res_NOPE", dependencyId: "", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("resource_not_found");
+    expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: "dep_NOPE", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
+    expect(await reasonOf(api.backup.listBackups({ dependencyId: "dep_NOPE", status: 0, pageSize: 0, pageToken: "", showDeleted: false }))).toBe("dependency_not_found");
+    expect(await reasonOf(api.backup.listRestores({ dependencyId: "", backupId: "bkp_NOPE", status: 0, pageSize: 0, pageToken: "" }))).toBe("backup_not_found");
+    expect(await reasonOf(api.backup.listBackupPolicies({ dependencyId: "dep_NOPE", enabledOnly: false, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
+    expect(await reasonOf(api.backup.listBackupAttempts({ policyId: "", dependencyId: "dep_NOPE", outcome: 0, pageSize: 0, pageToken: "" }))).toBe("dependency_not_found");
+    expect(await reasonOf(api.deployment.listDeployments({ projectId: "", environmentId: "", resourceId: "", runtimeTargetId: "srv_NOPE", status: 0, pageSize: 0, pageToken: "" }))).toBe("runtime_target_not_found");
+    expect(await reasonOf(api.deployment.listDeploymentEvents({ resourceId: "res_NOPE", deploymentId: "", pageSize: 0, pageToken: "" }))).toBe("resource_not_found");
+    // Unfiltered lists are unaffected.
+    expect(await reasonOf(api.binding.listBindings({ projectId: "", environmentId: "", resourceId: "", dependencyId: "", includeUnbound: false, pageSize: 0, pageToken: "" }))).toBe("ok");
   });
 
   it("`backup policy list` takes the dependency as a positional (id or name) as well as --dependency", async () => {
@@ -170,7 +160,7 @@ describe("destructive commands confirm", () => {
     // `script` gives the CLI a real pseudo-terminal; the answer is typed into it.
     const onTerminal = (args: string[], answer: string) => {
       const command = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(" ");
-      const run = spawnSync("script", ["-qec", command, "/dev/null"], { input: `${answer}\n`, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+      const run = spawnSync("script", ["-qec", command, "/dev/null"], { input: `${answer}\n`, env: { ...process.env, ...served.env }, encoding: "utf8", timeout: 60_000 });
       outputs.push(run.stdout ?? "", run.stderr ?? "");
       return run;
     };
@@ -208,22 +198,22 @@ describe("destructive commands confirm", () => {
 describe("the API address is --api; --server is always a runtime target", () => {
   it("--api and BERTH_API choose the API; BERTH_SERVER still works with a notice", async () => {
     const noEnv = { BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-    const flag = await runCli(["--api", server.address, "dependency", "list"], noEnv);
+    const flag = await runCli(["--api", served.server.address, "dependency", "list"], noEnv);
     expect(flag.code, flag.stderr).toBe(0);
     expect(flag.stderr).toBe("");
-    const old = await runCli(["dependency", "list"], { ...noEnv, BERTH_SERVER: server.address });
+    const old = await runCli(["dependency", "list"], { ...noEnv, BERTH_SERVER: served.server.address });
     expect(old.code, old.stderr).toBe(0);
     expect(old.stderr.trim().split("\n")).toEqual([expect.stringContaining("BERTH_SERVER is deprecated")]);
-    const both = await runCli(["dependency", "list"], { ...noEnv, BERTH_SERVER: "127.0.0.1:1", BERTH_API: server.address });
+    const both = await runCli(["dependency", "list"], { ...noEnv, BERTH_SERVER: "127.0.0.1:1", BERTH_API: served.server.address });
     expect(both.code, both.stderr).toBe(0);
   });
 
   it("--server names a runtime target wherever it is written, and an address there points to --api", async () => {
-    const listed = await berth(["--api", server.address, "deployments", "list", "--server", "local"]);
+    const listed = await berth(["--api", served.server.address, "deployments", "list", "--server", "local"]);
     expect(listed.code, listed.stderr).toBe(0);
-    const misplaced = await berth(["--server", server.address, "dependency", "list"]);
+    const misplaced = await berth(["--server", served.server.address, "dependency", "list"]);
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toContain(`--api ${server.address}`);
+    expect(misplaced.stderr).toContain(`--api ${served.server.address}`);
     const help = await berth(["--help"]);
     expect(help.stdout).toContain("--api <host:port>");
     expect(help.stdout).not.toMatch(/--server <host:port>/);

@@ -3,18 +3,18 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, plantedSecret, POSTGRES_ADMIN_URL } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession } from "../support/server-process.js";
 import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/http-app.mjs", import.meta.url));
 const deployment = testDeployment();
 const role = `berth_logs_${deployment.prefix}`;
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
+afterAll(() => adminQuery(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`).catch(() => undefined));
+const served = serveForTests(deployment);
 const started: string[] = [];
 
-const { berth, json, outputs } = cliSession(() => env);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 interface DeploymentJson {
   id: string;
@@ -59,15 +59,10 @@ async function deployAndWait(resourceId: string): Promise<{ code: number; deploy
 }
 
 beforeAll(async () => {
-  server = await deployment.start();
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
 });
 afterAll(async () => {
   for (const id of started) await berth(["deployments", "stop", id]);
-  await server?.stop();
-  await adminQuery(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(role)}`).catch(() => undefined);
-  await deployment.cleanup();
 });
 
 describe("a redeploy replaces the deployment it follows", () => {
@@ -168,6 +163,6 @@ describe("berth deployments logs", () => {
     const unknown = await berth(["deployments", "logs", "dpl_NOPE"]);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain("[deployment_not_found]");
-    for (const text of [...outputs, server.output()]) expect(text.includes(planted)).toBe(false);
+    for (const text of [...outputs, served.server.output()]) expect(text.includes(planted)).toBe(false);
   });
 });

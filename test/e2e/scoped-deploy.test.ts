@@ -3,31 +3,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { freePort } from "../support/net.js";
-import { cliSession, runCli, type ServerProcess } from "../support/server-process.js";
+import { cliEnv, cliSession, runCli } from "../support/server-process.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app-two-deps.mjs", import.meta.url));
 const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-scoped-"));
-let server: ServerProcess;
-let adminEnv: NodeJS.ProcessEnv;
+const served = serveForTests(deployment);
 let ciEnv: NodeJS.ProcessEnv;
-const admin = cliSession(() => adminEnv);
+const admin = cliSession(() => served.env);
 const ci = cliSession(() => ciEnv);
 
 beforeAll(async () => {
-  server = await deployment.start();
-  adminEnv = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   expect((await admin.berth(["server", "create", "--name", "local", "--kind", "local-process"])).code).toBe(0);
   // What a platform admin hands a repository's CI: an operator token for one project, for 30 days.
   const created = await admin.json<{ bearerToken: string }>(["token", "create", "--name", "ci-shop", "--project", "prj_shop", "--role", "operator", "--expires-in", "30d"]);
-  ciEnv = { BERTH_API: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
+  ciEnv = cliEnv(served.server.address, created.bearerToken);
 }, 60_000);
 
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
