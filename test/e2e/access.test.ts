@@ -3,14 +3,13 @@ import { isBerthApiError, Role, type BerthClient } from "@berth/client";
 import { AUTHORIZATION_TABLE, type MethodRule, type RecordKind } from "@berth/host";
 import { requestDescriptor } from "@berth/runtime";
 import { adminQuery, databaseUrl, POSTGRES_ADMIN_URL } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { readEvents } from "../support/nats.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { cliEnv, cliSession, runCli } from "../support/server-process.js";
 
 const deployment = testDeployment();
-let server: ServerProcess;
-let admin: BerthClient;
-const { berth, json, outputs } = cliSession(() => ({ BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" }));
+const served = serveForTests(deployment);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 const IN = "prj_in";
 const OUT = "prj_out";
@@ -86,17 +85,17 @@ const isReal = (kind: RecordKind) => ["dependency", "resource", "binding", "poli
 
 async function createRecords(project: string): Promise<void> {
   const suffix = Math.random().toString(36).slice(2, 8);
-  const { dependency } = await admin.dependency.importDependency({
+  const { dependency } = await served.api.dependency.importDependency({
     requestId: `imp-${project}-${suffix}`, projectId: project, environmentId: ENV, name: "db", kind: "postgres",
     connectionUrl: POSTGRES_ADMIN_URL, probe: false, provenance: undefined, deletionProtection: false, dataClass: undefined,
   });
-  const { resource } = await admin.deployment.createResource({
+  const { resource } = await served.api.deployment.createResource({
     requestId: `res-${project}-${suffix}`, projectId: project, environmentId: ENV, name: "web", command: "true", cwd: "", env: {}, healthUrl: "", provenance: undefined,
   });
-  const { binding } = await admin.binding.bindDependency({
+  const { binding } = await served.api.binding.bindDependency({
     requestId: `bnd-${project}-${suffix}`, projectId: project, environmentId: ENV, resourceId: resource!.id, dependencyId: dependency!.id, targetEnvVar: "DATABASE_URL", provenance: undefined,
   });
-  const { policy } = await admin.backup.configureBackupPolicy({ requestId: `pol-${project}-${suffix}`, dependencyId: dependency!.id, intervalHours: 24, retentionDays: 7, retryOnFailure: false, enabled: false });
+  const { policy } = await served.api.backup.configureBackupPolicy({ requestId: `pol-${project}-${suffix}`, dependencyId: dependency!.id, intervalHours: 24, retentionDays: 7, retryOnFailure: false, enabled: false });
   records[project] = {
     dependency: dependency!.id, resource: resource!.id, binding: binding!.id, policy: policy!.id,
     deployment: `dpl_nowhere${project}`, backup: `bkp_nowhere${project}`, restore: `rst_nowhere${project}`, drill: `drl_nowhere${project}`,
@@ -104,33 +103,28 @@ async function createRecords(project: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await deployment.start();
-  admin = server.client(deployment.secrets.adminToken);
   await createRecords(IN);
   await createRecords(OUT);
   for (const role of ROLES) {
-    const created = await admin.access.createToken({ name: `matrix-${role}`, role: Role[`ROLE_${role.toUpperCase()}` as keyof typeof Role] as Role, projectIds: role === "admin" ? [] : [IN], environmentIds: [] });
-    const client = server.client(created.bearerToken);
+    const created = await served.api.access.createToken({ name: `matrix-${role}`, role: Role[`ROLE_${role.toUpperCase()}` as keyof typeof Role] as Role, projectIds: role === "admin" ? [] : [IN], environmentIds: [] });
+    const client = served.server.client(created.bearerToken);
     clients.push(client);
     bearers.push(created.bearerToken);
     tokens[role] = { id: created.token!.id, bearer: created.bearerToken, client };
   }
 }, 120_000);
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  admin?.close();
-  await server?.stop();
-  await deployment.cleanup();
 });
 
 describe("every RPC × every role × in-scope / out-of-scope record", () => {
   it("refuses what a role may not do with a reason naming the role, hides other projects' records, and lets the rest through", async () => {
     const snapshotOut = async () => JSON.stringify([
-      (await admin.dependency.getDependency({ id: records[OUT].dependency })).dependency,
-      (await admin.deployment.getResource({ id: records[OUT].resource })).resource,
-      (await admin.binding.getBinding({ id: records[OUT].binding })).binding,
-      (await admin.backup.getBackupPolicy({ id: records[OUT].policy, dependencyId: "" })).policy,
+      (await served.api.dependency.getDependency({ id: records[OUT].dependency })).dependency,
+      (await served.api.deployment.getResource({ id: records[OUT].resource })).resource,
+      (await served.api.binding.getBinding({ id: records[OUT].binding })).binding,
+      (await served.api.backup.getBackupPolicy({ id: records[OUT].policy, dependencyId: "" })).policy,
     ]);
     const before = await snapshotOut();
     const failures: string[] = [];
@@ -214,8 +208,7 @@ describe("tokens", () => {
     const show = await berth(["token", "show", created.token.id]);
     expect(show.stdout).toMatch(/ROLE:\s+deployer/);
 
-    const env = { BERTH_API: server.address, BERTH_TOKEN: created.bearerToken, BERTH_HOME: "/nonexistent-berth-home" };
-    const { runCli } = await import("../support/server-process.js");
+    const env = cliEnv(served.server.address, created.bearerToken);
     expect((await runCli(["dependency", "list", "--project", IN, "-o", "json"], env)).code).toBe(0);
     expect((await berth(["token", "revoke", created.token.id])).code).toBe(0);
     // Revocation holds within a second on every replica (the cache is at most 1 s old).
@@ -224,9 +217,9 @@ describe("tokens", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("token_revoked");
 
-    const short = await admin.access.createToken({ name: "short", role: Role.ROLE_VIEWER, projectIds: [IN], environmentIds: [], expiresInSeconds: 1 });
+    const short = await served.api.access.createToken({ name: "short", role: Role.ROLE_VIEWER, projectIds: [IN], environmentIds: [], expiresInSeconds: 1 });
     bearers.push(short.bearerToken);
-    const shortClient = server.client(short.bearerToken);
+    const shortClient = served.server.client(short.bearerToken);
     await new Promise((r) => setTimeout(r, 1300));
     const expired = await call(shortClient, "/berth.dependency.v1.DependencyService/ListDependencies", defaultRequest("/berth.dependency.v1.DependencyService/ListDependencies"));
     shortClient.close();
@@ -240,7 +233,7 @@ describe("tokens", () => {
   });
 
   it("the internal service token opens internal RPCs and the public ones services call on each other, nothing else", async () => {
-    const internal = server.client(deployment.secrets.internalToken);
+    const internal = served.server.client(deployment.secrets.internalToken);
     try {
       // A public RPC a service calls on another: answered (an unknown id is simply not found).
       const get = await call(internal, "/berth.dependency.v1.DependencyService/GetDependency", { id: "dep_doesnotexist" });
@@ -257,7 +250,7 @@ describe("tokens", () => {
 
   it("a forged bearer with a real id and a planted secret is refused, and the planted value appears nowhere", async () => {
     const planted = `${tokens.viewer.id}.${"Zq".padEnd(43, "7")}`;
-    const forged = server.client(planted);
+    const forged = served.server.client(planted);
     const result = await call(forged, "/berth.dependency.v1.DependencyService/ListDependencies", defaultRequest("/berth.dependency.v1.DependencyService/ListDependencies"));
     forged.close();
     expect(result).toMatchObject({ ok: false, code: "UNAUTHENTICATED" });
@@ -356,7 +349,7 @@ describe("the audit log", () => {
       await adminQuery("DROP TRIGGER refuse_audit ON berth_access.audit_records", [], db);
       await adminQuery("DROP FUNCTION berth_access.refuse_audit()", [], db);
     }
-    const { resources } = await admin.deployment.listResources({ projectId: IN, environmentId: ENV, name: "unaudited", pageSize: 0, pageToken: "" });
+    const { resources } = await served.api.deployment.listResources({ projectId: IN, environmentId: ENV, name: "unaudited", pageSize: 0, pageToken: "" });
     expect(resources).toEqual([]);
   });
 
@@ -364,7 +357,7 @@ describe("the audit log", () => {
     const audit = await adminQuery<Record<string, unknown>>("SELECT * FROM berth_access.audit_records", [], accessDb());
     const tokenRows = await adminQuery<Record<string, unknown>>("SELECT * FROM berth_access.tokens", [], accessDb());
     const events = await readEvents(deployment.prefix);
-    const haystacks = { log: server.output(), audit: JSON.stringify(audit), tokens: JSON.stringify(tokenRows), events: JSON.stringify(events), cli: outputs.join("\n") };
+    const haystacks = { log: served.server.output(), audit: JSON.stringify(audit), tokens: JSON.stringify(tokenRows), events: JSON.stringify(events), cli: outputs.join("\n") };
     for (const bearer of bearers) {
       const secret = bearer.slice(bearer.indexOf(".") + 1);
       for (const [where, text] of Object.entries(haystacks)) {

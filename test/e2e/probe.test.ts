@@ -3,10 +3,10 @@ import { performance } from "node:perf_hooks";
 import Redis from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plantedSecret, uniqueSuffix } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { freePort } from "../support/net.js";
 import { PrivatePostgres } from "../support/private-postgres.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { cliEnv, cliSession, type ServerProcess } from "../support/server-process.js";
 
 // Issue 14, points 1, 4 and 6, as a user meets them through the CLI:
 // probes that log in, metadata-only restore points for imports Berth cannot
@@ -19,16 +19,12 @@ const CLICKHOUSE = { host: "127.0.0.1:8123", user: "default", password: "berth-t
 const deployment = testDeployment();
 const scope = ["--project", "prj_probe", "--environment", "env_probe"];
 const planted = plantedSecret("probe");
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
 let postgres: PrivatePostgres;
 let redisUser = "";
 let closedPort = 0;
-const { berth, json, outputs } = cliSession(() => env);
 
 beforeAll(async () => {
-  [server, postgres, closedPort] = await Promise.all([deployment.start(), PrivatePostgres.start(), freePort()]);
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
+  [postgres, closedPort] = await Promise.all([PrivatePostgres.start(), freePort()]);
   await postgres.query(`CREATE ROLE app LOGIN PASSWORD '${planted}'`);
   await postgres.query("CREATE DATABASE appdb OWNER app");
   await postgres.query("CREATE DATABASE lockeddb");
@@ -46,10 +42,10 @@ afterAll(async () => {
     await redis.call("ACL", "DELUSER", redisUser).catch(() => undefined);
     redis.disconnect();
   }
-  await server?.stop();
   await postgres?.stop();
-  await deployment.cleanup();
 });
+const served = serveForTests(deployment);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 /** Imports with --probe; returns the CLI result. */
 function importProbed(kind: string, name: string, url: string) {
@@ -175,7 +171,7 @@ describe("metadata-only restore points for imports Berth cannot read", () => {
     // Imported under one master key; the server then restarts with only a new key (the old one was lost).
     const lostKey = testDeployment();
     const before = await lostKey.start();
-    const cli = cliSession(() => ({ ...env, BERTH_API: before.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+    const cli = cliSession(() => cliEnv(before.address, lostKey.secrets.adminToken));
     let after: ServerProcess | undefined;
     try {
       const dep = await cli.json<{ id: string; connectionSecretRef: string }>(
@@ -184,7 +180,7 @@ describe("metadata-only restore points for imports Berth cannot read", () => {
       );
       await before.stop();
       after = await lostKey.start({ masterKeys: [`k-new:${randomBytes(32).toString("base64")}`] });
-      const restarted = cliSession(() => ({ ...env, BERTH_API: after!.address, BERTH_TOKEN: lostKey.secrets.adminToken }));
+      const restarted = cliSession(() => cliEnv(after!.address, lostKey.secrets.adminToken));
       const started = performance.now();
       const backup = await restarted.berth(["dependency", "backup", "create", dep.id, "--wait"]);
       const elapsed = performance.now() - started;
@@ -215,7 +211,7 @@ describe("dependency delete --force", () => {
       ],
       reconciler: { maxAttempts: 1 },
     });
-    const cli = cliSession(() => ({ ...env, BERTH_API: ghost.address, BERTH_TOKEN: gone.secrets.adminToken }));
+    const cli = cliSession(() => cliEnv(ghost.address, gone.secrets.adminToken));
     try {
       // 1. Provisioning failed on a target nothing answers at: a plain delete cannot release it.
       const provisioned = await cli.berth(["dependency", "provision", "--kind", "postgres", ...scope, "--name", "stuck", "--target", "gone", "--wait", "--timeout", "60"]);
