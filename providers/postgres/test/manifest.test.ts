@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough, Readable } from "node:stream";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareContent, isProviderError, type BackupManifest } from "@berth/provider-sdk";
+import { adminQuery } from "../../../test/support/env.js";
 import { postgresProvider } from "../src/index.js";
 
 const ADMIN_URL = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -18,15 +18,7 @@ async function realize(suffix: string) {
   return result;
 }
 
-async function sql(connectionUrl: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: connectionUrl });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = (connectionUrl: string, text: string, params: unknown[] = []) => adminQuery(text, params, connectionUrl);
 
 async function backupOf(connectionUrl: string) {
   const sink = new PassThrough();
