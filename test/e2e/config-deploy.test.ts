@@ -6,19 +6,28 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { DeploymentStatus, dependencyStatusToJSON } from "@berth/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REDIS_ADMIN_URL } from "../../providers/redis/test/support.js";
 import { POSTGRES_ADMIN_URL, adminQuery } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import { CLI, cliSession, runCli, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { CLI, cliSession, runCli } from "../support/server-process.js";
 import { freePort } from "../support/net.js";
 
 const APP = fileURLToPath(new URL("../fixtures/app-two-deps.mjs", import.meta.url));
-const REDIS_ADMIN_URL = process.env.BERTH_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-config-"));
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
+const served = serveForTests(
+  deployment,
+  () =>
+    deployment.start({
+      targets: [
+        { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
+        { name: "cache", kind: "redis", adminUrl: REDIS_ADMIN_URL },
+      ],
+    }),
+  { timeoutMs: 180_000 },
+);
 
-const { berth, json } = cliSession(() => env);
+const { berth, json } = cliSession(() => served.env);
 
 /** A berth.yaml as a repository would hold it: two managed dependencies, one with backups. */
 function writeConfig(name: string, port: number, extra: { intervalHours?: number; backup?: boolean; preview?: boolean; dbEnv?: string } = {}): string {
@@ -68,38 +77,27 @@ interface DependencyJson {
 
 /** What an environment holds, in a form two environments can be compared by (read through the API). */
 async function environmentState(environment: string) {
-  const api = server.client(deployment.secrets.adminToken);
-  try {
-    const scope = { projectId: "prj_cfg", environmentId: environment };
-    const deps = (await api.dependency.listDependencies({ ...scope, kind: "", status: 0, pageSize: 500, pageToken: "", showDeleted: false })).dependencies;
-    const resources = (await api.deployment.listResources({ ...scope, name: "", pageSize: 500, pageToken: "" })).resources;
-    const bindings = (await api.binding.listBindings({ ...scope, resourceId: "", dependencyId: "", includeUnbound: false, pageSize: 500, pageToken: "" })).bindings.map(
-      (b) => `${resources.find((r) => r.id === b.resourceId)?.name}:${b.targetEnvVar}=${deps.find((d) => d.id === b.dependencyId)?.name}`,
-    );
-    const deployments = (await api.deployment.listDeployments({ ...scope, resourceId: "", runtimeTargetId: "", status: 0, pageSize: 500, pageToken: "" })).deployments;
-    const policies = (await api.backup.listBackupPolicies({ dependencyId: "", enabledOnly: false, pageSize: 500, pageToken: "" })).policies
-      .filter((p) => deps.some((d) => d.id === p.dependencyId))
-      .map((p) => `${deps.find((d) => d.id === p.dependencyId)!.name}:${p.intervalHours}h/${p.retentionDays}d/${p.enabled}`);
-    return {
-      dependencies: deps.map((d) => `${d.name}:${d.kind}:${dependencyStatusToJSON(d.status)}`).sort(),
-      resources: resources.map((r) => r.name).sort(),
-      bindings: bindings.sort(),
-      liveDeployments: deployments.filter((d) => [DeploymentStatus.DEPLOYMENT_STATUS_RUNNING, DeploymentStatus.DEPLOYMENT_STATUS_STARTING, DeploymentStatus.DEPLOYMENT_STATUS_PENDING].includes(d.status)).length,
-      policies: policies.sort(),
-    };
-  } finally {
-    api.close();
-  }
+  const { api } = served;
+  const scope = { projectId: "prj_cfg", environmentId: environment };
+  const deps = (await api.dependency.listDependencies({ ...scope, kind: "", status: 0, pageSize: 500, pageToken: "", showDeleted: false })).dependencies;
+  const resources = (await api.deployment.listResources({ ...scope, name: "", pageSize: 500, pageToken: "" })).resources;
+  const bindings = (await api.binding.listBindings({ ...scope, resourceId: "", dependencyId: "", includeUnbound: false, pageSize: 500, pageToken: "" })).bindings.map(
+    (b) => `${resources.find((r) => r.id === b.resourceId)?.name}:${b.targetEnvVar}=${deps.find((d) => d.id === b.dependencyId)?.name}`,
+  );
+  const deployments = (await api.deployment.listDeployments({ ...scope, resourceId: "", runtimeTargetId: "", status: 0, pageSize: 500, pageToken: "" })).deployments;
+  const policies = (await api.backup.listBackupPolicies({ dependencyId: "", enabledOnly: false, pageSize: 500, pageToken: "" })).policies
+    .filter((p) => deps.some((d) => d.id === p.dependencyId))
+    .map((p) => `${deps.find((d) => d.id === p.dependencyId)!.name}:${p.intervalHours}h/${p.retentionDays}d/${p.enabled}`);
+  return {
+    dependencies: deps.map((d) => `${d.name}:${d.kind}:${dependencyStatusToJSON(d.status)}`).sort(),
+    resources: resources.map((r) => r.name).sort(),
+    bindings: bindings.sort(),
+    liveDeployments: deployments.filter((d) => [DeploymentStatus.DEPLOYMENT_STATUS_RUNNING, DeploymentStatus.DEPLOYMENT_STATUS_STARTING, DeploymentStatus.DEPLOYMENT_STATUS_PENDING].includes(d.status)).length,
+    policies: policies.sort(),
+  };
 }
 
 beforeAll(async () => {
-  server = await deployment.start({
-    targets: [
-      { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
-      { name: "cache", kind: "redis", adminUrl: REDIS_ADMIN_URL },
-    ],
-  });
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   const local = await berth(["server", "create", "--name", "local", "--kind", "local-process"]);
   expect(local.code, local.stderr).toBe(0);
 }, 180_000);
@@ -107,9 +105,9 @@ beforeAll(async () => {
 afterAll(async () => {
   // Stop every app this file started, then release what the test provisioned.
   for (const environment of ["env_a", "env_b", "env_c", "env_p", "env_r"]) {
-    const list = await runCli(["deployments", "list", "--project", "prj_cfg", "--environment", environment, "-o", "json"], env).catch(() => undefined);
+    const list = await runCli(["deployments", "list", "--project", "prj_cfg", "--environment", environment, "-o", "json"], served.env).catch(() => undefined);
     for (const d of list?.code === 0 ? (JSON.parse(list.stdout).items as Array<{ id: string; status: string }>) : []) {
-      if (d.status === "running") await runCli(["deployments", "stop", d.id], env);
+      if (d.status === "running") await runCli(["deployments", "stop", d.id], served.env);
     }
   }
   const redis = new Redis(REDIS_ADMIN_URL);
@@ -121,8 +119,6 @@ afterAll(async () => {
     if (keys.length > 0) await redis.unlink(...keys);
   }
   redis.disconnect();
-  await server?.stop();
-  await deployment.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -179,7 +175,7 @@ describe("berth deploy: berth.yaml end to end on real Postgres and Redis", () =>
     const args = [CLI, "deploy", "--project", "prj_cfg", "--environment", "env_b", "--server", "local", "--config", killedConfig];
     // Kill it as soon as it has started provisioning: dependencies exist, nothing is bound yet.
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, { env: { ...process.env, ...served.env }, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout.on("data", (chunk) => {
         out += chunk;

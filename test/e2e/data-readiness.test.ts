@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKUP_SCHEMA, backupStore, drillStore } from "@berth/backup-service";
 import { createKnex, newId, type Knex } from "@berth/runtime";
 import { databaseUrl, plantedSecret } from "../support/env.js";
-import { testDeployment } from "../support/berth-server.js";
-import { cliSession, type ServerProcess } from "../support/server-process.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
+import { cliSession } from "../support/server-process.js";
 
 /** The test Redis has no password, so it accepts any: a planted one must never be shown. */
 const PASSWORD = plantedSecret("redispw");
@@ -18,12 +18,12 @@ const DAY = 24 * HOUR;
 
 const deployment = testDeployment();
 const dir = mkdtempSync(join(tmpdir(), "berth-readiness-"));
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
+// The scheduler runs the retention pass every tick; no policy here comes due on its own (24 h intervals).
+const served = serveForTests(deployment, () => deployment.start({ backupScheduler: { enabled: true, tickMs: 300 } }));
 /** The backup service's own store functions on its schema: how this test arranges drills (no raw SQL). */
 let backupDb: Knex;
 
-const { berth, json, outputs } = cliSession(() => env);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 interface Readiness {
   dependencyId: string;
@@ -37,9 +37,6 @@ interface Readiness {
 }
 
 beforeAll(async () => {
-  // The scheduler runs the retention pass every tick; no policy here comes due on its own (24 h intervals).
-  server = await deployment.start({ backupScheduler: { enabled: true, tickMs: 300 } });
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
   backupDb = createKnex(databaseUrl(deployment.databaseName), { schema: BACKUP_SCHEMA, poolMax: 2 });
   const redis = new Redis(REDIS_URL);
   await redis.set(`berth-readiness-${deployment.prefix}`, "kept");
@@ -57,8 +54,6 @@ afterAll(async () => {
   await redis.del(`berth-readiness-${deployment.prefix}`);
   redis.disconnect();
   await backupDb?.destroy();
-  await server?.stop();
-  await deployment.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -355,7 +350,7 @@ describe("secrets", () => {
     const all = outputs.join("\n");
     expect(all).toContain("redis://default:****@127.0.0.1:6379/11");
     expect(all).not.toContain(PASSWORD);
-    expect(server.output()).not.toContain(PASSWORD);
+    expect(served.server.output()).not.toContain(PASSWORD);
     expect(all).not.toContain(deployment.secrets.adminToken);
     expect(all).not.toContain(deployment.secrets.internalToken);
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await requireMysql();
   await requireRedis();
 });
-const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql", "redis") }), 60_000);
+const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql", "redis") }), { timeoutMs: 60_000 });
 const { berth, json } = cliSession(() => served.env);
 
 interface DrillJson {

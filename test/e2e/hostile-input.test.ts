@@ -2,10 +2,9 @@ import { randomBytes } from "node:crypto";
 import { Client, credentials, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { create, toBinary, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { berthRpcPaths, requestDescriptor } from "@berth/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
+import { describe, expect, it } from "vitest";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { adminQuery, databaseUrl } from "../support/env.js";
-import type { ServerProcess } from "../support/server-process.js";
 
 // Hostile input against a real `berth serve`: every RPC (public and internal) gets typed edge
 // cases (huge strings, NUL and control characters, out-of-range numbers, undeclared enums,
@@ -13,7 +12,7 @@ import type { ServerProcess } from "../support/server-process.js";
 // a client error — never INTERNAL — within a second, keep health answering, and change nothing.
 
 const deployment = testDeployment();
-let server: ServerProcess;
+const served = serveForTests(deployment, () => deployment.start(), { timeoutMs: 60_000 });
 
 const MiB = 1024 * 1024;
 const huge = "x".repeat(MiB);
@@ -116,15 +115,6 @@ async function stateFingerprint(): Promise<Record<string, string>> {
   return out;
 }
 
-beforeAll(async () => {
-  server = await deployment.start();
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await deployment.cleanup();
-});
-
 describe("hostile input against every RPC", () => {
   it("gets a client error within a second, never INTERNAL, with health answering and no state changed", { timeout: 120_000 }, async () => {
     const rpcs = berthRpcPaths();
@@ -133,8 +123,8 @@ describe("hostile input against every RPC", () => {
     expect(calls.length).toBeGreaterThan(2000);
 
     const before = await stateFingerprint();
-    const client = new Client(server.address, credentials.createInsecure(), { "grpc.max_send_message_length": 8 * MiB });
-    const healthClient = new Client(server.address, credentials.createInsecure());
+    const client = new Client(served.server.address, credentials.createInsecure(), { "grpc.max_send_message_length": 8 * MiB });
+    const healthClient = new Client(served.server.address, credentials.createInsecure());
     const health: number[] = [];
     let fuzzing = true;
     const healthLoop = (async () => {
@@ -188,8 +178,8 @@ describe("hostile input against every RPC", () => {
   });
 
   it("refuses a 1 MiB command, env value, name or id in under 50 ms while another client's Get keeps answering", { timeout: 60_000 }, async () => {
-    const attacker = server.client(deployment.secrets.adminToken);
-    const bystander = server.client(deployment.secrets.adminToken);
+    const attacker = served.server.client(deployment.secrets.adminToken);
+    const bystander = served.server.client(deployment.secrets.adminToken);
     const base = { requestId: "", projectId: "prj_hostile", environmentId: "env_a", name: "web", command: "node app.js", cwd: "", env: {}, healthUrl: "" };
     const variants = [
       { ...base, command: `node ${huge}` },
@@ -231,7 +221,7 @@ describe("hostile input against every RPC", () => {
   });
 
   it("a 60 KB id sent through a call that reaches a peer service does not hold up other calls", { timeout: 60_000 }, async () => {
-    const api = server.client(deployment.secrets.adminToken);
+    const api = served.server.client(deployment.secrets.adminToken);
     const { resource } = await api.deployment.createResource({ requestId: "hostile-res", projectId: "prj_hostile", environmentId: "env_a", name: "planned", command: "node app.js", cwd: "", env: {}, healthUrl: "" });
     const { runtimeTarget } = await api.deployment.createRuntimeTarget({ requestId: "hostile-srv", name: "hostile-static", kind: "static", canDeliverDependencySecrets: false });
     const started = performance.now();

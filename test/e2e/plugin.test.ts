@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testDeployment } from "../support/berth-server.js";
+import { serveForTests, testDeployment } from "../support/berth-server.js";
 import { adminQuery, databaseUrl, plantedSecret, POSTGRES_ADMIN_URL, uniqueSuffix } from "../support/env.js";
 import { freePort } from "../support/net.js";
-import { REPO_ROOT, runCli, type CliResult, type ServerProcess } from "../support/server-process.js";
+import { cliSession, REPO_ROOT } from "../support/server-process.js";
 
 // An operator installs a third-party provider next to Berth's config (here: test/, whose
 // package.json depends on @acme/berth-provider-pgschema), names it in `providers`, and
@@ -26,40 +26,24 @@ const sharedDatabase = `berth_pgs_${uniqueSuffix()}`;
 const adminUrl = new URL(databaseUrl(sharedDatabase));
 if (!adminUrl.password) adminUrl.password = plantedSecret("pgsadmin");
 const secrets = [decodeURIComponent(adminUrl.password)];
-const outputs: string[] = [];
-let server: ServerProcess;
-let env: NodeJS.ProcessEnv;
-
-async function berth(args: string[]): Promise<CliResult> {
-  const result = await runCli(args, env);
-  outputs.push(result.stdout, result.stderr);
-  return result;
-}
-async function json<T>(args: string[]): Promise<T> {
-  const result = await berth([...args, "-o", "json"]);
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
-
-beforeAll(async () => {
-  await adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(sharedDatabase)}`);
-  server = await deployment.start(
-    {
-      providers: [PLUGIN],
-      targets: [
-        { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
-        { name: "previews", kind: "postgres-schema", adminUrl: adminUrl.toString() },
-      ],
-    },
-    { cwd: INSTALL_DIR },
-  );
-  env = { BERTH_API: server.address, BERTH_TOKEN: deployment.secrets.adminToken, BERTH_HOME: "/nonexistent-berth-home" };
-});
-afterAll(async () => {
-  await server?.stop();
-  await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(sharedDatabase)} WITH (FORCE)`);
-  await deployment.cleanup(); // also drops the berth_<id> roles of managed dependencies
-});
+beforeAll(() => adminQuery(`CREATE DATABASE ${pg.escapeIdentifier(sharedDatabase)}`));
+const served = serveForTests(
+  deployment,
+  () =>
+    deployment.start(
+      {
+        providers: [PLUGIN],
+        targets: [
+          { name: "main", kind: "postgres", adminUrl: POSTGRES_ADMIN_URL },
+          { name: "previews", kind: "postgres-schema", adminUrl: adminUrl.toString() },
+        ],
+      },
+      { cwd: INSTALL_DIR },
+    ),
+  // The shared database goes first: the deployment's cleanup then drops the dependencies' berth_<id> roles.
+  { afterStop: () => adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(sharedDatabase)} WITH (FORCE)`) },
+);
+const { berth, json, outputs } = cliSession(() => served.env);
 
 describe("a third-party provider loaded by package name", () => {
   it("is built to stand alone: its bundle imports only its driver and Node built-ins (the SDK is inlined)", () => {
@@ -82,10 +66,8 @@ describe("a third-party provider loaded by package name", () => {
     expect(provisioned.stdout).toContain(`postgres://${schema}:****@127.0.0.1:${adminUrl.port || 5432}/${sharedDatabase}`);
 
     // The app's view: the delivered URL, used unchanged.
-    const internal = server.client(deployment.secrets.internalToken);
-    const { dependency } = await internal.dependency.getDependency({ id });
-    const { connectionUrl } = await internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
-    internal.close();
+    const { dependency } = await served.internal.dependency.getDependency({ id });
+    const { connectionUrl } = await served.internal.dependencyInternal.resolveConnectionSecret({ secretRef: dependency!.connectionSecretRef, purpose: "e2e" });
     secrets.push(decodeURIComponent(new URL(connectionUrl).password));
     const sql = <T extends pg.QueryResultRow>(text: string) => adminQuery<T>(text, [], connectionUrl);
     expect(await sql("SELECT current_schema() AS schema")).toEqual([{ schema }]);
@@ -110,12 +92,12 @@ describe("a third-party provider loaded by package name", () => {
     expect(deleted.stdout).toMatch(/status:\s+deleted/);
     expect(await adminQuery("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema], databaseUrl(sharedDatabase))).toEqual([]);
     expect(await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = $1", [schema])).toEqual([]);
-    expect(server.output(), "the server logged this dependency's jobs (the log scan below reads real content)").toContain(id);
+    expect(served.server.output(), "the server logged this dependency's jobs (the log scan below reads real content)").toContain(id);
   }, 120_000);
 
   it("never shows the target's admin password or a dependency's password in CLI output or server logs", () => {
     expect(secrets.length, "the previous test resolved the dependency's password").toBe(2);
-    const seen = [...outputs, server.output()].join("\n");
+    const seen = [...outputs, served.server.output()].join("\n");
     for (const secret of secrets) expect(seen.includes(secret), "a secret leaked into CLI output or server logs").toBe(false);
   });
 

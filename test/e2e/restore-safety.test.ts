@@ -12,7 +12,7 @@ import { cliSession } from "../support/server-process.js";
 
 const deployment = testDeployment();
 beforeAll(requireMysql);
-const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql") }), 60_000);
+const served = serveForTests(deployment, () => deployment.start({ targets: sharedTargets("mysql") }), { timeoutMs: 60_000 });
 let sourceBackupId = "";
 const { berth, json } = cliSession(() => served.env);
 

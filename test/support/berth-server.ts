@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { databaseUrl, dropDatabase, NATS_URL, POSTGRES_ADMIN_URL, testSecrets, uniqueSuffix, adminQuery } from "./env.js";
-import { deleteStreams } from "./nats.js";
 import { afterAll, beforeAll } from "vitest";
 import type { BerthClient } from "@berth/client";
 import { ADMIN_URL as MYSQL_ADMIN_URL } from "../../providers/mysql/test/support.js";
 import { REDIS_ADMIN_URL } from "../../providers/redis/test/support.js";
+import { databaseUrl, dropDatabase, NATS_URL, POSTGRES_ADMIN_URL, testSecrets, uniqueSuffix, adminQuery } from "./env.js";
+import { deleteStreams } from "./nats.js";
 import { cliEnv, startServerProcess, type ServerProcess, type ServerProcessOptions } from "./server-process.js";
 
 /**
@@ -86,10 +86,15 @@ export interface ServedDeployment {
 /**
  * One `berth serve` for the tests of a file (or of the describe block it is called in):
  * `start` (default: the deployment's own config) before them; after them, the clients are
- * closed, the server stopped and the deployment cleaned up. Cleanup a test file registers
- * with its own afterAll after this call runs first (vitest runs after-hooks in reverse).
+ * closed, the server stopped, `afterStop` run, and the deployment cleaned up. Cleanup a test
+ * file registers with its own afterAll after this call runs first (vitest runs after-hooks in
+ * reverse); `timeoutMs` bounds the start.
  */
-export function serveForTests(deployment: TestDeployment, start: () => Promise<ServerProcess> = () => deployment.start(), timeoutMs?: number): ServedDeployment {
+export function serveForTests(
+  deployment: TestDeployment,
+  start: () => Promise<ServerProcess> = () => deployment.start(),
+  { timeoutMs, afterStop }: { timeoutMs?: number; afterStop?: () => Promise<unknown> } = {},
+): ServedDeployment {
   const served = {} as ServedDeployment;
   const connect = async () => {
     served.server = await start();
@@ -110,6 +115,7 @@ export function serveForTests(deployment: TestDeployment, start: () => Promise<S
   afterAll(async () => {
     disconnect();
     await served.server?.stop();
+    await afterStop?.();
     await deployment.cleanup();
   });
   return served;
