@@ -1,13 +1,13 @@
 // pnpm bench:access — the cost of access control and audit, measured in one run on one machine:
 // GetDependency p99 with a project-scoped token ÷ with the admin token (target ≤ 1.10×), and
 // mutation throughput with the audit log on ÷ off. Prints a table, writes JSON.
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { createBerthClient, Role } from "@berth/client";
 import pg from "pg";
+import { startListening } from "./lib/berth.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const POSTGRES = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -19,21 +19,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 function startServer(config) {
   const path = `/tmp/berth-bench-access-${randomBytes(4).toString("hex")}.json`;
   writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
-  const child = spawn(process.execPath, [`${root}sdk/cli/dist/main.js`, "serve", "--config", path, "--log-level", "info"], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      const match = /"address":"([^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ address: match[1], child });
-      }
-    });
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.once("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
+  return startListening([`${root}sdk/cli/dist/main.js`, "serve", "--config", path, "--log-level", "info"]);
 }
 
 async function load(call, total, inFlight) {

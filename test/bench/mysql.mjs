@@ -24,7 +24,7 @@ import { performance } from "node:perf_hooks";
 import { createGzip } from "node:zlib";
 import { createConnection } from "mysql2/promise";
 import { DUMP_OPTIONS, mysqlProvider } from "@berth/provider-mysql";
-import { startBerth } from "./lib/berth.mjs";
+import { addVariantRatios, compressionVariants, startBerth } from "./lib/berth.mjs";
 import { MiB, cpuSeconds, cpuSecondsOrNaN, envInt, loadText, logger, machine, median, rotate, secs as seconds, writeResults } from "./lib/measure.mjs";
 
 const ADMIN = process.env.BERTH_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/";
@@ -35,11 +35,7 @@ const TARGET_BYTES = Math.round(MB * 1024 ** 2);
 const BATCH_ROWS = 250_000;
 const ACCOUNTS = 100_000;
 const TARGETS = { backupRatio: 1.1 };
-// The Berth servers: the default configuration (artifacts gzip level 1), and backupCompression: none.
-const VARIANTS = [
-  { name: "berthGzip", label: "Berth, gzip level 1 (default)", short: "default gzip", config: {} },
-  { name: "berthNone", label: "Berth, backupCompression: none", short: "backupCompression: none", config: { backupCompression: "none" } },
-];
+const VARIANTS = compressionVariants();
 
 const secs = (ms) => seconds(ms, 2);
 const log = logger("mysql bench");
@@ -267,13 +263,7 @@ try {
   const backups = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)]));
   const rawMs = backups.raw.medianMs;
   backups.rawGzip.ratio = backups.rawGzip.medianMs / rawMs;
-  for (const variant of VARIANTS) {
-    const b = backups[variant.name];
-    b.compression = variant.config.backupCompression ?? "gzip";
-    b.isDefault = variant.config.backupCompression === undefined;
-    b.ratio = b.medianMs / rawMs;
-    b.jobRatio = b.medianJobMs / rawMs;
-  }
+  addVariantRatios(backups, VARIANTS, rawMs);
   backups.berthGzip.ratioVsRawGzip = backups.berthGzip.medianMs / backups.rawGzip.medianMs;
   const restoreSummary = Object.fromEntries(Object.entries(restores).map(([name, list]) => [name, summary(list)]));
 

@@ -18,18 +18,14 @@ import { createServer, connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { startBerth } from "./lib/berth.mjs";
+import { addVariantRatios, compressionVariants, startBerth } from "./lib/berth.mjs";
 import { MiB, cpuSeconds, envInt, loadText, logger, machine, median, rotate, secs as seconds, writeResults } from "./lib/measure.mjs";
 
 const KEYS = envInt("BENCH_REDIS_KEYS", 1_000_000);
 const ROUNDS = envInt("BENCH_REDIS_ROUNDS", 3);
 const RESTORE_ROUNDS = envInt("BENCH_REDIS_RESTORE_ROUNDS", 1);
 const TARGETS = { backupRatio: 2 };
-// The Berth servers: the default configuration (artifacts gzip level 1), and backupCompression: none.
-const VARIANTS = [
-  { name: "berthGzip", label: "Berth, gzip level 1 (default)", short: "default gzip", config: {} },
-  { name: "berthNone", label: "Berth, backupCompression: none", short: "backupCompression: none", config: { backupCompression: "none" } },
-];
+const VARIANTS = compressionVariants();
 
 const secs = (ms) => seconds(ms, 2);
 const log = logger("redis bench");
@@ -272,13 +268,7 @@ try {
   };
   const backups = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, summary(list)]));
   const rawMs = backups.raw.medianMs;
-  for (const variant of VARIANTS) {
-    const b = backups[variant.name];
-    b.compression = variant.config.backupCompression ?? "gzip";
-    b.isDefault = variant.config.backupCompression === undefined;
-    b.ratio = b.medianMs / rawMs;
-    b.jobRatio = b.medianJobMs / rawMs;
-  }
+  addVariantRatios(backups, VARIANTS, rawMs);
   const restoreSummary = Object.fromEntries(Object.entries(restores).map(([name, list]) => [name, summary(list)]));
 
   const pass = (ok) => (ok ? "ok" : "MISSED");

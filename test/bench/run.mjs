@@ -1,6 +1,5 @@
 // pnpm bench: Berth's unary RPC latency and throughput against a plain grpc-js echo
 // baseline measured in the same run, on the same machine. Prints a table, writes JSON.
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -9,6 +8,7 @@ import { createBerthClient } from "@berth/client";
 import pg from "pg";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { startListening } from "./lib/berth.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const POSTGRES = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -16,25 +16,6 @@ const NATS = process.env.BERTH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 const CALLS = Number(process.env.BENCH_CALLS ?? 5000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);
 const WARMUP = Math.min(1000, CALLS);
-
-function startProcess(args, env) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const match = /"address":"([^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ address: match[1], child });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", (chunk) => (output += chunk));
-    child.once("exit", (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
-}
 
 /** Runs `total` calls keeping `inFlight` outstanding; returns latencies (ms) and throughput. */
 async function load(call, total, inFlight) {
@@ -82,7 +63,7 @@ writeFileSync(configPath, JSON.stringify(config), { mode: 0o600 });
 
 const processes = [];
 try {
-  const berth = await startProcess([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"], {});
+  const berth = await startListening([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"], {});
   processes.push(berth.child);
   const client = createBerthClient({ address: berth.address, token: adminToken });
   const scope = { projectId: "prj_bench", environmentId: "env_bench" };
@@ -106,7 +87,7 @@ try {
   const sample = (await client.dependency.getDependency(getRequest)).dependency;
   const page = (await client.dependency.listDependencies(listRequest)).dependencies;
 
-  const echo = await startProcess([`${root}test/bench/echo-server.mjs`], { BENCH_DEPENDENCY: JSON.stringify(sample), BENCH_PAGE: JSON.stringify(page) });
+  const echo = await startListening([`${root}test/bench/echo-server.mjs`], { BENCH_DEPENDENCY: JSON.stringify(sample), BENCH_PAGE: JSON.stringify(page) });
   processes.push(echo.child);
   const echoClient = createBerthClient({ address: echo.address, token: "unused" });
 

@@ -18,8 +18,13 @@ export const POSTGRES = process.env.BERTH_TEST_POSTGRES_URL ?? "postgres://postg
 export const NATS = process.env.BERTH_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 export const JOB_TIMEOUT_MS = 3_600_000;
 
-function spawnServer(args) {
-  const child = spawn(process.execPath, args, { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Runs `node args…` (`berth serve`, or the benchmarks' echo baseline) with `env` added to this
+ * process's environment, and resolves once it logs the address it listens on:
+ * { address, child, output() }. Rejects (and stops it) when it exits first or takes over 30 s.
+ */
+export function startListening(args, env = {}) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const append = (chunk) => (output = (output + chunk).slice(-200_000));
   return new Promise((resolve, reject) => {
@@ -116,7 +121,7 @@ export async function startBerth(config = {}, { log = () => undefined } = {}) {
   }
 
   try {
-    server = await spawnServer([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"]);
+    server = await startListening([`${root}sdk/cli/dist/main.js`, "serve", "--config", configPath, "--log-level", "info"]);
   } catch (error) {
     await stop();
     throw error;
@@ -201,4 +206,27 @@ export async function startBerth(config = {}, { log = () => undefined } = {}) {
       return { ms, jobMs: Number(last.durationMs), drill: last };
     },
   };
+}
+
+/**
+ * The Berth servers a backup benchmark runs side by side: the default configuration (artifacts
+ * gzip level 1), and the operator option backupCompression: none. Fresh objects: a benchmark
+ * keeps each variant's server and dependency on it.
+ */
+export function compressionVariants() {
+  return [
+    { name: "berthGzip", label: "Berth, gzip level 1 (default)", short: "default gzip", config: {} },
+    { name: "berthNone", label: "Berth, backupCompression: none", short: "backupCompression: none", config: { backupCompression: "none" } },
+  ];
+}
+
+/** Marks each variant's backup summary with its compression (and whether it is the default) and its ratios to the raw tool's median `rawMs`. */
+export function addVariantRatios(backups, variants, rawMs) {
+  for (const variant of variants) {
+    const b = backups[variant.name];
+    b.compression = variant.config.backupCompression ?? "gzip";
+    b.isDefault = variant.config.backupCompression === undefined;
+    b.ratio = b.medianMs / rawMs;
+    b.jobRatio = b.medianJobMs / rawMs;
+  }
 }
