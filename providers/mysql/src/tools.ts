@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { isProviderError, ProviderError, redactSecrets } from "@berth/provider-sdk";
+import { isProviderError, ProviderError, redactSecrets, spawnTool } from "@berth/provider-sdk";
 import { coalesceChunks } from "./coalesce.js";
 import type { MysqlEndpoint } from "./connection.js";
 
@@ -87,7 +86,7 @@ export async function runTool(tool: string, args: string[], endpoint: MysqlEndpo
   const redact = (text: string) => redactSecrets(text, [endpoint.password, ...secrets]);
   const name = tool.split("/").pop();
   try {
-    const child = spawn(tool, [`--defaults-file=${options.path}`, ...args], {
+    const child = spawnTool(tool, [`--defaults-file=${options.path}`, ...args], {
       signal: run.signal,
       stdio: [run.input ? "pipe" : "ignore", run.output ? "pipe" : "ignore", "pipe"],
     });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -8,6 +7,7 @@ import {
   redactSecrets,
   refuseNewerVersion,
   secretPartsOfUrl,
+  spawnTool,
   type BackupRequest,
   type BackupResult,
   type RestoreRequest,
@@ -25,7 +25,7 @@ async function runTool(
   io: { input?: NodeJS.ReadableStream; output?: NodeJS.ReadWriteStream; sink?: NodeJS.WritableStream },
 ): Promise<void> {
   const { dbname, env } = postgresToolConnection(connectionUrl);
-  const child = spawn(tool, [...args, "--dbname", dbname], { env: { ...process.env, ...env, PGCONNECT_TIMEOUT: "10" }, signal, stdio: [io.input ? "pipe" : "ignore", io.output ? "pipe" : "ignore", "pipe"] });
+  const child = spawnTool(tool, [...args, "--dbname", dbname], { env: { ...process.env, ...env, PGCONNECT_TIMEOUT: "10" }, signal, stdio: [io.input ? "pipe" : "ignore", io.output ? "pipe" : "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<number | null>((resolve, reject) => {

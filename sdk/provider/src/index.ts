@@ -27,6 +27,7 @@ export { dependencyObjectName } from "./names.js";
 export { postgresScramVerifier } from "./postgres/scram.js";
 export { postgresToolConnection, postgresToolVersion } from "./postgres/client-tools.js";
 export type { ObjectNameOptions } from "./names.js";
+export { spawnTool } from "./child-process.js";
 export { createSpool } from "./spool.js";
 export type { Spool } from "./spool.js";
 export { CONTENT_UNITS, contentStats } from "./manifest.js";
